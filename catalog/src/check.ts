@@ -1,0 +1,114 @@
+import type { ConnectorPlugin, Diagnostic, LicensePolicy, SourceDocument } from "@kiln/schemas";
+import { formatPath, type PathSegment } from "@kiln/schemas";
+import { isValidRange, normalizeVersion } from "./version.js";
+
+/** A catalog entry together with where it was read from. */
+export interface LoadedEntry {
+  entry: ConnectorPlugin;
+  source: SourceDocument;
+}
+
+function at(e: LoadedEntry, path: PathSegment[], key = false) {
+  const pos = e.source.locate(path, { key });
+  return { file: e.source.file, line: pos.line, column: pos.column, path: formatPath(path) };
+}
+
+function error(e: LoadedEntry, path: PathSegment[], code: string, message: string): Diagnostic {
+  return { severity: "error", code, message, location: at(e, path) };
+}
+
+/**
+ * Checks what a schema cannot: names and classes unique across entries,
+ * versions and Kafka ranges that parse, https artifact URLs, the licence
+ * policy, and an example that uses a class the entry provides. Pure.
+ */
+export function checkCatalog(entries: LoadedEntry[], policy: LicensePolicy): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const byName = new Map<string, LoadedEntry>();
+  const byClass = new Map<string, LoadedEntry>();
+  const allowed = new Set(policy.allow);
+
+  for (const e of entries) {
+    const { entry } = e;
+    const first = byName.get(entry.name);
+    if (first) {
+      out.push(
+        error(
+          e,
+          ["name"],
+          "duplicate-name",
+          `entry name "${entry.name}" is already used by ${first.source.file}`,
+        ),
+      );
+    } else byName.set(entry.name, e);
+
+    for (const [i, c] of entry.classes.entries()) {
+      const owner = byClass.get(c.class);
+      if (owner && owner !== e) {
+        out.push(
+          error(
+            e,
+            ["classes", i, "class"],
+            "duplicate-class",
+            `class ${c.class} is also provided by "${owner.entry.name}" (${owner.source.file})`,
+          ),
+        );
+      } else byClass.set(c.class, e);
+    }
+
+    if (!normalizeVersion(entry.version)) {
+      out.push(
+        error(
+          e,
+          ["version"],
+          "bad-version",
+          `version "${entry.version}" is neither semver nor a Maven-style version such as 3.3.1.Final`,
+        ),
+      );
+    }
+    if (!isValidRange(entry.kafka)) {
+      out.push(
+        error(
+          e,
+          ["kafka"],
+          "bad-kafka-range",
+          `kafka "${entry.kafka}" is not a valid semver range (e.g. ">=3.9.0 <5.0.0")`,
+        ),
+      );
+    }
+    for (const [i, a] of entry.artifacts.entries()) {
+      if ("url" in a && !a.url.startsWith("https://")) {
+        out.push(error(e, ["artifacts", i, "url"], "insecure-url", "artifact URLs must use https"));
+      }
+      if (a.type === "maven" && a.repository && !a.repository.startsWith("https://")) {
+        out.push(
+          error(e, ["artifacts", i, "repository"], "insecure-url", "Maven repositories must use https"),
+        );
+      }
+    }
+    const licenses = entry.license.split(/ (?:AND|OR|WITH) /);
+    const excepted = policy.exceptions?.some((x) => x.entry === entry.name && x.license === entry.license);
+    const unknown = licenses.filter((l) => !allowed.has(l));
+    if (unknown.length > 0 && !excepted) {
+      out.push(
+        error(
+          e,
+          ["license"],
+          "license-not-allowed",
+          `licence ${unknown.join(", ")} is not in the licence policy; add it to allow (OSI-approved) or add an exception for "${entry.name}" with a reason`,
+        ),
+      );
+    }
+    if (entry.example && !entry.classes.some((c) => c.class === entry.example?.class)) {
+      out.push(
+        error(
+          e,
+          ["example", "class"],
+          "example-class",
+          `example class ${entry.example.class} is not one of the entry's classes`,
+        ),
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,55 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { DEFAULT_MAX_BYTES, KilnError } from "@kiln/schemas";
+import { type CatalogResult, loadCatalog, type SourceFile } from "./load.js";
+
+const SPEC_FILE = /\.(ya?ml|json)$/;
+
+/**
+ * Reads a file for the loader, refusing oversized files before reading them
+ * whole. Paths are reported relative to `cwd` so messages stay short.
+ */
+export async function readSourceFile(path: string, cwd = process.cwd()): Promise<SourceFile> {
+  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    throw new KilnError(err.code === "ENOENT" ? "no such file or directory" : err.message, {
+      location: { file: path },
+      cause: err,
+    });
+  });
+  const file = relative(cwd, path) || path;
+  if (info.size > DEFAULT_MAX_BYTES) {
+    // Hand the loader a stand-in of the right size so it reports the limit uniformly.
+    return { file, text: " ".repeat(DEFAULT_MAX_BYTES + 1) };
+  }
+  return { file, text: await readFile(path, "utf8") };
+}
+
+/** The spec files under `dir` (recursively), sorted, for stable output. */
+export async function listSpecFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && SPEC_FILE.test(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/** The licence policy sits beside the connectors folder: catalog/license-policy.yaml. */
+export function defaultPolicyPath(connectorsDir: string): string {
+  return join(dirname(connectorsDir), "license-policy.yaml");
+}
+
+/** Reads and checks a catalog directory. */
+export async function readCatalog(
+  connectorsDir: string,
+  opts: { policy?: string; cwd?: string } = {},
+): Promise<CatalogResult> {
+  const paths = await listSpecFiles(connectorsDir).catch((err: NodeJS.ErrnoException) => {
+    throw new KilnError(err.code === "ENOENT" ? "catalog directory not found" : err.message, {
+      location: { file: connectorsDir },
+      cause: err,
+    });
+  });
+  const files = await Promise.all(paths.map((p) => readSourceFile(p, opts.cwd)));
+  const policy = await readSourceFile(opts.policy ?? defaultPolicyPath(connectorsDir), opts.cwd);
+  return loadCatalog(files, policy);
+}

@@ -1,0 +1,35 @@
+import semver from "semver";
+
+// Maven qualifiers that mark a release rather than a pre-release.
+const RELEASE_QUALIFIERS = new Set(["final", "ga", "release", "re"]);
+
+/**
+ * Normalises a plugin version (Maven style such as `3.3.1.Final`, `2.1.0.CR1`,
+ * `1.2`) to semver for comparison; the original string is kept by callers.
+ * Returns undefined when the version cannot be understood.
+ */
+export function normalizeVersion(version: string): string | undefined {
+  const exact = semver.valid(version);
+  if (exact) return exact;
+  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[.-]([0-9A-Za-z][0-9A-Za-z.-]*))?$/.exec(version);
+  if (!m) return undefined;
+  const core = `${m[1]}.${m[2] ?? 0}.${m[3] ?? 0}`;
+  const qualifier = m[4]?.toLowerCase();
+  if (!qualifier || RELEASE_QUALIFIERS.has(qualifier)) return semver.valid(core) ?? undefined;
+  // CR1, Beta2, Alpha1, SNAPSHOT… become pre-releases: `2.1.0-cr1`.
+  const pre = qualifier.replace(/[^0-9a-z.-]/g, "").replace(/^-+/, "");
+  return semver.valid(`${core}-${pre}`) ?? undefined;
+}
+
+/** Whether a Kafka version (4.3, 4.3.1) can run a plugin claiming `range`. A major.minor matches any patch. */
+export function supportsKafka(range: string, kafka: string): boolean {
+  const full = semver.valid(kafka);
+  if (full) return semver.satisfies(full, range);
+  const mm = /^(\d+)\.(\d+)$/.exec(kafka);
+  if (!mm) return false;
+  return semver.intersects(range, `~${mm[1]}.${mm[2]}.0`);
+}
+
+export function isValidRange(range: string): boolean {
+  return semver.validRange(range) !== null;
+}

@@ -1,0 +1,66 @@
+import { Command, CommanderError, Option } from "commander";
+import { EXIT_USAGE, reportError } from "./exit.js";
+import type { CommandIO } from "./io.js";
+
+/**
+ * Declares every verb and its flags; each verb's code is imported only when it
+ * runs, so `kiln --help` stays fast. Returns the exit code.
+ */
+export async function main(argv: string[], io: CommandIO): Promise<number> {
+  let code = 0;
+  const run =
+    <A extends unknown[]>(load: () => Promise<{ run: (io: CommandIO, ...args: A) => Promise<number> }>) =>
+    async (...args: A) => {
+      code = await (await load()).run(io, ...args);
+    };
+
+  const program = new Command("kiln")
+    .description(
+      "Catalog, bake, render and deploy Kafka Connect plugins and Strimzi clusters from one git repo.",
+    )
+    .version("0.1.0")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError("(run with --help for usage)");
+
+  program
+    .command("validate")
+    .description("validate catalog entries, cluster and connector files (default: the catalog)")
+    .argument("[paths...]", "files or directories to validate")
+    .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--json", "machine-readable output")
+    .action(run(() => import("./commands/validate.js")));
+
+  const catalog = program.command("catalog").description("query the connector catalog");
+  catalog
+    .command("list")
+    .description("list catalog entries")
+    .addOption(
+      new Option("--type <type>", "only entries of this type").choices(["source", "sink", "both", "other"]),
+    )
+    .option("--kafka <version>", "only entries that support this Kafka version (e.g. 4.3 or 4.3.1)")
+    .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--json", "machine-readable output")
+    .action(run(() => import("./commands/catalog-list.js")));
+  catalog
+    .command("show")
+    .description("show one catalog entry")
+    .argument("<name>", "entry name")
+    .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--json", "machine-readable output")
+    .action(run(() => import("./commands/catalog-show.js")));
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; every other parse failure is a usage error.
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    return reportError(err, io);
+  }
+}

@@ -1,0 +1,18 @@
+import type { Writable } from "node:stream";
+
+/** What a command may touch: its streams and environment, injected so tests can capture them. */
+export interface CommandIO {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  /** Directory relative paths are resolved against; defaults to process.cwd(). */
+  cwd?: string;
+}
+
+export function useColor(io: CommandIO): boolean {
+  return Boolean(io.stdout.isTTY) && io.env.NO_COLOR === undefined && io.env.TERM !== "dumb";
+}
+
+export function writeLine(stream: Writable, line = ""): void {
+  stream.write(`${line}\n`);
+}

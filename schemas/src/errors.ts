@@ -1,0 +1,66 @@
+/** Where a problem is: a file position and JSON path, or a URL. */
+export interface Location {
+  file?: string;
+  line?: number;
+  column?: number;
+  /** JSON path into the document, e.g. `artifacts[0].sha512`. */
+  path?: string;
+  url?: string;
+}
+
+export function formatLocation(loc: Location): string {
+  if (loc.url) return loc.url;
+  let out = loc.file ?? "<input>";
+  if (loc.line !== undefined) out += `:${loc.line}`;
+  if (loc.column !== undefined) out += `:${loc.column}`;
+  return out;
+}
+
+/**
+ * Base of every error kiln reports to a person. `userMessage` is one sentence
+ * without a stack; `exitCode` is what the CLI exits with.
+ */
+export class KilnError extends Error {
+  readonly userMessage: string;
+  readonly location: Location | undefined;
+  readonly exitCode: number;
+
+  constructor(
+    userMessage: string,
+    options: { location?: Location; cause?: unknown; exitCode?: number } = {},
+  ) {
+    const where = options.location ? `${formatLocation(options.location)}: ` : "";
+    super(`${where}${userMessage}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.userMessage = userMessage;
+    this.location = options.location;
+    this.exitCode = options.exitCode ?? 1;
+  }
+}
+
+/** A problem found in a file: one per finding, several per file. */
+export interface Diagnostic {
+  severity: "error" | "warning";
+  message: string;
+  location: Location;
+  /** Stable machine-readable code, e.g. `schema`, `yaml-duplicate-key`. */
+  code: string;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const path = d.location.path ? ` (${d.location.path})` : "";
+  return `${formatLocation(d.location)}: ${d.severity}: ${d.message}${path}`;
+}
+
+/** Thrown when a document fails to load or validate; carries every finding. */
+export class SpecError extends KilnError {
+  readonly diagnostics: Diagnostic[];
+
+  constructor(diagnostics: Diagnostic[]) {
+    const first = diagnostics[0];
+    super(first ? first.message : "invalid document", {
+      ...(first ? { location: first.location } : {}),
+    });
+    this.diagnostics = diagnostics;
+  }
+}

@@ -1,0 +1,108 @@
+// Generated from json/connector-plugin.schema.json by scripts/generate-types.mjs. Do not edit.
+
+export type HttpsUrl = string;
+export type JavaClass = string;
+export type Artifact = {
+  type: "maven" | "jar" | "tgz" | "zip" | "other" | "github-release";
+} & Artifact1;
+export type Artifact1 = MavenArtifact | UrlArtifact | GithubReleaseArtifact;
+/**
+ * Lower-case hex SHA-512 of the downloaded file.
+ */
+export type Sha512 = string;
+
+/**
+ * A catalog entry: one Kafka Connect plugin, the classes it provides and the artifacts it is made of.
+ */
+export interface ConnectorPlugin {
+  $schema?: string;
+  apiVersion: "kiln.dev/v1";
+  kind: "ConnectorPlugin";
+  /**
+   * Unique catalog name; also the plugin directory under /opt/kafka/plugins.
+   */
+  name: string;
+  title: string;
+  description?: string;
+  /**
+   * source, sink, both, or other for converters, transforms and config providers.
+   */
+  type: "source" | "sink" | "both" | "other";
+  version: string;
+  /**
+   * SPDX license expression.
+   */
+  license: string;
+  homepage?: HttpsUrl;
+  documentation?: HttpsUrl;
+  /**
+   * Semver range of the Kafka versions the plugin supports, e.g. ">=3.9.0 <5.0.0".
+   */
+  kafka: string;
+  /**
+   * @minItems 1
+   */
+  owners: string[];
+  /**
+   * @minItems 1
+   */
+  classes: PluginClass[];
+  /**
+   * @minItems 1
+   */
+  artifacts: Artifact[];
+  example?: Example;
+}
+export interface PluginClass {
+  class: JavaClass;
+  type: "source" | "sink" | "converter" | "header-converter" | "transform" | "predicate" | "config-provider";
+}
+export interface MavenArtifact {
+  type: "maven";
+  group: string;
+  artifact: string;
+  version: string;
+  classifier?: string;
+  extension?: "jar" | "tar.gz" | "tgz" | "zip";
+  repository?: HttpsUrl;
+  transitive?: boolean;
+  scopes?: ("compile" | "runtime")[];
+  sha512: Sha512;
+}
+export interface UrlArtifact {
+  type: "jar" | "tgz" | "zip" | "other";
+  url: HttpsUrl;
+  /**
+   * File name for `other` artifacts; defaults to the URL's last segment.
+   */
+  fileName?: string;
+  /**
+   * Environment variable holding the Authorization header value.
+   */
+  authEnv?: string;
+  sha512: Sha512;
+}
+export interface GithubReleaseArtifact {
+  type: "github-release";
+  repository: string;
+  tag: string;
+  asset: string;
+  /**
+   * Where the sha512 came from, since GitHub cannot be reached to verify it here.
+   */
+  checksumSource?: string;
+  sha512: Sha512;
+}
+/**
+ * An example connector config, checked by conformance against real Kafka Connect.
+ */
+export interface Example {
+  class: JavaClass;
+  config: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * Config keys allowed to fail validation when the external system is absent.
+   */
+  expectedErrors?: string[];
+}

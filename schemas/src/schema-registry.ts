@@ -1,0 +1,54 @@
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+
+/** The document kinds kiln reads, each with its own JSON Schema. */
+export const KINDS = {
+  ConnectorPlugin: "connector-plugin.schema.json",
+  Cluster: "cluster.schema.json",
+  Connector: "connector.schema.json",
+  LicensePolicy: "license-policy.schema.json",
+} as const;
+
+export type Kind = keyof typeof KINDS;
+
+export function isKind(value: unknown): value is Kind {
+  return typeof value === "string" && Object.hasOwn(KINDS, value);
+}
+
+// The schema files sit in ../json both from src/ (tests) and dist/ (built).
+const require = createRequire(import.meta.url);
+
+/** Absolute path of a kind's schema file, for editors' `$schema` comments. */
+export function schemaFile(kind: Kind): string {
+  return fileURLToPath(new URL(`../json/${KINDS[kind]}`, import.meta.url));
+}
+
+export function schemaDocument(kind: Kind): Record<string, unknown> {
+  return require(`../json/${KINDS[kind]}`) as Record<string, unknown>;
+}
+
+let compiled: Map<Kind, ValidateFunction> | undefined;
+
+/** Validators are compiled once per process, on first use. */
+export function validator(kind: Kind): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv2020({
+      strict: true,
+      allErrors: true,
+      verbose: true,
+      allowUnionTypes: true,
+      discriminator: true,
+    });
+    addFormats.default(ajv);
+    // Annotation only: a human description of what a `pattern` demands.
+    ajv.addKeyword({ keyword: "x-message", schemaType: "string" });
+    compiled = new Map((Object.keys(KINDS) as Kind[]).map((k) => [k, ajv.compile(schemaDocument(k))]));
+  }
+  const fn = compiled.get(kind);
+  if (!fn) throw new Error(`no schema for kind ${kind}`);
+  return fn;
+}
+
+export type { ErrorObject };

@@ -1,0 +1,177 @@
+import type { Diagnostic } from "./errors.js";
+import { SpecError } from "./errors.js";
+import { formatPath, type PathSegment, parsePointer } from "./json-path.js";
+import { type ErrorObject, isKind, KINDS, type Kind, validator } from "./schema-registry.js";
+import { type LoadOptions, parseSourceDocument, type SourceDocument } from "./yaml-document.js";
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  return `${typeof value} ${String(value)}`;
+}
+
+const ARTICLE: Record<string, string> = {
+  string: "a string",
+  integer: "a whole number",
+  number: "a number",
+  boolean: "true or false",
+  object: "a mapping",
+  array: "a list",
+  null: "null",
+};
+
+/** Turns one ajv error into a sentence a person understands, and where it points. */
+function toDiagnostic(doc: SourceDocument, err: ErrorObject): Diagnostic | undefined {
+  const path: PathSegment[] = parsePointer(err.instancePath);
+  const here = `\`${formatPath(path)}\``;
+  let at = path;
+  let key = false;
+  let message: string;
+  const p = err.params as Record<string, unknown>;
+  switch (err.keyword) {
+    case "required":
+      message = `${here} is missing the required field \`${String(p.missingProperty)}\``;
+      break;
+    case "additionalProperties":
+      at = [...path, String(p.additionalProperty)];
+      key = true;
+      message = `unknown field \`${formatPath(at)}\``;
+      break;
+    case "type": {
+      const types = String(p.type)
+        .split(",")
+        .map((t) => ARTICLE[t] ?? t);
+      message = `${here} must be ${types.join(" or ")}, not ${describe(err.data)}`;
+      break;
+    }
+    case "enum":
+      message = `${here} must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}, not ${describe(err.data)}`;
+      break;
+    case "const":
+      message = `${here} must be ${JSON.stringify(p.allowedValue)}, not ${describe(err.data)}`;
+      break;
+    case "pattern": {
+      const human = (err.parentSchema as Record<string, unknown> | undefined)?.["x-message"];
+      message =
+        typeof human === "string"
+          ? `${here} ${human}, not ${describe(err.data)}`
+          : `${here} must match the pattern ${String(p.pattern)}, not ${describe(err.data)}`;
+      break;
+    }
+    case "format":
+      message = `${here} must be a valid ${String(p.format) === "uri" ? "absolute URL" : String(p.format)}, not ${describe(err.data)}`;
+      break;
+    case "minLength":
+      message =
+        p.limit === 1
+          ? `${here} must not be empty`
+          : `${here} must be at least ${String(p.limit)} characters long`;
+      break;
+    case "maxLength":
+      message = `${here} must be at most ${String(p.limit)} characters long`;
+      break;
+    case "minItems":
+      message = `${here} must have at least ${String(p.limit)} item${p.limit === 1 ? "" : "s"}`;
+      break;
+    case "maxItems":
+      message = `${here} must have at most ${String(p.limit)} items`;
+      break;
+    case "uniqueItems":
+      at = [...path, Number(p.i)];
+      message = `${here} must not repeat items: items ${String(p.j)} and ${String(p.i)} are the same`;
+      break;
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum":
+      message = `${here} must be ${String(p.comparison)} ${String(p.limit)}, not ${describe(err.data)}`;
+      break;
+    case "propertyNames":
+      message = `${here} has a key that is not allowed: ${String(p.propertyName)}`;
+      break;
+    case "if":
+    case "anyOf":
+    case "oneOf":
+      // The branch errors that come with these say what is wrong; the summary adds nothing.
+      return undefined;
+    default:
+      message = `${here} ${err.message ?? "is invalid"}`;
+  }
+  const pos = doc.locate(at, { key });
+  return {
+    severity: "error",
+    code: `schema-${err.keyword}`,
+    message,
+    location: { file: doc.file, line: pos.line, column: pos.column, path: formatPath(at) },
+  };
+}
+
+/** Validates a parsed document against a kind's schema; returns every finding, sorted by position. */
+export function validateDocument(kind: Kind, doc: SourceDocument): Diagnostic[] {
+  const validate = validator(kind);
+  if (validate(doc.value)) return [];
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const err of validate.errors ?? []) {
+    const d = toDiagnostic(doc, err);
+    if (!d) continue;
+    const id = `${d.location.path}|${d.message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(d);
+  }
+  return out.sort(
+    (a, b) =>
+      (a.location.line ?? 0) - (b.location.line ?? 0) || (a.location.column ?? 0) - (b.location.column ?? 0),
+  );
+}
+
+export interface LoadedSpec<T = unknown> {
+  kind: Kind;
+  value: T;
+  source: SourceDocument;
+}
+
+/**
+ * Parses a file's text, works out its kind from `kind:` (or `expected`), and
+ * validates it. Throws a {@link SpecError} with every finding; never returns
+ * an invalid document.
+ */
+export function loadSpec<T = unknown>(
+  text: string,
+  file: string,
+  expected?: Kind,
+  options?: LoadOptions,
+): LoadedSpec<T> {
+  const source = parseSourceDocument(text, file, options);
+  const value = source.value;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const pos = source.locate([]);
+    throw new SpecError([
+      {
+        severity: "error",
+        code: "not-a-mapping",
+        message: `the document must be a mapping, not ${describe(value)}`,
+        location: { file, ...pos, path: "(root)" },
+      },
+    ]);
+  }
+  const declared = (value as Record<string, unknown>).kind;
+  const kind = expected ?? (isKind(declared) ? declared : undefined);
+  if (!kind) {
+    const pos = source.locate(["kind"]);
+    const known = Object.keys(KINDS).join(", ");
+    const message =
+      declared === undefined
+        ? `the document has no \`kind\`; it must be one of ${known}`
+        : `unknown kind ${describe(declared)}; it must be one of ${known}`;
+    throw new SpecError([
+      { severity: "error", code: "unknown-kind", message, location: { file, ...pos, path: "kind" } },
+    ]);
+  }
+  const diagnostics = validateDocument(kind, source);
+  if (diagnostics.length > 0) throw new SpecError(diagnostics);
+  return { kind, value: value as T, source };
+}

@@ -1,0 +1,32 @@
+import { mkdir, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { services } from "./services/index.js";
+
+// Started once per run, concurrently; each service's values reach tests via `inject(key)`.
+export default async function setup(project: TestProject) {
+  const base = join(tmpdir(), "kiln-test");
+  await mkdir(base, { recursive: true });
+  const workDir = await mkdtemp(join(base, "run-"));
+  project.provide("workDir", workDir);
+  const stops: Array<() => Promise<void>> = [];
+  const results = await Promise.allSettled(
+    services.map(async (s) => {
+      const started = await s.start({ workDir: join(workDir, s.name) });
+      stops.push(started.stop);
+      for (const [k, v] of Object.entries(started.provide)) project.provide(k as never, v as never);
+    }),
+  );
+  const failed = results.flatMap((r, i) =>
+    r.status === "rejected" ? [`${services[i]?.name}: ${String(r.reason?.stack ?? r.reason)}`] : [],
+  );
+  const teardown = async () => {
+    await Promise.allSettled(stops.map((stop) => stop()));
+  };
+  if (failed.length > 0) {
+    await teardown();
+    throw new Error(`test services failed to start:\n${failed.join("\n")}`);
+  }
+  return teardown;
+}

@@ -1,0 +1,8 @@
+// Keys the global setup provides to tests (see services/*). Each service adds its own.
+declare module "vitest" {
+  export interface ProvidedContext {
+    workDir: string;
+  }
+}
+
+export {};

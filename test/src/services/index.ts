@@ -1,0 +1,7 @@
+import type { Service } from "./service.js";
+
+/**
+ * Every service the real-peer suites share. The global setup starts them all
+ * (concurrently), and stops them after the run.
+ */
+export const services: Service[] = [];

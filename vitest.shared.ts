@@ -1,0 +1,14 @@
+import type { ViteUserConfig } from "vitest/config";
+
+// Tests import workspace packages from their TypeScript sources (the "kiln-src"
+// export condition), so no build is needed before a test run.
+export const unitConfig: ViteUserConfig = {
+  resolve: { conditions: ["kiln-src"] },
+  ssr: { resolve: { conditions: ["kiln-src"] } },
+  test: {
+    include: ["src/**/*.test.ts"],
+    environment: "node",
+    pool: "forks",
+    passWithNoTests: true,
+  },
+};
