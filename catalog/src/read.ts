@@ -1,13 +1,13 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
-import { DEFAULT_MAX_BYTES, KilnError } from "@kiln/schemas";
+import { DEFAULT_MAX_BYTES, type Diagnostic, KilnError, SpecError } from "@kiln/schemas";
 import { type CatalogResult, loadCatalog, type SourceFile } from "./load.js";
 
 const SPEC_FILE = /\.(ya?ml|json)$/;
 
 /**
- * Reads a file for the loader, refusing oversized files before reading them
- * whole. Paths are reported relative to `cwd` so messages stay short.
+ * Reads a file for the loader, refusing oversized files (a located SpecError)
+ * before reading them whole. Paths are reported relative to `cwd`.
  */
 export async function readSourceFile(path: string, cwd = process.cwd()): Promise<SourceFile> {
   const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
@@ -18,8 +18,8 @@ export async function readSourceFile(path: string, cwd = process.cwd()): Promise
   });
   const file = relative(cwd, path) || path;
   if (info.size > DEFAULT_MAX_BYTES) {
-    // Hand the loader a stand-in of the right size so it reports the limit uniformly.
-    return { file, text: " ".repeat(DEFAULT_MAX_BYTES + 1) };
+    const message = `file is ${info.size} bytes; the limit is ${DEFAULT_MAX_BYTES} bytes`;
+    throw new SpecError([{ severity: "error", code: "file-too-large", message, location: { file } }]);
   }
   return { file, text: await readFile(path, "utf8") };
 }
@@ -49,7 +49,18 @@ export async function readCatalog(
       cause: err,
     });
   });
-  const files = await Promise.all(paths.map((p) => readSourceFile(p, opts.cwd)));
+  const unreadable: Diagnostic[] = [];
+  const files: SourceFile[] = [];
+  for (const p of paths) {
+    try {
+      files.push(await readSourceFile(p, opts.cwd));
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      unreadable.push(...err.diagnostics);
+    }
+  }
   const policy = await readSourceFile(opts.policy ?? defaultPolicyPath(connectorsDir), opts.cwd);
-  return loadCatalog(files, policy);
+  const result = loadCatalog(files, policy);
+  if (unreadable.length === 0) return result;
+  return { catalog: undefined, diagnostics: [...unreadable, ...result.diagnostics], files: paths.length };
 }

@@ -32,7 +32,7 @@ function toDiagnostic(doc: SourceDocument, err: ErrorObject): Diagnostic | undef
   const p = err.params as Record<string, unknown>;
   switch (err.keyword) {
     case "required":
-      message = `${here} is missing the required field \`${String(p.missingProperty)}\``;
+      message = `${path.length === 0 ? "the document" : here} is missing the required field \`${String(p.missingProperty)}\``;
       break;
     case "additionalProperties":
       at = [...path, String(p.additionalProperty)];
@@ -78,10 +78,12 @@ function toDiagnostic(doc: SourceDocument, err: ErrorObject): Diagnostic | undef
     case "maxItems":
       message = `${here} must have at most ${String(p.limit)} items`;
       break;
-    case "uniqueItems":
-      at = [...path, Number(p.i)];
-      message = `${here} must not repeat items: items ${String(p.j)} and ${String(p.i)} are the same`;
+    case "uniqueItems": {
+      const [first, second] = [Number(p.i), Number(p.j)].sort((a, b) => a - b);
+      at = [...path, second as number];
+      message = `${here} must not repeat items: items ${first} and ${second} are the same`;
       break;
+    }
     case "minimum":
     case "maximum":
     case "exclusiveMinimum":
@@ -92,6 +94,7 @@ function toDiagnostic(doc: SourceDocument, err: ErrorObject): Diagnostic | undef
       message = `${here} has a key that is not allowed: ${String(p.propertyName)}`;
       break;
     case "if":
+    case "discriminator":
     case "anyOf":
     case "oneOf":
       // The branch errors that come with these say what is wrong; the summary adds nothing.

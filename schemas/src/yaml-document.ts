@@ -38,26 +38,18 @@ export interface SourceDocument {
   locate(path: readonly PathSegment[], opts?: { key?: boolean }): Position;
 }
 
-const YAML_MESSAGES: Record<string, string> = {
-  DUPLICATE_KEY: "duplicate key: each key may appear only once in a mapping",
-  BAD_INDENT: "bad indentation",
-  MISSING_CHAR: "a closing character is missing",
-  BLOCK_AS_IMPLICIT_KEY: "a block value cannot be a mapping key",
-  MULTILINE_IMPLICIT_KEY: "a mapping key cannot span several lines",
-  UNEXPECTED_TOKEN: "unexpected token",
-  TAB_AS_INDENT: "tabs cannot be used for indentation",
-  BAD_ALIAS: "alias refers to an anchor that is not defined",
-  BAD_DIRECTIVE: "invalid directive",
-};
-
 function yamlDiagnostic(file: string, err: YAMLError): Diagnostic {
   const [pos] = err.linePos ?? [];
-  const detail = err.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? err.code;
-  const message = YAML_MESSAGES[err.code] ?? `invalid YAML: ${detail}`;
+  // yaml's own first line is readable once its "at line …" suffix is gone.
+  const detail = (err.message.split("\n")[0] ?? err.code).replace(/ at line \d+, column \d+:?$/, "");
+  const message =
+    err.code === "DUPLICATE_KEY"
+      ? "duplicate key: each key may appear only once in a mapping"
+      : `invalid YAML: ${detail}`;
   return {
     severity: "error",
     code: `yaml-${err.code.toLowerCase().replace(/_/g, "-")}`,
-    message: err.code === "DUPLICATE_KEY" || !YAML_MESSAGES[err.code] ? message : `invalid YAML: ${message}`,
+    message,
     location: { file, ...(pos ? { line: pos.line, column: pos.col } : {}) },
   };
 }
@@ -91,8 +83,9 @@ export function parseSourceDocument(text: string, file: string, options: LoadOpt
   }
   const doc = docs[0];
   if (!doc) fail(file, "empty", "file is empty");
-  const errors = [...doc.errors];
-  if (errors.length > 0) throw new SpecError(errors.map((e) => yamlDiagnostic(file, e)));
+  // Only the first syntax error: the ones after it are mostly its echoes.
+  const [firstError] = doc.errors;
+  if (firstError) throw new SpecError([yamlDiagnostic(file, firstError)]);
 
   let value: unknown;
   try {

@@ -1,0 +1,134 @@
+import type { GithubReleaseArtifact } from "@kiln/schemas";
+import { Octokit } from "@octokit/rest";
+import { ResolveError } from "./errors.js";
+import { fetchToCache } from "./fetch.js";
+import type { ArtifactResolver, LockedArtifact, PinnedFile, ResolveContext } from "./types.js";
+import { unpackOf } from "./url.js";
+
+export const GITHUB_API = "https://api.github.com";
+
+export function githubSource(a: GithubReleaseArtifact): string {
+  return `github-release:${a.repository}@${a.tag}/${a.asset}`;
+}
+
+function baseUrlOf(ctx: ResolveContext): string {
+  return (ctx.github.baseUrl ?? ctx.env.GITHUB_API_URL ?? GITHUB_API).replace(/\/+$/, "");
+}
+
+function tokenOf(ctx: ResolveContext): string | undefined {
+  return ctx.github.token ?? ctx.env.GITHUB_TOKEN ?? undefined;
+}
+
+function octokitFor(ctx: ResolveContext): Octokit {
+  const token = tokenOf(ctx);
+  const octokit = new Octokit({
+    baseUrl: baseUrlOf(ctx),
+    userAgent: "kiln/0.1",
+    ...(token ? { auth: token } : {}),
+    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+  });
+  // API calls count as requests too (a warm resolve must make none).
+  octokit.hook.before("request", () => {
+    ctx.http.stats.requests++;
+  });
+  return octokit;
+}
+
+interface RequestErrorLike {
+  status?: number;
+  response?: { headers?: Record<string, string | number | undefined> };
+}
+
+/** Maps an octokit failure to one sentence: not found, rate limit (with reset time), or denied. */
+function githubError(err: unknown, a: GithubReleaseArtifact, baseUrl: string): Error {
+  const e = err as RequestErrorLike;
+  const headers = e.response?.headers ?? {};
+  const where = { location: { url: `${baseUrl}/repos/${a.repository}/releases/tags/${a.tag}` }, cause: err };
+  if ((e.status === 403 || e.status === 429) && String(headers["x-ratelimit-remaining"]) === "0") {
+    const reset = Number(headers["x-ratelimit-reset"]);
+    const when = Number.isFinite(reset) ? new Date(reset * 1000).toISOString() : "later";
+    return new ResolveError(
+      `GitHub API rate limit exhausted (resets ${when}); set GITHUB_TOKEN for a higher limit`,
+      where,
+    );
+  }
+  if (e.status === 404) return new ResolveError(`GitHub release ${a.repository}@${a.tag} not found`, where);
+  if (e.status === 401 || e.status === 403) {
+    return new ResolveError(
+      `GitHub denied access to ${a.repository} (${e.status}); check GITHUB_TOKEN`,
+      where,
+    );
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Finds the asset's API URL (works for private repositories and GitHub Enterprise alike). */
+async function findAsset(
+  a: GithubReleaseArtifact,
+  ctx: ResolveContext,
+): Promise<{ url: string; size: number }> {
+  const [owner, repo] = a.repository.split("/") as [string, string];
+  const octokit = octokitFor(ctx);
+  let release: Awaited<ReturnType<Octokit["rest"]["repos"]["getReleaseByTag"]>>["data"];
+  try {
+    release = (await octokit.rest.repos.getReleaseByTag({ owner, repo, tag: a.tag })).data;
+  } catch (err) {
+    throw githubError(err, a, baseUrlOf(ctx));
+  }
+  const asset = release.assets.find((x) => x.name === a.asset);
+  if (!asset) {
+    const names = release.assets.map((x) => x.name).join(", ") || "none";
+    throw new ResolveError(`release ${a.repository}@${a.tag} has no asset "${a.asset}" (assets: ${names})`);
+  }
+  return { url: asset.url, size: asset.size };
+}
+
+async function download(ctx: ResolveContext, url: string, sha512: string, label: string) {
+  const token = tokenOf(ctx);
+  // The asset API answers a redirect to storage on another host; HttpClient drops Authorization there.
+  const headers: Record<string, string> = {
+    accept: "application/octet-stream",
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
+  return fetchToCache(ctx, { url, sha512, label, headers });
+}
+
+/** Release assets through the GitHub REST API (api.github.com or an Enterprise `baseUrl`). */
+export const githubReleaseResolver: ArtifactResolver<GithubReleaseArtifact> = {
+  async resolve(a, ctx): Promise<LockedArtifact> {
+    let size: number;
+    let url: string;
+    if (await ctx.cache.has(a.sha512)) {
+      // Pinned and present: no API call at all.
+      url = `https://github.com/${a.repository}/releases/download/${encodeURIComponent(a.tag)}/${encodeURIComponent(a.asset)}`;
+      size = (await download(ctx, url, a.sha512, a.asset)).size;
+    } else {
+      const asset = await findAsset(a, ctx);
+      size = (await download(ctx, asset.url, a.sha512, a.asset)).size;
+    }
+    const unpack = /\.(tar\.gz|tgz)$/.test(a.asset) ? "tgz" : unpackOf(a.asset.endsWith(".zip") ? "zip" : "");
+    const file: PinnedFile = {
+      fileName: a.asset,
+      url: `https://github.com/${a.repository}/releases/download/${encodeURIComponent(a.tag)}/${encodeURIComponent(a.asset)}`,
+      size,
+      sha512: a.sha512,
+      ...(unpack ? { unpack } : {}),
+    };
+    return { source: githubSource(a), files: [file] };
+  },
+
+  async fetch(locked, file, ctx): Promise<string> {
+    if (await ctx.cache.has(file.sha512)) return ctx.cache.pathOf(file.sha512);
+    const m = /^github-release:([^@]+)@(.+)\/([^/]+)$/.exec(locked.source);
+    if (!m) throw new ResolveError(`lock source ${locked.source} is not a GitHub release; run kiln lock`);
+    const a: GithubReleaseArtifact = {
+      type: "github-release",
+      repository: m[1] as string,
+      tag: m[2] as string,
+      asset: m[3] as string,
+      sha512: file.sha512,
+    };
+    const asset = await findAsset(a, ctx);
+    return (await download(ctx, asset.url, file.sha512, a.asset)).path;
+  },
+};

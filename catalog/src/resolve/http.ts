@@ -1,0 +1,257 @@
+import { createHash } from "node:crypto";
+import { open } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Dispatcher, request } from "undici";
+import { DownloadError, redactUrl } from "./errors.js";
+
+export interface HttpStats {
+  /** Every request sent, redirects and checksum files included. */
+  requests: number;
+  /** Response body bytes received. */
+  bytes: number;
+}
+
+export interface HttpOptions {
+  dispatcher?: Dispatcher;
+  /** Attempts after the first on 5xx, 429, resets and timeouts (default 4). */
+  retries?: number;
+  /** Base of the jittered exponential backoff in ms (default 300). */
+  backoffMs?: number;
+  /** Time to wait for response headers, and between body chunks (default 30 s). */
+  timeoutMs?: number;
+  maxRedirects?: number;
+  /** Allow plain http:// to 127.0.0.1/localhost/::1 (loopback test servers). Never for other hosts. */
+  allowInsecureLoopback?: boolean;
+  userAgent?: string;
+}
+
+export type Headers = Record<string, string>;
+
+export type DownloadProgress = (received: number, total: number | undefined) => void;
+
+export interface Downloaded {
+  size: number;
+  sha512: string;
+  sha256: string;
+  sha1: string;
+  /** The URL the bytes finally came from, after redirects (redacted). */
+  finalUrl: string;
+}
+
+const RETRYABLE_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
+]);
+
+function isLoopback(host: string): boolean {
+  return host === "127.0.0.1" || host === "localhost" || host === "[::1]";
+}
+
+function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e?.code ?? e?.cause?.code;
+}
+
+function withoutAuthorization(headers: Headers): Headers {
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));
+}
+
+/**
+ * The one HTTP client every resolver uses: https only, redirects followed by
+ * hand (Authorization dropped when a redirect leaves the original host),
+ * retries with jittered backoff, resume with Range where the server allows,
+ * and counters a benchmark or test can read.
+ */
+export class HttpClient {
+  readonly stats: HttpStats = { requests: 0, bytes: 0 };
+  readonly #opts: Required<Omit<HttpOptions, "dispatcher">> & { dispatcher?: Dispatcher };
+
+  constructor(opts: HttpOptions = {}) {
+    this.#opts = {
+      retries: 4,
+      backoffMs: 300,
+      timeoutMs: 30_000,
+      maxRedirects: 10,
+      allowInsecureLoopback: false,
+      userAgent: "kiln/0.1 (+https://kiln.dev)",
+      ...opts,
+    };
+  }
+
+  /** Throws unless `url` is https (or loopback http when allowed). */
+  checkUrl(url: string): URL {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch (cause) {
+      throw new DownloadError(`not a valid URL: ${url}`, url, { cause });
+    }
+    if (u.protocol === "https:") return u;
+    if (u.protocol === "http:" && this.#opts.allowInsecureLoopback && isLoopback(u.hostname)) return u;
+    throw new DownloadError(
+      `refusing to download over ${u.protocol.replace(":", "")}: artifact URLs must use https`,
+      url,
+    );
+  }
+
+  #backoff(attempt: number): Promise<void> {
+    const base = this.#opts.backoffMs * 2 ** attempt;
+    return sleep(Math.min(10_000, base * (0.5 + Math.random())));
+  }
+
+  /** One GET, redirects followed. The caller must consume or dump the body. */
+  async #get(url: string, headers: Headers): Promise<{ res: Dispatcher.ResponseData; url: string }> {
+    let current = this.checkUrl(url);
+    const origin = current.origin;
+    let hdrs: Headers = { "user-agent": this.#opts.userAgent, ...headers };
+    for (let hop = 0; ; hop++) {
+      this.stats.requests++;
+      const res = await request(current, {
+        method: "GET",
+        headers: hdrs,
+        headersTimeout: this.#opts.timeoutMs,
+        bodyTimeout: this.#opts.timeoutMs,
+        ...(this.#opts.dispatcher ? { dispatcher: this.#opts.dispatcher } : {}),
+      });
+      const location = res.headers.location;
+      if (res.statusCode >= 300 && res.statusCode < 400 && location) {
+        await res.body.dump();
+        if (hop >= this.#opts.maxRedirects) {
+          throw new DownloadError(`too many redirects (more than ${this.#opts.maxRedirects})`, url);
+        }
+        const next = this.checkUrl(new URL(String(location), current).toString());
+        // Credentials are for the host they were configured for, never for where it sends us.
+        if (next.origin !== origin) hdrs = withoutAuthorization(hdrs);
+        current = next;
+        continue;
+      }
+      return { res, url: current.toString() };
+    }
+  }
+
+  #statusError(status: number, url: string): DownloadError {
+    const retryable = status >= 500 || status === 429 || status === 408;
+    const what =
+      status === 404
+        ? "not found (404)"
+        : status === 401 || status === 403
+          ? `access denied (${status}); check the credentials`
+          : `server answered ${status}`;
+    return new DownloadError(what, url, { status, retryable });
+  }
+
+  /** A small text resource (checksum files, metadata); undefined on 404 when `optional`. */
+  async getText(
+    url: string,
+    headers: Headers = {},
+    opts: { optional?: boolean } = {},
+  ): Promise<string | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { res } = await this.#get(url, headers);
+        if (res.statusCode === 404 && opts.optional) {
+          await res.body.dump();
+          return undefined;
+        }
+        if (res.statusCode !== 200) {
+          await res.body.dump();
+          throw this.#statusError(res.statusCode, url);
+        }
+        const text = await res.body.text();
+        this.stats.bytes += Buffer.byteLength(text);
+        return text;
+      } catch (err) {
+        if (!this.#retryable(err) || attempt >= this.#opts.retries) throw this.#wrap(err, url);
+        await this.#backoff(attempt);
+      }
+    }
+  }
+
+  #retryable(err: unknown): boolean {
+    if (err instanceof DownloadError) return err.retryable;
+    const code = errorCode(err);
+    return code !== undefined && RETRYABLE_CODES.has(code);
+  }
+
+  #wrap(err: unknown, url: string): Error {
+    if (err instanceof DownloadError) return err;
+    const code = errorCode(err);
+    return new DownloadError(`download failed: ${code ?? (err as Error).message}`, url, { cause: err });
+  }
+
+  /**
+   * Streams `url` into `dest` while hashing it. A dropped connection resumes
+   * with `Range` when the server advertised `Accept-Ranges: bytes` (else starts
+   * over); 5xx and 429 are retried with jittered backoff.
+   */
+  async download(
+    url: string,
+    dest: string,
+    opts: { headers?: Headers; onProgress?: DownloadProgress } = {},
+  ): Promise<Downloaded> {
+    const file = await open(dest, "w");
+    try {
+      let written = 0;
+      let canResume = false;
+      let hashes = [createHash("sha512"), createHash("sha256"), createHash("sha1")] as const;
+      let total: number | undefined;
+      let finalUrl = url;
+      for (let attempt = 0; ; attempt++) {
+        const resuming = written > 0 && canResume;
+        const headers = { ...opts.headers, ...(resuming ? { range: `bytes=${written}-` } : {}) };
+        try {
+          const { res, url: at } = await this.#get(url, headers);
+          finalUrl = at;
+          if (res.statusCode === 206 && resuming) {
+            // Continue where the last attempt stopped.
+          } else if (res.statusCode === 200) {
+            if (written > 0) {
+              await file.truncate(0);
+              written = 0;
+              hashes = [createHash("sha512"), createHash("sha256"), createHash("sha1")];
+            }
+            const len = Number(res.headers["content-length"]);
+            total = Number.isFinite(len) ? len : undefined;
+          } else {
+            await res.body.dump();
+            throw this.#statusError(res.statusCode, url);
+          }
+          canResume = res.headers["accept-ranges"] === "bytes";
+          for await (const chunk of res.body as AsyncIterable<Buffer>) {
+            await file.write(chunk, 0, chunk.length, written);
+            for (const h of hashes) h.update(chunk);
+            written += chunk.length;
+            this.stats.bytes += chunk.length;
+            opts.onProgress?.(written, total);
+          }
+          if (total !== undefined && written !== total) {
+            throw Object.assign(new Error(`body ended after ${written} of ${total} bytes`), {
+              code: "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
+            });
+          }
+          return {
+            size: written,
+            sha512: hashes[0].digest("hex"),
+            sha256: hashes[1].digest("hex"),
+            sha1: hashes[2].digest("hex"),
+            finalUrl: redactUrl(finalUrl),
+          };
+        } catch (err) {
+          if (!this.#retryable(err) || attempt >= this.#opts.retries) throw this.#wrap(err, url);
+          await this.#backoff(attempt);
+        }
+      }
+    } finally {
+      await file.close();
+    }
+  }
+}
