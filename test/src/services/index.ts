@@ -1,7 +1,9 @@
+import { connect } from "./connect.js";
+import { kafka } from "./kafka.js";
 import type { Service } from "./service.js";
 
 /**
  * Every service the real-peer suites share. The global setup starts them all
  * (concurrently), and stops them after the run.
  */
-export const services: Service[] = [];
+export const services: Service[] = [kafka, connect];

@@ -1,0 +1,34 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/** A log4j2 configuration writing to stdout (the harness pipes it to the process's log file). */
+export async function writeLog4j2(dir: string, level = "INFO"): Promise<string> {
+  const file = join(dir, "log4j2.properties");
+  await writeFile(
+    file,
+    [
+      "status = warn",
+      "appender.console.type = Console",
+      "appender.console.name = STDOUT",
+      "appender.console.layout.type = PatternLayout",
+      "appender.console.layout.pattern = [%d] %p %m (%c)%n",
+      `rootLogger.level = ${level}`,
+      "rootLogger.appenderRef.stdout.ref = STDOUT",
+      // Chatty at INFO and useless for diagnosing a test.
+      "logger.reflections.name = org.reflections",
+      "logger.reflections.level = ERROR",
+      "logger.clients.name = org.apache.kafka.clients",
+      "logger.clients.level = WARN",
+      "logger.config.name = org.apache.kafka.common.config.AbstractConfig",
+      "logger.config.level = WARN",
+      "",
+    ].join("\n"),
+  );
+  return file;
+}
+
+export function propertiesText(props: Record<string, string | number>): string {
+  return `${Object.entries(props)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join("\n")}\n`;
+}
