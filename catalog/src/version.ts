@@ -11,11 +11,14 @@ const RELEASE_QUALIFIERS = new Set(["final", "ga", "release", "re"]);
 export function normalizeVersion(version: string): string | undefined {
   const exact = semver.valid(version);
   if (exact) return exact;
-  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[.-]([0-9A-Za-z][0-9A-Za-z.-]*))?$/.exec(version);
+  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[.-]([0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*))?$/.exec(version);
   if (!m) return undefined;
   const core = `${m[1]}.${m[2] ?? 0}.${m[3] ?? 0}`;
   const qualifier = m[4]?.toLowerCase();
-  if (!qualifier || RELEASE_QUALIFIERS.has(qualifier)) return semver.valid(core) ?? undefined;
+  // A fourth numeric part (1.2.3.4) is a patch of a release, not a pre-release: compare as 1.2.3.
+  if (!qualifier || RELEASE_QUALIFIERS.has(qualifier) || /^\d+(\.\d+)*$/.test(qualifier)) {
+    return semver.valid(core) ?? undefined;
+  }
   // CR1, Beta2, Alpha1, SNAPSHOT… become pre-releases: `2.1.0-cr1`.
   const pre = qualifier.replace(/[^0-9a-z.-]/g, "").replace(/^-+/, "");
   return semver.valid(`${core}-${pre}`) ?? undefined;
