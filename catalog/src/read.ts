@@ -10,13 +10,13 @@ const SPEC_FILE = /\.(ya?ml|json)$/;
  * before reading them whole. Paths are reported relative to `cwd`.
  */
 export async function readSourceFile(path: string, cwd = process.cwd()): Promise<SourceFile> {
+  const file = relative(cwd, path) || path;
   const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
     throw new KilnError(err.code === "ENOENT" ? "no such file or directory" : err.message, {
-      location: { file: path },
+      location: { file },
       cause: err,
     });
   });
-  const file = relative(cwd, path) || path;
   if (info.size > DEFAULT_MAX_BYTES) {
     const message = `file is ${info.size} bytes; the limit is ${DEFAULT_MAX_BYTES} bytes`;
     throw new SpecError([{ severity: "error", code: "file-too-large", message, location: { file } }]);

@@ -8,7 +8,7 @@ export async function requireCatalog(dir: string, cwd: string): Promise<Catalog>
   if (!result.catalog) {
     const errors = result.diagnostics.filter((d) => d.severity === "error");
     throw new KilnError(
-      `the catalog is invalid (${errors.length} errors; run kiln validate):\n${errors.map(formatDiagnostic).join("\n")}`,
+      `the catalog is invalid (${errors.length} error${errors.length === 1 ? "" : "s"}; run kiln validate):\n${errors.map(formatDiagnostic).join("\n")}`,
     );
   }
   return result.catalog;

@@ -117,13 +117,33 @@ export function validateDocument(kind: Kind, doc: SourceDocument): Diagnostic[] 
   if (validate(doc.value)) return [];
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
+  // Missing fields of one object are reported together, in one sentence.
+  const missing = new Map<string, { diagnostic: Diagnostic; fields: string[] }>();
   for (const err of validate.errors ?? []) {
     const d = toDiagnostic(doc, err);
     if (!d) continue;
+    if (err.keyword === "required") {
+      const field = String((err.params as { missingProperty: string }).missingProperty);
+      const group = missing.get(err.instancePath);
+      if (group) {
+        group.fields.push(field);
+        continue;
+      }
+      missing.set(err.instancePath, { diagnostic: d, fields: [field] });
+    }
     const id = `${d.location.path}|${d.message}`;
     if (seen.has(id)) continue;
     seen.add(id);
     out.push(d);
+  }
+  for (const { diagnostic, fields } of missing.values()) {
+    if (fields.length > 1) {
+      const list = fields.map((f) => `\`${f}\``).join(", ");
+      diagnostic.message = diagnostic.message.replace(
+        /the required field `[^`]*`$/,
+        `the required fields ${list}`,
+      );
+    }
   }
   return out.sort(
     (a, b) =>

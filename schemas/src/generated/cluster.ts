@@ -4,8 +4,8 @@ export type K8SName = string;
 export type Quantity = string;
 export type Heap = string;
 export type ListenerName = string;
-export type Url = string;
-export type JavaClass = string;
+export type HttpsEndpoint = string;
+export type ClassName = string;
 /**
  * How the user authenticates: mTLS with a User-Operator-issued certificate, SCRAM-SHA-512, or mTLS with a certificate issued elsewhere.
  */
@@ -155,9 +155,9 @@ export interface Listener {
      */
     type: "tls" | "scram-sha-512" | "oauth" | "custom" | "none";
     oauth?: {
-      issuer?: Url;
-      jwksEndpoint?: Url;
-      introspectionEndpoint?: Url;
+      issuer?: HttpsEndpoint;
+      jwksEndpoint?: HttpsEndpoint;
+      introspectionEndpoint?: HttpsEndpoint;
       audience?: string;
       usernameClaim?: string;
       /**
@@ -235,13 +235,13 @@ export interface Authorization {
   type?: "simple" | "keycloak" | "opa" | "custom";
   superUsers?: string[];
   keycloak?: {
-    tokenEndpoint: Url;
+    tokenEndpoint: HttpsEndpoint;
     clientId: string;
     delegateToKafkaAcls?: boolean;
     trustedCertificates?: CertSecret;
   };
   opa?: {
-    url: Url;
+    url: HttpsEndpoint;
     allowOnError?: boolean;
     /**
      * Kafka image that includes the OPA authorizer.
@@ -249,7 +249,7 @@ export interface Authorization {
     image: string;
   };
   custom?: {
-    authorizerClass: JavaClass;
+    authorizerClass: ClassName;
     supportsAdminApi?: boolean;
     config?: {
       [k: string]: (string | number | boolean) | undefined;
@@ -315,7 +315,7 @@ export interface ConnectCluster {
    */
   kafkaConnectors?: {
     name: K8SName;
-    class: JavaClass;
+    class: ClassName;
     tasksMax?: number;
     state?: "running" | "paused" | "stopped";
     config?: {
