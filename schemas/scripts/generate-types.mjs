@@ -8,6 +8,7 @@ const kinds = {
   Cluster: "cluster",
   Connector: "connector",
   LicensePolicy: "license-policy",
+  ConnectTarget: "connect-target",
 };
 const check = process.argv.includes("--check");
 const root = new URL("../", import.meta.url);

@@ -9,6 +9,7 @@ export const KINDS = {
   Cluster: "cluster.schema.json",
   Connector: "connector.schema.json",
   LicensePolicy: "license-policy.schema.json",
+  ConnectTarget: "connect-target.schema.json",
 } as const;
 
 export type Kind = keyof typeof KINDS;

@@ -3,3 +3,4 @@ export type * from "./connector-plugin.js";
 export type * from "./cluster.js";
 export type * from "./connector.js";
 export type * from "./license-policy.js";
+export type * from "./connect-target.js";
