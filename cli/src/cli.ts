@@ -27,6 +27,13 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .showHelpAfterError("(run with --help for usage)");
 
   program
+    .command("build")
+    .description("the main job: validate the catalog and build everything from it")
+    .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--json", "machine-readable summary")
+    .action(run(() => import("./commands/build.js")));
+
+  program
     .command("validate")
     .description("validate catalog entries, cluster and connector files (default: the catalog)")
     .argument("[paths...]", "files or directories to validate")

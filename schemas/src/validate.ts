@@ -43,7 +43,12 @@ function toDiagnostic(doc: SourceDocument, err: ErrorObject): Diagnostic | undef
       const types = String(p.type)
         .split(",")
         .map((t) => ARTICLE[t] ?? t);
-      message = `${here} must be ${types.join(" or ")}, not ${describe(err.data)}`;
+      // YAML reads unquoted digits (a hex digest, a version like 1.10) as a number.
+      const hint =
+        p.type === "string" && typeof err.data === "number"
+          ? "; quote the value so YAML reads it as text"
+          : "";
+      message = `${here} must be ${types.join(" or ")}, not ${describe(err.data)}${hint}`;
       break;
     }
     case "enum":
