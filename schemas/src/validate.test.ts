@@ -38,7 +38,7 @@ describe("loadSpec", () => {
 
   test("unknown kinds are named", () => {
     expect(messages("apiVersion: kiln.dev/v1\nkind: Widget\n")).toEqual([
-      '2:7 unknown kind "Widget"; it must be one of ConnectorPlugin, Cluster, Connector, LicensePolicy',
+      `2:7 unknown kind "Widget"; it must be one of ${Object.keys(KINDS).join(", ")}`,
     ]);
   });
 
