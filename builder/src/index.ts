@@ -1,2 +1,64 @@
-// Filled in by its issue; see README.md.
-export {};
+// The builder: a pure image model, sources and sinks named for a place, and bake/plan on top.
+export { BakeError, type BakeInput, type BakeResult, bake, bakeLabels, KILN_PLUGINS_LABEL } from "./bake.js";
+export {
+  type PluginFile,
+  type PluginSource,
+  PluginSourceError,
+  type ResolvedFile,
+  resolveFiles,
+  sha256File,
+} from "./layer/source.js";
+export {
+  DEFAULT_RECIPE,
+  decompress,
+  entriesUnder,
+  type LayerEntry,
+  type LayerRecipe,
+  layerKey,
+  recipeFromEnv,
+  storedLayer,
+  tarStream,
+  UnsupportedCompressionError,
+  writeLayer,
+  zstdSupported,
+} from "./layer/writer.js";
+export { BlobStore } from "./layout/blob-store.js";
+export { readLayout, writeLayout } from "./layout/oci-layout.js";
+export { type Digest, isDigest, parseDigest, sha256Digest } from "./model/digest.js";
+export {
+  type Artifact,
+  type Blob,
+  canonicalJson,
+  descriptorOf,
+  type Image,
+  type ImageIndex,
+  imageFromParts,
+  type Layer,
+  makeImage,
+  makeIndex,
+  uniqueLayers,
+} from "./model/image.js";
+export { isIndexMediaType, isManifestMediaType, MediaType } from "./model/media.js";
+export {
+  type ConfigFile,
+  type Descriptor,
+  type Index,
+  type Manifest,
+  type Platform,
+  parsePlatform,
+  platformString,
+} from "./model/types.js";
+export { type Addendum, appendLayers, appendToImage } from "./mutate/append.js";
+export { buildPluginLayer, PLUGINS_ROOT, type PluginLayer, type PluginLayout } from "./mutate/plugins.js";
+export { type ClientOptions, RegistryClient } from "./remote/client.js";
+export {
+  type CredentialSource,
+  type Credentials,
+  dockerConfigCredentials,
+  parseChallenge,
+  staticCredentials,
+} from "./remote/credentials.js";
+export { RegistryError, redactUrl } from "./remote/errors.js";
+export { fetchArtifact, getManifest, headManifest, ImageNotFoundError } from "./remote/read.js";
+export { formatReference, parseReference, type Reference } from "./remote/reference.js";
+export { blobsOf, PushError, type PushEvent, type PushResult, pushArtifact, Writer } from "./remote/write.js";

@@ -1,0 +1,99 @@
+import { KilnError } from "@kiln/schemas";
+import type { PluginSource } from "./layer/source.js";
+import type { LayerRecipe } from "./layer/writer.js";
+import type { BlobStore } from "./layout/blob-store.js";
+import type { Digest } from "./model/digest.js";
+import type { Artifact } from "./model/image.js";
+import type { Platform } from "./model/types.js";
+import { appendLayers } from "./mutate/append.js";
+import { buildPluginLayer, type PluginLayer, type PluginLayout } from "./mutate/plugins.js";
+import type { RegistryClient } from "./remote/client.js";
+import { fetchArtifact } from "./remote/read.js";
+import { formatReference, parseReference, type Reference } from "./remote/reference.js";
+
+export const KILN_PLUGINS_LABEL = "dev.kiln.plugins";
+
+export interface BakeInput {
+  /** The base image reference; pinned to the digest found. */
+  base: string;
+  plugins: PluginSource[];
+  /** Platforms to keep from a multi-arch base (default: all). */
+  platforms?: Platform[];
+  layout?: PluginLayout;
+  recipe: LayerRecipe;
+  /** org.opencontainers.image.source / .revision. */
+  source?: string;
+  revision?: string;
+  labels?: Record<string, string>;
+}
+
+export interface BakeResult {
+  artifact: Artifact;
+  base: { reference: Reference; digest: Digest };
+  plugins: PluginLayer[];
+  labels: Record<string, string>;
+}
+
+export class BakeError extends KilnError {}
+
+/** The labels kiln sets: OCI's annotation keys, plus the plugin list. */
+export function bakeLabels(input: BakeInput, base: Reference, baseDigest: Digest): Record<string, string> {
+  const labels: Record<string, string> = {
+    "org.opencontainers.image.created": new Date(input.recipe.epoch * 1000)
+      .toISOString()
+      .replace(".000Z", "Z"),
+    "org.opencontainers.image.base.name": formatReference({
+      registry: base.registry,
+      repository: base.repository,
+      ...(base.tag ? { tag: base.tag } : {}),
+    }),
+    "org.opencontainers.image.base.digest": baseDigest,
+    [KILN_PLUGINS_LABEL]: [...input.plugins]
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((p) => `${p.name}@${p.version}`)
+      .join(","),
+  };
+  if (input.source) labels["org.opencontainers.image.source"] = input.source;
+  if (input.revision) labels["org.opencontainers.image.revision"] = input.revision;
+  return { ...labels, ...(input.labels ?? {}) };
+}
+
+/**
+ * Bakes plugins onto a base: fetches the base's manifest(s) and config only,
+ * builds (or reuses) one layer per plugin, and appends them to every platform.
+ * Nothing is written anywhere but the layer cache: sinks take the result.
+ */
+export async function bake(client: RegistryClient, store: BlobStore, input: BakeInput): Promise<BakeResult> {
+  const names = new Set<string>();
+  for (const p of input.plugins) {
+    if (names.has(p.name)) throw new BakeError(`plugin ${p.name} is listed twice`);
+    names.add(p.name);
+  }
+  const ref = parseReference(input.base);
+  const [base, layers] = await Promise.all([
+    fetchArtifact(client, ref, input.platforms ? { platforms: input.platforms } : {}),
+    // Plugins in name order: the layer order is part of the digest.
+    (async () => {
+      const sorted = [...input.plugins].sort((a, b) => (a.name < b.name ? -1 : 1));
+      const out: PluginLayer[] = [];
+      for (const p of sorted)
+        out.push(await buildPluginLayer(p, { store, recipe: input.recipe, layout: input.layout ?? "plain" }));
+      return out;
+    })(),
+  ]);
+  const labels = bakeLabels(input, ref, base.digest);
+  const artifact = appendLayers(
+    base,
+    layers.map((l) => ({
+      layer: l.layer,
+      createdBy: `kiln bake: plugin ${l.plugin.name}@${l.plugin.version}`,
+    })),
+    { epoch: input.recipe.epoch, labels, compression: input.recipe.compression },
+  );
+  return {
+    artifact,
+    base: { reference: { ...ref, digest: base.digest }, digest: base.digest },
+    plugins: layers,
+    labels,
+  };
+}

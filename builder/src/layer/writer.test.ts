@@ -1,0 +1,166 @@
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { extract } from "tar-stream";
+import { describe, expect, it } from "vitest";
+import { BlobStore } from "../layout/blob-store.js";
+import { sha256Digest } from "../model/digest.js";
+import { resolveFiles } from "./source.js";
+import { decompress, entriesUnder, type LayerRecipe, writeLayer, zstdSupported } from "./writer.js";
+
+async function pluginDir(seed: number): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "kiln-plugin-"));
+  await mkdir(join(dir, "lib", "deep"), { recursive: true });
+  // Deterministic pseudo-random content per seed.
+  const bytes = (n: number, s: number) =>
+    Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + s * 7) % 251));
+  await writeFile(join(dir, "b.jar"), bytes(70_000, seed));
+  await writeFile(join(dir, "a.jar"), bytes(1_000, seed + 1));
+  await writeFile(join(dir, "lib", "deep", "c.jar"), bytes(5, seed + 2));
+  await writeFile(join(dir, "run.sh"), "#!/bin/sh\n");
+  await chmod(join(dir, "run.sh"), 0o700);
+  return dir;
+}
+
+async function readTar(store: BlobStore, digest: `sha256:${string}`, mediaType: string) {
+  const ex = extract();
+  decompress(mediaType, store.open(digest)).pipe(ex);
+  const out: Array<{
+    name: string;
+    mode: number;
+    uid: number;
+    gid: number;
+    mtime: number;
+    type: string;
+    size: number;
+  }> = [];
+  for await (const e of ex) {
+    const h = e.header;
+    out.push({
+      name: h.name,
+      mode: h.mode ?? 0,
+      uid: h.uid ?? -1,
+      gid: h.gid ?? -1,
+      mtime: h.mtime?.getTime() ?? -1,
+      type: h.type ?? "",
+      size: h.size ?? 0,
+    });
+    e.resume();
+  }
+  return out;
+}
+
+const recipe: LayerRecipe = { compression: "gzip", level: 1, epoch: 1_700_000_000 };
+
+describe("writeLayer", () => {
+  it("is reproducible: the same files in two directories give the same digest, byte for byte", async () => {
+    const [d1, d2] = [await pluginDir(1), await pluginDir(1)];
+    const s1 = new BlobStore(await mkdtemp(join(tmpdir(), "kiln-store-")));
+    const s2 = new BlobStore(await mkdtemp(join(tmpdir(), "kiln-store-")));
+    const l1 = await writeLayer(
+      entriesUnder("opt/kafka/plugins/p", await resolveFiles({ name: "p", version: "1", dir: d1 })),
+      recipe,
+      s1,
+    );
+    const l2 = await writeLayer(
+      entriesUnder("opt/kafka/plugins/p", await resolveFiles({ name: "p", version: "1", dir: d2 })),
+      recipe,
+      s2,
+    );
+    expect(l1.digest).toBe(l2.digest);
+    expect(l1.diffId).toBe(l2.diffId);
+    expect(sha256Digest(await s1.read(l1.digest))).toBe(l1.digest);
+    expect(l1.cached).toBe(false);
+    // gzip header: no name, mtime 0, fixed OS byte.
+    const head = (await s1.read(l1.digest)).subarray(0, 10);
+    expect([...head]).toStrictEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, head[8], 0xff]);
+  });
+
+  it("changes digest when content, epoch or level changes, and reuses the cache otherwise", async () => {
+    const dir = await pluginDir(2);
+    const store = new BlobStore(await mkdtemp(join(tmpdir(), "kiln-store-")));
+    const entries = entriesUnder("opt/kafka/plugins/p", await resolveFiles({ name: "p", version: "1", dir }));
+    const base = await writeLayer(entries, recipe, store);
+    const again = await writeLayer(entries, recipe, store);
+    expect(again).toStrictEqual({ ...base, cached: true });
+    const other = await writeLayer(
+      entriesUnder(
+        "opt/kafka/plugins/p",
+        await resolveFiles({ name: "p", version: "1", dir: await pluginDir(3) }),
+      ),
+      recipe,
+      store,
+    );
+    const epoch = await writeLayer(entries, { ...recipe, epoch: 1 }, store);
+    const level = await writeLayer(entries, { ...recipe, level: 6 }, store);
+    expect(new Set([base.digest, other.digest, epoch.digest, level.digest]).size).toBe(4);
+    // Level changes only the compression: the uncompressed tar is the same.
+    expect(level.diffId).toBe(base.diffId);
+  });
+
+  it("writes sorted entries owned by root with normalised modes and the epoch as mtime", async () => {
+    const dir = await pluginDir(4);
+    const store = new BlobStore(await mkdtemp(join(tmpdir(), "kiln-store-")));
+    const l = await writeLayer(
+      entriesUnder("opt/kafka/plugins/p", await resolveFiles({ name: "p", version: "1", dir })),
+      recipe,
+      store,
+    );
+    const entries = await readTar(store, l.digest, l.mediaType);
+    expect(entries.map((e) => `${e.type} ${e.name} ${e.mode.toString(8)}`)).toStrictEqual([
+      "directory opt/kafka/plugins/p/ 755",
+      "file opt/kafka/plugins/p/a.jar 644",
+      "file opt/kafka/plugins/p/b.jar 644",
+      "directory opt/kafka/plugins/p/lib/ 755",
+      "directory opt/kafka/plugins/p/lib/deep/ 755",
+      "file opt/kafka/plugins/p/lib/deep/c.jar 644",
+      "file opt/kafka/plugins/p/run.sh 755",
+    ]);
+    for (const e of entries) {
+      expect([e.uid, e.gid]).toStrictEqual([0, 0]);
+      expect(e.mtime).toBe(recipe.epoch * 1000);
+    }
+  });
+
+  it("streams large files without holding them (random bytes, like jars)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "kiln-plugin-"));
+    await writeFile(join(dir, "big.jar"), randomBytes(8 * 1024 * 1024));
+    const store = new BlobStore(await mkdtemp(join(tmpdir(), "kiln-store-")));
+    const l = await writeLayer(
+      entriesUnder("x", await resolveFiles({ name: "p", version: "1", dir })),
+      recipe,
+      store,
+    );
+    expect(l.size).toBeGreaterThan(8 * 1024 * 1024);
+    const entries = await readTar(store, l.digest, l.mediaType);
+    expect(entries.find((e) => e.name === "x/big.jar")?.size).toBe(8 * 1024 * 1024);
+  });
+
+  it("offers zstd only where Node's zlib has it", async () => {
+    const dir = await pluginDir(5);
+    const store = new BlobStore(await mkdtemp(join(tmpdir(), "kiln-store-")));
+    const entries = entriesUnder("p", await resolveFiles({ name: "p", version: "1", dir }));
+    const run = writeLayer(entries, { compression: "zstd", level: 3, epoch: 0 }, store);
+    if (zstdSupported()) {
+      const l = await run;
+      expect(l.mediaType).toBe("application/vnd.oci.image.layer.v1.tar+zstd");
+      expect((await readTar(store, l.digest, l.mediaType)).length).toBe(entries.length);
+    } else {
+      await expect(run).rejects.toThrow(/zstd layers need Node.js 22.15/);
+    }
+  });
+
+  it("rejects a lock entry whose file is missing or has another size", async () => {
+    const dir = await pluginDir(6);
+    await expect(
+      resolveFiles({ name: "p", version: "1", dir, files: [{ path: "nope.jar" }] }),
+    ).rejects.toThrow(/nope.jar is missing/);
+    await expect(
+      resolveFiles({ name: "p", version: "1", dir, files: [{ path: "a.jar", size: 3 }] }),
+    ).rejects.toThrow(/the lock says 3/);
+    await expect(
+      resolveFiles({ name: "p", version: "1", dir, files: [{ path: "../etc/passwd" }] }),
+    ).rejects.toThrow(/escapes/);
+  });
+});

@@ -1,0 +1,264 @@
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import * as zlib from "node:zlib";
+import { KilnError } from "@kiln/schemas";
+import { pack } from "tar-stream";
+import type { BlobStore } from "../layout/blob-store.js";
+import type { Digest } from "../model/digest.js";
+import type { Layer } from "../model/image.js";
+import { MediaType } from "../model/media.js";
+
+/**
+ * How a layer is made; part of the reproducible recipe (and of the cache key):
+ * the same entries and the same recipe give the same bytes.
+ */
+export interface LayerRecipe {
+  /** gzip is readable everywhere; zstd needs Node's zlib zstd (Node 22.15+) and a runtime that reads it. */
+  compression: "gzip" | "zstd";
+  /**
+   * gzip 0–9 / zstd 1–19. Jars are already deflated, so level 1 is several
+   * times faster than 6 for nearly the same size: the default.
+   */
+  level: number;
+  /** Seconds since the epoch for every entry's mtime (SOURCE_DATE_EPOCH). */
+  epoch: number;
+}
+
+export const DEFAULT_RECIPE: LayerRecipe = { compression: "gzip", level: 1, epoch: 0 };
+
+export function recipeFromEnv(env: NodeJS.ProcessEnv, over: Partial<LayerRecipe> = {}): LayerRecipe {
+  const raw = env.SOURCE_DATE_EPOCH;
+  let epoch = 0;
+  if (raw !== undefined && raw !== "") {
+    if (!/^[0-9]+$/.test(raw)) throw new KilnError(`SOURCE_DATE_EPOCH must be whole seconds, got "${raw}"`);
+    epoch = Number(raw);
+  }
+  return { ...DEFAULT_RECIPE, epoch, ...over };
+}
+
+export class UnsupportedCompressionError extends KilnError {}
+
+export function zstdSupported(): boolean {
+  return typeof (zlib as { createZstdCompress?: unknown }).createZstdCompress === "function";
+}
+
+/** One tar entry: a directory, or a regular file read from `abs`. */
+export type LayerEntry =
+  | { type: "directory"; path: string }
+  | { type: "file"; path: string; abs: string; size: number; sha256: string; executable?: boolean };
+
+/** Byte-order comparison (not locale order), so every machine sorts alike. */
+function byPath(a: { path: string }, b: { path: string }): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+/**
+ * Entries for files placed under `root` (e.g. `opt/kafka/plugins/jdbc`): the
+ * root directory itself, every directory below it, and the files, sorted.
+ * Parents of `root` are not written, so the base's directories keep their owner and mode.
+ */
+export function entriesUnder(
+  root: string,
+  files: Array<{ path: string; abs: string; size: number; sha256: string; executable?: boolean }>,
+): LayerEntry[] {
+  const clean = root.replace(/^\/+|\/+$/g, "");
+  const dirs = new Set<string>();
+  if (clean) dirs.add(clean);
+  const out: LayerEntry[] = [];
+  for (const f of files) {
+    const full = clean ? `${clean}/${f.path}` : f.path;
+    const parts = full.split("/");
+    for (let i = clean ? clean.split("/").length + 1 : 1; i < parts.length; i++)
+      dirs.add(parts.slice(0, i).join("/"));
+    out.push({
+      type: "file",
+      path: full,
+      abs: f.abs,
+      size: f.size,
+      sha256: f.sha256,
+      executable: f.executable ?? false,
+    });
+  }
+  for (const d of dirs) out.push({ type: "directory", path: d });
+  return out.sort(byPath);
+}
+
+/** The cache key: everything that decides the layer's bytes, and nothing else. */
+export function layerKey(entries: LayerEntry[], recipe: LayerRecipe): string {
+  const h = createHash("sha256");
+  h.update(JSON.stringify({ v: 1, recipe }));
+  for (const e of entries)
+    h.update(
+      e.type === "file" ? `\nF ${e.path} ${e.size} ${e.sha256} ${e.executable ? 1 : 0}` : `\nD ${e.path}`,
+    );
+  return h.digest("hex");
+}
+
+/** Fixes the gzip header's OS byte (offset 9) so the output does not depend on the zlib build. */
+function fixGzipOsByte(): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (seen <= 9 && seen + chunk.length > 9) {
+        chunk = Buffer.from(chunk);
+        chunk[9 - seen] = 0xff; // "unknown" OS, as reproducible-builds tools write
+      }
+      seen += chunk.length;
+      cb(null, chunk);
+    },
+  });
+}
+
+function compressor(recipe: LayerRecipe): Transform {
+  if (recipe.compression === "zstd") {
+    const z = zlib as unknown as {
+      createZstdCompress?: (o: object) => Transform;
+      constants: Record<string, number>;
+    };
+    if (!z.createZstdCompress)
+      throw new UnsupportedCompressionError(
+        `zstd layers need Node.js 22.15 or newer (this is ${process.version}); use gzip`,
+      );
+    return z.createZstdCompress({
+      params: {
+        [z.constants.ZSTD_c_compressionLevel as number]: recipe.level,
+        [z.constants.ZSTD_c_checksumFlag as number]: 1,
+      },
+    });
+  }
+  return zlib.createGzip({ level: recipe.level });
+}
+
+/** Streams the tar of `entries` (uid/gid 0, fixed mtime, dirs 0755, files 0644 or 0755). */
+export function tarStream(entries: LayerEntry[], epoch: number): Readable {
+  const p = pack();
+  const mtime = new Date(epoch * 1000); // tar-stream needs a Date; 0 is not "unset"
+  (async () => {
+    for (const e of entries) {
+      const common = {
+        name: e.type === "directory" ? `${e.path}/` : e.path,
+        mtime,
+        uid: 0,
+        gid: 0,
+        uname: "",
+        gname: "",
+      };
+      if (e.type === "directory") {
+        await new Promise<void>((res, rej) =>
+          p.entry({ ...common, type: "directory", mode: 0o755 }, (err) => (err ? rej(err) : res())),
+        );
+        continue;
+      }
+      await new Promise<void>((res, rej) => {
+        const sink = p.entry(
+          { ...common, type: "file", size: e.size, mode: e.executable ? 0o755 : 0o644 },
+          (err) => (err ? rej(err) : res()),
+        );
+        const src = createReadStream(e.abs);
+        src.on("error", (err) => {
+          sink.destroy(err);
+          rej(err);
+        });
+        src.pipe(sink);
+      });
+    }
+    p.finalize();
+  })().catch((err) => p.destroy(err));
+  return p as unknown as Readable;
+}
+
+export interface LayerWriteResult {
+  digest: Digest;
+  diffId: Digest;
+  size: number;
+  mediaType: string;
+  /** True when the layer came from the cache without being rebuilt. */
+  cached: boolean;
+}
+
+/** A layer held in a blob store. */
+export function storedLayer(
+  store: BlobStore,
+  r: { digest: Digest; diffId: Digest; size: number; mediaType: string },
+): Layer {
+  return {
+    descriptor: { mediaType: r.mediaType, digest: r.digest, size: r.size },
+    diffId: r.diffId,
+    open: async () => store.open(r.digest),
+  };
+}
+
+/**
+ * Writes a reproducible layer into `store` (tar → diff_id hash → compress →
+ * digest hash → temp file → rename), streaming: memory stays flat whatever the
+ * size. A layer with the same key built before is reused without reading its files.
+ */
+export async function writeLayer(
+  entries: LayerEntry[],
+  recipe: LayerRecipe,
+  store: BlobStore,
+  opts: { mediaType?: string } = {},
+): Promise<LayerWriteResult> {
+  const mediaType =
+    opts.mediaType ?? (recipe.compression === "zstd" ? MediaType.OCI_LAYER_ZSTD : MediaType.OCI_LAYER_GZIP);
+  const key = layerKey(entries, recipe);
+  const memo = join(store.root, "kiln-layers", `${key}.json`);
+  const hit = await readFile(memo, "utf8").then(
+    (t) => JSON.parse(t) as { digest: Digest; diffId: Digest; size: number },
+    () => undefined,
+  );
+  if (hit && (await store.has(hit.digest))) return { ...hit, mediaType, cached: true };
+
+  const tmp = await store.tempPath();
+  const diffHash = createHash("sha256");
+  const blobHash = createHash("sha256");
+  let size = 0;
+  try {
+    const stages: NodeJS.ReadWriteStream[] = [
+      new Transform({
+        transform(chunk: Buffer, _e, cb) {
+          diffHash.update(chunk);
+          cb(null, chunk);
+        },
+      }),
+      compressor(recipe),
+    ];
+    if (recipe.compression === "gzip") stages.push(fixGzipOsByte());
+    stages.push(
+      new Transform({
+        transform(chunk: Buffer, _e, cb) {
+          blobHash.update(chunk);
+          size += chunk.length;
+          cb(null, chunk);
+        },
+      }),
+    );
+    await pipeline([tarStream(entries, recipe.epoch), ...stages, createWriteStream(tmp)]);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  const digest = `sha256:${blobHash.digest("hex")}` as Digest;
+  const diffId = `sha256:${diffHash.digest("hex")}` as Digest;
+  await store.commit(tmp, digest);
+  await mkdir(join(store.root, "kiln-layers"), { recursive: true });
+  await writeFile(memo, JSON.stringify({ digest, diffId, size }));
+  return { digest, diffId, size, mediaType, cached: false };
+}
+
+/** Reads a layer back to an uncompressed tar stream (gzip or zstd), for inspection and tests. */
+export function decompress(mediaType: string, source: Readable): Readable {
+  if (mediaType.endsWith("+zstd")) {
+    const z = zlib as unknown as { createZstdDecompress?: () => Transform };
+    if (!z.createZstdDecompress) throw new UnsupportedCompressionError("zstd needs Node.js 22.15 or newer");
+    return source.pipe(z.createZstdDecompress());
+  }
+  if (mediaType.endsWith("gzip")) return source.pipe(zlib.createGunzip());
+  return source;
+}
+
+export { Readable };

@@ -1,0 +1,297 @@
+import type { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { rootCertificates } from "node:tls";
+import { Agent, type Dispatcher, interceptors, request } from "undici";
+import { type Challenge, type CredentialSource, parseChallenge } from "./credentials.js";
+import { isTransientNetworkError, parseErrorBody, parseRetryAfter, RegistryError } from "./errors.js";
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000 };
+
+export interface TransportOptions {
+  credentials?: CredentialSource;
+  /** Registries (`host:port`) spoken to over plain http. Explicit: nothing falls back to http by itself. */
+  insecure?: string[];
+  /** Extra PEM CA certificates trusted besides the system's (e.g. a private registry's CA). */
+  ca?: string;
+  retry?: Partial<RetryPolicy>;
+  userAgent?: string;
+  /** Called before each retry, for progress output and tests. */
+  onRetry?: (info: { attempt: number; delayMs: number; error: RegistryError }) => void;
+}
+
+export interface RegistryRequest {
+  method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** A path under the registry (`/v2/…`) or an absolute URL (upload locations). */
+  url: string;
+  headers?: Record<string, string>;
+  /** Opened afresh for every attempt. */
+  body?: () => Promise<Readable | Buffer | string>;
+  /** Auth scopes, e.g. `repository:team/app:pull,push`. */
+  scopes: string[];
+  /** Status codes that count as success. */
+  expect: number[];
+  /** What the call does, for the error message ("upload layer sha256:…"). */
+  what: string;
+  /** Keep the body as a stream (blob GETs). */
+  stream?: boolean;
+  /** Retry transient failures here (false for requests whose session a failure spoils). */
+  retry?: boolean;
+}
+
+export interface RegistryResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  stream?: Readable;
+}
+
+function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h))
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+  return out;
+}
+
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * HTTP to one registry: auth (anonymous, Basic, Bearer tokens cached per
+ * scope), retries with backoff, and one `checkResponse` that turns every
+ * unexpected answer into a `RegistryError`.
+ */
+export class Transport {
+  readonly base: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly retry: RetryPolicy;
+  private challenge: Challenge | undefined;
+  private pinged = false;
+  private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
+  private credentials: Promise<{ username: string; password: string } | undefined> | undefined;
+
+  constructor(
+    readonly registry: string,
+    private readonly opts: TransportOptions = {},
+  ) {
+    const insecure = opts.insecure?.includes(registry) ?? false;
+    this.base = `${insecure ? "http" : "https"}://${registry === "index.docker.io" ? "registry-1.docker.io" : registry}`;
+    const agent = new Agent({
+      connect: opts.ca ? { ca: [...rootCertificates, opts.ca] } : {},
+      keepAliveTimeout: 10_000,
+      connections: 16,
+    });
+    this.dispatcher = agent.compose(interceptors.redirect({ maxRedirections: 5 }));
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  private creds() {
+    this.credentials ??= this.opts.credentials
+      ? this.opts.credentials(this.registry)
+      : Promise.resolve(undefined);
+    return this.credentials;
+  }
+
+  /** `GET /v2/` once, to learn how this registry wants to be authenticated. */
+  private async ping(): Promise<void> {
+    if (this.pinged) return;
+    const url = `${this.base}/v2/`;
+    try {
+      const res = await request(url, {
+        method: "GET",
+        dispatcher: this.dispatcher,
+        headers: this.uaHeaders(),
+      });
+      await res.body.dump();
+      if (res.statusCode === 401)
+        this.challenge = parseChallenge(flatHeaders(res.headers)["www-authenticate"]);
+      this.pinged = true;
+    } catch (err) {
+      if (isTransientNetworkError(err)) throw this.networkError(url, "reach the registry", err);
+      throw new RegistryError({
+        message: `cannot reach registry ${this.registry}: ${(err as Error).message}`,
+        url,
+        cause: err,
+      });
+    }
+  }
+
+  private uaHeaders(): Record<string, string> {
+    return { "user-agent": this.opts.userAgent ?? "kiln/0.1" };
+  }
+
+  private networkError(url: string, what: string, err: unknown): RegistryError {
+    const code =
+      (err as { code?: string }).code ??
+      (err as { cause?: { code?: string } }).cause?.code ??
+      "network error";
+    return new RegistryError({
+      message: `${what} at ${this.registry} failed: connection problem (${code})`,
+      url,
+      retryable: true,
+      cause: err,
+    });
+  }
+
+  private async token(scopes: string[], force: boolean): Promise<string> {
+    const key = [...scopes].sort().join(" ");
+    const cached = this.tokens.get(key);
+    if (!force && cached && cached.expiresAt > Date.now() + 5_000) return cached.token;
+    const params = this.challenge?.params ?? {};
+    if (!params.realm)
+      throw new RegistryError({
+        message: `registry ${this.registry} asked for a token but named no realm`,
+        url: this.base,
+      });
+    const url = new URL(params.realm);
+    if (params.service) url.searchParams.set("service", params.service);
+    for (const s of scopes) url.searchParams.append("scope", s);
+    const creds = await this.creds();
+    const headers: Record<string, string> = { ...this.uaHeaders() };
+    if (creds)
+      headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, { method: "GET", headers, dispatcher: this.dispatcher });
+    } catch (err) {
+      throw this.networkError(url.toString(), "fetch a registry token", err);
+    }
+    const text = await res.body.text();
+    if (res.statusCode === 401 || res.statusCode === 403)
+      throw new RegistryError({
+        message: `the token service for ${this.registry} rejected ${creds ? `the credentials of "${creds.username}"` : "anonymous access"}`,
+        status: res.statusCode,
+        url: url.toString(),
+        codes: [{ code: "UNAUTHORIZED" }],
+      });
+    if (res.statusCode !== 200)
+      throw new RegistryError({
+        message: `the token service for ${this.registry} answered ${res.statusCode}`,
+        status: res.statusCode,
+        url: url.toString(),
+        retryable: RETRYABLE_STATUS.has(res.statusCode),
+      });
+    const body = JSON.parse(text) as { token?: string; access_token?: string; expires_in?: number };
+    const token = body.token ?? body.access_token;
+    if (!token)
+      throw new RegistryError({
+        message: `the token service for ${this.registry} returned no token`,
+        url: url.toString(),
+      });
+    this.tokens.set(key, { token, expiresAt: Date.now() + (body.expires_in ?? 60) * 1000 });
+    return token;
+  }
+
+  private async authorization(scopes: string[], force: boolean): Promise<string | undefined> {
+    if (this.challenge?.scheme === "bearer") return `Bearer ${await this.token(scopes, force)}`;
+    if (this.challenge?.scheme === "basic") {
+      const c = await this.creds();
+      if (c) return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString("base64")}`;
+    }
+    return undefined;
+  }
+
+  /** Turns a response that is not one of `expect` into a typed error. */
+  private async checkResponse(
+    req: RegistryRequest,
+    url: string,
+    res: Dispatcher.ResponseData,
+  ): Promise<RegistryResponse> {
+    const headers = flatHeaders(res.headers);
+    if (req.expect.includes(res.statusCode)) {
+      if (req.stream && req.method === "GET")
+        return { status: res.statusCode, headers, body: Buffer.alloc(0), stream: res.body };
+      return { status: res.statusCode, headers, body: Buffer.from(await res.body.arrayBuffer()) };
+    }
+    const text = await res.body.text().catch(() => "");
+    const codes = parseErrorBody(text);
+    const detail = codes.length
+      ? `: ${codes.map((c) => `${c.code}${c.message ? ` (${c.message})` : ""}`).join(", ")}`
+      : "";
+    const status = res.statusCode;
+    let message = `${req.what} at ${this.registry}: HTTP ${status}${detail}`;
+    if (status === 401 || status === 403)
+      message = `${req.what} at ${this.registry}: not authorised (HTTP ${status})${detail}`;
+    const retryAfterMs = parseRetryAfter(headers["retry-after"]);
+    throw new RegistryError({
+      message,
+      status,
+      url,
+      codes,
+      retryable: RETRYABLE_STATUS.has(status),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
+  }
+
+  private backoff(attempt: number, err: RegistryError): number {
+    if (err.retryAfterMs !== undefined) return Math.min(err.retryAfterMs, 60_000);
+    const exp = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(exp * (0.5 + Math.random() / 2));
+  }
+
+  /** Runs `fn` again on retryable registry errors, with backoff (and `Retry-After` when the registry sends one). */
+  async withRetry<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof RegistryError) || !err.retryable || attempt >= this.retry.attempts) throw err;
+        const delayMs = this.backoff(attempt, err);
+        this.opts.onRetry?.({ attempt, delayMs, error: err });
+        await sleep(delayMs);
+      }
+    }
+  }
+
+  /** One call, retried when `req.retry` is not false. */
+  async send(req: RegistryRequest): Promise<RegistryResponse> {
+    return req.retry === false ? this.once(req) : this.withRetry(() => this.once(req));
+  }
+
+  private async once(req: RegistryRequest): Promise<RegistryResponse> {
+    await this.ping();
+    const url = req.url.startsWith("http") ? req.url : `${this.base}${req.url}`;
+    for (let authTry = 0; ; authTry++) {
+      const headers: Record<string, string> = { ...this.uaHeaders(), ...req.headers };
+      const auth = await this.authorization(req.scopes, authTry > 0);
+      if (auth) headers.authorization = auth;
+      const body = req.body ? await req.body() : undefined;
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(url, {
+          method: req.method,
+          headers,
+          ...(body !== undefined ? { body } : {}),
+          dispatcher: this.dispatcher,
+        });
+      } catch (err) {
+        if (body && typeof body !== "string" && !Buffer.isBuffer(body)) body.destroy();
+        if (isTransientNetworkError(err)) throw this.networkError(url, req.what, err);
+        throw new RegistryError({
+          message: `${req.what} at ${this.registry} failed: ${(err as Error).message}`,
+          url,
+          cause: err,
+        });
+      }
+      if (res.statusCode === 401 && authTry === 0) {
+        // A first 401: learn (or refresh) the challenge, renew the token, and try once more.
+        const ch = parseChallenge(flatHeaders(res.headers)["www-authenticate"]);
+        await res.body.dump();
+        if (body && typeof body !== "string" && !Buffer.isBuffer(body)) body.destroy();
+        if (ch) this.challenge = ch;
+        if (ch || this.challenge) continue;
+        return this.checkResponse(req, url, res);
+      }
+      return this.checkResponse(req, url, res);
+    }
+  }
+}
