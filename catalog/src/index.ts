@@ -1,5 +1,52 @@
+export { Cache, defaultCacheDir, digestFile, type FileDigests } from "./cache/cache.js";
 export { Catalog, type CatalogQuery } from "./catalog.js";
 export { checkCatalog, type LoadedEntry } from "./check.js";
+export {
+  crossPluginWarnings,
+  type DeclaredClassReport,
+  inspectPlugin,
+  type JarReport,
+  type PluginReport,
+  readJar,
+  SERVICE_INTERFACES,
+} from "./inspect/inspect.js";
 export { type CatalogResult, loadCatalog, loadPolicy, type SourceFile } from "./load.js";
+export {
+  checkLock,
+  diffLines,
+  emptyLock,
+  expectedLock,
+  LOCKFILE_NAME,
+  LOCKFILE_VERSION,
+  type LockCheck,
+  LockError,
+  type LockedPlugin,
+  type Lockfile,
+  lockProblems,
+  parseLock,
+  serializeLock,
+} from "./lock/lock.js";
 export { defaultPolicyPath, listSpecFiles, readCatalog, readSourceFile } from "./read.js";
+export { ChecksumError, DownloadError, ResolveError, UnsafeArchiveError } from "./resolve/errors.js";
+export { type ExtractLimits, extractArchive } from "./resolve/extract.js";
+export { HttpClient, type HttpOptions, type HttpStats } from "./resolve/http.js";
+export { isKafkaProvided, KAFKA_PROVIDED } from "./resolve/kafka-provided.js";
+export { contentDigest, type Layout, planPlugin, strimziHash } from "./resolve/layout.js";
+export {
+  effectiveRepository,
+  MAVEN_CENTRAL,
+  type MavenSettings,
+  parseMavenSettings,
+  readMavenSettings,
+} from "./resolve/maven-settings.js";
+export {
+  createContext,
+  lockCatalog,
+  lockPlugin,
+  type ResolvedFile,
+  type ResolvedPlugin,
+  type ResolveOptions,
+  resolvePlugins,
+} from "./resolve/plugins.js";
+export type { ContentEntry, LockedArtifact, PinnedFile, ProgressEvent } from "./resolve/types.js";
 export { isValidRange, normalizeVersion, supportsKafka } from "./version.js";

@@ -1,9 +1,9 @@
+import { stat } from "node:fs/promises";
 import type { GithubReleaseArtifact } from "@kiln/schemas";
 import { Octokit } from "@octokit/rest";
 import { ResolveError } from "./errors.js";
 import { fetchToCache } from "./fetch.js";
 import type { ArtifactResolver, LockedArtifact, PinnedFile, ResolveContext } from "./types.js";
-import { unpackOf } from "./url.js";
 
 export const GITHUB_API = "https://api.github.com";
 
@@ -96,17 +96,11 @@ async function download(ctx: ResolveContext, url: string, sha512: string, label:
 /** Release assets through the GitHub REST API (api.github.com or an Enterprise `baseUrl`). */
 export const githubReleaseResolver: ArtifactResolver<GithubReleaseArtifact> = {
   async resolve(a, ctx): Promise<LockedArtifact> {
-    let size: number;
-    let url: string;
-    if (await ctx.cache.has(a.sha512)) {
-      // Pinned and present: no API call at all.
-      url = `https://github.com/${a.repository}/releases/download/${encodeURIComponent(a.tag)}/${encodeURIComponent(a.asset)}`;
-      size = (await download(ctx, url, a.sha512, a.asset)).size;
-    } else {
-      const asset = await findAsset(a, ctx);
-      size = (await download(ctx, asset.url, a.sha512, a.asset)).size;
-    }
-    const unpack = /\.(tar\.gz|tgz)$/.test(a.asset) ? "tgz" : unpackOf(a.asset.endsWith(".zip") ? "zip" : "");
+    // Pinned and present: no API call at all.
+    const size = (await ctx.cache.has(a.sha512))
+      ? (await stat(ctx.cache.pathOf(a.sha512))).size
+      : (await download(ctx, (await findAsset(a, ctx)).url, a.sha512, a.asset)).size;
+    const unpack = /\.(tar\.gz|tgz)$/.test(a.asset) ? "tgz" : a.asset.endsWith(".zip") ? "zip" : undefined;
     const file: PinnedFile = {
       fileName: a.asset,
       url: `https://github.com/${a.repository}/releases/download/${encodeURIComponent(a.tag)}/${encodeURIComponent(a.asset)}`,

@@ -20,6 +20,8 @@ export interface PinnedFile {
   url: string;
   size: number;
   sha512: string;
+  /** Filled when the plugin is laid out; the content digest is made of sha256s. */
+  sha256?: string;
   /** Archives are unpacked into the plugin directory; other files are copied. */
   unpack?: "tgz" | "zip";
   /** What an archive unpacks to (filled when the plugin is laid out). */

@@ -1,0 +1,212 @@
+import type { ConnectorPlugin } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas";
+import { contentDigest, planPlugin } from "../resolve/layout.js";
+import { sourceOf } from "../resolve/sources.js";
+import type { LockedArtifact } from "../resolve/types.js";
+
+export const LOCKFILE_VERSION = 1;
+export const LOCKFILE_NAME = "kiln.lock.json";
+
+export interface LockedPlugin {
+  version: string;
+  artifacts: LockedArtifact[];
+  /** Content digest of the plugin directory in the default layout. */
+  digest: string;
+}
+
+export interface Lockfile {
+  lockfileVersion: typeof LOCKFILE_VERSION;
+  plugins: Record<string, LockedPlugin>;
+}
+
+export class LockError extends KilnError {}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+/** The lock as text: keys sorted at every level, two-space indent, one trailing newline. Pure and stable. */
+export function serializeLock(lock: Lockfile): string {
+  return `${JSON.stringify(sortKeys(lock), null, 2)}\n`;
+}
+
+/** Parses a lock file, refusing other versions and shapes it cannot use. */
+export function parseLock(text: string, file = LOCKFILE_NAME): Lockfile {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new LockError(`not valid JSON (${(cause as Error).message}); regenerate it with kiln lock`, {
+      location: { file },
+      cause,
+    });
+  }
+  const v = value as Partial<Lockfile>;
+  if (
+    !v ||
+    typeof v !== "object" ||
+    v.lockfileVersion !== LOCKFILE_VERSION ||
+    typeof v.plugins !== "object"
+  ) {
+    throw new LockError(`not a version ${LOCKFILE_VERSION} kiln lock file; regenerate it with kiln lock`, {
+      location: { file },
+    });
+  }
+  return v as Lockfile;
+}
+
+export function emptyLock(): Lockfile {
+  return { lockfileVersion: LOCKFILE_VERSION, plugins: {} };
+}
+
+/**
+ * Why a locked plugin does not pin what the catalog entry says (empty when it
+ * does): version, the artifacts' identities and sha512s, and the content
+ * digest recomputed from the listed files. Pure.
+ */
+export function lockProblems(entry: ConnectorPlugin, locked: LockedPlugin | undefined): string[] {
+  if (!locked) return [`${entry.name}: not in the lock`];
+  const out: string[] = [];
+  if (locked.version !== entry.version)
+    out.push(`${entry.name}: version ${entry.version} in the catalog, ${locked.version} in the lock`);
+  if (locked.artifacts.length !== entry.artifacts.length) {
+    out.push(
+      `${entry.name}: ${entry.artifacts.length} artifacts in the catalog, ${locked.artifacts.length} in the lock`,
+    );
+  }
+  entry.artifacts.forEach((a, i) => {
+    const l = locked.artifacts[i];
+    if (!l) return;
+    const src = sourceOf(a);
+    if (l.source !== src.source)
+      out.push(`${entry.name}: artifact ${i + 1} is ${src.source} in the catalog, ${l.source} in the lock`);
+    if (l.files[0]?.sha512 !== a.sha512)
+      out.push(`${entry.name}: artifact ${i + 1} (${src.source}) has another sha512 in the lock`);
+    if ((l.repository ?? undefined) !== src.repository)
+      out.push(`${entry.name}: artifact ${i + 1} repository differs`);
+    if ((l.authEnv ?? undefined) !== src.authEnv)
+      out.push(`${entry.name}: artifact ${i + 1} authEnv differs`);
+  });
+  if (out.length === 0) {
+    try {
+      const digest = contentDigest(planPlugin(locked.artifacts.flatMap((a) => a.files)));
+      if (digest !== locked.digest)
+        out.push(`${entry.name}: digest ${locked.digest} does not match its files (${digest})`);
+    } catch (err) {
+      out.push(`${entry.name}: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The lock the catalog calls for, as far as it is known without resolving:
+ * plugins that still match are kept, others become what the catalog pins,
+ * marked unresolved. Its serialization is diffed against the file by `--check`.
+ */
+export function expectedLock(entries: readonly ConnectorPlugin[], previous: Lockfile): Lockfile {
+  const plugins: Record<string, LockedPlugin> = {};
+  for (const e of [...entries].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const old = previous.plugins[e.name];
+    if (old && lockProblems(e, old).length === 0) {
+      plugins[e.name] = old;
+      continue;
+    }
+    plugins[e.name] = {
+      version: e.version,
+      artifacts: e.artifacts.map((a) => {
+        const src = sourceOf(a);
+        return {
+          ...src,
+          files: [{ fileName: "(not resolved: run kiln lock)", url: src.url, size: 0, sha512: a.sha512 }],
+        };
+      }),
+      digest: "(not resolved: run kiln lock)",
+    };
+  }
+  return { lockfileVersion: LOCKFILE_VERSION, plugins };
+}
+
+/** A unified-style line diff (`-` lock file, `+` catalog) with `context` lines around each change. */
+export function diffLines(actual: string, expected: string, context = 2): string {
+  const a = actual.split("\n");
+  const b = expected.split("\n");
+  // Trim the common head and tail so the LCS table stays small.
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  let endA = a.length;
+  let endB = b.length;
+  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) {
+    endA--;
+    endB--;
+  }
+  const x = a.slice(start, endA);
+  const y = b.slice(start, endB);
+  const n = x.length;
+  const m = y.length;
+  if (n * m > 25_000_000) {
+    return [...x.map((l) => `-${l}`), ...y.map((l) => `+${l}`)].join("\n");
+  }
+  // lcs(i, j): longest common subsequence of x[i..] and y[j..], in one flat table.
+  const w = m + 1;
+  const table = new Int32Array((n + 1) * w);
+  const lcs = (i: number, j: number) => table[i * w + j] as number;
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      table[i * w + j] = x[i] === y[j] ? lcs(i + 1, j + 1) + 1 : Math.max(lcs(i + 1, j), lcs(i, j + 1));
+    }
+  }
+  const ops: Array<[" " | "-" | "+", string]> = [];
+  for (let k = Math.max(0, start - context); k < start; k++) ops.push([" ", a[k] as string]);
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && x[i] === y[j]) {
+      ops.push([" ", x[i++] as string]);
+      j++;
+    } else if (j < m && (i === n || lcs(i, j + 1) >= lcs(i + 1, j))) ops.push(["+", y[j++] as string]);
+    else ops.push(["-", x[i++] as string]);
+  }
+  for (let k = endA; k < Math.min(a.length, endA + context); k++) ops.push([" ", a[k] as string]);
+  // Keep changed lines and their context only.
+  const keep = ops.map(([op]) => op !== " ");
+  const show = ops.map((_, k) => keep.slice(Math.max(0, k - context), k + context + 1).some(Boolean));
+  const out: string[] = [];
+  ops.forEach(([op, line], k) => {
+    if (show[k]) out.push(`${op}${line}`);
+    else if (show[k - 1]) out.push("@@");
+  });
+  return out.join("\n");
+}
+
+export interface LockCheck {
+  ok: boolean;
+  problems: string[];
+  diff: string;
+}
+
+/** `kiln lock --check`: does the lock pin exactly what the catalog says? Pure; no download. */
+export function checkLock(entries: readonly ConnectorPlugin[], lock: Lockfile, lockText: string): LockCheck {
+  const problems = entries.flatMap((e) => lockProblems(e, lock.plugins[e.name]));
+  const names = new Set(entries.map((e) => e.name));
+  for (const name of Object.keys(lock.plugins).sort()) {
+    if (!names.has(name)) problems.push(`${name}: in the lock but not in the catalog`);
+  }
+  const expected = serializeLock(expectedLock(entries, lock));
+  if (expected !== lockText && problems.length === 0)
+    problems.push("the lock file is not in kiln's canonical form");
+  return {
+    ok: problems.length === 0,
+    problems,
+    diff: problems.length === 0 ? "" : diffLines(lockText, expected),
+  };
+}

@@ -1,0 +1,162 @@
+import { createHash } from "node:crypto";
+import { constants } from "node:fs";
+import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { type Cache, digestFile } from "../cache/cache.js";
+import { ResolveError } from "./errors.js";
+import { type ExtractedEntry, type ExtractLimits, extractArchive } from "./extract.js";
+import type { ContentEntry, PinnedFile } from "./types.js";
+
+/**
+ * `plugin`: `<root>/<plugin>/…` (jars flat, archives as they unpack).
+ * `strimzi`: `<root>/<plugin>/<first 8 hex of sha1(url)>/…`, as Strimzi's `spec.build` lays artifacts out.
+ */
+export type Layout = "plugin" | "strimzi";
+
+export function strimziHash(url: string): string {
+  return createHash("sha1").update(url).digest("hex").slice(0, 8);
+}
+
+function prefixOf(file: PinnedFile, layout: Layout): string {
+  return layout === "strimzi" ? `${strimziHash(file.url)}/` : "";
+}
+
+/** Files that go into the plugin directory (jars Kafka ships stay out). */
+export function laidOutFiles(files: readonly PinnedFile[]): PinnedFile[] {
+  return files.filter((f) => !f.kafkaProvided);
+}
+
+/**
+ * The listing of a plugin directory, computed from pinned files alone (no
+ * I/O): what `materializePlugin` writes, so a lock can be checked without
+ * downloading anything. Throws when two files would land on one path.
+ */
+export function planPlugin(files: readonly PinnedFile[], layout: Layout = "plugin"): ContentEntry[] {
+  const out = new Map<string, ContentEntry>();
+  const add = (e: ContentEntry, from: PinnedFile) => {
+    if (out.has(e.path))
+      throw new ResolveError(`${from.fileName} would overwrite ${e.path} in the plugin directory`);
+    out.set(e.path, e);
+  };
+  for (const f of laidOutFiles(files)) {
+    const prefix = prefixOf(f, layout);
+    if (f.unpack) {
+      if (!f.contents)
+        throw new ResolveError(`the lock lists no contents for archive ${f.fileName}; run kiln lock`);
+      for (const c of f.contents) add({ ...c, path: prefix + c.path }, f);
+    } else {
+      if (!f.sha256) throw new ResolveError(`the lock has no sha256 for ${f.fileName}; run kiln lock`);
+      add({ path: prefix + f.fileName, mode: 0o644, size: f.size, sha256: f.sha256 }, f);
+    }
+  }
+  return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The plugin's content digest: sha256 over its sorted (path, mode, sha256) listing. Deterministic. */
+export function contentDigest(entries: readonly ContentEntry[]): string {
+  const h = createHash("sha256");
+  for (const e of [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    h.update(`${e.path}\0${e.mode.toString(8)}\0${e.sha256}\n`);
+  }
+  return `sha256:${h.digest("hex")}`;
+}
+
+export interface MaterializedPlugin {
+  /** `<cache>/plugins/<digest hex>/<name>`. */
+  dir: string;
+  digest: string;
+  files: ExtractedEntry[];
+  /** Per pinned file, what it became (relative to its prefix): an archive's contents, or the one copied file. */
+  perFile: ExtractedEntry[][];
+}
+
+interface Manifest {
+  name: string;
+  digest: string;
+  files: ExtractedEntry[];
+}
+
+function manifestPath(cache: Cache, hex: string): string {
+  return join(cache.pluginsDir(), `${hex}.json`);
+}
+
+/** A plugin directory already in the cache under this digest (written only after it was complete). */
+export async function cachedPlugin(
+  cache: Cache,
+  name: string,
+  digest: string,
+): Promise<MaterializedPlugin | undefined> {
+  const hex = digest.replace(/^sha256:/, "");
+  const text = await readFile(manifestPath(cache, hex), "utf8").catch(() => undefined);
+  if (!text) return undefined;
+  const m = JSON.parse(text) as Manifest;
+  const dir = join(cache.pluginsDir(), hex, name);
+  if (m.name !== name || m.digest !== digest || !(await stat(dir).catch(() => undefined))?.isDirectory())
+    return undefined;
+  return { dir, digest, files: m.files, perFile: [] };
+}
+
+/**
+ * Lays a plugin directory out in the cache from files already there: copies
+ * plain files, unpacks archives safely, computes the digest, then renames the
+ * whole directory into `<cache>/plugins/<digest>` (atomic; a concurrent kiln
+ * that got there first wins and ours is discarded).
+ */
+export async function materializePlugin(
+  cache: Cache,
+  name: string,
+  files: ReadonlyArray<PinnedFile & { cachePath: string }>,
+  opts: { layout?: Layout; limits?: ExtractLimits } = {},
+): Promise<MaterializedPlugin> {
+  const layout = opts.layout ?? "plugin";
+  const tmp = await cache.tempPath("plugin");
+  const root = join(tmp, name);
+  try {
+    await mkdir(root, { recursive: true });
+    const all: ExtractedEntry[] = [];
+    const perFile: ExtractedEntry[][] = [];
+    for (const f of files) {
+      const prefix = prefixOf(f, layout);
+      let entries: ExtractedEntry[];
+      if (f.kafkaProvided) {
+        entries = [];
+      } else if (f.unpack) {
+        entries = await extractArchive(f.cachePath, f.unpack, join(root, prefix), {
+          ...opts.limits,
+          label: f.fileName,
+        });
+      } else {
+        const dest = join(root, prefix, f.fileName);
+        await mkdir(dirname(dest), { recursive: true });
+        await copyFile(f.cachePath, dest, constants.COPYFILE_EXCL).catch((err: NodeJS.ErrnoException) => {
+          throw err.code === "EEXIST"
+            ? new ResolveError(`${f.fileName} would overwrite a file of the same name in plugin ${name}`)
+            : err;
+        });
+        await chmod(dest, 0o644);
+        const d = await digestFile(dest);
+        entries = [{ path: f.fileName, mode: 0o644, size: d.size, sha256: d.sha256, sha512: d.sha512 }];
+      }
+      perFile.push(entries);
+      all.push(...entries.map((e) => ({ ...e, path: prefix + e.path })));
+    }
+    all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const digest = contentDigest(all);
+    const hex = digest.replace(/^sha256:/, "");
+    const final = join(cache.pluginsDir(), hex);
+    await mkdir(cache.pluginsDir(), { recursive: true });
+    try {
+      await rename(tmp, final);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+    }
+    const manifest: Manifest = { name, digest, files: all };
+    const mtmp = `${manifestPath(cache, hex)}.${process.pid}.tmp`;
+    await writeFile(mtmp, `${JSON.stringify(manifest)}\n`);
+    await rename(mtmp, manifestPath(cache, hex));
+    return { dir: join(final, name), digest, files: all, perFile };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,112 @@
+import { createHash } from "node:crypto";
+import { crc32, deflateRawSync, gzipSync } from "node:zlib";
+import { pack } from "tar-stream";
+
+/** One entry of a crafted archive. Tests use these to build good and hostile archives byte by byte. */
+export interface FixtureEntry {
+  name: string;
+  data?: string | Buffer;
+  /** Unix mode bits (permissions and type), e.g. 0o100644, 0o120777 (symlink), 0o020644 (char device). */
+  mode?: number;
+  /** tar only: entry type. */
+  type?: "file" | "directory" | "symlink" | "link" | "character-device" | "fifo";
+  linkname?: string;
+}
+
+/** A tar.gz made with tar-stream, with exactly the given entries (names are not sanitised). */
+export async function makeTgz(entries: FixtureEntry[]): Promise<Buffer> {
+  const p = pack();
+  const chunks: Buffer[] = [];
+  p.on("data", (c) => chunks.push(c as Buffer));
+  const done = new Promise<void>((resolve, reject) => {
+    p.on("end", resolve);
+    p.on("error", reject);
+  });
+  for (const e of entries) {
+    const data = e.data === undefined ? undefined : Buffer.from(e.data);
+    const header = {
+      name: e.name,
+      type: e.type ?? "file",
+      mode: (e.mode ?? 0o644) & 0o7777,
+      mtime: new Date(0),
+      ...(e.linkname !== undefined ? { linkname: e.linkname } : {}),
+      ...(data ? { size: data.length } : {}),
+    };
+    await new Promise<void>((resolve, reject) =>
+      data
+        ? p.entry(header, data, (err) => (err ? reject(err) : resolve()))
+        : p.entry(header, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+  p.finalize();
+  await done;
+  return gzipSync(Buffer.concat(chunks));
+}
+
+/**
+ * A zip written by hand (deflate, Unix modes in the external attributes), so
+ * tests can make entries no zip tool would: `../` names, symlinks out, bombs.
+ */
+export function makeZip(entries: FixtureEntry[]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name);
+    const data = Buffer.from(e.data ?? "");
+    const compressed = deflateRawSync(data);
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x0800, 6); // UTF-8 names
+    local.writeUInt16LE(8, 8); // deflate
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(compressed.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    locals.push(local, name, compressed);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE((3 << 8) | 20, 4); // made by Unix
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(compressed.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    const mode = e.mode ?? (e.name.endsWith("/") ? 0o040755 : 0o100644);
+    central.writeUInt32LE((mode << 16) >>> 0, 38);
+    central.writeUInt32LE(offset, 42);
+    centrals.push(central, name);
+    offset += local.length + name.length + compressed.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+
+/** A jar holding empty class files and service manifests: enough for inspection, which never runs the classes. */
+export function makeJar(opts: { classes?: string[]; services?: Record<string, string[]> }): Buffer {
+  const entries: FixtureEntry[] = [{ name: "META-INF/MANIFEST.MF", data: "Manifest-Version: 1.0\n" }];
+  for (const c of opts.classes ?? [])
+    entries.push({ name: `${c.replace(/\./g, "/")}.class`, data: Buffer.from([0xca, 0xfe, 0xba, 0xbe]) });
+  for (const [iface, impls] of Object.entries(opts.services ?? {})) {
+    entries.push({ name: `META-INF/services/${iface}`, data: `# generated\n${impls.join("\n")}\n` });
+  }
+  return makeZip(entries);
+}
+
+export function sha512(data: Buffer | string): string {
+  return createHash("sha512").update(data).digest("hex");
+}
+
+export function sha1(data: Buffer | string): string {
+  return createHash("sha1").update(data).digest("hex");
+}
