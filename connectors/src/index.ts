@@ -1,2 +1,103 @@
-// Filled in by its issue; see README.md.
-export {};
+export {
+  ApplyError,
+  type ApplyEvent,
+  type ApplyOptions,
+  type ApplyResult,
+  applyPlan,
+  describeStatus,
+  reached,
+  WaitError,
+  waitForStates,
+} from "./applier.js";
+export {
+  type ClusterChecks,
+  checkCluster,
+  checkPlugins,
+  inventoryWorkers,
+  mapLimit,
+  passwordKeysOf,
+  supportsPluginVersion,
+  type WorkerInventory,
+} from "./checks.js";
+export {
+  backoffDelay,
+  type ConnectAuth,
+  ConnectClient,
+  type ConnectClientOptions,
+  type ConnectTls,
+  DEFAULT_RETRY,
+  type RequestEvent,
+  type RequestStats,
+  type RetryPolicy,
+} from "./client.js";
+export {
+  type ConfigDiffEntry,
+  ConnectorDefinitionError,
+  type DesiredConnector,
+  type DesiredState,
+  diffConfig,
+  normalizeValue,
+  resolveConnector,
+  toConnectString,
+} from "./desired.js";
+export {
+  ConnectAlreadyExistsError,
+  ConnectConflictError,
+  ConnectError,
+  ConnectNotFoundError,
+  ConnectRequestError,
+  ConnectTimeoutError,
+  ConnectUnreachableError,
+  classifyResponse,
+  redactUrl,
+} from "./errors.js";
+export {
+  clientOptionsFor,
+  type DeploymentFiles,
+  type LoadedConnectorFile,
+  type LoadedTarget,
+  loadDeploymentFiles,
+  ownershipOf,
+  TargetConfigError,
+} from "./files.js";
+export {
+  type AutoRestartOptions,
+  type AutoRestartResult,
+  autoRestart,
+  changeOffsets,
+  clusterStatus,
+  isFailed,
+  type OffsetsBackup,
+  OffsetsError,
+  type OffsetsOperation,
+  restartConnector,
+  type StatusRow,
+  waitForConnectorState,
+} from "./operations.js";
+export {
+  type Change,
+  type ChangeKind,
+  driftOf,
+  globMatch,
+  type LiveConnector,
+  liveFromExpanded,
+  needsStateChange,
+  type Ownership,
+  type OwnershipMode,
+  type Plan,
+  pendingChanges,
+  planCluster,
+  targetState,
+} from "./planner.js";
+export { changeJson, formatPlan, hasPending, type PlanSummary, summarize } from "./render.js";
+export {
+  findLiteralSecrets,
+  hasPlaceholder,
+  isPlaceholderOnly,
+  looksLikeSecretKey,
+  REDACTED,
+  redactConfig,
+  redactValue,
+  type SecretFinding,
+} from "./secrets.js";
+export type * from "./types.js";

@@ -1,0 +1,307 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { KilnError } from "@kiln/schemas";
+import { mapLimit } from "./checks.js";
+import type { ConnectClient } from "./client.js";
+import { type DesiredConnector, type DesiredState, diffConfig } from "./desired.js";
+import {
+  ConnectAlreadyExistsError,
+  ConnectError,
+  ConnectNotFoundError,
+  ConnectTimeoutError,
+} from "./errors.js";
+import { type Change, needsStateChange, type Plan, targetState } from "./planner.js";
+import type { ConnectorState, ConnectorStatus, InitialState } from "./types.js";
+
+export interface ApplyOptions {
+  /** Requests in flight at once against the cluster. */
+  concurrency?: number;
+  /** Deletes are carried out only with prune. */
+  prune?: boolean;
+  /** Wait until every applied connector reaches its desired state (tasks included). */
+  wait?: boolean;
+  waitTimeoutMs?: number;
+  /** Time budget for one change, re-reads and retries included. */
+  changeDeadlineMs?: number;
+  onEvent?: (e: ApplyEvent) => void;
+}
+
+export interface ApplyEvent {
+  name: string;
+  action:
+    | "create"
+    | "update"
+    | "pause"
+    | "resume"
+    | "stop"
+    | "delete"
+    | "skip"
+    | "reconcile"
+    | "wait"
+    | "done";
+  detail?: string;
+}
+
+export interface ApplyResult {
+  cluster: string;
+  applied: Array<{ name: string; kind: Change["kind"] }>;
+  skipped: Array<{ name: string; reason: string }>;
+  failed: Array<{ name: string; error: string }>;
+}
+
+export class ApplyError extends KilnError {}
+
+export class WaitError extends KilnError {
+  readonly failures: Array<{ name: string; state: string; traces: string[] }>;
+  constructor(failures: Array<{ name: string; state: string; traces: string[] }>) {
+    super(
+      `${failures.length} connector(s) did not reach their desired state: ${failures.map((f) => `${f.name} (${f.state})`).join(", ")}`,
+    );
+    this.failures = failures;
+  }
+}
+
+const INITIAL: Record<DesiredState, InitialState> = {
+  running: "RUNNING",
+  paused: "PAUSED",
+  stopped: "STOPPED",
+};
+
+/**
+ * Carries out a plan: creates with `initial_state`, PUTs only configs that differ, moves states,
+ * deletes only with `prune`. Conflicts are retried by the client; after a timeout (a write that
+ * may or may not have happened) live state is re-read and the change reconciled against it.
+ */
+export async function applyPlan(
+  client: ConnectClient,
+  plan: Plan,
+  opts: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const result: ApplyResult = { cluster: plan.cluster, applied: [], skipped: [], failed: [] };
+  const emit = opts.onEvent ?? (() => {});
+  const work = plan.changes.filter((c) => c.kind !== "noop" && c.kind !== "unmanaged");
+  await mapLimit(work, opts.concurrency ?? 8, async (change) => {
+    if (change.kind === "delete" && !opts.prune) {
+      result.skipped.push({ name: change.name, reason: "deletion needs --prune" });
+      emit({ name: change.name, action: "skip", detail: "deletion needs --prune" });
+      return;
+    }
+    try {
+      await applyChange(client, change, opts, emit);
+      result.applied.push({ name: change.name, kind: change.kind });
+    } catch (err) {
+      result.failed.push({
+        name: change.name,
+        error: err instanceof KilnError ? err.message : String((err as Error)?.message ?? err),
+      });
+    }
+  });
+  if (opts.wait && result.failed.length === 0) {
+    const toWait = work
+      .filter((c) => c.kind !== "delete" && c.desired)
+      .map((c) => c.desired as DesiredConnector);
+    await waitForStates(client, toWait, { timeoutMs: opts.waitTimeoutMs ?? 120_000, emit });
+  }
+  return result;
+}
+
+async function applyChange(
+  client: ConnectClient,
+  change: Change,
+  opts: ApplyOptions,
+  emit: (e: ApplyEvent) => void,
+): Promise<void> {
+  const deadline = Date.now() + (opts.changeDeadlineMs ?? 180_000);
+  const d = change.desired;
+  if (change.kind === "delete") {
+    emit({ name: change.name, action: "delete" });
+    await retryAfterTimeout(deadline, async () => {
+      try {
+        await client.delete(change.name);
+      } catch (err) {
+        if (!(err instanceof ConnectNotFoundError)) throw err;
+      }
+    });
+    return;
+  }
+  if (!d) throw new ApplyError(`change for ${change.name} has no desired connector`);
+  if (change.kind === "create") {
+    emit({ name: d.name, action: "create", detail: INITIAL[d.state] });
+    const created = await retryAfterTimeout(
+      deadline,
+      async () => {
+        try {
+          await client.create(d.name, d.config, INITIAL[d.state]);
+          return true;
+        } catch (err) {
+          if (err instanceof ConnectAlreadyExistsError) return false;
+          throw err;
+        }
+      },
+      // After a timeout the create may have landed: reconcile instead of creating twice.
+      async () => ((await exists(client, d.name)) ? { value: false } : undefined),
+    );
+    if (!created) {
+      emit({ name: d.name, action: "reconcile", detail: "already exists" });
+      await reconcile(client, d, deadline, emit);
+    }
+    return;
+  }
+  // update and state: PUT only when the config differs, then move the state.
+  await reconcile(client, d, deadline, emit, change.kind === "update");
+}
+
+/** Brings an existing connector to `d`: PUT config only if it differs, then the state transition. */
+async function reconcile(
+  client: ConnectClient,
+  d: DesiredConnector,
+  deadline: number,
+  emit: (e: ApplyEvent) => void,
+  expectUpdate = false,
+): Promise<void> {
+  const live = await retryAfterTimeout(deadline, () => client.getConfig(d.name));
+  if (diffConfig(d.config, live).length > 0) {
+    emit({ name: d.name, action: "update" });
+    await retryAfterTimeout(
+      deadline,
+      () => client.putConfig(d.name, d.config).then(() => undefined),
+      async () =>
+        diffConfig(d.config, await client.getConfig(d.name)).length === 0 ? { value: undefined } : undefined,
+    );
+  } else if (expectUpdate) {
+    emit({ name: d.name, action: "skip", detail: "config already current" });
+  }
+  await moveState(client, d, deadline, emit);
+}
+
+async function moveState(
+  client: ConnectClient,
+  d: DesiredConnector,
+  deadline: number,
+  emit: (e: ApplyEvent) => void,
+): Promise<void> {
+  // A freshly (re)configured connector may be briefly unknown or UNASSIGNED.
+  let state: ConnectorState | undefined;
+  for (;;) {
+    state = await currentState(client, d.name);
+    if (state !== undefined || Date.now() > deadline) break;
+    await sleep(250);
+  }
+  if (!needsStateChange(state, d.state)) return;
+  const action = d.state === "paused" ? "pause" : d.state === "stopped" ? "stop" : "resume";
+  emit({ name: d.name, action, detail: `${state} → ${targetState(d.state)}` });
+  await retryAfterTimeout(deadline, () => client[action](d.name));
+}
+
+async function currentState(client: ConnectClient, name: string): Promise<ConnectorState | undefined> {
+  try {
+    const s = await client.status(name);
+    return s.connector.state === "UNASSIGNED" ? undefined : s.connector.state;
+  } catch (err) {
+    if (err instanceof ConnectNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+async function exists(client: ConnectClient, name: string): Promise<boolean> {
+  try {
+    await client.getConfig(name);
+    return true;
+  } catch (err) {
+    if (err instanceof ConnectNotFoundError) return false;
+    throw err;
+  }
+}
+
+/**
+ * Runs `write`; when it times out (a write that may have happened) or the cluster is busy,
+ * waits, then asks `settle` what happened: `{ value }` ends the operation, `undefined` writes
+ * again. Gives up at `deadline`.
+ */
+async function retryAfterTimeout<T>(
+  deadline: number,
+  write: () => Promise<T>,
+  settle?: () => Promise<{ value: T } | undefined>,
+): Promise<T> {
+  let attempt = 0;
+  for (;;) {
+    try {
+      return await write();
+    } catch (err) {
+      const ambiguous = err instanceof ConnectTimeoutError || (err instanceof ConnectError && err.retryable);
+      if (!ambiguous || Date.now() > deadline) throw err;
+      await sleep(Math.min(5000, 250 * 2 ** attempt++) * (0.5 + Math.random() / 2));
+      if (settle) {
+        try {
+          const settled = await settle();
+          if (settled) return settled.value;
+        } catch (readErr) {
+          if (!(readErr instanceof ConnectError) || Date.now() > deadline) throw readErr;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Polls status until each connector is in its desired state with every task RUNNING (for
+ * running connectors), tolerating the brief 404/UNASSIGNED window after a write. A FAILED
+ * connector or task fails the wait at once, with its trace.
+ */
+export async function waitForStates(
+  client: ConnectClient,
+  desired: DesiredConnector[],
+  opts: { timeoutMs: number; emit?: (e: ApplyEvent) => void; intervalMs?: number },
+): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  const pending = new Map(desired.map((d) => [d.name, d]));
+  const last = new Map<string, ConnectorStatus | undefined>();
+  const failures: Array<{ name: string; state: string; traces: string[] }> = [];
+  while (pending.size > 0 && Date.now() < deadline) {
+    await mapLimit([...pending.values()], 8, async (d) => {
+      let s: ConnectorStatus | undefined;
+      try {
+        s = await client.status(d.name);
+      } catch (err) {
+        if (!(err instanceof ConnectNotFoundError)) throw err;
+      }
+      last.set(d.name, s);
+      if (!s) return;
+      const failed = [s.connector, ...s.tasks].filter((x) => x.state === "FAILED");
+      if (failed.length > 0 && d.state === "running") {
+        failures.push({
+          name: d.name,
+          state: describeStatus(s),
+          traces: failed.map((f) => f.trace ?? "").filter((t) => t !== ""),
+        });
+        pending.delete(d.name);
+        return;
+      }
+      if (reached(s, d.state)) {
+        pending.delete(d.name);
+        opts.emit?.({ name: d.name, action: "done", detail: describeStatus(s) });
+      }
+    });
+    if (pending.size > 0) await sleep(opts.intervalMs ?? 500);
+  }
+  for (const d of pending.values()) {
+    const s = last.get(d.name);
+    failures.push({
+      name: d.name,
+      state: s ? describeStatus(s) : "not found",
+      traces: s ? [s.connector, ...s.tasks].map((x) => x.trace ?? "").filter((t) => t !== "") : [],
+    });
+  }
+  if (failures.length > 0) throw new WaitError(failures);
+}
+
+export function reached(s: ConnectorStatus, desired: DesiredState): boolean {
+  const want = targetState(desired);
+  if (s.connector.state !== want) return false;
+  if (desired === "stopped") return true;
+  return s.tasks.length > 0 && s.tasks.every((t) => t.state === want);
+}
+
+export function describeStatus(s: ConnectorStatus): string {
+  const tasks = s.tasks.map((t) => `${t.id}:${t.state}`).join(" ");
+  return `${s.connector.state}${tasks ? ` [${tasks}]` : ""}`;
+}

@@ -1,0 +1,189 @@
+import type { Diagnostic } from "@kiln/schemas";
+import semver from "semver";
+import type { ConnectClient } from "./client.js";
+import type { DesiredConnector } from "./desired.js";
+import { ConnectError } from "./errors.js";
+import type { Plan } from "./planner.js";
+import { findLiteralSecrets } from "./secrets.js";
+import type { PluginInfo } from "./types.js";
+
+export interface WorkerInventory {
+  url: string;
+  version: string;
+  plugins: PluginInfo[];
+}
+
+/** `GET /` and `GET /connector-plugins` on every worker URL (not only the one that answers). */
+export async function inventoryWorkers(client: ConnectClient): Promise<WorkerInventory[]> {
+  return Promise.all(
+    client.urls.map(async (url) => {
+      const [info, plugins] = await Promise.all([client.serverInfo(url), client.plugins({ baseUrl: url })]);
+      return { url, version: info.version, plugins };
+    }),
+  );
+}
+
+/** Kafka ≥ 4.1 knows `connector.plugin.version` (KIP-891). */
+export function supportsPluginVersion(kafkaVersion: string): boolean {
+  const v = semver.coerce(kafkaVersion);
+  return v !== null && semver.gte(v, "4.1.0");
+}
+
+function diag(d: DesiredConnector, path: string, code: string, message: string): Diagnostic {
+  return { severity: "error", code, message: `${d.name}: ${message}`, location: { ...d.location, path } };
+}
+
+/**
+ * The plugin of every desired connector must be installed on every worker, at a version inside
+ * `plugin.version` when one is given, and — when the config pins `connector.plugin.version` —
+ * at exactly that version (which needs Kafka ≥ 4.1). Pure.
+ */
+export function checkPlugins(desired: DesiredConnector[], workers: WorkerInventory[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const d of desired) {
+    const pinned = d.config["connector.plugin.version"];
+    for (const w of workers) {
+      const offered = w.plugins.filter((p) => p.class === d.connectorClass);
+      if (offered.length === 0) {
+        out.push(
+          diag(
+            d,
+            "plugin",
+            "plugin-missing",
+            `${d.connectorClass} is not installed on the worker at ${w.url}`,
+          ),
+        );
+        continue;
+      }
+      if (pinned !== undefined) {
+        if (!supportsPluginVersion(w.version)) {
+          out.push(
+            diag(
+              d,
+              "config.connector.plugin.version",
+              "plugin-version-unsupported",
+              `connector.plugin.version needs Kafka 4.1 or later; the worker at ${w.url} runs ${w.version}`,
+            ),
+          );
+        } else if (!offered.some((p) => p.version === pinned)) {
+          out.push(
+            diag(
+              d,
+              "config.connector.plugin.version",
+              "plugin-version-missing",
+              `${d.connectorClass} ${pinned} is not on the worker at ${w.url} (it has ${offered.map((p) => p.version).join(", ")})`,
+            ),
+          );
+        }
+      }
+      const range = d.plugin.version;
+      if (range) {
+        const ok = offered.some((p) => {
+          const v = semver.coerce(p.version ?? "");
+          return v !== null && semver.satisfies(v, range);
+        });
+        if (!ok) {
+          out.push(
+            diag(
+              d,
+              "plugin.version",
+              "plugin-version-mismatch",
+              `the worker at ${w.url} has ${d.connectorClass} ${offered.map((p) => p.version).join(", ")}, outside ${range}`,
+            ),
+          );
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** PASSWORD-typed keys of a plugin, from `GET /connector-plugins/{class}/config`. */
+export async function passwordKeysOf(client: ConnectClient, pluginClass: string): Promise<Set<string>> {
+  try {
+    const defs = await client.pluginConfig(pluginClass);
+    return new Set(defs.filter((d) => d.type === "PASSWORD").map((d) => d.name));
+  } catch (err) {
+    if (err instanceof ConnectError && err.status === 404) return new Set();
+    throw err;
+  }
+}
+
+export interface ClusterChecks {
+  diagnostics: Diagnostic[];
+  /** PASSWORD keys per connector class, for redaction. */
+  passwordKeys: Map<string, Set<string>>;
+  workers: WorkerInventory[];
+}
+
+/**
+ * Everything checked before a plan is shown: plugins on every worker, literal secrets in every
+ * declared config, and Connect's own validation of every config that would be written.
+ */
+export async function checkCluster(
+  client: ConnectClient,
+  desired: DesiredConnector[],
+  plan: Plan,
+  opts: { validate?: boolean; concurrency?: number } = {},
+): Promise<ClusterChecks> {
+  const workers = await inventoryWorkers(client);
+  const diagnostics = checkPlugins(desired, workers);
+  const installed = new Set(workers.flatMap((w) => w.plugins.map((p) => p.class)));
+  const passwordKeys = new Map<string, Set<string>>();
+  for (const cls of new Set(desired.map((d) => d.connectorClass))) {
+    passwordKeys.set(cls, installed.has(cls) ? await passwordKeysOf(client, cls) : new Set());
+  }
+  for (const d of desired) {
+    for (const f of findLiteralSecrets(
+      d.config,
+      passwordKeys.get(d.connectorClass) ?? new Set(),
+      d.location,
+    )) {
+      diagnostics.push({
+        severity: "error",
+        code: "literal-secret",
+        message: `${d.name}: "${f.key}" holds a literal ${f.reason === "password-type" ? "value for a PASSWORD key" : "value that looks like a secret"}; use a config-provider placeholder such as \${file:/path:${f.key}}`,
+        location: f.location,
+      });
+    }
+  }
+  if (opts.validate !== false) {
+    const toValidate = plan.changes.filter(
+      (c) =>
+        (c.kind === "create" || c.kind === "update") && c.desired && installed.has(c.desired.connectorClass),
+    );
+    await mapLimit(toValidate, opts.concurrency ?? 4, async (c) => {
+      const d = c.desired as DesiredConnector;
+      const result = await client.validate(d.connectorClass, { ...d.config, name: d.name });
+      if (result.error_count === 0) return;
+      for (const cfg of result.configs) {
+        for (const e of cfg.value.errors) {
+          diagnostics.push(
+            diag(d, `config.${cfg.value.name}`, "connect-validation", `${cfg.value.name}: ${e}`),
+          );
+        }
+      }
+    });
+  }
+  return { diagnostics, passwordKeys, workers };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; rejects with the first error after all settle. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  const errors: unknown[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i] as T);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (errors.length > 0) throw errors[0];
+  return results;
+}

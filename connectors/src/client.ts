@@ -1,0 +1,351 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { Agent, type Dispatcher, request } from "undici";
+import {
+  ConnectError,
+  ConnectTimeoutError,
+  ConnectUnreachableError,
+  classifyResponse,
+  redactUrl,
+} from "./errors.js";
+import type {
+  ConnectorInfo,
+  ConnectorOffsets,
+  ConnectorStatus,
+  ExpandedConnector,
+  InitialState,
+  OffsetsMessage,
+  PluginConfigKey,
+  PluginInfo,
+  ServerInfo,
+  ValidationResult,
+} from "./types.js";
+
+export type ConnectAuth =
+  | { type: "basic"; username: string; password: string }
+  | { type: "bearer"; token: string };
+
+export interface ConnectTls {
+  /** PEM of the CA(s) to trust instead of the system store. */
+  ca?: string;
+  /** PEM client certificate and key for mTLS. */
+  cert?: string;
+  key?: string;
+}
+
+export interface RetryPolicy {
+  /** Overall time budget for one call, retries included. */
+  deadlineMs: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { deadlineMs: 120_000, baseDelayMs: 200, maxDelayMs: 5_000 };
+
+export interface ConnectClientOptions {
+  /** One or more worker URLs of the same Connect cluster; the next one is tried when one is unreachable. */
+  urls: string[];
+  auth?: ConnectAuth;
+  tls?: ConnectTls;
+  /** Per-request time to wait for response headers (Connect itself gives up after 90 s). */
+  requestTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Called for every HTTP exchange (after it completes); for progress, logs and counting. */
+  onRequest?: (e: RequestEvent) => void;
+}
+
+export interface RequestEvent {
+  method: string;
+  url: string;
+  status: number | undefined;
+  write: boolean;
+  ms: number;
+}
+
+export interface RequestStats {
+  reads: number;
+  writes: number;
+  retries: number;
+}
+
+interface SendOptions {
+  body?: unknown;
+  /** Send to this worker only (no failover). */
+  baseUrl?: string;
+  /** Retry conflicts and unreachable workers (default true). */
+  retry?: boolean;
+}
+
+/** Backoff before attempt `attempt` (0-based): exponential with full jitter. */
+export function backoffDelay(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  return Math.round(cap / 2 + random() * (cap / 2));
+}
+
+const enc = encodeURIComponent;
+
+/**
+ * The Kafka Connect REST API, one method per endpoint. Conflicts (rebalances, stale config) and
+ * unreachable workers are retried with jittered exponential backoff within a deadline; other
+ * errors are thrown as typed `ConnectError`s.
+ */
+export class ConnectClient {
+  readonly urls: readonly string[];
+  readonly stats: RequestStats = { reads: 0, writes: 0, retries: 0 };
+  readonly #dispatcher: Dispatcher;
+  readonly #headers: Record<string, string>;
+  readonly #retry: RetryPolicy;
+  readonly #timeout: number;
+  readonly #onRequest: ((e: RequestEvent) => void) | undefined;
+  #active = 0;
+
+  constructor(opts: ConnectClientOptions) {
+    if (opts.urls.length === 0) throw new Error("ConnectClient needs at least one URL");
+    this.urls = opts.urls.map((u) => u.replace(/\/+$/, ""));
+    this.#timeout = opts.requestTimeoutMs ?? 100_000;
+    this.#retry = { ...DEFAULT_RETRY, ...opts.retry };
+    this.#onRequest = opts.onRequest;
+    this.#headers = { accept: "application/json" };
+    if (opts.auth?.type === "basic") {
+      const token = Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString("base64");
+      this.#headers.authorization = `Basic ${token}`;
+    } else if (opts.auth?.type === "bearer") {
+      this.#headers.authorization = `Bearer ${opts.auth.token}`;
+    }
+    this.#dispatcher = new Agent({
+      connections: 16,
+      headersTimeout: this.#timeout,
+      bodyTimeout: this.#timeout,
+      connect: {
+        ...(opts.tls?.ca ? { ca: opts.tls.ca } : {}),
+        ...(opts.tls?.cert ? { cert: opts.tls.cert } : {}),
+        ...(opts.tls?.key ? { key: opts.tls.key } : {}),
+        timeout: 10_000,
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#dispatcher.close();
+  }
+
+  /** The URL requests currently go to. */
+  get activeUrl(): string {
+    return this.urls[this.#active] as string;
+  }
+
+  // --- cluster -------------------------------------------------------------------------------
+
+  /** `GET /`: version, commit, Kafka cluster id. */
+  serverInfo(baseUrl?: string): Promise<ServerInfo> {
+    return this.#send("GET", "/", baseUrl ? { baseUrl } : {});
+  }
+
+  /** `GET /health` (Kafka ≥ 3.9). */
+  health(baseUrl?: string): Promise<{ status: string; message: string }> {
+    return this.#send("GET", "/health", baseUrl ? { baseUrl } : {});
+  }
+
+  // --- connectors ----------------------------------------------------------------------------
+
+  /** `GET /connectors?expand=status&expand=info`: every connector with its config and status. */
+  listExpanded(): Promise<Record<string, ExpandedConnector>> {
+    return this.#send("GET", "/connectors?expand=status&expand=info");
+  }
+
+  listNames(): Promise<string[]> {
+    return this.#send("GET", "/connectors");
+  }
+
+  getConnector(name: string): Promise<ConnectorInfo> {
+    return this.#send("GET", `/connectors/${enc(name)}`);
+  }
+
+  getConfig(name: string): Promise<Record<string, string>> {
+    return this.#send("GET", `/connectors/${enc(name)}/config`);
+  }
+
+  /** `POST /connectors` with `initial_state`, so a connector meant to be stopped never starts. */
+  create(name: string, config: Record<string, string>, initialState?: InitialState): Promise<ConnectorInfo> {
+    return this.#send("POST", "/connectors", {
+      body: { name, config, ...(initialState ? { initial_state: initialState } : {}) },
+    });
+  }
+
+  /** `PUT /connectors/{name}/config`: every call restarts the connector, changed or not. */
+  putConfig(name: string, config: Record<string, string>): Promise<ConnectorInfo> {
+    return this.#send("PUT", `/connectors/${enc(name)}/config`, { body: config });
+  }
+
+  pause(name: string): Promise<void> {
+    return this.#send("PUT", `/connectors/${enc(name)}/pause`);
+  }
+
+  resume(name: string): Promise<void> {
+    return this.#send("PUT", `/connectors/${enc(name)}/resume`);
+  }
+
+  stop(name: string): Promise<void> {
+    return this.#send("PUT", `/connectors/${enc(name)}/stop`);
+  }
+
+  /** `POST /connectors/{name}/restart?includeTasks=…&onlyFailed=…`. */
+  restart(name: string, opts: { includeTasks?: boolean; onlyFailed?: boolean } = {}): Promise<unknown> {
+    const q = `includeTasks=${opts.includeTasks ?? true}&onlyFailed=${opts.onlyFailed ?? true}`;
+    return this.#send("POST", `/connectors/${enc(name)}/restart?${q}`);
+  }
+
+  restartTask(name: string, task: number): Promise<void> {
+    return this.#send("POST", `/connectors/${enc(name)}/tasks/${task}/restart`);
+  }
+
+  delete(name: string): Promise<void> {
+    return this.#send("DELETE", `/connectors/${enc(name)}`);
+  }
+
+  status(name: string): Promise<ConnectorStatus> {
+    return this.#send("GET", `/connectors/${enc(name)}/status`);
+  }
+
+  tasks(
+    name: string,
+  ): Promise<Array<{ id: { connector: string; task: number }; config: Record<string, string> }>> {
+    return this.#send("GET", `/connectors/${enc(name)}/tasks`);
+  }
+
+  // --- plugins -------------------------------------------------------------------------------
+
+  /** `GET /connector-plugins` (connectors only, or every plugin with `all`). */
+  plugins(opts: { all?: boolean; baseUrl?: string } = {}): Promise<PluginInfo[]> {
+    return this.#send(
+      "GET",
+      `/connector-plugins${opts.all ? "?connectorsOnly=false" : ""}`,
+      opts.baseUrl ? { baseUrl: opts.baseUrl } : {},
+    );
+  }
+
+  /** `GET /connector-plugins/{class}/config`: the plugin's config definitions (types, PASSWORD keys). */
+  pluginConfig(pluginClass: string, version?: string): Promise<PluginConfigKey[]> {
+    const q = version ? `?version=${enc(version)}` : "";
+    return this.#send("GET", `/connector-plugins/${enc(pluginClass)}/config${q}`);
+  }
+
+  /** `PUT /connector-plugins/{class}/config/validate`: validates without writing. */
+  validate(pluginClass: string, config: Record<string, string>): Promise<ValidationResult> {
+    return this.#send("PUT", `/connector-plugins/${enc(pluginClass)}/config/validate`, { body: config });
+  }
+
+  // --- offsets (connector must be STOPPED to change them) ------------------------------------
+
+  getOffsets(name: string): Promise<ConnectorOffsets> {
+    return this.#send("GET", `/connectors/${enc(name)}/offsets`);
+  }
+
+  alterOffsets(name: string, offsets: ConnectorOffsets): Promise<OffsetsMessage> {
+    return this.#send("PATCH", `/connectors/${enc(name)}/offsets`, { body: offsets });
+  }
+
+  resetOffsets(name: string): Promise<OffsetsMessage> {
+    return this.#send("DELETE", `/connectors/${enc(name)}/offsets`);
+  }
+
+  // --- transport -----------------------------------------------------------------------------
+
+  async #send<T>(method: string, path: string, opts: SendOptions = {}): Promise<T> {
+    const started = Date.now();
+    const deadline = started + this.#retry.deadlineMs;
+    const write = method !== "GET" && !path.endsWith("/config/validate");
+    let attempt = 0;
+    for (;;) {
+      const base = opts.baseUrl ?? this.activeUrl;
+      try {
+        return await this.#once<T>(method, base, path, opts.body, write);
+      } catch (err) {
+        if (!(err instanceof ConnectError) || !err.retryable || opts.retry === false) throw err;
+        if (err instanceof ConnectUnreachableError && !opts.baseUrl) {
+          this.#active = (this.#active + 1) % this.urls.length;
+        }
+        const delay = backoffDelay(attempt++, this.#retry);
+        if (Date.now() + delay > deadline) throw err;
+        this.stats.retries++;
+        await sleep(delay);
+      }
+    }
+  }
+
+  async #once<T>(method: string, base: string, path: string, body: unknown, write: boolean): Promise<T> {
+    const url = `${base}${path}`;
+    const req = { method, url };
+    const t0 = Date.now();
+    if (write) this.stats.writes++;
+    else this.stats.reads++;
+    let status: number | undefined;
+    try {
+      const res = await request(url, {
+        method: method as Dispatcher.HttpMethod,
+        dispatcher: this.#dispatcher,
+        headers:
+          body === undefined ? this.#headers : { ...this.#headers, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      status = res.statusCode;
+      const text = await res.body.text();
+      if (status >= 400) {
+        let message = text;
+        try {
+          message = (JSON.parse(text) as { message?: string }).message ?? text;
+        } catch {}
+        throw classifyResponse(status, message, req);
+      }
+      if (status === 204 || text === "") return undefined as T;
+      try {
+        return JSON.parse(text) as T;
+      } catch (cause) {
+        throw new ConnectError(`invalid JSON in response (HTTP ${status})`, { ...req, status, cause });
+      }
+    } catch (err) {
+      if (err instanceof ConnectError) throw err;
+      throw transportError(err, req, write);
+    } finally {
+      this.#onRequest?.({ method, url: redactUrl(url), status, write, ms: Date.now() - t0 });
+    }
+  }
+}
+
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+
+function transportError(err: unknown, req: { method: string; url: string }, write: boolean): ConnectError {
+  const code = (err as { code?: string })?.code ?? "";
+  const message = (err as Error)?.message ?? String(err);
+  if (UNREACHABLE.has(code) || code === "UND_ERR_CONNECT_TIMEOUT") {
+    return new ConnectUnreachableError(`cannot reach the Connect worker (${code})`, {
+      ...req,
+      retryable: true,
+      cause: err,
+    });
+  }
+  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+    return new ConnectTimeoutError(`no answer from the Connect worker in time (${code})`, {
+      ...req,
+      cause: err,
+    });
+  }
+  if (code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE") {
+    // The worker went away mid-request: a read can simply be retried elsewhere, a write may have
+    // happened, so the caller re-reads live state.
+    return write
+      ? new ConnectTimeoutError(`the Connect worker dropped the connection (${code})`, { ...req, cause: err })
+      : new ConnectUnreachableError(`the Connect worker dropped the connection (${code})`, {
+          ...req,
+          retryable: true,
+          cause: err,
+        });
+  }
+  if (/certificate|self.signed|SSL|TLS/i.test(`${code} ${message}`)) {
+    return new ConnectError(`TLS failure talking to the Connect worker: ${message}`, { ...req, cause: err });
+  }
+  return new ConnectError(`request failed: ${message}`, { ...req, cause: err });
+}
