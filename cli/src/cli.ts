@@ -34,6 +34,17 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .action(run(() => import("./commands/build.js")));
 
   program
+    .command("pr")
+    .description(
+      "check what a pull request changes in the catalog; report to GitHub when GITHUB_TOKEN is set",
+    )
+    .option("--base <ref>", "base ref of the PR (default: origin/$GITHUB_BASE_REF, else origin/main)")
+    .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--summary <file>", "where to write the markdown summary", "out/pr-summary.md")
+    .option("--json", "machine-readable report")
+    .action(run(() => import("./commands/pr.js")));
+
+  program
     .command("validate")
     .description("validate catalog entries, cluster and connector files (default: the catalog)")
     .argument("[paths...]", "files or directories to validate")

@@ -1,0 +1,153 @@
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { FakeGitHub } from "../testing/fake-github.js";
+import { runCli } from "../testing/run-cli.js";
+
+const policy = new URL("../../../catalog/license-policy.yaml", import.meta.url).pathname;
+
+function entry(name: string, cls: string, version = "1.0.0") {
+  return `apiVersion: kiln.dev/v1
+kind: ConnectorPlugin
+name: ${name}
+title: ${name}
+type: source
+version: ${version}
+license: Apache-2.0
+kafka: ">=4.2.0 <5.0.0"
+owners: [team]
+classes:
+  - class: ${cls}
+    type: source
+artifacts:
+  - type: jar
+    url: https://example.com/${name}.jar
+    sha512: "${"c".repeat(128)}"
+`;
+}
+
+const cluster = `apiVersion: kiln.dev/v1
+kind: Cluster
+name: prod
+namespace: kafka
+kafka: { version: 4.3.1 }
+connect:
+  - name: cdc
+    plugins: [pg, mysql]
+  - name: files
+    plugins: [file]
+`;
+
+/** A git repository built from an inline file map, changesets-style. */
+function gitRepo(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "kiln-pr-"));
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "pipe" });
+  git("init", "-q", "-b", "main");
+  git("config", "user.email", "t@example.com");
+  git("config", "user.name", "t");
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  cpSync(policy, join(dir, "catalog/license-policy.yaml"));
+  git("add", "-A");
+  git("commit", "-qm", "base");
+  git("checkout", "-qb", "feature");
+  return dir;
+}
+
+let repo: string;
+const gh = new FakeGitHub("acme/catalog");
+
+beforeAll(async () => {
+  await gh.start();
+  repo = gitRepo({
+    "catalog/connectors/pg.yaml": entry("pg", "io.x.Pg"),
+    "catalog/connectors/mysql.yaml": entry("mysql", "io.x.MySql"),
+    "catalog/connectors/file.yaml": entry("file", "io.x.File"),
+    "clusters/prod.yaml": cluster,
+  });
+  // The PR: bumps pg, adds s3, and breaks mysql's sha512 on line 16.
+  writeFileSync(join(repo, "catalog/connectors/pg.yaml"), entry("pg", "io.x.Pg", "1.1.0"));
+  writeFileSync(join(repo, "catalog/connectors/s3.yaml"), entry("s3", "io.x.S3"));
+  writeFileSync(
+    join(repo, "catalog/connectors/mysql.yaml"),
+    entry("mysql", "io.x.MySql").replace(/"c{128}"/, "nope"),
+  );
+  execFileSync("git", ["commit", "-qam", "pr", "--allow-empty"], { cwd: repo });
+  execFileSync("git", ["add", "-A"], { cwd: repo });
+  execFileSync("git", ["commit", "-qm", "add s3"], { cwd: repo });
+});
+
+afterAll(async () => {
+  await gh.stop();
+  rmSync(repo, { recursive: true, force: true });
+});
+
+describe("kiln pr", () => {
+  test("summarises the PR's catalog changes, their problems and the images they affect", async () => {
+    const res = await runCli(["pr", "--base", "main"], { cwd: repo });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe(
+      'catalog/connectors/mysql.yaml:16:13: error: `artifacts[0].sha512` must be 128 lower-case hex characters (a SHA-512 digest), not "nope" (artifacts[0].sha512)\n',
+    );
+    const summary = readFileSync(join(repo, "out/pr-summary.md"), "utf8");
+    expect(res.stdout).toBe(summary);
+    expect(summary).toContain("| `mysql` | changed (does not load) | ❌ 1 error |");
+    expect(summary).toContain("| `pg` | changed (version) | ✅ |");
+    expect(summary).toContain("| `s3` | added | ✅ |");
+    expect(summary).toContain("| `prod` (clusters/prod.yaml) | `cdc` | `pg`, `mysql` | — |");
+    expect(summary).not.toContain("`files`");
+  });
+
+  test("with GITHUB_TOKEN: one comment, updated on the next run, and a failing check run with annotations (fake GitHub API)", async () => {
+    const event = join(repo, "..", `event-${Date.now()}.json`);
+    writeFileSync(event, JSON.stringify({ pull_request: { number: 12, head: { sha: "abc123" } } }));
+    const env = {
+      GITHUB_TOKEN: "ghs_x",
+      GITHUB_REPOSITORY: "acme/catalog",
+      GITHUB_EVENT_PATH: event,
+      GITHUB_API_URL: gh.url,
+    };
+    gh.requests = [];
+    expect((await runCli(["pr", "--base", "main"], { cwd: repo, env })).code).toBe(1);
+    expect((await runCli(["pr", "--base", "main"], { cwd: repo, env })).code).toBe(1);
+    expect(gh.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET /repos/acme/catalog/issues/12/comments?per_page=100",
+      "POST /repos/acme/catalog/issues/12/comments",
+      "POST /repos/acme/catalog/check-runs",
+      "GET /repos/acme/catalog/issues/12/comments?per_page=100",
+      "PATCH /repos/acme/catalog/issues/comments/900",
+      "POST /repos/acme/catalog/check-runs",
+    ]);
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0]?.body).toBe(readFileSync(join(repo, "out/pr-summary.md"), "utf8"));
+    const check = gh.requests[2]?.body as {
+      conclusion: string;
+      head_sha: string;
+      output: { annotations: unknown[] };
+    };
+    expect(check.conclusion).toBe("failure");
+    expect(check.head_sha).toBe("abc123");
+    expect(check.output.annotations).toEqual([
+      {
+        path: "catalog/connectors/mysql.yaml",
+        start_line: 16,
+        end_line: 16,
+        annotation_level: "failure",
+        title: "schema-pattern",
+        message:
+          'artifacts[0].sha512: `artifacts[0].sha512` must be 128 lower-case hex characters (a SHA-512 digest), not "nope"',
+      },
+    ]);
+  });
+
+  test("no catalog change: exit 0 and says so", async () => {
+    const clean = gitRepo({ "catalog/connectors/pg.yaml": entry("pg", "io.x.Pg") });
+    const res = await runCli(["pr", "--base", "main"], { cwd: clean });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/No catalog entries changed against `[0-9a-f]{12}`\./);
+  });
+});

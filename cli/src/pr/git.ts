@@ -1,0 +1,61 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { KilnError } from "@kiln/schemas";
+
+const exec = promisify(execFile);
+
+async function git(cwd: string, args: string[], opts: { emptyOnExit1?: boolean } = {}): Promise<string> {
+  try {
+    const { stdout } = await exec("git", args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (err) {
+    if (opts.emptyOnExit1 && (err as { code?: unknown }).code === 1) return "";
+    const stderr = String((err as { stderr?: string }).stderr ?? "").trim();
+    throw new KilnError(`git ${args.join(" ")} failed: ${stderr || (err as Error).message}`, { cause: err });
+  }
+}
+
+/** The commit a PR branched from: merge-base of the base ref and HEAD. */
+export async function mergeBase(cwd: string, baseRef: string): Promise<string> {
+  return (await git(cwd, ["merge-base", baseRef, "HEAD"])).trim();
+}
+
+/** Files that differ between `base` and the work tree (committed or not), with their status letter. */
+export async function changedFiles(
+  cwd: string,
+  base: string,
+): Promise<Array<{ status: string; path: string }>> {
+  const out = await git(cwd, ["diff", "--name-status", "--no-renames", "-z", base, "--"]);
+  const fields = out.split("\0").filter(Boolean);
+  const files: Array<{ status: string; path: string }> = [];
+  for (let i = 0; i + 1 < fields.length; i += 2)
+    files.push({ status: fields[i] as string, path: fields[i + 1] as string });
+  return files;
+}
+
+/** A file's text at a revision, or undefined when it did not exist there. */
+export async function fileAt(cwd: string, rev: string, path: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await exec("git", ["show", `${rev}:${path}`], { cwd, maxBuffer: 16 * 1024 * 1024 });
+    return stdout;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function headCommit(cwd: string): Promise<string> {
+  return (await git(cwd, ["rev-parse", "HEAD"])).trim();
+}
+
+/** Tracked YAML files whose text declares `kind: Cluster` (cheap pre-filter; callers validate). */
+export async function trackedClusterFiles(cwd: string): Promise<string[]> {
+  // git grep exits 1 when nothing matches.
+  const out = await git(
+    cwd,
+    ["grep", "-l", "-z", "-E", "^kind:[[:space:]]*Cluster[[:space:]]*$", "--", "*.yaml", "*.yml"],
+    {
+      emptyOnExit1: true,
+    },
+  );
+  return out.split("\0").filter(Boolean).sort();
+}
