@@ -173,18 +173,19 @@ export function diffLines(actual: string, expected: string, context = 2): string
     if (i < n && j < m && x[i] === y[j]) {
       ops.push([" ", x[i++] as string]);
       j++;
-    } else if (j < m && (i === n || lcs(i, j + 1) >= lcs(i + 1, j))) ops.push(["+", y[j++] as string]);
-    else ops.push(["-", x[i++] as string]);
+    } else if (i < n && (j === m || lcs(i + 1, j) >= lcs(i, j + 1))) ops.push(["-", x[i++] as string]);
+    else ops.push(["+", y[j++] as string]);
   }
   for (let k = endA; k < Math.min(a.length, endA + context); k++) ops.push([" ", a[k] as string]);
-  // Keep changed lines and their context only.
+  // Keep changed lines and their context only; "@@" marks lines left out.
   const keep = ops.map(([op]) => op !== " ");
   const show = ops.map((_, k) => keep.slice(Math.max(0, k - context), k + context + 1).some(Boolean));
-  const out: string[] = [];
+  const out: string[] = start - context > 0 ? ["@@"] : [];
   ops.forEach(([op, line], k) => {
     if (show[k]) out.push(`${op}${line}`);
     else if (show[k - 1]) out.push("@@");
   });
+  if (endA + context < a.length && out.at(-1) !== "@@") out.push("@@");
   return out.join("\n");
 }
 

@@ -1,0 +1,381 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ConnectorPlugin } from "@kiln/schemas";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Catalog } from "../catalog.js";
+import { checkLock, parseLock, serializeLock } from "../lock/lock.js";
+import { makeJar, makeTgz, sha1, sha512 } from "../testing/archives.js";
+import { LoopbackServer } from "../testing/server.js";
+import { ChecksumError, ResolveError } from "./errors.js";
+import { HttpClient } from "./http.js";
+import { strimziHash } from "./layout.js";
+import { parseMavenSettings } from "./maven-settings.js";
+import { lockCatalog, type ResolveOptions, resolvePlugins } from "./plugins.js";
+
+const SOURCE = "org.apache.kafka.connect.source.SourceConnector";
+const jar = makeJar({
+  classes: ["com.example.FooSource"],
+  services: { [SOURCE]: ["com.example.FooSource"] },
+});
+const depJar = makeJar({ classes: ["com.example.util.Helper"] });
+let tgz: Buffer;
+
+let srv: LoopbackServer;
+let other: LoopbackServer;
+let cacheDir: string;
+
+beforeEach(async () => {
+  tgz ??= await makeTgz([
+    { name: "foo-plugin/foo-1.0.jar", data: jar },
+    { name: "foo-plugin/helper-2.1.jar", data: depJar },
+  ]);
+  srv = await new LoopbackServer().start();
+  other = await new LoopbackServer().start();
+  cacheDir = await mkdtemp(join(tmpdir(), "kiln-cache-"));
+});
+afterEach(async () => {
+  await Promise.all([srv.stop(), other.stop()]);
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+function entry(name: string, artifacts: ConnectorPlugin["artifacts"]): ConnectorPlugin {
+  return {
+    apiVersion: "kiln.dev/v1",
+    kind: "ConnectorPlugin",
+    name,
+    title: name,
+    type: "source",
+    version: "1.0.0",
+    license: "Apache-2.0",
+    kafka: ">=3.9.0",
+    owners: ["team"],
+    classes: [{ class: "com.example.FooSource", type: "source" }],
+    artifacts,
+  };
+}
+
+function catalogOf(...entries: ConnectorPlugin[]): Catalog {
+  return new Catalog(entries.map((e) => ({ entry: e, source: { file: `${e.name}.yaml` } as never })));
+}
+
+function opts(extra: Partial<ResolveOptions> = {}): ResolveOptions & { http: HttpClient } {
+  return {
+    cacheDir,
+    env: {},
+    maven: { mirrors: [], servers: [] },
+    http: new HttpClient({ allowInsecureLoopback: true, backoffMs: 5 }),
+    ...extra,
+  } as ResolveOptions & { http: HttpClient };
+}
+
+async function cachedFiles(): Promise<string[]> {
+  return readdir(join(cacheDir, "sha512")).catch(() => []);
+}
+
+describe("url artifacts (real loopback server)", () => {
+  it("resolves, locks and lays out a plugin; a warm resolve makes zero requests", async () => {
+    srv.file("/foo-1.0.jar", jar).file("/foo-plugin.tgz", tgz);
+    const catalog = catalogOf(
+      entry("foo", [{ type: "jar", url: `${srv.url}/foo-1.0.jar`, sha512: sha512(jar) }]),
+      entry("foo-tgz", [{ type: "tgz", url: `${srv.url}/foo-plugin.tgz`, sha512: sha512(tgz) }]),
+    );
+    const lock = await lockCatalog(catalog, undefined, undefined, opts());
+    expect(lock.plugins.foo?.artifacts[0]?.files[0]).toMatchObject({
+      fileName: "foo-1.0.jar",
+      size: jar.length,
+    });
+    expect(lock.plugins["foo-tgz"]?.artifacts[0]?.files[0]?.contents?.map((c) => c.path)).toStrictEqual([
+      "foo-plugin/foo-1.0.jar",
+      "foo-plugin/helper-2.1.jar",
+    ]);
+    const text = serializeLock(lock);
+    expect(
+      checkLock(
+        catalog.entries.map((e) => e.entry),
+        parseLock(text),
+        text,
+      ).ok,
+    ).toBe(true);
+
+    const before = srv.count();
+    const o = opts();
+    const plugins = await resolvePlugins(catalog, lock, undefined, o);
+    expect(plugins.map((p) => [p.name, p.files.map((f) => f.path)])).toStrictEqual([
+      ["foo", ["foo-1.0.jar"]],
+      ["foo-tgz", ["foo-plugin/foo-1.0.jar", "foo-plugin/helper-2.1.jar"]],
+    ]);
+    expect(await readFile(join(plugins[0]?.dir as string, "foo-1.0.jar"))).toStrictEqual(jar);
+    expect(plugins[0]?.digest).toBe(lock.plugins.foo?.digest);
+    expect(srv.count()).toBe(before);
+    expect(o.http.stats.requests).toBe(0);
+  });
+
+  it("resolves from the lock alone into an empty cache, then warm with zero requests", async () => {
+    srv.file("/foo-plugin.tgz", tgz);
+    const catalog = catalogOf(
+      entry("foo", [{ type: "tgz", url: `${srv.url}/foo-plugin.tgz`, sha512: sha512(tgz) }]),
+    );
+    const lock = await lockCatalog(catalog, undefined, undefined, opts());
+    await rm(cacheDir, { recursive: true, force: true });
+    const cold = opts();
+    const [plugin] = await resolvePlugins(catalog, lock, ["foo"], cold);
+    expect(cold.http.stats.requests).toBe(1);
+    expect(plugin?.digest).toBe(lock.plugins.foo?.digest);
+    const warm = opts();
+    const count = srv.count();
+    await resolvePlugins(catalog, lock, ["foo"], warm);
+    expect(warm.http.stats.requests).toBe(0);
+    expect(srv.count()).toBe(count);
+  });
+
+  it("lays out the Strimzi way: <plugin>/<first 8 hex of sha1(url)>/…", async () => {
+    srv.file("/foo-1.0.jar", jar);
+    const url = `${srv.url}/foo-1.0.jar`;
+    const catalog = catalogOf(entry("foo", [{ type: "jar", url, sha512: sha512(jar) }]));
+    const lock = await lockCatalog(catalog, undefined, undefined, opts());
+    const [p] = await resolvePlugins(catalog, lock, undefined, opts({ layout: "strimzi" }));
+    expect(p?.files.map((f) => f.path)).toStrictEqual([`${strimziHash(url)}/foo-1.0.jar`]);
+    expect(p?.digest).not.toBe(lock.plugins.foo?.digest);
+  });
+
+  it("discards a file whose sha512 differs, caches nothing, and names both digests", async () => {
+    srv.file("/foo-1.0.jar", jar);
+    const wrong = sha512("something else");
+    const catalog = catalogOf(entry("foo", [{ type: "jar", url: `${srv.url}/foo-1.0.jar`, sha512: wrong }]));
+    const err = await lockCatalog(catalog, undefined, undefined, opts()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChecksumError);
+    expect((err as Error).message).toContain(`expected ${wrong}`);
+    expect((err as Error).message).toContain(`got ${sha512(jar)}`);
+    expect(await cachedFiles()).toStrictEqual([]);
+    expect(await readdir(join(cacheDir, "tmp"))).toStrictEqual([]);
+  });
+
+  it("refuses an http:// artifact URL", async () => {
+    const catalog = catalogOf(
+      entry("foo", [{ type: "jar", url: "http://example.com/foo.jar", sha512: sha512(jar) }]),
+    );
+    await expect(lockCatalog(catalog, undefined, undefined, opts())).rejects.toThrow(/must use https/);
+  });
+
+  it("sends the Authorization header from the variable authEnv names, and refuses without it", async () => {
+    srv.file("/private.jar", jar);
+    const catalog = catalogOf(
+      entry("foo", [
+        { type: "jar", url: `${srv.url}/private.jar`, authEnv: "FOO_TOKEN", sha512: sha512(jar) },
+      ]),
+    );
+    await expect(lockCatalog(catalog, undefined, undefined, opts())).rejects.toThrow(
+      /set the environment variable FOO_TOKEN/,
+    );
+    const lock = await lockCatalog(
+      catalog,
+      undefined,
+      undefined,
+      opts({ env: { FOO_TOKEN: "Bearer s3cret" } }),
+    );
+    expect(srv.requests[0]?.headers.authorization).toBe("Bearer s3cret");
+    expect(serializeLock(lock)).not.toContain("s3cret");
+    expect(serializeLock(lock)).toContain('"authEnv": "FOO_TOKEN"');
+  });
+
+  it("lets two resolves share one cache at once", async () => {
+    srv.file("/foo-plugin.tgz", tgz);
+    const catalog = catalogOf(
+      entry("foo", [{ type: "tgz", url: `${srv.url}/foo-plugin.tgz`, sha512: sha512(tgz) }]),
+    );
+    const [a, b] = await Promise.all([
+      lockCatalog(catalog, undefined, undefined, opts()),
+      lockCatalog(catalog, undefined, undefined, opts()),
+    ]);
+    expect(serializeLock(a as never)).toBe(serializeLock(b as never));
+    expect(await cachedFiles()).toStrictEqual([sha512(tgz)]);
+  });
+});
+
+describe("maven artifacts (loopback repository)", () => {
+  const path = "/repo/com/example/foo/1.0/foo-1.0.jar";
+  const maven = (sha = sha512(jar)) =>
+    entry("foo", [
+      {
+        type: "maven",
+        group: "com.example",
+        artifact: "foo",
+        version: "1.0",
+        repository: `${srv.url}/repo`,
+        sha512: sha,
+      },
+    ]);
+
+  it("verifies the repository's .sha1 and .sha512 as well as the catalog's sha512", async () => {
+    srv
+      .file(path, jar)
+      .file(`${path}.sha1`, `${sha1(jar)}  foo-1.0.jar\n`)
+      .file(`${path}.sha512`, sha512(jar));
+    const lock = await lockCatalog(catalogOf(maven()), undefined, undefined, opts());
+    expect(lock.plugins.foo?.artifacts[0]).toMatchObject({
+      source: "maven:com.example:foo:jar:1.0",
+      repository: `${srv.url}/repo`,
+      files: [{ url: `${srv.url}${path}`, sha512: sha512(jar) }],
+    });
+    expect(srv.count(`${path}.sha1`)).toBe(1);
+  });
+
+  it("refuses a file whose repository .sha1 disagrees", async () => {
+    srv.file(path, jar).file(`${path}.sha1`, sha1("other"));
+    const err = await lockCatalog(catalogOf(maven()), undefined, undefined, opts()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChecksumError);
+    expect((err as Error).message).toMatch(/sha1 mismatch/);
+    expect(await cachedFiles()).toStrictEqual([]);
+  });
+
+  it("reports coordinates that do not exist (404) clearly", async () => {
+    const err = await lockCatalog(catalogOf(maven()), undefined, undefined, opts()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResolveError);
+    expect((err as Error).message).toMatch(
+      /Maven artifact com\.example:foo:jar:1\.0 does not exist in .*\(404\)/,
+    );
+  });
+
+  it("goes through a settings.xml mirror with that server's credentials; the lock keeps the canonical URL", async () => {
+    other
+      .file(`/nexus${path.slice("/repo".length)}`, jar)
+      .file(`/nexus${path.slice("/repo".length)}.sha1`, sha1(jar));
+    const settings = parseMavenSettings(
+      `<settings><servers><server><id>corp</id><username>ci</username><password>\${env.NEXUS_PW}</password></server></servers>
+       <mirrors><mirror><id>corp</id><mirrorOf>*</mirrorOf><url>${other.url}/nexus</url></mirror></mirrors></settings>`,
+      { NEXUS_PW: "hunter2" },
+    );
+    const lock = await lockCatalog(catalogOf(maven()), undefined, undefined, opts({ maven: settings }));
+    expect(srv.count()).toBe(0);
+    expect(other.requests[0]?.headers.authorization).toBe(
+      `Basic ${Buffer.from("ci:hunter2").toString("base64")}`,
+    );
+    expect(lock.plugins.foo?.artifacts[0]?.files[0]?.url).toBe(`${srv.url}${path}`);
+    expect(serializeLock(lock)).not.toContain("hunter2");
+  });
+
+  it("honours the KILN_MAVEN_REPOSITORY override", async () => {
+    other
+      .file(`/art${path.slice("/repo".length)}`, jar)
+      .file(`/art${path.slice("/repo".length)}.sha1`, sha1(jar));
+    await lockCatalog(
+      catalogOf(maven()),
+      undefined,
+      undefined,
+      opts({ maven: { mirrors: [], servers: [], override: `${other.url}/art` } }),
+    );
+    expect(other.count()).toBeGreaterThan(0);
+    expect(srv.count()).toBe(0);
+  });
+});
+
+describe("github-release artifacts (fake GitHub API)", () => {
+  function serveRelease() {
+    srv.route("/api/v3/repos/acme/foo/releases/tags/v1.0", (req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "x-ratelimit-remaining": "4999" });
+      res.end(
+        JSON.stringify({
+          id: 1,
+          tag_name: "v1.0",
+          assets: [
+            {
+              id: 7,
+              name: "foo-plugin.tgz",
+              size: tgz.length,
+              url: `${srv.url}/api/v3/repos/acme/foo/releases/assets/7`,
+              browser_download_url: `${other.url}/acme/foo/releases/download/v1.0/foo-plugin.tgz`,
+            },
+          ],
+        }),
+      );
+      void req;
+    });
+    // Like GitHub: the asset API answers with a redirect to storage on another host.
+    srv.route("/api/v3/repos/acme/foo/releases/assets/7", (_req, res) =>
+      res.writeHead(302, { location: `${other.url}/storage/foo-plugin.tgz?sig=abc` }).end(),
+    );
+    other.file("/storage/foo-plugin.tgz", tgz);
+  }
+  const gh = (sha = sha512(tgz)) =>
+    entry("foo", [
+      { type: "github-release", repository: "acme/foo", tag: "v1.0", asset: "foo-plugin.tgz", sha512: sha },
+    ]);
+
+  it("finds the asset through the REST API (GitHub Enterprise baseUrl) and drops the token at storage (fake GitHub API)", async () => {
+    serveRelease();
+    const o = opts({ github: { baseUrl: `${srv.url}/api/v3`, token: "ghp_secret" } });
+    const lock = await lockCatalog(catalogOf(gh()), undefined, undefined, o);
+    expect(lock.plugins.foo?.artifacts[0]?.files[0]?.contents?.length).toBe(2);
+    expect(srv.requests[0]?.headers.authorization).toMatch(/ghp_secret/);
+    expect(srv.requests[1]?.headers.accept).toBe("application/octet-stream");
+    expect(other.requests[0]?.headers.authorization).toBeUndefined();
+    const warm = opts({ github: { baseUrl: `${srv.url}/api/v3` } });
+    await resolvePlugins(catalogOf(gh()), lock, undefined, warm);
+    expect(warm.http.stats.requests).toBe(0);
+  });
+
+  it("reads GITHUB_TOKEN and GITHUB_API_URL from the environment (fake GitHub API)", async () => {
+    serveRelease();
+    await lockCatalog(
+      catalogOf(gh()),
+      undefined,
+      undefined,
+      opts({ env: { GITHUB_TOKEN: "tok", GITHUB_API_URL: `${srv.url}/api/v3` } }),
+    );
+    expect(srv.requests[0]?.headers.authorization).toMatch(/tok/);
+  });
+
+  it("explains an exhausted rate limit (fake GitHub API)", async () => {
+    srv.route("/api/v3/repos/acme/foo/releases/tags/v1.0", (_req, res) =>
+      res
+        .writeHead(403, {
+          "content-type": "application/json",
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": "1893456000",
+        })
+        .end(JSON.stringify({ message: "API rate limit exceeded" })),
+    );
+    const err = await lockCatalog(
+      catalogOf(gh()),
+      undefined,
+      undefined,
+      opts({ github: { baseUrl: `${srv.url}/api/v3` } }),
+    ).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(
+      /rate limit exhausted \(resets 2030-01-01T00:00:00.000Z\); set GITHUB_TOKEN/,
+    );
+  });
+
+  it("names the assets a release does have when one is missing (fake GitHub API)", async () => {
+    serveRelease();
+    const missing = entry("foo", [
+      { type: "github-release", repository: "acme/foo", tag: "v1.0", asset: "nope.jar", sha512: sha512(tgz) },
+    ]);
+    await expect(
+      lockCatalog(
+        catalogOf(missing),
+        undefined,
+        undefined,
+        opts({ github: { baseUrl: `${srv.url}/api/v3` } }),
+      ),
+    ).rejects.toThrow(/has no asset "nope.jar" \(assets: foo-plugin.tgz\)/);
+  });
+});
+
+describe("resolvePlugins against the lock", () => {
+  it("refuses a plugin whose lock no longer matches the catalog", async () => {
+    srv.file("/foo-1.0.jar", jar);
+    const catalog = catalogOf(
+      entry("foo", [{ type: "jar", url: `${srv.url}/foo-1.0.jar`, sha512: sha512(jar) }]),
+    );
+    const lock = await lockCatalog(catalog, undefined, undefined, opts());
+    const bumped = catalogOf({
+      ...entry("foo", [{ type: "jar", url: `${srv.url}/foo-1.0.jar`, sha512: sha512(jar) }]),
+      version: "1.1.0",
+    });
+    await expect(resolvePlugins(bumped, lock, undefined, opts())).rejects.toThrow(
+      /run kiln lock[\s\S]*version 1.1.0 in the catalog, 1.0.0 in the lock/,
+    );
+  });
+});
