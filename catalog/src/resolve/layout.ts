@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -152,7 +152,7 @@ export async function materializePlugin(
       if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
     }
     const manifest: Manifest = { name, digest, files: all };
-    const mtmp = `${manifestPath(cache, hex)}.${process.pid}.tmp`;
+    const mtmp = `${manifestPath(cache, hex)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
     await writeFile(mtmp, `${JSON.stringify(manifest)}\n`);
     await rename(mtmp, manifestPath(cache, hex));
     return { dir: join(final, name), digest, files: all, perFile };

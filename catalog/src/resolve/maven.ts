@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
@@ -193,7 +193,7 @@ async function resolveTransitive(a: MavenArtifact, ctx: ResolveContext): Promise
     }
     const result = { files };
     await mkdir(join(ctx.cache.root, "maven-transitive"), { recursive: true });
-    const tmp = `${memo}.${process.pid}.tmp`;
+    const tmp = `${memo}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
     await writeFile(tmp, JSON.stringify(result));
     await rename(tmp, memo);
     ctx.onProgress?.({ kind: "done", label: `mvn ${coordinates(a)}` });
