@@ -1,0 +1,335 @@
+// Semantic checks of a Cluster definition: contradictions the JSON Schema
+// cannot express. Pure; each finding points at the file, line and path.
+import {
+  type Cluster,
+  type Diagnostic,
+  formatPath,
+  type PathSegment,
+  type SourceDocument,
+} from "@kiln/schemas";
+import { resolve } from "./render/context.js";
+import { ZONE_TOPOLOGY_KEY } from "./render/defaults.js";
+
+export interface CheckOptions {
+  /** Treat warnings as errors. */
+  strict?: boolean;
+}
+
+const RESERVED_PORTS = new Set([9090, 9091, 9404, 8443]);
+
+export function checkCluster(
+  spec: Cluster,
+  source: SourceDocument,
+  options: CheckOptions = {},
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const report = (
+    severity: "error" | "warning",
+    code: string,
+    path: PathSegment[],
+    message: string,
+    key = false,
+  ) => {
+    const pos = source.locate(path, { key });
+    out.push({
+      severity: options.strict ? "error" : severity,
+      code: `cluster-${code}`,
+      message,
+      location: { file: source.file, line: pos.line, column: pos.column, path: formatPath(path) },
+    });
+  };
+  const error = (code: string, path: PathSegment[], message: string) => report("error", code, path, message);
+  const warn = (code: string, path: PathSegment[], message: string) => report("warning", code, path, message);
+
+  const ctx = resolve(spec);
+
+  // KRaft quorum and broker count.
+  const pools = ctx.pools;
+  const poolPath = (i: number, ...rest: PathSegment[]): PathSegment[] =>
+    spec.nodePools ? ["nodePools", i, ...rest] : ["kafka"];
+  const controllers = pools.reduce((n, p) => n + (p.roles.includes("controller") ? p.replicas : 0), 0);
+  const brokers = pools.reduce((n, p) => n + (p.roles.includes("broker") ? p.replicas : 0), 0);
+  const firstController = pools.findIndex((p) => p.roles.includes("controller"));
+  if (controllers === 0)
+    error(
+      "no-controllers",
+      spec.nodePools ? ["nodePools"] : ["kafka"],
+      "no node pool has the controller role; KRaft needs 3 or 5 controllers",
+    );
+  else if (controllers % 2 === 0)
+    error(
+      "even-controllers",
+      poolPath(firstController, "replicas"),
+      `${controllers} controllers is an even number: a KRaft quorum of ${controllers} tolerates no more failures than ${controllers - 1}; use 3 or 5`,
+    );
+  else if (controllers !== 3 && controllers !== 5)
+    warn(
+      "controller-count",
+      poolPath(firstController, "replicas"),
+      `${controllers} controllers: 3 (tolerates one failure) or 5 (tolerates two) are the usual quorum sizes`,
+    );
+  if (brokers === 0)
+    error("no-brokers", spec.nodePools ? ["nodePools"] : ["kafka"], "no node pool has the broker role");
+
+  const configured = spec.kafka.config?.["default.replication.factor"];
+  const rf = Number(configured ?? spec.kafka.replicationFactor ?? 3);
+  const rfPath: PathSegment[] =
+    configured !== undefined
+      ? ["kafka", "config", "default.replication.factor"]
+      : ["kafka", "replicationFactor"];
+  if (brokers > 0 && brokers < rf)
+    error(
+      "brokers-below-replication-factor",
+      rfPath,
+      `replication factor ${rf} needs at least ${rf} brokers, but the node pools have ${brokers}`,
+    );
+  const minIsrConfigured = spec.kafka.config?.["min.insync.replicas"];
+  const minIsr = Number(minIsrConfigured ?? spec.kafka.minInsyncReplicas ?? 2);
+  if (minIsr >= rf && rf > 1)
+    error(
+      "min-isr",
+      minIsrConfigured !== undefined
+        ? ["kafka", "config", "min.insync.replicas"]
+        : ["kafka", "minInsyncReplicas"],
+      `min.insync.replicas ${minIsr} must be below the replication factor ${rf}, or one broker down stops every acks=all producer`,
+    );
+
+  spec.nodePools?.forEach((p, i) => {
+    const vols = p.storage?.type === "jbod" ? (p.storage.volumes ?? []) : [];
+    if (p.storage?.type === "jbod" && vols.length === 0)
+      error("jbod-empty", ["nodePools", i, "storage"], "jbod storage needs at least one volume");
+    if (vols.filter((v) => v.kraftMetadata).length > 1)
+      error(
+        "kraft-metadata",
+        ["nodePools", i, "storage", "volumes"],
+        "at most one JBOD volume may hold the KRaft metadata log",
+      );
+    if (p.storage?.type === "persistent-claim" && !p.storage.size)
+      error("storage-size", ["nodePools", i, "storage"], "persistent-claim storage needs a size");
+    if (p.storage?.type === "ephemeral")
+      warn("ephemeral", ["nodePools", i, "storage"], "ephemeral storage loses all data when a pod restarts");
+  });
+  const poolNames = new Set<string>();
+  spec.nodePools?.forEach((p, i) => {
+    if (poolNames.has(p.name))
+      error("duplicate-pool", ["nodePools", i, "name"], `node pool ${p.name} is declared twice`);
+    poolNames.add(p.name);
+  });
+
+  // Zones.
+  const placement = spec.placement;
+  if (placement?.zones?.length) {
+    if (placement.topologyKey === null || placement.topologyKey === "")
+      error(
+        "zones-without-topology-key",
+        ["placement", "topologyKey"],
+        `zones are declared but the topology key is empty; set it to the node label that names the zone (usually ${ZONE_TOPOLOGY_KEY})`,
+      );
+    else if (placement.topologyKey === "kubernetes.io/hostname")
+      error(
+        "zones-hostname-key",
+        ["placement", "topologyKey"],
+        "kubernetes.io/hostname names nodes, not zones: rack awareness would place each replica on a different node only",
+      );
+    pools.forEach((p, i) => {
+      const z = placement.zones?.length ?? 0;
+      if (p.replicas % z !== 0)
+        warn(
+          "uneven-zones",
+          poolPath(i, "replicas"),
+          `node pool ${p.name} has ${p.replicas} replicas over ${z} zones: the zones will be unevenly loaded`,
+        );
+    });
+  } else if (placement?.topologyKey) {
+    warn(
+      "topology-key-without-zones",
+      ["placement", "topologyKey"],
+      "a topology key without zones has no effect; list the zones",
+    );
+  }
+
+  // Listeners.
+  const listenerIndex = new Map<string, number>();
+  const ports = new Map<number, number>();
+  ctx.listeners.forEach((l, i) => {
+    const at = (...rest: PathSegment[]): PathSegment[] =>
+      spec.listeners ? ["listeners", i, ...rest] : ["kafka"];
+    if (listenerIndex.has(l.name))
+      error("duplicate-listener", at("name"), `listener ${l.name} is declared twice`);
+    listenerIndex.set(l.name, i);
+    if (ports.has(l.port)) error("duplicate-port", at("port"), `port ${l.port} is used by two listeners`);
+    ports.set(l.port, i);
+    if (RESERVED_PORTS.has(l.port))
+      error("reserved-port", at("port"), `port ${l.port} is used by Strimzi itself (9090, 9091, 9404, 8443)`);
+    if (l.type === "internal-loadbalancer" && (!spec.cloud || spec.cloud === "generic"))
+      error(
+        "internal-lb-cloud",
+        at("type"),
+        "an internal load balancer needs `cloud: aks`, `eks` or `gke` to know which annotations make it internal",
+      );
+    if (!l.tls) {
+      if (spec.fips) error("fips-plaintext", at("tls"), "FIPS mode needs TLS on every listener");
+      else warn("plaintext", at("tls"), `listener ${l.name} is not encrypted (tls: false)`);
+    }
+    if (l.authType === "none")
+      warn("no-authentication", at("authentication", "type"), `listener ${l.name} accepts anonymous clients`);
+    if (l.authType === "oauth") {
+      const o = l.authentication?.oauth;
+      if (!o?.issuer)
+        error(
+          "oauth-issuer",
+          at("authentication", ...(o ? ["oauth"] : [])),
+          `OAuth on listener ${l.name} needs an issuer (authentication.oauth.issuer) to validate tokens against`,
+        );
+      if (!o?.jwksEndpoint && !o?.introspectionEndpoint)
+        error(
+          "oauth-endpoint",
+          at("authentication", ...(o ? ["oauth"] : [])),
+          `OAuth on listener ${l.name} needs a jwksEndpoint (local JWT validation) or an introspectionEndpoint`,
+        );
+      if (o?.introspectionEndpoint && (!o.clientId || !o.clientSecret))
+        error(
+          "oauth-introspection",
+          at("authentication", "oauth"),
+          "token introspection needs clientId and clientSecret (a Secret reference)",
+        );
+      if (!l.tls)
+        error(
+          "oauth-plaintext",
+          at("tls"),
+          "OAuth bearer tokens must not travel over an unencrypted listener",
+        );
+    }
+    if (l.authType === "custom" && !l.authentication?.custom)
+      error(
+        "custom-authentication",
+        at("authentication"),
+        "custom authentication needs authentication.custom with its listenerConfig",
+      );
+    if (l.authType === "tls" && !l.tls)
+      error("mtls-plaintext", at("tls"), "mTLS authentication needs tls: true");
+    if ((l.type === "ingress" || l.type === "route") && !l.tls)
+      error("ingress-tls", at("tls"), `${l.type} listeners need TLS (SNI routing)`);
+    if (l.type === "ingress" && (!l.host || !l.hostTemplate))
+      error("ingress-hosts", at("type"), "ingress listeners need host and hostTemplate");
+  });
+
+  // Authorization.
+  const authz = spec.authorization;
+  const authzType = authz?.type ?? "simple";
+  if (authz && authzType !== "simple" && !authz[authzType as "keycloak" | "opa" | "custom"])
+    error(
+      "authorization-settings",
+      ["authorization"],
+      `authorization ${authzType} needs authorization.${authzType}`,
+    );
+  if (authzType === "keycloak" && !ctx.listeners.some((l) => l.authType === "oauth"))
+    error(
+      "keycloak-without-oauth",
+      ["authorization", "type"],
+      "Keycloak authorization needs at least one listener with OAuth authentication",
+    );
+
+  // Users against the listeners they use.
+  const userNames = new Map<string, PathSegment[]>();
+  const claim = (name: string, path: PathSegment[]) => {
+    if (userNames.has(name))
+      error(
+        "duplicate-user",
+        path,
+        `user ${name} is rendered twice (it collides with another user, Connect or MirrorMaker 2 user)`,
+      );
+    userNames.set(name, path);
+  };
+  const matches = (userAuth: string, listenerAuth: string) =>
+    listenerAuth === "tls"
+      ? userAuth === "tls" || userAuth === "tls-external"
+      : listenerAuth === "scram-sha-512"
+        ? userAuth === "scram-sha-512"
+        : true;
+  spec.users?.forEach((u, i) => {
+    claim(u.name, ["users", i, "name"]);
+    if (!u.listener) return;
+    const li = listenerIndex.get(u.listener);
+    const l = li === undefined ? undefined : ctx.listeners[li];
+    if (!l) error("unknown-listener", ["users", i, "listener"], `listener ${u.listener} is not declared`);
+    else if (!matches(u.authentication, l.authType))
+      error(
+        "user-listener-auth",
+        ["users", i, "authentication"],
+        `user ${u.name} authenticates with ${u.authentication} but listener ${l.name} uses ${l.authType}: it could never connect`,
+      );
+  });
+
+  // Connect clusters.
+  const connectNames = new Set<string>();
+  spec.connect?.forEach((c, i) => {
+    if (connectNames.has(c.name))
+      error("duplicate-connect", ["connect", i, "name"], `Connect cluster ${c.name} is declared twice`);
+    connectNames.add(c.name);
+    claim(`${c.name}-connect`, ["connect", i, "name"]);
+    if ((c.kafkaConnectors?.length ?? 0) > 0 && c.connectors !== "kafka-connector-resources")
+      error(
+        "connectors-both-modes",
+        ["connect", i, "kafkaConnectors"],
+        `Connect cluster ${c.name} deploys connectors over REST (connectors: ${c.connectors ?? "rest"}) but also declares KafkaConnector resources; Strimzi deletes every connector without a resource once they are enabled, so choose one mode`,
+      );
+    if (c.listener) {
+      const li = listenerIndex.get(c.listener);
+      const l = li === undefined ? undefined : ctx.listeners[li];
+      if (!l) error("unknown-listener", ["connect", i, "listener"], `listener ${c.listener} is not declared`);
+      else if (c.authentication && !matches(c.authentication, l.authType))
+        error(
+          "user-listener-auth",
+          ["connect", i, "authentication"],
+          `Connect cluster ${c.name} authenticates with ${c.authentication} but listener ${l.name} uses ${l.authType}`,
+        );
+    }
+    if (c.autoscaling && c.autoscaling.maxReplicas < (c.autoscaling.minReplicas ?? c.replicas ?? 2))
+      error(
+        "autoscaling-range",
+        ["connect", i, "autoscaling", "maxReplicas"],
+        "maxReplicas is below minReplicas",
+      );
+    if ((c.plugins?.length ?? 0) > 0 && (c.pluginImages?.length ?? 0) > 0)
+      warn(
+        "plugins-and-plugin-images",
+        ["connect", i, "pluginImages"],
+        "pluginImages are mounted only when no baked image is passed to the renderer",
+      );
+  });
+
+  // Disaster recovery.
+  const dr = spec.disasterRecovery;
+  if (dr) {
+    if (dr.peer.name === spec.name)
+      error(
+        "dr-same-cluster",
+        ["disasterRecovery", "peer", "name"],
+        `the DR pair names ${spec.name} twice: the peer must be the other cluster`,
+      );
+    if (dr.mode === "active-passive" && !dr.role)
+      error(
+        "dr-role",
+        ["disasterRecovery", "mode"],
+        "an active-passive pair needs disasterRecovery.role: primary or backup",
+      );
+    if (dr.mode === "active-active" && dr.role)
+      warn(
+        "dr-role-ignored",
+        ["disasterRecovery", "role"],
+        "role has no meaning in an active-active pair: both clusters are primaries",
+      );
+    if (dr.mode === "active-active" && dr.replicationPolicy === "identity")
+      error(
+        "dr-identity-loop",
+        ["disasterRecovery", "replicationPolicy"],
+        "active-active replication with the identity policy copies every record back and forth forever; use the default policy (source-prefixed topics)",
+      );
+    claim(`${dr.peer.name}-to-${spec.name}-mm2`, ["disasterRecovery"]);
+  }
+  return out.sort(
+    (a, b) =>
+      (a.location.line ?? 0) - (b.location.line ?? 0) || (a.location.column ?? 0) - (b.location.column ?? 0),
+  );
+}

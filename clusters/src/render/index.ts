@@ -1,0 +1,78 @@
+import type { Cluster } from "@kiln/schemas";
+import type { CoreObject } from "../wire/k8s.js";
+import type { PodMonitor, PrometheusRule } from "../wire/monitoring.js";
+import type { StrimziObject } from "../wire/strimzi.js";
+import { type ConnectRenderOptions, renderConnect } from "./connect.js";
+import { resolve } from "./context.js";
+import { renderKafka, renderNodePools } from "./kafka.js";
+import { renderDisasterRecovery } from "./mirrormaker2.js";
+import { alertmanagerExample } from "./monitoring/alerts.js";
+import { renderMonitoring } from "./monitoring/index.js";
+import { renderRunbook } from "./runbook.js";
+import { renderAppUser } from "./users.js";
+
+export type RenderedObject = StrimziObject | CoreObject | PodMonitor | PrometheusRule;
+
+/** Which output directory an object belongs in. */
+export type Component = "kafka" | "users" | "connect" | "mirrormaker2" | "monitoring" | "network";
+
+export interface RenderedItem {
+  component: Component;
+  object: RenderedObject;
+}
+
+export interface RenderResult {
+  items: RenderedItem[];
+  /** Extra documents (not Kubernetes objects) by relative path, e.g. the DR runbook. */
+  documents: Record<string, string>;
+  warnings: string[];
+}
+
+export type RenderOptions = ConnectRenderOptions;
+
+function componentOf(o: RenderedObject): Component {
+  switch (o.kind) {
+    case "Kafka":
+    case "KafkaNodePool":
+      return "kafka";
+    case "KafkaUser":
+      return "users";
+    case "KafkaConnect":
+    case "KafkaConnector":
+    case "HorizontalPodAutoscaler":
+    case "Role":
+    case "RoleBinding":
+      return "connect";
+    case "KafkaMirrorMaker2":
+      return "mirrormaker2";
+    case "NetworkPolicy":
+      return "network";
+    default:
+      return "monitoring";
+  }
+}
+
+/** Renders every object for one Cluster definition. Pure: no fs, clock or network. */
+export function renderCluster(cluster: Cluster, options: RenderOptions = {}): RenderResult {
+  const ctx = resolve(cluster);
+  const objects: RenderedObject[] = [renderKafka(ctx), ...renderNodePools(ctx)];
+  const warnings: string[] = [];
+  for (const u of cluster.users ?? []) objects.push(renderAppUser(ctx, u));
+  for (const c of cluster.connect ?? []) {
+    const r = renderConnect(ctx, c, options);
+    objects.push(...r.objects);
+    warnings.push(...r.warnings);
+  }
+  objects.push(...renderDisasterRecovery(ctx));
+  objects.push(...renderMonitoring(ctx));
+  const documents: Record<string, string> = {};
+  const runbook = renderRunbook(ctx);
+  if (runbook) documents["DR-RUNBOOK.md"] = runbook;
+  if (cluster.monitoring?.enabled !== false)
+    documents["monitoring/alertmanager-routing.example.yaml"] = alertmanagerExample(ctx);
+  return {
+    items: objects.map((object) => ({ component: componentOf(object), object })),
+    documents,
+    warnings,
+  };
+}

@@ -1,0 +1,247 @@
+import type { AlertRule, RuleGroup } from "../../wire/monitoring.js";
+import type { Ctx } from "../context.js";
+import { isTarget } from "../mirrormaker2.js";
+
+/** Alert thresholds with their defaults (overridable in `monitoring.thresholds`). */
+export function thresholds(ctx: Ctx) {
+  const t = ctx.cluster.monitoring?.thresholds ?? {};
+  return {
+    consumerLag: t.consumerLag ?? 1000,
+    diskFreePercent: t.diskFreePercent ?? 15,
+    replicationLatencyMs: t.replicationLatencyMs ?? 30000,
+    certificateExpiryDays: t.certificateExpiryDays ?? 30,
+  };
+}
+
+function rule(
+  alert: string,
+  expr: string,
+  forDur: string,
+  severity: "critical" | "warning" | "info",
+  summary: string,
+  description: string,
+): AlertRule {
+  return { alert, expr, for: forDur, labels: { severity }, annotations: { summary, description } };
+}
+
+/**
+ * Alert rules for one cluster and everything rendered beside it. Selectors
+ * name the namespace and Strimzi cluster labels the PodMonitor copies onto
+ * every series, so several clusters can share one Prometheus.
+ */
+export function alertGroups(ctx: Ctx): RuleGroup[] {
+  const t = thresholds(ctx);
+  const ns = ctx.namespace;
+  const sel = `namespace="${ns}",strimzi_io_cluster="${ctx.name}"`;
+  const by = "namespace, strimzi_io_cluster";
+  const nodes = ctx.pools.reduce((n, p) => n + p.replicas, 0);
+  const groups: RuleGroup[] = [
+    {
+      name: `${ctx.name}-kafka`,
+      rules: [
+        rule(
+          "KafkaUnderReplicatedPartitions",
+          `sum by (${by}) (kafka_server_replicamanager_underreplicatedpartitions{${sel}}) > 0`,
+          "5m",
+          "warning",
+          "Kafka has under-replicated partitions",
+          "{{ $value }} partitions of {{ $labels.strimzi_io_cluster }} have fewer in-sync replicas than replicas.",
+        ),
+        rule(
+          "KafkaUnderMinIsrPartitions",
+          `sum by (${by}) (kafka_server_replicamanager_underminisrpartitioncount{${sel}}) > 0`,
+          "1m",
+          "critical",
+          "Kafka partitions are below min.insync.replicas",
+          "{{ $value }} partitions of {{ $labels.strimzi_io_cluster }} reject acks=all writes.",
+        ),
+        rule(
+          "KafkaOfflinePartitions",
+          `max by (${by}) (kafka_controller_kafkacontroller_offlinepartitionscount{${sel}}) > 0`,
+          "1m",
+          "critical",
+          "Kafka has offline partitions",
+          "{{ $value }} partitions of {{ $labels.strimzi_io_cluster }} have no leader.",
+        ),
+        rule(
+          "KafkaAbnormalControllerState",
+          `sum by (${by}) (kafka_controller_kafkacontroller_activecontrollercount{${sel}}) != 1`,
+          "2m",
+          "critical",
+          "KRaft quorum does not have exactly one active controller",
+          "{{ $labels.strimzi_io_cluster }} reports {{ $value }} active controllers.",
+        ),
+        rule(
+          "KafkaFencedBrokers",
+          `max by (${by}) (kafka_controller_kafkacontroller_fencedbrokercount{${sel}}) > 0`,
+          "5m",
+          "warning",
+          "Kafka brokers are fenced",
+          "{{ $value }} brokers of {{ $labels.strimzi_io_cluster }} are fenced by the controller.",
+        ),
+        rule(
+          "KafkaOfflineLogDirectory",
+          `sum by (${by}, pod) (kafka_log_logmanager_offlinelogdirectorycount{${sel}}) > 0`,
+          "1m",
+          "critical",
+          "A Kafka log directory is offline",
+          "{{ $labels.pod }} has {{ $value }} offline log directories.",
+        ),
+        rule(
+          "KafkaRunningOutOfSpace",
+          `100 * kubelet_volume_stats_available_bytes{namespace="${ns}",persistentvolumeclaim=~"data(-[0-9]+)?-${ctx.name}-.+"} / kubelet_volume_stats_capacity_bytes{namespace="${ns}",persistentvolumeclaim=~"data(-[0-9]+)?-${ctx.name}-.+"} < ${t.diskFreePercent}`,
+          "10m",
+          "warning",
+          "A Kafka volume is running out of space",
+          "{{ $labels.persistentvolumeclaim }} has {{ $value | humanize }}% free.",
+        ),
+        rule(
+          "KafkaNodesDown",
+          `(sum by (namespace) (up{${sel},strimzi_io_kind="Kafka",strimzi_io_name="${ctx.name}-kafka"}) or vector(0)) < ${nodes}`,
+          "3m",
+          "critical",
+          "Kafka nodes are down",
+          `Fewer than ${nodes} brokers and controllers of ${ctx.name} are up ({{ $value }}).`,
+        ),
+      ],
+    },
+  ];
+  if (ctx.cluster.monitoring?.enabled !== false) {
+    groups.push({
+      name: `${ctx.name}-kafka-exporter`,
+      rules: [
+        rule(
+          "KafkaConsumerGroupLagTooLarge",
+          `max by (namespace, consumergroup, topic) (kafka_consumergroup_lag{namespace="${ns}",strimzi_io_cluster="${ctx.name}"}) > ${t.consumerLag}`,
+          "10m",
+          "warning",
+          "Consumer group lag is too large",
+          `{{ $labels.consumergroup }} is {{ $value }} messages behind on {{ $labels.topic }} (threshold ${t.consumerLag}).`,
+        ),
+        rule(
+          "KafkaNoMessagesForTooLong",
+          `sum by (namespace, topic) (changes(kafka_topic_partition_current_offset{namespace="${ns}",strimzi_io_cluster="${ctx.name}",topic!~"__.*"}[10m])) == 0`,
+          "10m",
+          "info",
+          "No messages written to a topic for 10 minutes",
+          "{{ $labels.topic }} received nothing for 10 minutes.",
+        ),
+        rule(
+          "KafkaExporterDown",
+          `(sum by (namespace) (up{${sel},strimzi_io_kind="Kafka",strimzi_io_name="${ctx.name}-kafka-exporter"}) or vector(0)) < 1`,
+          "5m",
+          "warning",
+          "Kafka Exporter is down",
+          `Lag and offset metrics of ${ctx.name} are missing.`,
+        ),
+      ],
+    });
+  }
+  const connect = ctx.cluster.connect ?? [];
+  const dr = ctx.cluster.disasterRecovery;
+  const mm2 = dr && isTarget(dr) ? [`${dr.peer.name}-to-${ctx.name}`] : [];
+  if (connect.length > 0 || mm2.length > 0) {
+    const names = [...connect.map((c) => c.name), ...mm2].sort().join("|");
+    const csel = `namespace="${ns}",strimzi_io_cluster=~"${names}"`;
+    const rules = [
+      rule(
+        "KafkaConnectFailedConnector",
+        `sum by (namespace, strimzi_io_cluster, connector) (kafka_connect_connector_status{${csel},status="failed"}) > 0`,
+        "2m",
+        "critical",
+        "A connector failed",
+        "{{ $labels.connector }} on {{ $labels.strimzi_io_cluster }} is FAILED.",
+      ),
+      rule(
+        "KafkaConnectFailedTask",
+        `sum by (namespace, strimzi_io_cluster, connector) (kafka_connect_worker_connector_failed_task_count{${csel}}) > 0`,
+        "2m",
+        "critical",
+        "Connector tasks failed",
+        "{{ $value }} tasks of {{ $labels.connector }} on {{ $labels.strimzi_io_cluster }} are FAILED.",
+      ),
+    ];
+    for (const c of connect) {
+      const min = c.autoscaling?.minReplicas ?? c.replicas ?? 2;
+      rules.push(
+        rule(
+          `KafkaConnectWorkersDown`,
+          `(sum by (namespace) (up{namespace="${ns}",strimzi_io_cluster="${c.name}",strimzi_io_kind="KafkaConnect"}) or vector(0)) < ${min}`,
+          "3m",
+          "critical",
+          "Connect workers are down",
+          `Fewer than ${min} workers of ${c.name} are up ({{ $value }}).`,
+        ),
+      );
+    }
+    for (const m of mm2) {
+      rules.push(
+        rule(
+          "MirrorMaker2WorkersDown",
+          `(sum by (namespace) (up{namespace="${ns}",strimzi_io_cluster="${m}",strimzi_io_kind="KafkaMirrorMaker2"}) or vector(0)) < 1`,
+          "3m",
+          "critical",
+          "MirrorMaker 2 is down",
+          `No worker of ${m} is up: replication from ${dr?.peer.name} has stopped.`,
+        ),
+      );
+      rules.push(
+        rule(
+          "MirrorMaker2ReplicationLatencyHigh",
+          `max by (namespace, strimzi_io_cluster) (kafka_connect_mirror_source_connector_replication_latency_ms_max{namespace="${ns}",strimzi_io_cluster="${m}"}) > ${t.replicationLatencyMs}`,
+          "5m",
+          "warning",
+          "MirrorMaker 2 replication latency is high",
+          `${m} replicates with up to {{ $value }} ms latency (threshold ${t.replicationLatencyMs} ms).`,
+        ),
+      );
+    }
+    groups.push({ name: `${ctx.name}-connect`, rules });
+  }
+  groups.push({
+    name: `${ctx.name}-certificates`,
+    rules: [
+      rule(
+        "KafkaCertificateExpiring",
+        `strimzi_certificate_expiration_timestamp_ms{resource_namespace="${ns}",cluster="${ctx.name}"} / 1000 - time() < ${t.certificateExpiryDays} * 24 * 60 * 60`,
+        "5m",
+        "warning",
+        "A Strimzi certificate expires soon",
+        `The {{ $labels.type }} certificate of ${ctx.name} expires in less than ${t.certificateExpiryDays} days.`,
+      ),
+    ],
+  });
+  return groups;
+}
+
+/** Alertmanager routing example: critical pages, warnings go to chat, info is dropped. Receivers read secrets from files. */
+export function alertmanagerExample(ctx: Ctx): string {
+  return `# Example Alertmanager routing for ${ctx.name} (not applied by kustomize).
+# Receivers read their credentials from mounted files: no secret in this file.
+route:
+  receiver: kafka-chat
+  group_by: [alertname, namespace, strimzi_io_cluster]
+  group_wait: 30s
+  group_interval: 5m
+  repeat_interval: 4h
+  routes:
+    - matchers: ['namespace="${ctx.namespace}"', 'severity="critical"']
+      receiver: kafka-pager
+      repeat_interval: 1h
+    - matchers: ['namespace="${ctx.namespace}"', 'severity="info"']
+      receiver: "null"
+inhibit_rules:
+  - source_matchers: ['alertname="KafkaNodesDown"']
+    target_matchers: ['alertname=~"KafkaUnderReplicatedPartitions|KafkaFencedBrokers"']
+    equal: [namespace]
+receivers:
+  - name: kafka-pager
+    pagerduty_configs:
+      - routing_key_file: /etc/alertmanager/secrets/pagerduty/routing-key
+  - name: kafka-chat
+    slack_configs:
+      - api_url_file: /etc/alertmanager/secrets/slack/webhook-url
+        channel: "#kafka-${ctx.name}"
+  - name: "null"
+`;
+}
