@@ -72,7 +72,7 @@ export class Transport {
   private readonly retry: RetryPolicy;
   private challenge: Challenge | undefined;
   private pinged = false;
-  private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
+  private readonly tokens = new Map<string, Promise<{ token: string; expiresAt: number }>>();
   private credentials: Promise<{ username: string; password: string } | undefined> | undefined;
 
   constructor(
@@ -142,10 +142,25 @@ export class Transport {
     });
   }
 
+  /** A token for these scopes: cached (and shared by concurrent callers) until shortly before it expires. */
   private async token(scopes: string[], force: boolean): Promise<string> {
     const key = [...scopes].sort().join(" ");
     const cached = this.tokens.get(key);
-    if (!force && cached && cached.expiresAt > Date.now() + 5_000) return cached.token;
+    if (!force && cached) {
+      const t = await cached.catch(() => undefined);
+      if (t && t.expiresAt > Date.now() + 5_000) return t.token;
+    }
+    const fetching = this.fetchToken(scopes);
+    this.tokens.set(key, fetching);
+    try {
+      return (await fetching).token;
+    } catch (err) {
+      if (this.tokens.get(key) === fetching) this.tokens.delete(key);
+      throw err;
+    }
+  }
+
+  private async fetchToken(scopes: string[]): Promise<{ token: string; expiresAt: number }> {
     const params = this.challenge?.params ?? {};
     if (!params.realm)
       throw new RegistryError({
@@ -187,8 +202,7 @@ export class Transport {
         message: `the token service for ${this.registry} returned no token`,
         url: url.toString(),
       });
-    this.tokens.set(key, { token, expiresAt: Date.now() + (body.expires_in ?? 60) * 1000 });
-    return token;
+    return { token, expiresAt: Date.now() + (body.expires_in ?? 60) * 1000 };
   }
 
   private async authorization(scopes: string[], force: boolean): Promise<string | undefined> {
