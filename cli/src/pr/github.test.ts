@@ -56,7 +56,8 @@ describe("GitHubReporter (fake GitHub API)", () => {
       "POST /repos/acme/catalog/check-runs",
       "PATCH /repos/acme/catalog/check-runs/4242",
     ]);
-    const [create, update] = gh.requests.map((r) => r.body as Record<string, any>);
+    type CheckBody = { name: string; output: { annotations: Array<{ start_line: number }> } };
+    const [create, update] = gh.requests.map((r) => r.body as CheckBody);
     expect(create).toMatchObject({
       name: "kiln",
       head_sha: "f00d",
@@ -72,6 +73,6 @@ describe("GitHubReporter (fake GitHub API)", () => {
       title: "schema-pattern",
       message: "artifacts[0].sha512: problem 0",
     });
-    expect(update?.output.annotations.map((a: { start_line: number }) => a.start_line)).toEqual([51]);
+    expect(update?.output.annotations.map((a) => a.start_line)).toEqual([51]);
   });
 });
