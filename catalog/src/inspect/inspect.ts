@@ -121,6 +121,11 @@ export interface PluginReport {
   warnings: string[];
 }
 
+/** `4.1.132.Final-linux-x86_64` → `4.1.132.Final`: the version without a platform classifier. */
+function versionCore(version: string | undefined): string {
+  return (version ?? "").replace(/-(linux|osx|windows)-[\w-]+$/, "");
+}
+
 async function jarsUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
@@ -152,8 +157,11 @@ export async function inspectPlugin(entry: ConnectorPlugin, dir: string): Promis
     }
     contents.set(path, c);
     const kafkaProvided = isKafkaProvided(path);
-    if (kafkaProvided)
-      warnings.push(`${path}: Kafka ships ${artifact} itself; a plugin copy breaks class-loader isolation`);
+    if (kafkaProvided) {
+      warnings.push(
+        `${path}: Kafka ships ${artifact} itself; Connect loads it from the worker, so this copy is dead weight or a version conflict`,
+      );
+    }
     jars.push({
       path,
       artifact,
@@ -169,8 +177,13 @@ export async function inspectPlugin(entry: ConnectorPlugin, dir: string): Promis
   const byArtifact = new Map<string, JarReport[]>();
   for (const j of jars) byArtifact.set(j.artifact, [...(byArtifact.get(j.artifact) ?? []), j]);
   for (const [artifact, list] of byArtifact) {
-    if (list.length > 1)
-      warnings.push(`${artifact} appears ${list.length} times: ${list.map((j) => j.path).join(", ")}`);
+    // Platform classifiers of one version (as netty ships them) are not a conflict.
+    const versions = new Set(list.map((j) => versionCore(j.version)));
+    if (versions.size > 1) {
+      warnings.push(
+        `${artifact} appears in ${versions.size} versions: ${list.map((j) => j.path).join(", ")}`,
+      );
+    }
   }
 
   const provided: PluginReport["provided"] = [];
@@ -216,10 +229,12 @@ export function crossPluginWarnings(reports: readonly PluginReport[]): string[] 
     for (const p of r.provided) classOwners.set(p.class, (classOwners.get(p.class) ?? new Set()).add(r.name));
   }
   for (const [cls, owners] of [...classOwners].sort()) {
-    if (owners.size > 1)
+    if (owners.size > 1) {
+      const list = [...owners].sort().join(", ");
       out.push(
-        `${cls} is provided by plugins ${[...owners].sort().join(" and ")}: Connect will pick one of them`,
+        `${cls} is provided by ${owners.size} plugins (${list}): configs naming it get whichever Connect finds`,
       );
+    }
   }
   const versions = new Map<string, Map<string, string[]>>();
   for (const r of reports) {

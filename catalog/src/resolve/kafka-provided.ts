@@ -9,8 +9,6 @@ export const KAFKA_PROVIDED = [
   "connect-runtime",
   "connect-json",
   "connect-transforms",
-  "connect-mirror",
-  "connect-mirror-client",
   "connect-basic-auth-extension",
   "kafka-server-common",
   "kafka-tools-api",

@@ -17,7 +17,7 @@ const XML = `<?xml version="1.0"?>
 describe("maven settings", () => {
   const settings = parseMavenSettings(XML, { NEXUS_PASSWORD: "pw" });
 
-  it("parses mirrors and servers, ignoring comments and interpolating ${env.X}", () => {
+  it("parses mirrors and servers, ignoring comments and interpolating env.X placeholders", () => {
     expect(settings.mirrors).toStrictEqual([
       { id: "nexus", mirrorOf: "central", url: "https://nexus.corp/repository/maven-public" },
       { id: "art", mirrorOf: "*,!central", url: "https://art.corp/maven" },

@@ -1,0 +1,72 @@
+import { randomBytes } from "node:crypto";
+import { rename, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { checkLock, emptyLock, LOCKFILE_NAME, lockCatalog, serializeLock } from "@kiln/catalog";
+import { requireCatalog } from "../catalog-source.js";
+import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
+import { type CommandIO, writeLine } from "../io.js";
+import { readLockfile } from "../lockfile.js";
+import { progressReporter } from "../progress.js";
+
+interface Options {
+  catalog: string;
+  lockfile?: string;
+  check?: boolean;
+  json?: boolean;
+}
+
+/**
+ * `kiln lock`: resolves the catalog (or the named entries) and writes the lock
+ * deterministically. `--check` downloads nothing: it exits 1 with a diff when
+ * the lock does not pin exactly what the catalog says.
+ */
+export async function run(io: CommandIO, names: string[], opts: Options): Promise<number> {
+  const cwd = io.cwd ?? process.cwd();
+  const catalog = await requireCatalog(opts.catalog, cwd);
+  const file = opts.lockfile ?? LOCKFILE_NAME;
+  const current = await readLockfile(opts.lockfile, cwd);
+  const entries = catalog.entries.map((e) => e.entry);
+
+  if (opts.check) {
+    const result = current
+      ? checkLock(entries, current.lock, current.text)
+      : checkLock(entries, emptyLock(), "");
+    if (!current) result.problems.unshift(`${file} does not exist`);
+    if (opts.json) {
+      writeLine(
+        io.stdout,
+        JSON.stringify({ ok: result.ok && !!current, problems: result.problems }, null, 2),
+      );
+    } else if (result.ok && current) {
+      writeLine(io.stdout, `${file} pins all ${entries.length} catalog entries`);
+    } else {
+      writeLine(io.stderr, `${file} does not match the catalog (run kiln lock and commit the result):`);
+      for (const p of result.problems) writeLine(io.stderr, `  ${p}`);
+      if (result.diff) writeLine(io.stderr, `\n--- ${file}\n+++ catalog\n${result.diff}`);
+    }
+    return result.ok && current ? EXIT_OK : EXIT_FAILURE;
+  }
+
+  const lock = await lockCatalog(catalog, current?.lock, names, {
+    onProgress: progressReporter(io),
+    env: io.env,
+  });
+  const text = serializeLock(lock);
+  const path = resolve(cwd, file);
+  const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+  const plugins = Object.keys(lock.plugins).length;
+  const files = Object.values(lock.plugins).reduce(
+    (n, p) => n + p.artifacts.reduce((m, a) => m + a.files.length, 0),
+    0,
+  );
+  if (opts.json)
+    writeLine(io.stdout, JSON.stringify({ file, plugins, files, changed: text !== current?.text }, null, 2));
+  else
+    writeLine(
+      io.stdout,
+      `${text === current?.text ? "unchanged" : "wrote"} ${file}: ${plugins} plugins, ${files} files`,
+    );
+  return EXIT_OK;
+}

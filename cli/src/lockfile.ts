@@ -1,0 +1,24 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { LOCKFILE_NAME, type Lockfile, parseLock } from "@kiln/catalog";
+import { KilnError } from "@kiln/schemas";
+
+/** Reads the lock for commands that build from it; a missing lock is an error that says what to run. */
+export async function readLockfile(
+  path: string | undefined,
+  cwd: string,
+): Promise<{ lock: Lockfile; text: string; file: string } | undefined> {
+  const file = resolve(cwd, path ?? LOCKFILE_NAME);
+  const text = await readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return undefined;
+    throw new KilnError(err.message, { location: { file }, cause: err });
+  });
+  if (text === undefined) return undefined;
+  return { lock: parseLock(text, path ?? LOCKFILE_NAME), text, file };
+}
+
+export async function requireLockfile(path: string | undefined, cwd: string): Promise<Lockfile> {
+  const got = await readLockfile(path, cwd);
+  if (!got) throw new KilnError(`no lock file ${path ?? LOCKFILE_NAME}; run kiln lock first`);
+  return got.lock;
+}
