@@ -1,5 +1,15 @@
 // The builder: a pure image model, sources and sinks named for a place, and bake/plan on top.
 export { BakeError, type BakeInput, type BakeResult, bake, bakeLabels, KILN_PLUGINS_LABEL } from "./bake.js";
+export { dockerArchiveStream, singleImage, writeDockerArchive } from "./docker/archive.js";
+export {
+  buildContext,
+  buildInEngine,
+  DockerEngineError,
+  type DockerfilePlugin,
+  dockerClient,
+  generateDockerfile,
+  loadIntoEngine,
+} from "./docker/engine.js";
 export {
   type PluginFile,
   type PluginSource,

@@ -1,4 +1,5 @@
 import { connect } from "./connect.js";
+import { dockerd } from "./dockerd.js";
 import { kafka } from "./kafka.js";
 import { registry } from "./registry.js";
 import type { Service } from "./service.js";
@@ -7,4 +8,4 @@ import type { Service } from "./service.js";
  * Every service the real-peer suites share. The global setup starts them all
  * (concurrently), and stops them after the run.
  */
-export const services: Service[] = [kafka, connect, registry];
+export const services: Service[] = [kafka, connect, registry, dockerd];

@@ -1,0 +1,146 @@
+import {
+  BlobStore,
+  bake,
+  buildInEngine,
+  dockerClient,
+  loadIntoEngine,
+  parseReference,
+  pushArtifact,
+  RegistryClient,
+  resolveFiles,
+  singleImage,
+} from "@kiln/builder";
+import type Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { required } from "../harness/inject.js";
+import { makePlugin, pushBase, tempDir } from "./fixtures.js";
+
+const recipe = { compression: "gzip" as const, level: 1, epoch: 1_700_000_000 };
+
+/** Splits docker's multiplexed log stream (8-byte frame headers) into text. */
+function demux(buf: Buffer): string {
+  let out = "";
+  for (let i = 0; i + 8 <= buf.length; ) {
+    const len = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + len).toString("utf8");
+    i += 8 + len;
+  }
+  return out;
+}
+
+async function follow(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
+  await new Promise<void>((res, rej) =>
+    docker.modem.followProgress(stream, (e: Error | null) => (e ? rej(e) : res())),
+  );
+}
+
+/** Runs a command in a container (no network), returning its output; fails on a non-zero exit. */
+async function runIn(docker: Docker, image: string, cmd: string[], user?: string): Promise<string> {
+  const c = await docker.createContainer({
+    Image: image,
+    Cmd: cmd,
+    ...(user ? { User: user } : {}),
+    HostConfig: { NetworkMode: "none" },
+  });
+  try {
+    await c.start();
+    const { StatusCode } = (await c.wait()) as { StatusCode: number };
+    const logs = demux((await c.logs({ stdout: true, stderr: true })) as unknown as Buffer);
+    if (StatusCode !== 0) throw new Error(`${cmd.join(" ")} exited ${StatusCode}: ${logs}`);
+    return logs;
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
+/** The plugin tree as the image's user (1001) sees it: type, owner, mode, size, path, and each file's sha256. */
+async function pluginTree(docker: Docker, image: string): Promise<string[]> {
+  const bb = "/bin/busybox";
+  const stat = await runIn(docker, image, [
+    bb,
+    "find",
+    "/opt/kafka/plugins",
+    "-exec",
+    bb,
+    "stat",
+    "-c",
+    "%F|%u|%g|%a|%s|%n",
+    "{}",
+    ";",
+  ]);
+  const sums = await runIn(docker, image, [
+    bb,
+    "find",
+    "/opt/kafka/plugins",
+    "-type",
+    "f",
+    "-exec",
+    bb,
+    "sha256sum",
+    "{}",
+    ";",
+  ]);
+  return [...stat.trim().split("\n"), ...sums.trim().split("\n")]
+    .map((l) => l.replace(/^directory\|(\d+)\|(\d+)\|(\d+)\|\d+\|/, "directory|$1|$2|$3|-|"))
+    .sort();
+}
+
+describe("the Docker engine paths produce the same plugin tree", () => {
+  const host = required("registryPlain");
+  const docker = dockerClient(required("dockerHost"));
+  const client = new RegistryClient({ insecure: [host] });
+  let store: BlobStore;
+  let plugins: Awaited<ReturnType<typeof makePlugin>>[];
+
+  beforeAll(async () => {
+    store = new BlobStore(await tempDir("docker-cache"));
+    await pushBase(client, `${host}/dk/kafka:1`, { multiArch: true });
+    plugins = [
+      await makePlugin("jdbc-sink", "10.8.0", {
+        "kafka-connect-jdbc.jar": 200_000,
+        "lib/postgresql.jar": 50_000,
+      }),
+      await makePlugin("s3-sink", "11.0.1", { "s3.jar": 150_000 }),
+    ];
+  });
+  afterAll(() => client.close());
+
+  it("pushed daemonless, pulled by the engine, run as user 1001", async () => {
+    const result = await bake(client, store, { base: `${host}/dk/kafka:1`, plugins, recipe });
+    await pushArtifact(client, result.artifact, parseReference(`${host}/dk/connect:1`));
+    await follow(docker, await docker.pull(`${host}/dk/connect:1`));
+    const tree = await pluginTree(docker, `${host}/dk/connect:1`);
+    const expected: string[] = ["directory|0|0|755|-|/opt/kafka/plugins"];
+    for (const p of plugins) {
+      expected.push(`directory|0|0|755|-|/opt/kafka/plugins/${p.name}`);
+      for (const f of await resolveFiles(p)) {
+        expected.push(`regular file|0|0|644|${f.size}|/opt/kafka/plugins/${p.name}/${f.path}`);
+        expected.push(`${f.sha256}  /opt/kafka/plugins/${p.name}/${f.path}`);
+      }
+    }
+    expected.push("directory|0|0|755|-|/opt/kafka/plugins/jdbc-sink/lib");
+    expect(tree).toStrictEqual(expected.sort());
+    const inspect = await docker.getImage(`${host}/dk/connect:1`).inspect();
+    expect(inspect.Config.User).toBe("1001");
+    expect(inspect.Config.Labels?.["dev.kiln.plugins"]).toBe("jdbc-sink@10.8.0,s3-sink@11.0.1");
+
+    // docker load of the same image gives the same tree, and the same image ID (the config digest).
+    const img = singleImage(result.artifact);
+    await loadIntoEngine(docker, img, "kiln-loaded/connect:1");
+    expect(await pluginTree(docker, "kiln-loaded/connect:1")).toStrictEqual(tree);
+    expect((await docker.getImage("kiln-loaded/connect:1").inspect()).Id).toBe(img.manifest.config.digest);
+
+    // The Dockerfile path (COPY per plugin) builds the same tree into the engine.
+    const resolved = await Promise.all(
+      plugins.map(async (p) => ({ name: p.name, files: await resolveFiles(p) })),
+    );
+    await buildInEngine(docker, {
+      base: `${host}/dk/kafka:1`,
+      plugins: resolved,
+      labels: result.labels,
+      tag: "kiln-built/connect:1",
+      epoch: recipe.epoch,
+    });
+    expect(await pluginTree(docker, "kiln-built/connect:1")).toStrictEqual(tree);
+  });
+});
