@@ -1,0 +1,470 @@
+import type { KubeClient } from "./client.js";
+import { KubeApiError, PreflightError } from "./errors.js";
+import {
+  describe,
+  FIELD_MANAGER,
+  groupOf,
+  INVENTORY_LABEL,
+  type KubeObject,
+  MONITORING_GROUP,
+  normalizeForDiff,
+  objectKey,
+  operatorProvidedSecrets,
+  orderForApply,
+  referencedSecrets,
+  STRIMZI_GROUP,
+  withInventory,
+} from "./objects.js";
+import { hasReadiness } from "./readiness.js";
+import { type RiskyChange, riskyChanges } from "./risk.js";
+
+export interface PlanOptions {
+  /** The cluster definition these objects belong to (the inventory label's value). */
+  inventory: string;
+  /** Where the cluster definition lives, recorded in an annotation. */
+  source?: string;
+  /** Namespace for namespaced objects that name none. */
+  namespace: string;
+  prune?: boolean;
+  forceConflicts?: boolean;
+  allowScaleDown?: boolean;
+  /** diff: report problems instead of failing on them. */
+  lenient?: boolean;
+  onEvent?: (e: RolloutEvent) => void;
+}
+
+export interface RolloutEvent {
+  phase: "preflight" | "apply" | "prune" | "wait" | "warning";
+  object?: string;
+  message: string;
+}
+
+export interface PlannedObject {
+  desired: KubeObject;
+  /** The live object (Secrets: metadata only), undefined when absent. */
+  live: KubeObject | undefined;
+  /** What the API server would store (server-side dry run), when it could run. */
+  dryRun: KubeObject | undefined;
+  action: "create" | "update" | "unchanged";
+  /** REST path of the object. */
+  path: string;
+  /** Held back until everything else is ready, and only done with --allow-scale-down. */
+  gated: boolean;
+}
+
+export interface Plan {
+  objects: PlannedObject[];
+  /** Objects of this inventory that are no longer rendered. */
+  prune: Array<{ live: KubeObject; path: string; gated: boolean }>;
+  namespacesToCreate: string[];
+  risks: RiskyChange[];
+  warnings: string[];
+  problems: string[];
+}
+
+/** Kinds scanned for inventory objects no longer rendered (when the API server serves them). */
+export const PRUNE_KINDS: Array<[string, string]> = [
+  ["v1", "ConfigMap"],
+  ["v1", "Secret"],
+  ...[
+    "KafkaUser",
+    "Kafka",
+    "KafkaNodePool",
+    "KafkaTopic",
+    "KafkaConnect",
+    "KafkaConnector",
+    "KafkaMirrorMaker2",
+    "KafkaBridge",
+    "KafkaRebalance",
+  ].map((k): [string, string] => [`${STRIMZI_GROUP}/v1`, k]),
+  ...["PodMonitor", "ServiceMonitor", "PrometheusRule"].map((k): [string, string] => [
+    `${MONITORING_GROUP}/v1`,
+    k,
+  ]),
+];
+
+const METADATA_ONLY = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+const METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+
+const CRD_HINT: Record<string, string> = {
+  [STRIMZI_GROUP]: "install the Strimzi CRDs (Strimzi 1.x serves kafka.strimzi.io/v1)",
+  [MONITORING_GROUP]:
+    "install the prometheus-operator CRDs, or turn monitoring off in the cluster definition",
+};
+
+/** Checks that every apiVersion/kind is served; returns problems (missing CRDs, wrong CRD versions). */
+async function checkApis(client: KubeClient, objects: KubeObject[]): Promise<string[]> {
+  const problems: string[] = [];
+  const byVersion = new Map<string, Set<string>>();
+  for (const o of objects) {
+    const kinds = byVersion.get(o.apiVersion) ?? new Set();
+    kinds.add(o.kind);
+    byVersion.set(o.apiVersion, kinds);
+  }
+  for (const [apiVersion, kinds] of byVersion) {
+    const group = groupOf(apiVersion);
+    const resources = await client.resources(apiVersion);
+    if (!resources) {
+      const served = group ? await client.groupVersions(group) : [];
+      const what = [...kinds].join(", ");
+      const hint = CRD_HINT[group] ?? "install the CRDs that define them";
+      problems.push(
+        served.length === 0
+          ? `${what} (${apiVersion}): the API group ${group || "core"} is not served by this cluster — its CRDs are not installed; ${hint}`
+          : `${what} (${apiVersion}): the installed CRDs serve ${served.map((v) => `${group}/${v}`).join(", ")}, not ${apiVersion}; ${hint}`,
+      );
+      continue;
+    }
+    for (const kind of kinds)
+      if (!resources.some((r) => r.kind === kind))
+        problems.push(`${kind}: ${apiVersion} is served but has no kind ${kind}; its CRD is not installed`);
+  }
+  return problems;
+}
+
+function conflictsOf(err: KubeApiError): Array<{ field: string; manager: string }> {
+  return err.causes
+    .filter((c) => c.reason === "FieldManagerConflict")
+    .map((c) => ({
+      field: c.field ?? "?",
+      manager: /conflict with "([^"]+)"/.exec(c.message ?? "")?.[1] ?? c.message ?? "another manager",
+    }));
+}
+
+/** Messages of an apply failure: field conflicts name the owning manager. */
+export function applyFailure(o: KubeObject, err: unknown): string {
+  if (err instanceof KubeApiError && err.status === 409) {
+    const conflicts = conflictsOf(err);
+    if (conflicts.length > 0)
+      return `${describe(o)}: field conflict — ${conflicts
+        .map((c) => `${c.field} is owned by field manager "${c.manager}"`)
+        .join("; ")} (change it where "${conflicts[0]?.manager}" sets it, or pass --force-conflicts)`;
+  }
+  if (err instanceof KubeApiError)
+    return `${describe(o)}: ${err.userMessage.replace(/^PATCH \S+: /, "")}${err.causes.length ? ` [${err.causes.map((c) => `${c.field ?? ""} ${c.message ?? ""}`.trim()).join("; ")}]` : ""}`;
+  return `${describe(o)}: ${(err as Error).message}`;
+}
+
+/** Server-side apply of one object (`dryRun` stores nothing). */
+export async function applyObject(
+  client: KubeClient,
+  path: string,
+  o: KubeObject,
+  opts: { dryRun?: boolean; force?: boolean },
+): Promise<{ status: number; body: KubeObject }> {
+  return client.request<KubeObject>("PATCH", path, {
+    query: {
+      fieldManager: FIELD_MANAGER,
+      force: opts.force ? true : undefined,
+      dryRun: opts.dryRun ? "All" : undefined,
+      fieldValidation: "Strict",
+    },
+    body: o,
+    contentType: "application/apply-patch+yaml",
+  });
+}
+
+interface Access {
+  verb: string;
+  group: string;
+  resource: string;
+  namespace?: string;
+  why: string;
+}
+
+async function checkAccess(client: KubeClient, needs: Access[]): Promise<string[]> {
+  const seen = new Set<string>();
+  const unique = needs.filter((n) => {
+    const k = `${n.verb} ${n.group} ${n.resource} ${n.namespace ?? ""}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  const who = await client
+    .request<{ status?: { userInfo?: { username?: string } } }>(
+      "POST",
+      "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+      { body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" }, allow: [403, 404] },
+    )
+    .then((r) => r.body?.status?.userInfo?.username)
+    .catch(() => undefined);
+  const denied = await Promise.all(
+    unique.map(async (n) => {
+      const r = await client.request<{ status?: { allowed?: boolean } }>(
+        "POST",
+        "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+        {
+          body: {
+            apiVersion: "authorization.k8s.io/v1",
+            kind: "SelfSubjectAccessReview",
+            spec: {
+              resourceAttributes: {
+                verb: n.verb,
+                group: n.group,
+                resource: n.resource,
+                ...(n.namespace ? { namespace: n.namespace } : {}),
+              },
+            },
+          },
+        },
+      );
+      return r.body.status?.allowed ? undefined : n;
+    }),
+  );
+  return denied
+    .filter((n): n is Access => n !== undefined)
+    .map(
+      (n) =>
+        `${who ? `user "${who}"` : "the current user"} may not ${n.verb} ${n.resource}${n.group ? `.${n.group}` : ""}${n.namespace ? ` in namespace ${n.namespace}` : " (cluster-wide)"} (needed to ${n.why})`,
+    );
+}
+
+/**
+ * Everything a rollout needs to know before it writes: the APIs are served,
+ * namespaces, referenced Secrets (by name), permissions, live objects, a
+ * server-side dry run of every object, what would be pruned, and risky
+ * changes. Writes nothing; throws PreflightError listing every problem found.
+ */
+export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOptions): Promise<Plan> {
+  const emit = opts.onEvent ?? (() => {});
+  const warnings: string[] = [];
+  const problems: string[] = [];
+  const fail = () => {
+    if (problems.length > 0 && !opts.lenient) throw new PreflightError(problems);
+  };
+
+  // Identity and duplicates.
+  const seen = new Map<string, KubeObject>();
+  for (const o of input) {
+    if (seen.has(objectKey(o))) problems.push(`${describe(o)} is given twice`);
+    seen.set(objectKey(o), o);
+  }
+  const labelled = orderForApply(withInventory(input, opts.inventory, opts.source));
+
+  emit({
+    phase: "preflight",
+    message: `checking the API server (${client.where.server}, context ${client.where.context})`,
+  });
+  const apiProblems = await checkApis(client, labelled);
+  if (apiProblems.length > 0) throw new PreflightError([...problems, ...apiProblems]);
+
+  // Namespaces: scoped objects get the default one.
+  const objects: KubeObject[] = [];
+  const paths: string[] = [];
+  for (const o of labelled) {
+    const res = await client.resourceFor(o.apiVersion, o.kind);
+    const copy: KubeObject = res?.namespaced
+      ? { ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? opts.namespace } }
+      : o;
+    objects.push(copy);
+    paths.push(await client.pathFor(copy.apiVersion, copy.kind, copy.metadata.namespace, copy.metadata.name));
+  }
+  const rendered = new Set(objects.map(objectKey));
+  const namespaces = [
+    ...new Set(objects.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : []))),
+  ];
+  const renderedNamespaces = new Set(
+    objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name),
+  );
+  const missingNamespaces: string[] = [];
+  for (const ns of namespaces) {
+    const r = await client.request("GET", `/api/v1/namespaces/${encodeURIComponent(ns)}`, {
+      allow: [403, 404],
+      accept: METADATA_ONLY,
+    });
+    if (r.status === 404) missingNamespaces.push(ns);
+    if (r.status === 403)
+      warnings.push(
+        `cannot check whether namespace ${ns} exists (no permission to get namespaces); assuming it does`,
+      );
+  }
+  const namespacesToCreate = missingNamespaces.filter((ns) => !renderedNamespaces.has(ns));
+  for (const ns of missingNamespaces)
+    emit({ phase: "preflight", message: `namespace ${ns} does not exist; it will be created` });
+
+  // Referenced Secrets, by name only (metadata requests never carry values).
+  const provided = operatorProvidedSecrets(objects, opts.namespace);
+  const renderedSecrets = new Set(
+    objects.filter((o) => o.kind === "Secret").map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
+  );
+  const refs = objects
+    .flatMap((o) => referencedSecrets(o, o.metadata.namespace ?? opts.namespace))
+    .filter(
+      (ref) =>
+        !provided.has(`${ref.namespace}/${ref.name}`) && !renderedSecrets.has(`${ref.namespace}/${ref.name}`),
+    );
+  const secretKeys = [...new Set(refs.map((r) => `${r.namespace}/${r.name}`))];
+
+  // Permissions for every verb the rollout uses.
+  const needs: Access[] = [];
+  const resourceOf = async (apiVersion: string, kind: string) =>
+    (await client.resourceFor(apiVersion, kind))?.name ?? kind.toLowerCase();
+  for (const o of objects) {
+    const group = groupOf(o.apiVersion);
+    const resource = await resourceOf(o.apiVersion, o.kind);
+    const ns = o.metadata.namespace;
+    for (const verb of ["get", "create", "patch"])
+      needs.push({ verb, group, resource, namespace: ns, why: `apply ${describe(o)}` });
+    if (hasReadiness(o))
+      for (const verb of ["list", "watch"])
+        needs.push({ verb, group, resource, namespace: ns, why: `wait for ${describe(o)}` });
+  }
+  for (const ns of namespacesToCreate)
+    needs.push({ verb: "create", group: "", resource: "namespaces", why: `create namespace ${ns}` });
+  for (const key of secretKeys)
+    needs.push({
+      verb: "get",
+      group: "",
+      resource: "secrets",
+      namespace: key.split("/")[0] as string,
+      why: `check that Secret ${key} exists`,
+    });
+
+  const pruneKinds = new Map<string, [string, string]>();
+  for (const [v, k] of PRUNE_KINDS) pruneKinds.set(`${groupOf(v)}/${k}`, [v, k]);
+  for (const o of objects)
+    if (o.kind !== "Namespace") pruneKinds.set(`${groupOf(o.apiVersion)}/${o.kind}`, [o.apiVersion, o.kind]);
+  if (opts.prune)
+    for (const [apiVersion, kind] of pruneKinds.values()) {
+      const res = await client.resourceFor(apiVersion, kind);
+      if (!res?.namespaced) continue;
+      for (const ns of namespaces)
+        for (const verb of ["list", "delete"])
+          needs.push({
+            verb,
+            group: groupOf(apiVersion),
+            resource: res.name,
+            namespace: ns,
+            why: `prune ${kind} objects`,
+          });
+    }
+  // Without permission, the other checks would only fail the same way: stop here.
+  const denied = await checkAccess(client, needs);
+  if (denied.length > 0) throw new PreflightError([...problems, ...denied]);
+
+  const checked = new Map<string, boolean>();
+  for (const ref of refs) {
+    const key = `${ref.namespace}/${ref.name}`;
+    if (!checked.has(key)) {
+      const exists = missingNamespaces.includes(ref.namespace)
+        ? false
+        : (
+            await client.request(
+              "GET",
+              `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/secrets/${encodeURIComponent(ref.name)}`,
+              {
+                allow: [404],
+                accept: METADATA_ONLY,
+              },
+            )
+          ).status === 200;
+      checked.set(key, exists);
+    }
+    if (!checked.get(key))
+      problems.push(`${ref.from} references Secret ${key} (${ref.path}), which does not exist`);
+  }
+
+  // Prune candidates: inventory objects no longer rendered (only ever selected by the label).
+  const prune: Plan["prune"] = [];
+  for (const [apiVersion, kind] of pruneKinds.values()) {
+    const res = await client.resourceFor(apiVersion, kind);
+    if (!res?.namespaced) continue;
+    for (const ns of namespaces) {
+      if (missingNamespaces.includes(ns)) continue;
+      const collection = await client.pathFor(apiVersion, kind, ns);
+      let items: KubeObject[];
+      try {
+        const r = await client.request<{ items: KubeObject[] }>("GET", collection, {
+          query: { labelSelector: `${INVENTORY_LABEL}=${opts.inventory}` },
+          ...(kind === "Secret" ? { accept: METADATA_LIST } : {}),
+        });
+        items = r.body.items ?? [];
+      } catch (err) {
+        if (err instanceof KubeApiError && err.status === 403 && !opts.prune) {
+          warnings.push(
+            `cannot list ${res.name} in namespace ${ns}, so objects to prune there are not known`,
+          );
+          continue;
+        }
+        if (err instanceof KubeApiError && err.status === 403) continue; // reported by the access check
+        throw err;
+      }
+      for (const item of items) {
+        const live: KubeObject = { ...item, apiVersion, kind };
+        // Defence in depth: the selector did this, but nothing without our label is ever deleted.
+        if (live.metadata.labels?.[INVENTORY_LABEL] !== opts.inventory) continue;
+        if (rendered.has(objectKey(live))) continue;
+        prune.push({ live, path: `${collection}/${encodeURIComponent(live.metadata.name)}`, gated: false });
+      }
+    }
+  }
+
+  // Live objects and a server-side dry run of each (nothing is stored).
+  const planned: PlannedObject[] = [];
+  const risks: RiskyChange[] = [];
+  for (const [i, o] of objects.entries()) {
+    const path = paths[i] as string;
+    const inMissingNs =
+      o.metadata.namespace !== undefined && missingNamespaces.includes(o.metadata.namespace);
+    let live: KubeObject | undefined;
+    if (!inMissingNs) {
+      const r = await client.request<KubeObject>("GET", path, {
+        allow: [404],
+        ...(o.kind === "Secret" ? { accept: METADATA_ONLY } : {}),
+      });
+      live = r.status === 404 ? undefined : { ...r.body, apiVersion: o.apiVersion, kind: o.kind };
+    }
+    let dryRun: KubeObject | undefined;
+    if (inMissingNs) {
+      warnings.push(
+        `${describe(o)}: namespace ${o.metadata.namespace} does not exist yet, so the server-side dry run was skipped`,
+      );
+    } else {
+      try {
+        dryRun = (await applyObject(client, path, o, { dryRun: true, force: opts.forceConflicts })).body;
+      } catch (err) {
+        if (!(err instanceof KubeApiError)) throw err;
+        problems.push(applyFailure(o, err));
+      }
+    }
+    const action: PlannedObject["action"] = !live
+      ? "create"
+      : dryRun && sameObject(live, dryRun)
+        ? "unchanged"
+        : "update";
+    const objRisks = riskyChanges(live, o);
+    risks.push(...objRisks);
+    planned.push({ desired: o, live, dryRun, action, path, gated: objRisks.some((r) => r.gated) });
+  }
+  if (opts.prune)
+    for (const p of prune) {
+      const r = riskyChanges(p.live, undefined);
+      risks.push(...r);
+      p.gated = r.some((x) => x.gated);
+    }
+  for (const r of risks) {
+    if (r.gated && !opts.allowScaleDown && !opts.lenient)
+      problems.push(
+        `${r.message}; re-run with --allow-scale-down once that is done (the change is then applied last)`,
+      );
+    else warnings.push(r.message);
+  }
+  for (const w of warnings) emit({ phase: "warning", message: w });
+  fail();
+  return { objects: planned, prune, namespacesToCreate, risks, warnings, problems };
+}
+
+/** True when applying changed nothing the API server stores (status and server metadata aside). */
+export function sameObject(a: KubeObject, b: KubeObject): boolean {
+  return JSON.stringify(sortKeys(normalizeForDiff(a))) === JSON.stringify(sortKeys(normalizeForDiff(b)));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (typeof v !== "object" || v === null) return v;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+  );
+}
