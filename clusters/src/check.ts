@@ -16,6 +16,10 @@ export interface CheckOptions {
 }
 
 const RESERVED_PORTS = new Set([9090, 9091, 9404, 8443]);
+/** Config keys whose values are credentials. */
+export const SECRET_KEY = /(password|secret|token|credential|private\.key|sasl\.jaas\.config)/i;
+/** A config provider placeholder such as `${secrets:ns/name:key}`, possibly inside a larger string. */
+export const PLACEHOLDER = /\$\{[a-z]+:[^}]+\}/;
 
 export function checkCluster(
   spec: Cluster,
@@ -214,6 +218,14 @@ export function checkCluster(
       error("ingress-hosts", at("type"), "ingress listeners need host and hostTemplate");
   });
 
+  for (const [key, value] of Object.entries(spec.kafka.config ?? {}))
+    if (SECRET_KEY.test(key) && typeof value === "string" && !PLACEHOLDER.test(value))
+      error(
+        "literal-secret",
+        ["kafka", "config", key],
+        `${key} holds a literal value; reference a Secret instead`,
+      );
+
   // Authorization.
   const authz = spec.authorization;
   const authzType = authz?.type ?? "simple";
@@ -291,6 +303,22 @@ export function checkCluster(
         ["connect", i, "autoscaling", "maxReplicas"],
         "maxReplicas is below minReplicas",
       );
+    c.kafkaConnectors?.forEach((k, j) => {
+      for (const [key, value] of Object.entries(k.config ?? {}))
+        if (SECRET_KEY.test(key) && typeof value === "string" && !PLACEHOLDER.test(value))
+          error(
+            "literal-secret",
+            ["connect", i, "kafkaConnectors", j, "config", key],
+            `${key} holds a literal value; reference the Secret with a config provider placeholder such as \${secrets:<namespace>/<secret>:<key>}`,
+          );
+    });
+    for (const [key, value] of Object.entries(c.config ?? {}))
+      if (SECRET_KEY.test(key) && typeof value === "string" && !PLACEHOLDER.test(value))
+        error(
+          "literal-secret",
+          ["connect", i, "config", key],
+          `${key} holds a literal value; reference a Secret with a config provider placeholder`,
+        );
     if ((c.plugins?.length ?? 0) > 0 && (c.pluginImages?.length ?? 0) > 0)
       warn(
         "plugins-and-plugin-images",
