@@ -59,7 +59,9 @@ export {
   platformString,
 } from "./model/types.js";
 export { type Addendum, appendLayers, appendToImage } from "./mutate/append.js";
+export { pluginImage } from "./mutate/plugin-image.js";
 export { buildPluginLayer, PLUGINS_ROOT, type PluginLayer, type PluginLayout } from "./mutate/plugins.js";
+export { type BlobPlan, type PushPlan, planPush } from "./plan/plan.js";
 export { type ClientOptions, RegistryClient } from "./remote/client.js";
 export {
   type CredentialSource,
@@ -72,3 +74,5 @@ export { RegistryError, redactUrl } from "./remote/errors.js";
 export { fetchArtifact, getManifest, headManifest, ImageNotFoundError } from "./remote/read.js";
 export { formatReference, parseReference, type Reference } from "./remote/reference.js";
 export { blobsOf, PushError, type PushEvent, type PushResult, pushArtifact, Writer } from "./remote/write.js";
+export { type CycloneDx, generateSbom, jarCoordinates } from "./sbom/cyclonedx.js";
+export { listReferrers, pushReferrer, type ReferrerResult } from "./sbom/referrer.js";

@@ -241,7 +241,12 @@ export class Writer {
   }
 
   /** PUT a manifest and check the registry computed the same digest. */
-  async commitManifest(raw: Buffer, mediaType: string, digest: Digest, reference: string): Promise<void> {
+  async commitManifest(
+    raw: Buffer,
+    mediaType: string,
+    digest: Digest,
+    reference: string,
+  ): Promise<Record<string, string>> {
     const res = await this.t.send({
       method: "PUT",
       url: `/v2/${this.target.repository}/manifests/${reference}`,
@@ -257,6 +262,7 @@ export class Writer {
         `registry ${this.target.registry} stored manifest ${reference} as ${got}, expected ${digest}`,
       );
     this.onEvent({ kind: "manifest", digest, reference });
+    return res.headers;
   }
 }
 

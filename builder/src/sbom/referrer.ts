@@ -1,0 +1,108 @@
+import { Readable } from "node:stream";
+import { type Digest, digestHex, sha256Digest } from "../model/digest.js";
+import { canonicalJson, type Layer } from "../model/image.js";
+import { MediaType } from "../model/media.js";
+import type { Descriptor, Index, Manifest } from "../model/types.js";
+import type { RegistryClient } from "../remote/client.js";
+import { RegistryError } from "../remote/errors.js";
+import { getManifest, ImageNotFoundError } from "../remote/read.js";
+import type { Reference } from "../remote/reference.js";
+import { Writer } from "../remote/write.js";
+
+const EMPTY = Buffer.from("{}");
+
+export interface ReferrerResult {
+  digest: Digest;
+  /** How the referrer is found: the registry's referrers API, or the `sha256-<hex>` tag of the fallback scheme. */
+  via: "referrers-api" | "tag-schema";
+  tag?: string;
+}
+
+function blob(mediaType: string, data: Buffer): Layer {
+  const digest = sha256Digest(data);
+  return {
+    descriptor: { mediaType, digest, size: data.length },
+    diffId: digest,
+    open: async () => Readable.from([data]),
+  };
+}
+
+/**
+ * Attaches a document to an image as an OCI 1.1 referrer: an artifact manifest
+ * with `subject` (empty config, one layer). Registries without the referrers
+ * API (distribution 2.8) do not answer `OCI-Subject`; then the referrer is also
+ * listed in the index tagged `sha256-<subject hex>`, the spec's fallback.
+ */
+export async function pushReferrer(
+  client: RegistryClient,
+  target: Reference,
+  subject: Descriptor,
+  doc: { artifactType: string; data: Buffer; title: string; annotations?: Record<string, string> },
+): Promise<ReferrerResult> {
+  const w = new Writer(client, target);
+  const layer = blob(doc.artifactType, doc.data);
+  const config = blob(MediaType.OCI_EMPTY, EMPTY);
+  await w.writeBlob(config, 0);
+  await w.writeBlob(layer, 0);
+  const manifest: Manifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.OCI_MANIFEST,
+    artifactType: doc.artifactType,
+    config: config.descriptor,
+    layers: [{ ...layer.descriptor, annotations: { "org.opencontainers.image.title": doc.title } }],
+    subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+    ...(doc.annotations ? { annotations: doc.annotations } : {}),
+  };
+  const raw = canonicalJson(manifest);
+  const digest = sha256Digest(raw);
+  const headers = await w.commitManifest(raw, MediaType.OCI_MANIFEST, digest, digest);
+  if (headers["oci-subject"]) return { digest, via: "referrers-api" };
+
+  const tag = `sha256-${digestHex(subject.digest)}`;
+  let index: Index = { schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests: [] };
+  try {
+    const existing = await getManifest(client, { ...target, tag });
+    index = JSON.parse(existing.raw.toString("utf8")) as Index;
+  } catch (err) {
+    if (!(err instanceof ImageNotFoundError)) throw err;
+  }
+  const entry: Descriptor = {
+    mediaType: MediaType.OCI_MANIFEST,
+    digest,
+    size: raw.length,
+    artifactType: doc.artifactType,
+    ...(doc.annotations ? { annotations: doc.annotations } : {}),
+  };
+  index.manifests = [...index.manifests.filter((d) => d.digest !== digest), entry];
+  const rawIndex = canonicalJson(index);
+  await w.commitManifest(rawIndex, MediaType.OCI_INDEX, sha256Digest(rawIndex), tag);
+  return { digest, via: "tag-schema", tag };
+}
+
+/** Lists an image's referrers: the referrers API when the registry has it, else the fallback tag. */
+export async function listReferrers(
+  client: RegistryClient,
+  target: Reference,
+  subject: Digest,
+): Promise<Descriptor[]> {
+  const t = client.transport(target.registry);
+  try {
+    const res = await t.send({
+      method: "GET",
+      url: `/v2/${target.repository}/referrers/${subject}`,
+      headers: { accept: MediaType.OCI_INDEX },
+      scopes: [`repository:${target.repository}:pull`],
+      expect: [200],
+      what: `list referrers of ${subject}`,
+    });
+    return (JSON.parse(res.body.toString("utf8")) as Index).manifests;
+  } catch (err) {
+    if (!(err instanceof RegistryError) || (err.status !== 404 && err.status !== 405)) throw err;
+  }
+  try {
+    const m = await getManifest(client, { ...target, tag: `sha256-${digestHex(subject)}` });
+    return (JSON.parse(m.raw.toString("utf8")) as Index).manifests;
+  } catch {
+    return [];
+  }
+}
