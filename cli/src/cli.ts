@@ -52,6 +52,17 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/validate.js")));
 
+  program
+    .command("render")
+    .description(
+      "render a Cluster file into Strimzi manifests (sorted YAML per component, kustomization, DR runbook)",
+    )
+    .argument("<cluster-file>", "the Cluster definition")
+    .requiredOption("--out <dir>", "output directory")
+    .option("--image <name=ref...>", "baked image of a Connect cluster, pinned by digest (repeatable)")
+    .option("--json", "machine-readable output")
+    .action(run(() => import("./commands/render.js")));
+
   const catalog = program.command("catalog").description("query the connector catalog");
   catalog
     .command("list")

@@ -9,7 +9,15 @@ import {
   readCatalog,
   readSourceFile,
 } from "@kiln/catalog";
-import { type ConnectorPlugin, type Diagnostic, formatDiagnostic, loadSpec, SpecError } from "@kiln/schemas";
+import { checkCluster } from "@kiln/clusters";
+import {
+  type Cluster,
+  type ConnectorPlugin,
+  type Diagnostic,
+  formatDiagnostic,
+  loadSpec,
+  SpecError,
+} from "@kiln/schemas";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
 
@@ -48,6 +56,7 @@ async function validatePaths(
       const spec = loadSpec(source.text, source.file);
       if (spec.kind === "ConnectorPlugin")
         entries.push({ entry: spec.value as ConnectorPlugin, source: spec.source });
+      if (spec.kind === "Cluster") diagnostics.push(...checkCluster(spec.value as Cluster, spec.source));
     } catch (err) {
       if (err instanceof SpecError) diagnostics.push(...err.diagnostics);
       else throw err;

@@ -1,0 +1,94 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../testing/run-cli.js";
+
+const examples = new URL("../../../examples/", import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), "kiln-render-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(dir, { recursive: true, encoding: "utf8" }).sort()) {
+    try {
+      out[f] = readFileSync(join(dir, f), "utf8");
+    } catch {
+      // a directory
+    }
+  }
+  return out;
+}
+
+const IMAGE = `cdc=registry.example.com/kafka/connect-cdc@sha256:${"ab".repeat(32)}`;
+
+describe("kiln render", () => {
+  it("writes grouped YAML, a kustomization and byte-identical output for the same input", async () => {
+    const a = join(tmp, "a");
+    const b = join(tmp, "b");
+    const args = (out: string) => [
+      "render",
+      join(examples, "three-zone/cluster.yaml"),
+      "--out",
+      out,
+      "--image",
+      IMAGE,
+    ];
+    const first = await runCli(args(a));
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect((await runCli(args(b))).code).toBe(0);
+    const ta = tree(a);
+    expect(ta).toStrictEqual(tree(b));
+    expect(Object.keys(ta)).toContain("kafka/kafka-orders.yaml");
+    expect(Object.keys(ta)).toContain("connect/kafkaconnect-cdc.yaml");
+    const kustomization = ta["kustomization.yaml"] ?? "";
+    expect(kustomization).toMatch(
+      /^apiVersion: kustomize.config.k8s.io\/v1beta1\nkind: Kustomization\nresources:\n {2}- connect\//,
+    );
+    expect(ta["connect/kafkaconnect-cdc.yaml"]).toContain(`image: ${IMAGE.slice(4)}`);
+  });
+
+  it("writes the DR runbook and removes files a previous render produced but this one does not", async () => {
+    const out = join(tmp, "dr");
+    writeFileSync(join(tmp, "stale.txt"), "");
+    expect(
+      (await runCli(["render", join(examples, "dr-active-passive/backup.yaml"), "--out", out])).code,
+    ).toBe(0);
+    writeFileSync(join(out, "kafka", "kafka-old.yaml"), "stale");
+    expect(
+      (await runCli(["render", join(examples, "dr-active-passive/backup.yaml"), "--out", out])).code,
+    ).toBe(0);
+    const files = Object.keys(tree(out));
+    expect(files).toContain("DR-RUNBOOK.md");
+    expect(files).toContain("mirrormaker2/kafkamirrormaker2-payments-weu-to-payments-neu.yaml");
+    expect(files).not.toContain("kafka/kafka-old.yaml");
+  });
+
+  it("refuses a contradictory definition with located errors and writes nothing", async () => {
+    const file = join(tmp, "bad.yaml");
+    writeFileSync(
+      file,
+      "apiVersion: kiln.dev/v1\nkind: Cluster\nname: x\nnamespace: k\nkafka: { version: 4.3.1 }\nnodePools:\n  - { name: c, roles: [controller], replicas: 4 }\n  - { name: b, roles: [broker], replicas: 3 }\n",
+    );
+    const r = await runCli(["render", file, "--out", join(tmp, "bad-out")], { cwd: tmp });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      "bad.yaml:7:47: error: 4 controllers is an even number: a KRaft quorum of 4 tolerates no more failures than 3; use 3 or 5 (nodePools[0].replicas)\n",
+    );
+    expect(() => readdirSync(join(tmp, "bad-out"))).toThrow();
+  });
+
+  it("refuses an image that is not pinned by digest", async () => {
+    const r = await runCli([
+      "render",
+      join(examples, "three-zone/cluster.yaml"),
+      "--out",
+      join(tmp, "x"),
+      "--image",
+      "cdc=registry.example.com/c:latest",
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/must be pinned by digest/);
+  });
+});

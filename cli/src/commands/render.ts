@@ -1,0 +1,79 @@
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { readSourceFile } from "@kiln/catalog";
+import { checkCluster, RenderError, renderCluster, toFiles } from "@kiln/clusters";
+import { type Cluster, formatDiagnostic, KilnError, loadSpec, SpecError } from "@kiln/schemas";
+import { EXIT_FAILURE, EXIT_OK, UsageError } from "../exit.js";
+import { type CommandIO, writeLine } from "../io.js";
+
+interface Options {
+  out: string;
+  image?: string[];
+  json?: boolean;
+}
+
+/** The directories `kiln render` owns inside --out; stale YAML files in them are removed. */
+const COMPONENT_DIRS = ["connect", "kafka", "mirrormaker2", "monitoring", "network", "users"];
+
+function parseImages(values: string[] = []): Record<string, string> {
+  const images: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--image takes <connect-cluster>=<image@sha256:…>, not ${v}`);
+    images[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return images;
+}
+
+/** Renders a Cluster file into deterministic, sorted YAML under --out (plus the DR runbook). */
+export async function run(io: CommandIO, file: string, opts: Options): Promise<number> {
+  const cwd = io.cwd ?? process.cwd();
+  const images = parseImages(opts.image);
+  let cluster: Cluster;
+  try {
+    const source = await readSourceFile(resolve(cwd, file), cwd);
+    const spec = loadSpec<Cluster>(source.text, source.file, "Cluster");
+    const diagnostics = checkCluster(spec.value, spec.source);
+    for (const d of diagnostics)
+      writeLine(d.severity === "error" ? io.stderr : io.stdout, formatDiagnostic(d));
+    if (diagnostics.some((d) => d.severity === "error")) return EXIT_FAILURE;
+    cluster = spec.value;
+  } catch (err) {
+    if (err instanceof SpecError) {
+      for (const d of err.diagnostics) writeLine(io.stderr, formatDiagnostic(d));
+      return EXIT_FAILURE;
+    }
+    throw err;
+  }
+
+  let files: Record<string, string>;
+  let warnings: string[];
+  try {
+    const result = renderCluster(cluster, { images });
+    files = toFiles(result);
+    warnings = result.warnings;
+  } catch (err) {
+    if (err instanceof RenderError) throw new KilnError(err.message, { location: { file }, cause: err });
+    throw err;
+  }
+
+  const out = resolve(cwd, opts.out);
+  for (const dir of COMPONENT_DIRS) {
+    const names = await readdir(join(out, dir)).catch(() => [] as string[]);
+    for (const name of names)
+      if (name.endsWith(".yaml") && !Object.hasOwn(files, `${dir}/${name}`)) await rm(join(out, dir, name));
+  }
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(out, path)), { recursive: true });
+    await writeFile(join(out, path), text);
+  }
+  for (const w of warnings) writeLine(io.stderr, `warning: ${w}`);
+  if (opts.json)
+    writeLine(io.stdout, JSON.stringify({ out: opts.out, files: Object.keys(files), warnings }, null, 2));
+  else
+    writeLine(
+      io.stdout,
+      `rendered ${Object.keys(files).length} files for cluster ${cluster.name} into ${opts.out}`,
+    );
+  return EXIT_OK;
+}
