@@ -1,0 +1,130 @@
+import {
+  BlobStore,
+  bake,
+  headManifest,
+  type PushEvent,
+  parseReference,
+  pushArtifact,
+  RegistryClient,
+  RegistryError,
+} from "@kiln/builder";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { required } from "../harness/inject.js";
+import { startRegistry } from "../services/registry.js";
+import { isBlobPut, isManifestPut, startFaultProxy } from "./fault-proxy.js";
+import { makePlugin, pushBase, tempDir } from "./fixtures.js";
+
+const recipe = { compression: "gzip" as const, level: 1, epoch: 1_700_000_000 };
+const fast = { attempts: 4, baseDelayMs: 20, maxDelayMs: 200 };
+
+describe("faults between kiln and a real registry", () => {
+  const host = required("registryPlain");
+  let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
+  let store: BlobStore;
+  let direct: RegistryClient;
+
+  beforeAll(async () => {
+    proxy = await startFaultProxy(host);
+    direct = new RegistryClient({ insecure: [host] });
+    store = new BlobStore(await tempDir("fault-cache"));
+    await pushBase(direct, `${host}/faults/kafka:1`);
+  });
+  afterAll(async () => {
+    await direct.close();
+    await proxy.stop();
+  });
+
+  async function bakeVia(client: RegistryClient, name: string) {
+    const plugins = [await makePlugin(name, "1.0.0", { [`${name}.jar`]: 400_000 })];
+    return bake(client, store, { base: `${proxy.address}/faults/kafka:1`, plugins, recipe });
+  }
+
+  it("recovers from a 500 then success on a blob upload", async () => {
+    const client = new RegistryClient({ insecure: [proxy.address], retry: fast });
+    const rule = proxy.add(isBlobPut, { kind: "status", status: 500 });
+    const r = await bakeVia(client, "five-hundred");
+    const pushed = await pushArtifact(client, r.artifact, parseReference(`${proxy.address}/faults/a:1`));
+    expect(rule.hits).toBe(1);
+    expect((await headManifest(direct, parseReference(`${host}/faults/a:1`)))?.digest).toBe(pushed.digest);
+    await client.close();
+  });
+
+  it("recovers from a connection reset in the middle of a blob PUT (reopening the layer)", async () => {
+    const client = new RegistryClient({ insecure: [proxy.address], retry: fast });
+    const rule = proxy.add(isBlobPut, { kind: "reset", afterBytes: 64 * 1024 });
+    const r = await bakeVia(client, "reset-once");
+    const pushed = await pushArtifact(client, r.artifact, parseReference(`${proxy.address}/faults/b:1`), {
+      concurrency: 1,
+    });
+    expect(rule.hits).toBe(1);
+    expect((await headManifest(direct, parseReference(`${host}/faults/b:1`)))?.digest).toBe(pushed.digest);
+    await client.close();
+  });
+
+  it("waits for Retry-After on 429", async () => {
+    const retries: number[] = [];
+    const client = new RegistryClient({
+      insecure: [proxy.address],
+      retry: fast,
+      onRetry: (i) => retries.push(i.delayMs),
+    });
+    const rule = proxy.add(isManifestPut, { kind: "status", status: 429, headers: { "retry-after": "1" } });
+    const r = await bakeVia(client, "too-many");
+    const started = Date.now();
+    await pushArtifact(client, r.artifact, parseReference(`${proxy.address}/faults/c:1`));
+    expect(rule.hits).toBe(1);
+    expect(retries).toStrictEqual([1000]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    await client.close();
+  });
+
+  it("gives up on persistent resets with a clear error, and the tag is never written", async () => {
+    const client = new RegistryClient({ insecure: [proxy.address], retry: { ...fast, attempts: 2 } });
+    const rule = proxy.add(isBlobPut, { kind: "reset", afterBytes: 1 }, 1000);
+    const r = await bakeVia(client, "reset-always");
+    const err = await pushArtifact(client, r.artifact, parseReference(`${proxy.address}/faults/d:1`)).catch(
+      (e) => e,
+    );
+    rule.times = 0;
+    expect(err).toBeInstanceOf(RegistryError);
+    expect(err.userMessage).toMatch(
+      /upload blob sha256:[0-9a-f]+ at 127\.0\.0\.1:\d+ failed: connection problem/,
+    );
+    expect(err.url).not.toMatch(/_state=[^R]/);
+    expect(await headManifest(direct, parseReference(`${host}/faults/d:1`))).toBeUndefined();
+    expect(proxy.requests.filter((q) => q.startsWith("PUT /v2/faults/d/manifests/"))).toStrictEqual([]);
+    await client.close();
+  });
+
+  it("survives the registry dying mid-upload: an error, no tag; a re-run after restart completes", async () => {
+    const dir = await tempDir("dying-registry");
+    const reg = await startRegistry({ dir, name: "registry-dying" });
+    const client = new RegistryClient({ insecure: [reg.address], retry: { ...fast, attempts: 3 } });
+    await pushBase(client, `${reg.address}/faults/kafka:1`);
+    const plugins = [await makePlugin("big", "1.0.0", { "big.jar": 24 * 1024 * 1024 })];
+    const r = await bake(client, store, { base: `${reg.address}/faults/kafka:1`, plugins, recipe });
+    let killed = false;
+    const onEvent = (e: PushEvent) => {
+      if (e.kind === "blob" && e.state === "uploading" && !killed) {
+        killed = true;
+        void reg.proc.stop("SIGKILL");
+      }
+    };
+    const target = parseReference(`${reg.address}/faults/app:1`);
+    const err = await pushArtifact(client, r.artifact, target, { onEvent, chunkSize: 1024 * 1024 }).catch(
+      (e) => e,
+    );
+    expect(killed).toBe(true);
+    expect(err).toBeInstanceOf(RegistryError);
+    expect(err.userMessage).toMatch(/connection problem/);
+    const again = await startRegistry({ dir, name: "registry-dying-2", port: reg.port });
+    try {
+      expect(await headManifest(client, target)).toBeUndefined();
+      const pushed = await pushArtifact(client, r.artifact, target);
+      expect((await headManifest(client, target))?.digest).toBe(pushed.digest);
+    } finally {
+      await client.close();
+      await again.stop();
+    }
+  });
+});
