@@ -133,6 +133,11 @@ export class KubeClient {
     }
   }
 
+  /** Forgets discovered APIs (CRDs come and go); each rollout starts from a fresh view. */
+  resetDiscovery(): void {
+    this.discovery.clear();
+  }
+
   /** The resources of one group/version, or undefined when the API server does not serve it. */
   resources(apiVersion: string): Promise<ApiResource[] | undefined> {
     let cached = this.discovery.get(apiVersion);

@@ -108,10 +108,13 @@ async function checkApis(client: KubeClient, objects: KubeObject[]): Promise<str
       const served = group ? await client.groupVersions(group) : [];
       const what = [...kinds].join(", ");
       const hint = CRD_HINT[group] ?? "install the CRDs that define them";
+      const version = apiVersion.split("/").at(-1) as string;
       problems.push(
         served.length === 0
           ? `${what} (${apiVersion}): the API group ${group || "core"} is not served by this cluster — its CRDs are not installed; ${hint}`
-          : `${what} (${apiVersion}): the installed CRDs serve ${served.map((v) => `${group}/${v}`).join(", ")}, not ${apiVersion}; ${hint}`,
+          : served.includes(version)
+            ? `${what} (${apiVersion}): the API server lists ${apiVersion} but does not serve it yet (CRDs still being established?); try again`
+            : `${what} (${apiVersion}): the installed CRDs serve ${served.map((v) => `${group}/${v}`).join(", ")}, not ${apiVersion}; ${hint}`,
       );
       continue;
     }
@@ -245,6 +248,7 @@ export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOp
     phase: "preflight",
     message: `checking the API server (${client.where.server}, context ${client.where.context})`,
   });
+  client.resetDiscovery();
   const apiProblems = await checkApis(client, labelled);
   if (apiProblems.length > 0) throw new PreflightError([...problems, ...apiProblems]);
 
