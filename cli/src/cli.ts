@@ -110,6 +110,55 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/inspect.js")));
 
+  const connectors = program
+    .command("connectors")
+    .description("deploy connectors to Kafka Connect clusters over the REST API");
+  const connectorsCommon = (c: Command) =>
+    c
+      .option("--dir <paths...>", "Connector and ConnectTarget files or directories", ["connectors"])
+      .option("--cluster <names...>", "only these Connect clusters (ConnectTarget names)")
+      .option("--env <env>", "environment overlay to apply (environments.<env>)")
+      .option("--catalog <dir>", "catalog directory (used when present)", "catalog/connectors")
+      .option("--json", "machine-readable output");
+  connectorsCommon(
+    connectors
+      .command("plan")
+      .description("diff the files against live state (exit 0 none, 2 pending, 1 error)"),
+  )
+    .option("--verbose", "list unchanged connectors too")
+    .action(run(() => import("./commands/connectors-plan.js")));
+  connectorsCommon(connectors.command("apply").description("apply the plan; deletions only with --prune"))
+    .option("--prune", "delete undeclared connectors on clusters whose ownership mode is prune")
+    .option("--wait", "wait until connectors and tasks reach their desired state")
+    .option("--wait-timeout <seconds>", "how long --wait waits", "120")
+    .option("--concurrency <n>", "requests in flight per cluster (default: the target's, or 8)")
+    .action(run(() => import("./commands/connectors-apply.js")));
+  connectorsCommon(connectors.command("status").description("connectors, tasks and worker ids of a cluster"))
+    .option("--traces", "print failure traces")
+    .action(run(() => import("./commands/connectors-status.js")));
+  connectorsCommon(
+    connectors.command("restart").description("restart failed connectors and tasks (or the named ones)"),
+  )
+    .argument("[names...]", "connectors to restart (default: every failed one)")
+    .option("--all", "restart every task, not only failed ones")
+    .option("--auto", "keep restarting failed connectors with backoff, up to --max-restarts")
+    .option("--max-restarts <n>", "restarts per connector with --auto", "3")
+    .option("--timeout <seconds>", "how long --auto watches", "300")
+    .action(run(() => import("./commands/connectors-restart.js")));
+  connectorsCommon(
+    connectors
+      .command("offsets")
+      .description("get, reset or alter a connector's offsets (stop, back up, change, restore)"),
+  )
+    .argument("<action>", "get | reset | alter")
+    .argument("<connector>", "connector name")
+    .option("--file <offsets.json>", "offsets to set, for alter")
+    .option("--backup-dir <dir>", "where offset backups are written", ".kiln/offsets-backups")
+    .action(run(() => import("./commands/connectors-offsets.js")));
+  connectorsCommon(
+    connectors.command("drift").description("report drift from the files for scheduled CI (exit 2 on drift)"),
+  ).action(run(() => import("./commands/connectors-drift.js")));
+
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;

@@ -297,7 +297,8 @@ export async function waitForStates(
 export function reached(s: ConnectorStatus, desired: DesiredState): boolean {
   const want = targetState(desired);
   if (s.connector.state !== want) return false;
-  if (desired === "stopped") return true;
+  // A stopped connector has no tasks; right after the stop Connect may still list them.
+  if (desired === "stopped") return s.tasks.length === 0;
   return s.tasks.length > 0 && s.tasks.every((t) => t.state === want);
 }
 

@@ -56,7 +56,7 @@ export async function loadDeploymentFiles(paths: string[]): Promise<DeploymentFi
   const diagnostics: SpecError["diagnostics"] = [];
   for (const file of files) {
     const text = await readFile(file, "utf8");
-    const kind = /^kind:\s*(\S+)/m.exec(text)?.[1];
+    const kind = /^\s*"?kind"?\s*:\s*"?([A-Za-z]+)"?/m.exec(text)?.[1];
     if (kind !== "Connector" && kind !== "ConnectTarget") continue;
     try {
       const loaded = loadSpec(text, file, kind);

@@ -31,6 +31,14 @@ export {
   type RetryPolicy,
 } from "./client.js";
 export {
+  type ClusterPlan,
+  type DeploymentPlan,
+  type PlanDeploymentOptions,
+  PlanError,
+  passwordKeysLookup,
+  planDeployment,
+} from "./deploy.js";
+export {
   type ConfigDiffEntry,
   ConnectorDefinitionError,
   type DesiredConnector,

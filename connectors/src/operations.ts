@@ -183,6 +183,9 @@ export async function changeOffsets(
       before === "FAILED" || before === "UNASSIGNED" || before === "RESTARTING" ? "RUNNING" : before;
     if (restoredState === "RUNNING") await client.resume(name);
     else if (restoredState === "PAUSED") await client.pause(name);
+    if (restoredState !== "STOPPED") {
+      await waitForConnectorState(client, name, restoredState, opts.stopTimeoutMs ?? 60_000);
+    }
     step(`restored ${name} to ${restoredState}`);
   }
   return {

@@ -49,7 +49,10 @@ export async function startProcess(
       } catch {
         return;
       }
-      const killed = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+      const killed = await Promise.race([
+        exited.then(() => true),
+        sleep(15_000, undefined, { ref: false }).then(() => false),
+      ]);
       if (!killed) {
         try {
           process.kill(-(child.pid as number), "SIGKILL");

@@ -1,0 +1,90 @@
+import {
+  type ApplyResult,
+  applyPlan,
+  formatPlan,
+  passwordKeysLookup,
+  pendingChanges,
+  WaitError,
+} from "@kiln/connectors";
+import { type CommandIO, writeLine } from "../io.js";
+import {
+  type ConnectorsOptions,
+  EXIT_ERROR,
+  EXIT_NO_CHANGES,
+  planFor,
+  progress,
+  reportDiagnostics,
+} from "./connectors-common.js";
+
+export interface ApplyCommandOptions extends ConnectorsOptions {
+  prune?: boolean;
+  wait?: boolean;
+  waitTimeout?: string;
+  concurrency?: string;
+}
+
+/** `kiln connectors apply`: plan, then carry it out; deletes only with --prune. */
+export async function run(io: CommandIO, opts: ApplyCommandOptions): Promise<number> {
+  const plan = await planFor(io, opts);
+  try {
+    if (reportDiagnostics(io, plan)) return EXIT_ERROR;
+    if (!opts.json) {
+      writeLine(
+        io.stdout,
+        formatPlan(
+          plan.clusters.map((c) => ({ plan: c.plan, url: c.client.activeUrl, version: c.version })),
+          passwordKeysLookup(plan),
+          { prune: opts.prune ?? false },
+        ),
+      );
+    }
+    const results: ApplyResult[] = [];
+    let waitFailure: WaitError | undefined;
+    for (const c of plan.clusters) {
+      const work = pendingChanges(c.plan);
+      if (work.length === 0 && !opts.wait) {
+        results.push({ cluster: c.target.name, applied: [], skipped: [], failed: [] });
+        continue;
+      }
+      const bar = progress(io, work.length);
+      try {
+        results.push(
+          await applyPlan(c.client, c.plan, {
+            concurrency: Number(opts.concurrency ?? c.target.concurrency ?? 8),
+            prune: opts.prune ?? false,
+            wait: opts.wait ?? false,
+            waitTimeoutMs: Number(opts.waitTimeout ?? 120) * 1000,
+            onEvent: (e) => bar.event(e),
+          }),
+        );
+      } catch (err) {
+        if (!(err instanceof WaitError)) throw err;
+        waitFailure = err;
+      } finally {
+        bar.done();
+      }
+    }
+    const failed = results.flatMap((r) => r.failed.map((f) => ({ cluster: r.cluster, ...f })));
+    if (opts.json) {
+      writeLine(io.stdout, JSON.stringify({ results, waitFailures: waitFailure?.failures ?? [] }, null, 2));
+    } else {
+      const applied = results.reduce((n, r) => n + r.applied.length, 0);
+      const skipped = results.flatMap((r) => r.skipped);
+      writeLine(
+        io.stdout,
+        `Applied ${applied} change(s)${skipped.length ? `, skipped ${skipped.length} (${[...new Set(skipped.map((s) => s.reason))].join("; ")})` : ""}.`,
+      );
+      for (const f of failed) io.stderr.write(`kiln: ${f.cluster}/${f.name}: ${f.error}\n`);
+      if (waitFailure) {
+        io.stderr.write(`kiln: ${waitFailure.userMessage}\n`);
+        for (const f of waitFailure.failures) {
+          for (const t of f.traces)
+            io.stderr.write(`--- ${f.name}\n${t.split("\n").slice(0, 12).join("\n")}\n`);
+        }
+      }
+    }
+    return failed.length > 0 || waitFailure ? EXIT_ERROR : EXIT_NO_CHANGES;
+  } finally {
+    await plan.close();
+  }
+}

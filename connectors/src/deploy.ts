@@ -1,0 +1,133 @@
+import type { ConnectorPlugin, ConnectTarget, Diagnostic } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas";
+import { type ClusterChecks, checkCluster } from "./checks.js";
+import { ConnectClient, type ConnectClientOptions } from "./client.js";
+import { ConnectorDefinitionError, type DesiredConnector, resolveConnector } from "./desired.js";
+import { clientOptionsFor, type DeploymentFiles, ownershipOf } from "./files.js";
+import { liveFromExpanded, type Ownership, type Plan, planCluster } from "./planner.js";
+
+export interface ClusterPlan {
+  target: ConnectTarget;
+  ownership: Ownership;
+  client: ConnectClient;
+  desired: DesiredConnector[];
+  plan: Plan;
+  checks: ClusterChecks;
+  /** Kafka version of the first worker. */
+  version: string;
+}
+
+export interface PlanDeploymentOptions {
+  files: DeploymentFiles;
+  env?: string;
+  /** Only these Connect targets (default: all). */
+  clusters?: string[];
+  catalog?: { get(name: string): ConnectorPlugin | undefined };
+  processEnv: NodeJS.ProcessEnv;
+  /** TLS files are relative to this directory. */
+  baseDir: string;
+  /** Connect-side validation of created and changed configs (default true). */
+  validate?: boolean;
+  /** Client tuning (retries, timeouts, request hook) merged into each target's options. */
+  client?: Partial<ConnectClientOptions>;
+}
+
+export interface DeploymentPlan {
+  clusters: ClusterPlan[];
+  /** Findings that block applying (bad definitions, missing plugins, literal secrets, invalid configs). */
+  diagnostics: Diagnostic[];
+  close(): Promise<void>;
+}
+
+export class PlanError extends KilnError {}
+
+/** Resolves the definitions for `env`, reads every selected target's live state and plans it. */
+export async function planDeployment(opts: PlanDeploymentOptions): Promise<DeploymentPlan> {
+  const diagnostics: Diagnostic[] = [];
+  const desired: DesiredConnector[] = [];
+  for (const { doc, location } of opts.files.connectors) {
+    try {
+      desired.push(
+        resolveConnector(doc, {
+          location,
+          ...(opts.env ? { env: opts.env } : {}),
+          ...(opts.catalog ? { catalog: opts.catalog } : {}),
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConnectorDefinitionError)) throw err;
+      diagnostics.push({
+        severity: "error",
+        code: "connector-definition",
+        message: `${doc.name}: ${err.userMessage}`,
+        location: err.location ?? location,
+      });
+    }
+  }
+  const known = new Set(opts.files.targets.map((t) => t.target.name));
+  for (const d of desired) {
+    if (!known.has(d.cluster)) {
+      diagnostics.push({
+        severity: "error",
+        code: "unknown-connect-cluster",
+        message: `${d.name}: no ConnectTarget named ${d.cluster} (known: ${[...known].join(", ") || "none"})`,
+        location: { ...d.location, path: "connectCluster" },
+      });
+    }
+  }
+  const selected = opts.files.targets.filter((t) => !opts.clusters || opts.clusters.includes(t.target.name));
+  if (opts.clusters) {
+    for (const c of opts.clusters) {
+      if (!known.has(c))
+        throw new PlanError(`no ConnectTarget named ${c} (known: ${[...known].join(", ") || "none"})`);
+    }
+  }
+  const clusters: ClusterPlan[] = [];
+  const close = async () => {
+    await Promise.allSettled(clusters.map((c) => c.client.close()));
+  };
+  try {
+    await Promise.all(
+      selected.map(async ({ target }) => {
+        const options = await clientOptionsFor(target, {
+          ...(opts.env ? { env: opts.env } : {}),
+          processEnv: opts.processEnv,
+          baseDir: opts.baseDir,
+        });
+        const client = new ConnectClient({ ...opts.client, ...options });
+        const mine = desired.filter((d) => d.cluster === target.name);
+        const ownership = ownershipOf(target);
+        const live = liveFromExpanded(await client.listExpanded());
+        const plan = planCluster(target.name, mine, live, ownership);
+        const checks = await checkCluster(client, mine, plan, {
+          validate: opts.validate ?? true,
+          concurrency: target.concurrency ?? 8,
+        });
+        clusters.push({
+          target,
+          ownership,
+          client,
+          desired: mine,
+          plan,
+          checks,
+          version: checks.workers[0]?.version ?? "",
+        });
+      }),
+    );
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  clusters.sort((a, b) => a.target.name.localeCompare(b.target.name));
+  for (const c of clusters) diagnostics.push(...c.checks.diagnostics);
+  return { clusters, diagnostics, close };
+}
+
+/** PASSWORD keys across every planned cluster, by connector class. */
+export function passwordKeysLookup(plan: DeploymentPlan): (cls: string) => ReadonlySet<string> {
+  return (cls) => {
+    const out = new Set<string>();
+    for (const c of plan.clusters) for (const k of c.checks.passwordKeys.get(cls) ?? []) out.add(k);
+    return out;
+  };
+}

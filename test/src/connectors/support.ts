@@ -1,0 +1,175 @@
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { main } from "@kiln/cli";
+import {
+  type ApplyOptions,
+  type ApplyResult,
+  applyPlan,
+  ConnectClient,
+  type DeploymentPlan,
+  loadDeploymentFiles,
+  planDeployment,
+} from "@kiln/connectors";
+import { required } from "../harness/inject.js";
+
+// JSON is YAML: connector files written as JSON documents load through the same YAML loader.
+const stringify = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+
+export const SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector";
+export const SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector";
+
+export function connectUrls(): string[] {
+  return required("connectUrls").split(",");
+}
+
+/** A raw client on the shared workers, for arranging and checking outside kiln's planner. */
+export function rawClient(urls = connectUrls()): ConnectClient {
+  return new ConnectClient({ urls, retry: { deadlineMs: 60_000 } });
+}
+
+export interface ConnectorFile {
+  name: string;
+  class: string;
+  state?: "running" | "paused" | "stopped";
+  config: Record<string, string | number | boolean>;
+  environments?: Record<string, unknown>;
+}
+
+/** A repo-like directory with a ConnectTarget for the shared workers and the given connector files. */
+export async function workspace(
+  connectors: ConnectorFile[],
+  target: { ownership?: { mode: string; protect?: string[] }; urls?: string[]; name?: string } = {},
+): Promise<string> {
+  const dir = await mkdtemp(join(required("workDir"), "connectors-ws-"));
+  await writeTree(dir, connectors, target);
+  return dir;
+}
+
+export async function writeTree(
+  dir: string,
+  connectors: ConnectorFile[],
+  target: { ownership?: { mode: string; protect?: string[] }; urls?: string[]; name?: string } = {},
+): Promise<void> {
+  await mkdir(join(dir, "connectors"), { recursive: true });
+  await writeFile(
+    join(dir, "connectors", "_target.yaml"),
+    stringify({
+      apiVersion: "kiln.dev/v1",
+      kind: "ConnectTarget",
+      name: target.name ?? "local",
+      urls: target.urls ?? connectUrls(),
+      ...(target.ownership ? { ownership: target.ownership } : {}),
+    }),
+  );
+  for (const c of connectors) {
+    await writeFile(
+      join(dir, "connectors", `${c.name}.yaml`),
+      stringify({
+        apiVersion: "kiln.dev/v1",
+        kind: "Connector",
+        name: c.name,
+        connectCluster: target.name ?? "local",
+        plugin: { name: "kafka-file", class: c.class },
+        ...(c.state ? { state: c.state } : {}),
+        config: c.config,
+        ...(c.environments ? { environments: c.environments } : {}),
+      }),
+    );
+  }
+}
+
+/** Plans `dir` with the library, counting requests. */
+export async function plan(
+  dir: string,
+  opts: { env?: string; urls?: string[] } = {},
+): Promise<DeploymentPlan> {
+  const files = await loadDeploymentFiles([join(dir, "connectors")]);
+  return planDeployment({
+    files,
+    ...(opts.env ? { env: opts.env } : {}),
+    processEnv: process.env,
+    baseDir: dir,
+    client: { retry: { deadlineMs: 90_000 }, requestTimeoutMs: 30_000 },
+  });
+}
+
+/** Plans then applies every cluster; returns the results and the client's request counts. */
+export async function planAndApply(
+  dir: string,
+  opts: ApplyOptions & { env?: string } = {},
+): Promise<{ results: ApplyResult[]; writes: number; plan: DeploymentPlan }> {
+  const p = await plan(dir, opts.env ? { env: opts.env } : {});
+  try {
+    if (p.diagnostics.length > 0)
+      throw new Error(`plan diagnostics:\n${p.diagnostics.map((d) => d.message).join("\n")}`);
+    const results: ApplyResult[] = [];
+    let writes = 0;
+    for (const c of p.clusters) {
+      const before = c.client.stats.writes;
+      results.push(await applyPlan(c.client, c.plan, opts));
+      writes += c.client.stats.writes - before;
+    }
+    return { results, writes, plan: p };
+  } finally {
+    await p.close();
+  }
+}
+
+class Capture extends Writable {
+  text = "";
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+/** Runs the kiln CLI in-process in `cwd`. */
+export async function kiln(
+  cwd: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(args, { stdout, stderr, env: { ...process.env, CI: "true" }, cwd });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** Tails of the workers' logs, to attach to a failure. */
+export async function workerLogs(lines = 60): Promise<string> {
+  const files = required("connectLogFiles").split(",");
+  const tails = await Promise.all(
+    files.map(
+      async (f) =>
+        `--- ${f}\n${(await readFile(f, "utf8").catch(() => "")).split("\n").slice(-lines).join("\n")}`,
+    ),
+  );
+  return tails.join("\n");
+}
+
+/** Deletes connectors whose names start with `prefix` (cleanup between scenarios). */
+export async function deleteAll(client: ConnectClient, prefix = ""): Promise<void> {
+  const names = (await client.listNames()).filter((n) => n.startsWith(prefix));
+  await Promise.all(names.map((n) => client.delete(n).catch(() => undefined)));
+}
+
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(
+    `timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}\n${await workerLogs(30)}`,
+  );
+}
