@@ -140,7 +140,7 @@ interface TransitiveResult {
  */
 async function resolveTransitive(a: MavenArtifact, ctx: ResolveContext): Promise<TransitiveResult> {
   const key = createHash("sha256")
-    .update(`${mavenSource(a)}@${a.repository ?? MAVEN_CENTRAL}`)
+    .update(`v2 ${mavenSource(a)}@${a.repository ?? MAVEN_CENTRAL}`)
     .digest("hex");
   const memo = join(ctx.cache.root, "maven-transitive", `${key}.json`);
   const known = await readFile(memo, "utf8").then(
@@ -187,7 +187,9 @@ async function resolveTransitive(a: MavenArtifact, ctx: ResolveContext): Promise
     });
     const out = join(work, "out");
     const files: TransitiveResult["files"] = [];
-    for (const path of await listFiles(out)) {
+    // The repository layout also holds maven-metadata-local.xml and the like: only artifacts count.
+    const artifactFile = /\/([^/]+)\/([^/]+)\/\1-\2(-[^/]+)?\.(jar|zip|tar\.gz|tgz)$/;
+    for (const path of (await listFiles(out)).filter((p) => artifactFile.test(p))) {
       const put = await ctx.cache.putFile(join(out, path));
       files.push({ path, size: put.size, sha512: put.sha512 });
     }
