@@ -6,7 +6,7 @@ import { type ConnectRenderOptions, renderConnect } from "./connect.js";
 import { resolve } from "./context.js";
 import { renderKafka, renderNodePools } from "./kafka.js";
 import { renderDisasterRecovery } from "./mirrormaker2.js";
-import { alertmanagerExample } from "./monitoring/alerts.js";
+import { type AlertOptions, alertmanagerExample } from "./monitoring/alerts.js";
 import { renderMonitoring } from "./monitoring/index.js";
 import { renderRunbook } from "./runbook.js";
 import { renderAppUser } from "./users.js";
@@ -28,7 +28,7 @@ export interface RenderResult {
   warnings: string[];
 }
 
-export type RenderOptions = ConnectRenderOptions;
+export type RenderOptions = ConnectRenderOptions & AlertOptions;
 
 function componentOf(o: RenderedObject): Component {
   switch (o.kind) {
@@ -64,7 +64,7 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
     warnings.push(...r.warnings);
   }
   objects.push(...renderDisasterRecovery(ctx));
-  objects.push(...renderMonitoring(ctx));
+  objects.push(...renderMonitoring(ctx, options));
   const documents: Record<string, string> = {};
   const runbook = renderRunbook(ctx);
   if (runbook) documents["DR-RUNBOOK.md"] = runbook;

@@ -20,8 +20,9 @@ function rule(
   severity: "critical" | "warning" | "info",
   summary: string,
   description: string,
+  labels: Record<string, string> = {},
 ): AlertRule {
-  return { alert, expr, for: forDur, labels: { severity }, annotations: { summary, description } };
+  return { alert, expr, for: forDur, labels: { severity, ...labels }, annotations: { summary, description } };
 }
 
 /**
@@ -29,7 +30,22 @@ function rule(
  * name the namespace and Strimzi cluster labels the PodMonitor copies onto
  * every series, so several clusters can share one Prometheus.
  */
-export function alertGroups(ctx: Ctx): RuleGroup[] {
+export function alertGroups(ctx: Ctx, opts: AlertOptions = {}): RuleGroup[] {
+  const groups = ruleGroups(ctx);
+  const pending = opts.alertFor;
+  if (pending === undefined) return groups;
+  return groups.map((g) => ({ ...g, rules: g.rules.map((r) => ({ ...r, for: pending })) }));
+}
+
+export interface AlertOptions {
+  /**
+   * Replaces every rule's `for:` (how long a condition must hold before the alert fires), e.g.
+   * `5s` where alerts must fire fast (a test environment). Expressions are unchanged.
+   */
+  alertFor?: string;
+}
+
+function ruleGroups(ctx: Ctx): RuleGroup[] {
   const t = thresholds(ctx);
   const ns = ctx.namespace;
   const sel = `namespace="${ns}",strimzi_io_cluster="${ctx.name}"`;
@@ -97,11 +113,12 @@ export function alertGroups(ctx: Ctx): RuleGroup[] {
         ),
         rule(
           "KafkaNodesDown",
-          `(sum by (namespace) (up{${sel},strimzi_io_kind="Kafka",strimzi_io_name="${ctx.name}-kafka"}) or vector(0)) < ${nodes}`,
+          `(sum(up{${sel},strimzi_io_kind="Kafka",strimzi_io_name="${ctx.name}-kafka"}) or vector(0)) < ${nodes}`,
           "3m",
           "critical",
           "Kafka nodes are down",
           `Fewer than ${nodes} brokers and controllers of ${ctx.name} are up ({{ $value }}).`,
+          { namespace: ns, strimzi_io_cluster: ctx.name },
         ),
       ],
     },
@@ -128,11 +145,12 @@ export function alertGroups(ctx: Ctx): RuleGroup[] {
         ),
         rule(
           "KafkaExporterDown",
-          `(sum by (namespace) (up{${sel},strimzi_io_kind="Kafka",strimzi_io_name="${ctx.name}-kafka-exporter"}) or vector(0)) < 1`,
+          `(sum(up{${sel},strimzi_io_kind="Kafka",strimzi_io_name="${ctx.name}-kafka-exporter"}) or vector(0)) < 1`,
           "5m",
           "warning",
           "Kafka Exporter is down",
           `Lag and offset metrics of ${ctx.name} are missing.`,
+          { namespace: ns, strimzi_io_cluster: ctx.name },
         ),
       ],
     });
@@ -166,11 +184,12 @@ export function alertGroups(ctx: Ctx): RuleGroup[] {
       rules.push(
         rule(
           `KafkaConnectWorkersDown`,
-          `(sum by (namespace) (up{namespace="${ns}",strimzi_io_cluster="${c.name}",strimzi_io_kind="KafkaConnect"}) or vector(0)) < ${min}`,
+          `(sum(up{namespace="${ns}",strimzi_io_cluster="${c.name}",strimzi_io_kind="KafkaConnect"}) or vector(0)) < ${min}`,
           "3m",
           "critical",
           "Connect workers are down",
           `Fewer than ${min} workers of ${c.name} are up ({{ $value }}).`,
+          { namespace: ns, strimzi_io_cluster: c.name },
         ),
       );
     }
@@ -178,11 +197,12 @@ export function alertGroups(ctx: Ctx): RuleGroup[] {
       rules.push(
         rule(
           "MirrorMaker2WorkersDown",
-          `(sum by (namespace) (up{namespace="${ns}",strimzi_io_cluster="${m}",strimzi_io_kind="KafkaMirrorMaker2"}) or vector(0)) < 1`,
+          `(sum(up{namespace="${ns}",strimzi_io_cluster="${m}",strimzi_io_kind="KafkaMirrorMaker2"}) or vector(0)) < 1`,
           "3m",
           "critical",
           "MirrorMaker 2 is down",
           `No worker of ${m} is up: replication from ${dr?.peer.name} has stopped.`,
+          { namespace: ns, strimzi_io_cluster: m },
         ),
       );
       rules.push(

@@ -5,7 +5,7 @@ import { type Ctx, defined, meta } from "../context.js";
 import { METRICS_PORT_NAME } from "../defaults.js";
 import { KAFKA_METRICS_CONFIGMAP } from "../kafka.js";
 import { isTarget, MM2_METRICS_CONFIGMAP } from "../mirrormaker2.js";
-import { alertGroups } from "./alerts.js";
+import { type AlertOptions, alertGroups } from "./alerts.js";
 import { dashboardJson, dashboards } from "./dashboards.js";
 import { CONNECT_RULES, exporterConfig, KAFKA_RULES, MIRRORMAKER2_RULES } from "./jmx-rules.js";
 
@@ -20,7 +20,7 @@ function configMap(
   return { apiVersion: "v1", kind: "ConfigMap", metadata: meta(ctx, name, labels), data };
 }
 
-export function renderMonitoring(ctx: Ctx): MonitoringObject[] {
+export function renderMonitoring(ctx: Ctx, opts: AlertOptions = {}): MonitoringObject[] {
   if (ctx.cluster.monitoring?.enabled === false) return [];
   const promLabels = defined(ctx.cluster.monitoring?.prometheusLabels);
   const out: MonitoringObject[] = [
@@ -74,7 +74,7 @@ export function renderMonitoring(ctx: Ctx): MonitoringObject[] {
     apiVersion: "monitoring.coreos.com/v1",
     kind: "PrometheusRule",
     metadata: meta(ctx, `${ctx.name}-alerts`, promLabels),
-    spec: { groups: alertGroups(ctx) },
+    spec: { groups: alertGroups(ctx, opts) },
   });
   for (const d of dashboards(ctx))
     out.push(

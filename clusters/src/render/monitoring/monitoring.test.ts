@@ -1,15 +1,54 @@
 import { describe, expect, it } from "vitest";
-import { exampleFiles, loadExample } from "../../testing/examples.js";
-import { CONNECT_RULES, exporterConfig, KAFKA_EXPORTER_METRICS, KAFKA_RULES, MIRRORMAKER2_RULES, metricNames } from "./jmx-rules.js";
 import { parse } from "yaml";
+import { exampleFiles, loadExample } from "../../testing/examples.js";
+import {
+  CONNECT_RULES,
+  exporterConfig,
+  KAFKA_EXPORTER_METRICS,
+  KAFKA_RULES,
+  MIRRORMAKER2_RULES,
+  metricNames,
+} from "./jmx-rules.js";
 
 /** Every metric name the rendered exporters (and Kafka Exporter) produce. */
-const INVENTORY = new Set([...metricNames(KAFKA_RULES), ...metricNames(MIRRORMAKER2_RULES), ...KAFKA_EXPORTER_METRICS]);
-const PROMQL_WORDS = new Set(["sum", "max", "min", "avg", "count", "by", "without", "rate", "irate", "increase", "changes", "or", "and", "unless", "on", "ignoring", "vector", "time", "abs", "topk", "bottomk", "offset", "bool", "absent"]);
+const INVENTORY = new Set([
+  ...metricNames(KAFKA_RULES),
+  ...metricNames(MIRRORMAKER2_RULES),
+  ...KAFKA_EXPORTER_METRICS,
+]);
+const PROMQL_WORDS = new Set([
+  "sum",
+  "max",
+  "min",
+  "avg",
+  "count",
+  "by",
+  "without",
+  "rate",
+  "irate",
+  "increase",
+  "changes",
+  "or",
+  "and",
+  "unless",
+  "on",
+  "ignoring",
+  "vector",
+  "time",
+  "abs",
+  "topk",
+  "bottomk",
+  "offset",
+  "bool",
+  "absent",
+]);
 
 /** Metric names in a PromQL expression: identifiers not followed by `(`, not label names, not keywords. */
 export function metricsIn(expr: string): string[] {
-  const stripped = expr.replace(/\{[^}]*\}/g, "{}").replace(/"[^"]*"/g, '""').replace(/\[[^\]]*\]/g, "");
+  const stripped = expr
+    .replace(/\{[^}]*\}/g, "{}")
+    .replace(/"[^"]*"/g, '""')
+    .replace(/\[[^\]]*\]/g, "");
   const names = new Set<string>();
   const groupings = /\b(by|without|on|ignoring)\s*\(([^)]*)\)/g;
   const withoutGroupings = stripped.replace(groupings, "");
@@ -23,7 +62,10 @@ export function metricsIn(expr: string): string[] {
 
 describe("metricsIn", () => {
   it("finds metric names and skips functions, groupings and labels", () => {
-    expect(metricsIn('sum by (pod) (rate(a_total{x="y"}[5m])) / max(b_c) > 0')).toStrictEqual(["a_total", "b_c"]);
+    expect(metricsIn('sum by (pod) (rate(a_total{x="y"}[5m])) / max(b_c) > 0')).toStrictEqual([
+      "a_total",
+      "b_c",
+    ]);
   });
 });
 
@@ -33,7 +75,10 @@ describe("exporter configs", () => {
     expect(new Set(KAFKA_RULES.map((r) => r.pattern)).size).toBe(KAFKA_RULES.length);
   });
   it("are valid YAML with the rules in order", () => {
-    const parsed = parse(exporterConfig(CONNECT_RULES)) as { rules: { name: string; pattern: string }[]; lowercaseOutputName: boolean };
+    const parsed = parse(exporterConfig(CONNECT_RULES)) as {
+      rules: { name: string; pattern: string }[];
+      lowercaseOutputName: boolean;
+    };
     expect(parsed.lowercaseOutputName).toBe(true);
     expect(parsed.rules.map((r) => r.name)).toStrictEqual(CONNECT_RULES.map((r) => r.name));
     expect(parsed.rules[0]?.pattern).toBe(CONNECT_RULES[0]?.pattern);
@@ -49,18 +94,23 @@ describe.each(exampleFiles())("dashboards of %s", (file) => {
   it("exist for Kafka, KRaft and Kafka Exporter at least", () => {
     expect(dashboards.length).toBeGreaterThanOrEqual(3);
   });
-  it.each(dashboards.map((d) => [d.metadata.name, d] as const))("%s is valid JSON using only produced metrics", (_n, cm) => {
-    if (cm.kind !== "ConfigMap") throw new Error("not a ConfigMap");
-    for (const text of Object.values(cm.data)) {
-      const d = JSON.parse(text) as { panels: { targets: { expr: string }[] }[]; uid: string };
-      expect(d.uid).toBe(cm.metadata.name.replace(/-dashboard$/, ""));
-      expect(d.panels.length).toBeGreaterThan(0);
-      const used = d.panels.flatMap((p) => p.targets.flatMap((t) => metricsIn(t.expr)));
-      expect(used.length).toBeGreaterThan(0);
-      expect(used.filter((m) => !INVENTORY.has(m))).toStrictEqual([]);
-    }
-  });
+  it.each(dashboards.map((d) => [d.metadata.name, d] as const))(
+    "%s is valid JSON using only produced metrics",
+    (_n, cm) => {
+      if (cm.kind !== "ConfigMap") throw new Error("not a ConfigMap");
+      for (const text of Object.values(cm.data)) {
+        const d = JSON.parse(text) as { panels: { targets: { expr: string }[] }[]; uid: string };
+        expect(d.uid).toBe(cm.metadata.name.replace(/-dashboard$/, ""));
+        expect(d.panels.length).toBeGreaterThan(0);
+        const used = d.panels.flatMap((p) => p.targets.flatMap((t) => metricsIn(t.expr)));
+        expect(used.length).toBeGreaterThan(0);
+        expect(used.filter((m) => !INVENTORY.has(m))).toStrictEqual([]);
+      }
+    },
+  );
   it("the inventory check would catch an unknown metric", () => {
-    expect(metricsIn("sum(kafka_made_up_metric)").filter((m) => !INVENTORY.has(m))).toStrictEqual(["kafka_made_up_metric"]);
+    expect(metricsIn("sum(kafka_made_up_metric)").filter((m) => !INVENTORY.has(m))).toStrictEqual([
+      "kafka_made_up_metric",
+    ]);
   });
 });
