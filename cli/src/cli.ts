@@ -83,6 +83,31 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .action(run(() => import("./commands/catalog-show.js")));
 
   program
+    .command("bake")
+    .description("bake plugins into Kafka Connect images: push, write an OCI layout or docker archive, or load into Docker")
+    .argument("[cluster-file]", "Cluster file (each connect[] entry is baked); or use --base and --plugin/--plugin-dir")
+    .option("--connect <name>", "only this Connect cluster of the file")
+    .option("--base <ref>", "base image (default: connect[].image.base, else Strimzi's Kafka image)")
+    .option("--plugin <name...>", "catalog entries to bake (added to the file's)")
+    .option("--plugin-dir <name=path...>", "use a local plugin directory instead of the catalog and lock")
+    .option("--push [ref]", "push to ref (bare: connect[].image.repository with a digest tag)")
+    .option("--output <spec...>", "oci:<dir> | docker-archive:<file> | docker | docker-build (default without --push: oci:out/oci)")
+    .option("--platform <os/arch...>", "platforms to keep from a multi-arch base")
+    .option("--plan", "predict the digest and the bytes to upload; push nothing")
+    .option("--plugin-images <repo>", "also push each plugin as its own image to <repo>/<plugin>:<version>")
+    .addOption(new Option("--layout <layout>", "plugin directory layout").choices(["plain", "strimzi"]))
+    .addOption(new Option("--compression <c>", "layer compression").choices(["gzip", "zstd"]))
+    .option("--level <n>", "compression level (default gzip 1: jars are already deflated)")
+    .option("--insecure-registry <host:port...>", "registries spoken to over plain http")
+    .option("--registry-ca <file>", "extra CA bundle (PEM) for registries")
+    .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--lockfile <file>", "lock file", "kiln.lock.json")
+    .option("--out <dir>", "where the SBOM and default OCI layout go", "out")
+    .option("--source <url>", "org.opencontainers.image.source (default from GITHUB_* env)")
+    .option("--revision <sha>", "org.opencontainers.image.revision (default $GITHUB_SHA)")
+    .option("--json", "machine-readable output")
+    .action(run(() => import("./commands/bake.js")));
+  program
     .command("resolve")
     .description("lay plugins out in the cache from what kiln.lock.json pins; prints their directories")
     .argument("[names...]", "catalog entries (default: all)")
@@ -158,6 +183,26 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   connectorsCommon(
     connectors.command("drift").description("report drift from the files for scheduled CI (exit 2 on drift)"),
   ).action(run(() => import("./commands/connectors-drift.js")));
+
+  const kube = (c: Command) =>
+    c
+      .argument("<paths...>", "rendered manifests: files or directories (what `kiln render --out` writes)")
+      .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster)")
+      .option("--context <name>", "kubeconfig context")
+      .option("-n, --namespace <ns>", "namespace for objects that name none (default: the context's)")
+      .option("--inventory <name>", "cluster definition the objects belong to (default: their label, or their Kafka)")
+      .option("--json", "machine-readable output");
+  kube(program.command("rollout").description("apply rendered manifests server-side, prune, and wait until ready"))
+    .option("--dry-run", "server-side dry run: check everything, store nothing")
+    .option("--prune", "delete objects of this inventory that are no longer rendered")
+    .option("--force-conflicts", "take over fields owned by other field managers")
+    .option("--allow-scale-down", "apply broker scale-downs (last, after everything else is ready)")
+    .option("--no-wait", "do not wait for Strimzi resources to become ready")
+    .option("--timeout <seconds>", "readiness timeout per resource", "600")
+    .action(run(() => import("./commands/rollout.js")));
+  kube(program.command("diff").description("live objects versus rendered manifests (exit 2 when they differ)")).action(
+    run(() => import("./commands/diff.js")),
+  );
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -1,0 +1,146 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { headManifest, parseReference, RegistryClient, readLayout } from "@kiln/builder";
+import { main } from "@kiln/cli";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { required } from "../harness/inject.js";
+import { makePlugin, pushBase, tempDir } from "./fixtures.js";
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+async function kiln(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (d) => (out += d));
+  stderr.on("data", (d) => (err += d));
+  const code = await main(args, { stdout, stderr, env: { ...env, CI: "true" }, cwd });
+  return { code, out, err };
+}
+
+describe("kiln bake against the real registry", () => {
+  const host = required("registryPlain");
+  const client = new RegistryClient({ insecure: [host] });
+  let cwd: string;
+  let env: NodeJS.ProcessEnv;
+  let pluginArgs: string[];
+
+  beforeAll(async () => {
+    cwd = await tempDir("cli-bake");
+    env = {
+      HOME: cwd,
+      KILN_CACHE: join(cwd, "cache"),
+      SOURCE_DATE_EPOCH: "1700000000",
+      PATH: process.env.PATH,
+    };
+    await pushBase(client, `${host}/cli/kafka:1`);
+    const a = await makePlugin("jdbc-sink", "local", { "kafka-connect-jdbc-10.8.0.jar": 150_000 });
+    const b = await makePlugin("s3-sink", "local", { "s3-sink-11.0.1.jar": 90_000 });
+    pluginArgs = ["--plugin-dir", `jdbc-sink=${a.dir}`, "--plugin-dir", `s3-sink=${b.dir}`];
+    await writeFile(
+      join(cwd, "cluster.yaml"),
+      [
+        "apiVersion: kiln.dev/v1",
+        "kind: Cluster",
+        "name: orders",
+        "namespace: kafka",
+        "kafka:",
+        "  version: 4.3.1",
+        "connect:",
+        "  - name: orders-connect",
+        "    image:",
+        `      base: ${host}/cli/kafka:1`,
+        `      repository: ${host}/cli/connect`,
+        "    plugins: [jdbc-sink, s3-sink]",
+        "",
+      ].join("\n"),
+    );
+  });
+  afterAll(() => client.close());
+
+  it("pushes, then a rebuild with unchanged inputs pushes nothing and reports the same digest", async () => {
+    const target = `${host}/cli/connect:1`;
+    const first = await kiln(
+      ["bake", "cluster.yaml", "--push", target, "--insecure-registry", host, ...pluginArgs, "--json"],
+      env,
+      cwd,
+    );
+    expect(first.err).not.toMatch(/kiln:/);
+    expect(first.code).toBe(0);
+    const [r1] = JSON.parse(first.out) as Array<{
+      digest: string;
+      push: { uploadedBytes: number };
+      sbom: string;
+    }>;
+    expect((await headManifest(client, parseReference(target)))?.digest).toBe(r1?.digest);
+    expect(r1?.push.uploadedBytes).toBeGreaterThan(240_000);
+    const sbom = JSON.parse(await readFile(r1?.sbom as string, "utf8"));
+    expect(sbom.components.map((c: { name: string }) => c.name)).toStrictEqual(["jdbc-sink", "s3-sink"]);
+
+    const plan = await kiln(
+      ["bake", "cluster.yaml", "--push", target, "--insecure-registry", host, ...pluginArgs, "--plan"],
+      env,
+      cwd,
+    );
+    expect(plan.out.trim()).toBe(`orders-connect: ${r1?.digest} (${target} is up to date: nothing to push)`);
+
+    const second = await kiln(
+      ["bake", "cluster.yaml", "--push", target, "--insecure-registry", host, ...pluginArgs],
+      env,
+      cwd,
+    );
+    expect(second.code).toBe(0);
+    expect(second.out).toContain(`orders-connect: ${r1?.digest} (already pushed: nothing uploaded)`);
+  });
+
+  it("writes an OCI layout under out/ when no target is given", async () => {
+    const res = await kiln(
+      ["bake", "cluster.yaml", "--insecure-registry", host, ...pluginArgs, "--json"],
+      env,
+      cwd,
+    );
+    expect(res.code).toBe(0);
+    const [r] = JSON.parse(res.out) as Array<{ digest: string; outputs: string[] }>;
+    expect(r?.outputs).toStrictEqual([`oci:${join(cwd, "out", "oci")}`]);
+    expect((await readLayout(join(cwd, "out", "oci"))).digest).toBe(r?.digest);
+  });
+
+  it("says which plugin the lock is missing", async () => {
+    await writeFile(join(cwd, "empty.lock.json"), JSON.stringify({ lockfileVersion: 1, plugins: {} }));
+    const res = await kiln(
+      [
+        "bake",
+        "--base",
+        `${host}/cli/kafka:1`,
+        "--plugin",
+        "kafka-connect-file",
+        "--catalog",
+        join(repoRoot, "catalog/connectors"),
+        "--lockfile",
+        "empty.lock.json",
+        "--insecure-registry",
+        host,
+      ],
+      env,
+      cwd,
+    );
+    expect(res.code).toBe(1);
+    expect(res.err).toMatch(/kafka-connect-file/);
+    expect(res.err).toMatch(/run kiln lock/);
+  });
+
+  it("fails clearly on a base that does not exist", async () => {
+    const res = await kiln(
+      ["bake", "--base", `${host}/cli/nope:1`, ...pluginArgs, "--insecure-registry", host],
+      env,
+      cwd,
+    );
+    expect(res.code).toBe(1);
+    expect(res.err).toBe(
+      `kiln: http://${host}/v2/cli/nope/manifests/1: image ${host}/cli/nope:1 was not found in the registry\n`,
+    );
+  });
+});
