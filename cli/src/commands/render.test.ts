@@ -91,4 +91,21 @@ describe("kiln render", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/must be pinned by digest/);
   });
+
+  it("kiln validate runs the same semantic checks on Cluster files", async () => {
+    expect((await runCli(["validate", join(examples, "dr-active-active")])).code).toBe(0);
+    const file = join(tmp, "same-peer.yaml");
+    writeFileSync(
+      file,
+      "apiVersion: kiln.dev/v1\nkind: Cluster\nname: x\nnamespace: k\nkafka: { version: 4.3.1 }\ndisasterRecovery:\n  mode: active-active\n  peer: { name: x, bootstrapServers: 'x.example.com:9094' }\n",
+    );
+    const r = await runCli(["validate", file, "--json"], { cwd: tmp });
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      diagnostics: { code: string; location: { line: number; path: string } }[];
+    };
+    expect(out.diagnostics.map((d) => [d.code, d.location.line, d.location.path])).toStrictEqual([
+      ["cluster-dr-same-cluster", 8, "disasterRecovery.peer.name"],
+    ]);
+  });
 });

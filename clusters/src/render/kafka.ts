@@ -47,7 +47,8 @@ function storage(s: NodePool["storage"], roles: NodePool["roles"]): Storage {
       ],
     };
   if (s.type === "ephemeral") return { type: "ephemeral" };
-  if (s.type === "persistent-claim") return { ...volume(s), kraftMetadata: "shared" };
+  // A single volume holds the metadata log anyway; kraftMetadata only picks among JBOD volumes.
+  if (s.type === "persistent-claim") return volume(s);
   const volumes = s.volumes ?? [];
   const explicit = volumes.some((v) => v.kraftMetadata);
   return {

@@ -62,7 +62,7 @@ describe("renderCluster, minimal definition", () => {
       spec: {
         replicas: 3,
         roles: ["controller"],
-        storage: { type: "persistent-claim", size: "20Gi", deleteClaim: false, kraftMetadata: "shared" },
+        storage: { type: "persistent-claim", size: "20Gi", deleteClaim: false },
         template: {
           pod: {
             affinity: {
