@@ -114,3 +114,24 @@ describe.each(exampleFiles())("dashboards of %s", (file) => {
     ]);
   });
 });
+
+describe("Alertmanager routing example", () => {
+  it("routes critical alerts to the pager, reads credentials from files and names only declared receivers", () => {
+    const text =
+      loadExample("three-zone/cluster.yaml").result.documents[
+        "monitoring/alertmanager-routing.example.yaml"
+      ] ?? "";
+    const config = parse(text) as {
+      route: { receiver: string; routes: { matchers: string[]; receiver: string }[] };
+      receivers: Record<string, unknown>[];
+    };
+    const receivers = new Set(config.receivers.map((r) => r.name));
+    expect(
+      [config.route.receiver, ...config.route.routes.map((r) => r.receiver)].filter((r) => !receivers.has(r)),
+    ).toStrictEqual([]);
+    expect(config.route.routes.find((r) => r.matchers.includes('severity="critical"'))?.receiver).toBe(
+      "kafka-pager",
+    );
+    expect(text).not.toMatch(/api_url:|routing_key:|password:/);
+  });
+});
