@@ -52,7 +52,7 @@ export class KubeUnreachableError extends KilnError {
   constructor(where: { context: string; server: string }, cause: unknown) {
     const e = cause as NodeJS.ErrnoException;
     super(
-      `cannot reach the Kubernetes API server of context "${where.context}": ${e.code ? `${e.code} ` : ""}${e.message}`,
+      `cannot reach the Kubernetes API server of context "${where.context}": ${e.code && !e.message.includes(e.code) ? `${e.code} ` : ""}${e.message}`,
       { location: { url: redactUrl(where.server) }, cause },
     );
   }

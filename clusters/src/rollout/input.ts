@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
-import { join, relative } from "node:path";
-import { LineCounter, parseAllDocuments } from "yaml";
+import { join, relative, resolve } from "node:path";
+import { LineCounter, parseAllDocuments, parseDocument } from "yaml";
 import { ManifestError } from "./errors.js";
 import type { KubeObject } from "./objects.js";
 
@@ -24,6 +24,49 @@ async function listFiles(dir: string): Promise<string[]> {
   return out;
 }
 
+const KUSTOMIZE_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+/** The only kustomization field kiln follows; anything that transforms objects needs `kustomize build`. */
+const KUSTOMIZE_PLAIN = new Set(["apiVersion", "kind", "resources"]);
+
+/**
+ * A directory with a kustomization (what `kiln render --out` writes) holds
+ * exactly its `resources`; other files there (a runbook, example configs) are
+ * not objects to apply. Returns undefined when there is no kustomization.
+ */
+async function kustomizationFiles(dir: string, shown: string): Promise<string[] | undefined> {
+  for (const name of KUSTOMIZE_FILES) {
+    const text = await readFile(join(dir, name), "utf8").catch(() => undefined);
+    if (text === undefined) continue;
+    const k = (parseDocument(text).toJS() ?? {}) as { resources?: unknown };
+    const extra = Object.keys(k).filter((key) => !KUSTOMIZE_PLAIN.has(key));
+    if (extra.length > 0)
+      throw new ManifestError(
+        `the kustomization uses ${extra.join(", ")}, which kiln does not apply; run \`kustomize build\` and pass its output`,
+        { location: { file: join(shown, name) } },
+      );
+    const out: string[] = [];
+    for (const r of Array.isArray(k.resources) ? k.resources : []) {
+      if (typeof r !== "string" || r.includes("://"))
+        throw new ManifestError(`kustomization resource ${String(r)} is not a local path`, {
+          location: { file: join(shown, name), path: "resources" },
+        });
+      const abs = resolve(dir, r);
+      const info = await stat(abs).catch(() => undefined);
+      if (!info)
+        throw new ManifestError(`kustomization resource ${r} does not exist`, {
+          location: { file: join(shown, name) },
+        });
+      out.push(
+        ...(info.isDirectory()
+          ? ((await kustomizationFiles(abs, join(shown, r))) ?? (await listFiles(abs)))
+          : [abs]),
+      );
+    }
+    return out;
+  }
+  return undefined;
+}
+
 /** Parses the objects of one YAML (or JSON) text; `List` kinds are flattened. */
 export function parseManifests(text: string, file: string): SourcedObject[] {
   const lc = new LineCounter();
@@ -41,6 +84,13 @@ export function parseManifests(text: string, file: string): SourcedObject[] {
     const items =
       isObject(value) && value.kind === "List" && Array.isArray(value.items) ? value.items : [value];
     for (const item of items) {
+      // `kiln render --out` writes a kustomization.yaml beside the objects: a build file, not an object.
+      if (
+        isObject(item) &&
+        typeof item.apiVersion === "string" &&
+        item.apiVersion.startsWith("kustomize.config.k8s.io/")
+      )
+        continue;
       if (!isObject(item) || typeof item.apiVersion !== "string" || typeof item.kind !== "string")
         throw new ManifestError("not a Kubernetes object (apiVersion and kind are required)", {
           location: { file, line },
@@ -64,10 +114,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export async function readManifests(paths: string[], cwd = process.cwd()): Promise<SourcedObject[]> {
   const out: SourcedObject[] = [];
   for (const p of paths) {
-    const abs = join(cwd, p).startsWith(p) ? p : join(cwd, p);
+    const abs = resolve(cwd, p);
     const info = await stat(abs).catch(() => undefined);
     if (!info) throw new ManifestError("no such file or directory", { location: { file: p } });
-    const files = info.isDirectory() ? await listFiles(abs) : [abs];
+    const files = info.isDirectory() ? ((await kustomizationFiles(abs, p)) ?? (await listFiles(abs))) : [abs];
     for (const f of files) out.push(...parseManifests(await readFile(f, "utf8"), relative(cwd, f) || f));
   }
   if (out.length === 0) throw new ManifestError(`no Kubernetes objects found in ${paths.join(", ")}`);

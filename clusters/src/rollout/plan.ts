@@ -66,6 +66,7 @@ export interface Plan {
 export const PRUNE_KINDS: Array<[string, string]> = [
   ["v1", "ConfigMap"],
   ["v1", "Secret"],
+  ["networking.k8s.io/v1", "NetworkPolicy"],
   ...[
     "KafkaUser",
     "Kafka",

@@ -52,13 +52,15 @@ describe("preflight against a cluster without the right CRDs", () => {
   it("reports CRDs that serve another version than kafka.strimzi.io/v1", async () => {
     const server = { url: api.url, ca: api.ca, token: ADMIN_TOKEN };
     // Strimzi 0.4x served v1beta2 only: the same CRDs with the version renamed.
-    const old = (await referenceCrds("strimzi/crds")).map((crd): Record<string, any> => ({
-      ...crd,
-      spec: {
-        ...crd.spec,
-        versions: crd.spec.versions.map((v: { name: string }) => ({ ...v, name: "v1beta2" })),
-      },
-    }));
+    const old = (await referenceCrds("strimzi/crds")).map(
+      (crd): Record<string, any> => ({
+        ...crd,
+        spec: {
+          ...crd.spec,
+          versions: crd.spec.versions.map((v: { name: string }) => ({ ...v, name: "v1beta2" })),
+        },
+      }),
+    );
     await installCrds(server, [...old, ...(await referenceCrds("prometheus-operator/crds"))]);
     try {
       const ns = freshNamespace();

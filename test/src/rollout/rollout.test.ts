@@ -442,7 +442,7 @@ describe("kiln rollout against a real kube-apiserver", () => {
       }).catch((e: unknown) => e);
       expect((err as Error).constructor.name).toBe("KubeUnreachableError");
       expect((err as { userMessage: string }).userMessage).toMatch(
-        /^cannot reach the Kubernetes API server of context "gone": ECONNREFUSED/,
+        /^cannot reach the Kubernetes API server of context "gone": connect ECONNREFUSED/,
       );
       expect((err as { location: { url: string } }).location.url).toBe(`https://127.0.0.1:${port}`);
     });
