@@ -364,6 +364,20 @@ describe("github-release artifacts (fake GitHub API)", () => {
 });
 
 describe("resolvePlugins against the lock", () => {
+  it("kiln lock <name> re-resolves only that entry and keeps the others as locked", async () => {
+    srv.file("/foo-1.0.jar", jar).file("/bar.jar", depJar);
+    const both = catalogOf(
+      entry("foo", [{ type: "jar", url: `${srv.url}/foo-1.0.jar`, sha512: sha512(jar) }]),
+      entry("bar", [{ type: "jar", url: `${srv.url}/bar.jar`, sha512: sha512(depJar) }]),
+    );
+    const lock = await lockCatalog(both, undefined, undefined, opts());
+    const requests = srv.count();
+    const again = await lockCatalog(both, lock, ["bar"], opts());
+    expect(serializeLock(again)).toBe(serializeLock(lock));
+    expect(srv.count()).toBe(requests);
+    await expect(lockCatalog(both, lock, ["nope"], opts())).rejects.toThrow(/no catalog entry named "nope"/);
+  });
+
   it("refuses a plugin whose lock no longer matches the catalog", async () => {
     srv.file("/foo-1.0.jar", jar);
     const catalog = catalogOf(
