@@ -67,21 +67,6 @@ export class PreflightError extends KilnError {
   }
 }
 
-/** Server-side apply found fields owned by another field manager. */
-export class ApplyConflictError extends KilnError {
-  readonly conflicts: Array<{ object: string; field: string; manager: string }>;
-  constructor(conflicts: ApplyConflictError["conflicts"], progress: string) {
-    super(
-      `field conflicts with other managers (${progress}):\n${conflicts
-        .map((c) => `  - ${c.object}: ${c.field} is owned by "${c.manager}"`)
-        .join(
-          "\n",
-        )}\nChange the value where "${conflicts[0]?.manager}" sets it, or re-run with --force-conflicts to take the fields over.`,
-    );
-    this.conflicts = conflicts;
-  }
-}
-
 /** Applying stopped part-way: says what was applied and what was not. */
 export class ApplyError extends KilnError {}
 

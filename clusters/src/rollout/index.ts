@@ -8,7 +8,6 @@ export {
 export { type ApiResource, KubeClient, type WatchEvent } from "./client.js";
 export { diffObject, type ObjectDiff, unifiedDiff } from "./diff.js";
 export {
-  ApplyConflictError,
   ApplyError,
   KubeApiError,
   KubeUnreachableError,

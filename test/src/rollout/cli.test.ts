@@ -8,14 +8,17 @@ import { admin } from "./fixtures.js";
 
 const repo = new URL("../../../", import.meta.url).pathname;
 
-async function kiln(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function kiln(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: string[] = [];
   const err: string[] = [];
   stdout.on("data", (c) => out.push(String(c)));
   stderr.on("data", (c) => err.push(String(c)));
-  const code = await main(args, { stdout, stderr, env: { CI: "true" }, cwd: repo });
+  const code = await main(args, { stdout, stderr, env: { CI: "true", ...env }, cwd: repo });
   return { code, stdout: out.join(""), stderr: err.join("") };
 }
 
@@ -85,6 +88,37 @@ describe("kiln render | kiln diff | kiln rollout against a real kube-apiserver",
     expect(r.code).toBe(1);
     expect(r.stderr.split("\n").at(-2)).toBe(
       `kiln: https://127.0.0.1:${port}: cannot reach the Kubernetes API server of context "c": connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+  });
+
+  it("merges KUBECONFIG files like kubectl and honours --context", async () => {
+    const { freePort } = await import("../harness/ports.js");
+    const { writeFile } = await import("node:fs/promises");
+    const { delimiter } = await import("node:path");
+    const dir = await mkdtemp(join(required("workDir"), "kc-"));
+    const port = await freePort();
+    // The first file sets current-context to a cluster that is not there.
+    const first = join(dir, "first");
+    await writeFile(
+      first,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: away, cluster: {server: "https://127.0.0.1:${port}"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: elsewhere, context: {cluster: away, user: u}}]\ncurrent-context: elsewhere\n`,
+    );
+    const manifests = join(dir, "m.yaml");
+    await writeFile(manifests, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: merged}\ndata: {a: b}\n");
+    const KUBECONFIG = [first, required("kubeconfig")].join(delimiter);
+    const away = await kiln(["rollout", manifests, "--inventory", "merge", "--dry-run"], { KUBECONFIG });
+    expect(away.code).toBe(1);
+    expect(away.stderr).toContain('cannot reach the Kubernetes API server of context "elsewhere"');
+    const admin = await kiln(
+      ["rollout", manifests, "--inventory", "merge", "--dry-run", "--context", "admin"],
+      {
+        KUBECONFIG,
+      },
+    );
+    expect(admin.stderr).not.toMatch(/^kiln:/m);
+    expect(admin.code).toBe(0);
+    expect(admin.stdout).toContain(
+      "merge: 1 created, 0 configured, 0 unchanged, 0 pruned (server dry run: nothing was stored)",
     );
   });
 });

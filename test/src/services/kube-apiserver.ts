@@ -258,6 +258,7 @@ export const kubeApiserverService: Service = {
   async start({ workDir }) {
     const { mkdir } = await import("node:fs/promises");
     await mkdir(workDir, { recursive: true });
+    const t0 = Date.now();
     const [bin, etcd] = await Promise.all([kubeApiserverBinary(workDir), startEtcd(workDir)]);
     let api: KubeApiserver | undefined;
     try {
@@ -273,6 +274,9 @@ export const kubeApiserverService: Service = {
       throw err;
     }
     const started = api;
+    process.stderr.write(
+      `kube-apiserver: ready with CRDs in ${((Date.now() - t0) / 1000).toFixed(1)}s (${bin})\n`,
+    );
     return {
       provide: {
         kubeconfig: started.kubeconfig,
@@ -281,8 +285,10 @@ export const kubeApiserverService: Service = {
         kubeApiserverBin: bin,
       },
       async stop() {
+        const t1 = Date.now();
         await started.process.stop();
         await etcd.process.stop();
+        process.stderr.write(`kube-apiserver: stopped in ${((Date.now() - t1) / 1000).toFixed(1)}s\n`);
       },
     };
   },
