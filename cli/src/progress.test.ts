@@ -26,10 +26,18 @@ describe("progressReporter", () => {
     expect(stderr.text).toBe("fetching b.jar\nfetched b.jar (2.0 MiB)\n");
   });
 
-  it("redraws one bar line on a terminal", () => {
+  it("redraws one bar line on a terminal, summing the downloads in flight", () => {
     const stderr = sink(true);
     const report = progressReporter({ stdout: sink(true), stderr, env: {} });
     report({ kind: "progress", label: "b.jar", received: 1 << 20, total: 2 << 20 });
     expect(stderr.text).toBe(`\r\x1b[2K[${"#".repeat(12)}${" ".repeat(12)}] 1.0 MiB/2.0 MiB  b.jar`);
+    stderr.text = "";
+    report({ kind: "start", label: "c.jar" });
+    expect(stderr.text).toBe(`\r\x1b[2K1.0 MiB  2 downloads`);
+    stderr.text = "";
+    report({ kind: "done", label: "c.jar", received: 1 << 20, total: 1 << 20 });
+    expect(stderr.text).toBe(
+      `\r\x1b[2Kfetched c.jar (1.0 MiB)\n\r\x1b[2K[${"#".repeat(12)}${" ".repeat(12)}] 1.0 MiB/2.0 MiB  b.jar`,
+    );
   });
 });

@@ -139,14 +139,20 @@ async function jarsUnder(dir: string): Promise<string[]> {
  * its jars provide, whether each declared class exists and is registered for
  * ServiceLoader discovery, and jars that should not be there.
  */
-export async function inspectPlugin(entry: ConnectorPlugin, dir: string): Promise<PluginReport> {
+export async function inspectPlugin(
+  entry: ConnectorPlugin,
+  dir: string,
+  opts: { files?: ReadonlyArray<{ path: string; sha256: string }> } = {},
+): Promise<PluginReport> {
+  // Digests resolvePlugins already computed are not computed again.
+  const known = new Map((opts.files ?? []).map((f) => [f.path, f.sha256]));
   const errors: string[] = [];
   const warnings: string[] = [];
   const jars: JarReport[] = [];
   const contents = new Map<string, JarContents>();
   for (const path of await jarsUnder(dir)) {
     const { artifact, version } = parseJarName(path);
-    const sha256 = (await digestFile(join(dir, path))).sha256;
+    const sha256 = known.get(path) ?? (await digestFile(join(dir, path))).sha256;
     let c: JarContents;
     try {
       c = await readJar(join(dir, path));

@@ -47,7 +47,10 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
     onProgress: progressReporter(io),
   });
   const reports: PluginReport[] = [];
-  for (const p of plugins) reports.push(await inspectPlugin(catalog.get(p.name) as never, p.dir));
+  for (const p of plugins) {
+    const entry = catalog.get(p.name);
+    if (entry) reports.push(await inspectPlugin(entry, p.dir, { files: p.files }));
+  }
   const across = reports.length > 1 ? crossPluginWarnings(reports) : [];
   const failed = reports.some((r) => r.errors.length > 0);
   if (opts.json) {

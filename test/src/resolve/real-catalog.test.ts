@@ -46,7 +46,7 @@ describe("the committed catalog and lock (real Maven Central, network required)"
     expect(plugins.map((p) => p.name)).toStrictEqual(catalog.entries.map((e) => e.entry.name));
     for (const p of plugins) {
       expect(p.digest).toBe(parseLock(lockText).plugins[p.name]?.digest);
-      const report = await inspectPlugin(catalog.get(p.name) as never, p.dir);
+      const report = await inspectPlugin(catalog.get(p.name) as never, p.dir, { files: p.files });
       expect({ name: p.name, errors: report.errors }).toStrictEqual({ name: p.name, errors: [] });
       expect({ name: p.name, serviceLoad: report.serviceLoad }).toStrictEqual({
         name: p.name,
