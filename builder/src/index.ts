@@ -21,6 +21,7 @@ export {
 export {
   DEFAULT_RECIPE,
   decompress,
+  effectiveLevel,
   entriesUnder,
   type LayerEntry,
   type LayerRecipe,
@@ -61,7 +62,7 @@ export {
 export { type Addendum, appendLayers, appendToImage } from "./mutate/append.js";
 export { pluginImage } from "./mutate/plugin-image.js";
 export { buildPluginLayer, PLUGINS_ROOT, type PluginLayer, type PluginLayout } from "./mutate/plugins.js";
-export { type BlobPlan, type PushPlan, planPush } from "./plan/plan.js";
+export { type BlobPlan, type PushPlan, planPush, presentBlobs } from "./plan/plan.js";
 export { type ClientOptions, RegistryClient } from "./remote/client.js";
 export {
   type CredentialSource,

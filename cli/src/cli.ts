@@ -97,7 +97,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--plugin-images <repo>", "also push each plugin as its own image to <repo>/<plugin>:<version>")
     .addOption(new Option("--layout <layout>", "plugin directory layout").choices(["plain", "strimzi"]))
     .addOption(new Option("--compression <c>", "layer compression").choices(["gzip", "zstd"]))
-    .option("--level <n>", "compression level (default gzip 1: jars are already deflated)")
+    .option("--level <n>", "compression level, or auto (default: stored for jars, which are already deflated; 1 otherwise)")
     .option("--insecure-registry <host:port...>", "registries spoken to over plain http")
     .option("--registry-ca <file>", "extra CA bundle (PEM) for registries")
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")

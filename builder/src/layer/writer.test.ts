@@ -7,7 +7,14 @@ import { describe, expect, it } from "vitest";
 import { BlobStore } from "../layout/blob-store.js";
 import { sha256Digest } from "../model/digest.js";
 import { resolveFiles } from "./source.js";
-import { decompress, entriesUnder, type LayerRecipe, writeLayer, zstdSupported } from "./writer.js";
+import {
+  decompress,
+  effectiveLevel,
+  entriesUnder,
+  type LayerRecipe,
+  writeLayer,
+  zstdSupported,
+} from "./writer.js";
 
 async function pluginDir(seed: number): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "kiln-plugin-"));
@@ -135,6 +142,25 @@ describe("writeLayer", () => {
     expect(l.size).toBeGreaterThan(8 * 1024 * 1024);
     const entries = await readTar(store, l.digest, l.mediaType);
     expect(entries.find((e) => e.name === "x/big.jar")?.size).toBe(8 * 1024 * 1024);
+  });
+
+  it("auto level stores already-compressed jars (level 0) and deflates the rest (level 1)", async () => {
+    const dir = await pluginDir(7);
+    const store = new BlobStore(await mkdtemp(join(tmpdir(), "kiln-store-")));
+    const all = entriesUnder("p", await resolveFiles({ name: "p", version: "1", dir }));
+    expect(effectiveLevel(all, { ...recipe, level: "auto" })).toBe(0);
+    const text = all.map((e) => (e.type === "file" ? { ...e, path: e.path.replace(/\.jar$/, ".txt") } : e));
+    expect(effectiveLevel(text, { ...recipe, level: "auto" })).toBe(1);
+    const auto = await writeLayer(all, { ...recipe, level: "auto" }, store);
+    const zero = await writeLayer(all, { ...recipe, level: 0 }, store);
+    expect(auto.digest).toBe(zero.digest);
+    // Stored blocks: the gzip is the tar plus a few bytes per 64 KiB block.
+    const tarBytes = all.reduce(
+      (n, e) => n + (e.type === "file" ? 512 + Math.ceil(e.size / 512) * 512 : 512),
+      1024,
+    );
+    expect(auto.size).toBeGreaterThan(tarBytes);
+    expect(auto.size).toBeLessThan(tarBytes * 1.01 + 64);
   });
 
   it("offers zstd only where Node's zlib has it", async () => {

@@ -20,17 +20,23 @@ export interface LayerRecipe {
   /** gzip is readable everywhere; zstd needs Node's zlib zstd (Node 22.15+) and a runtime that reads it. */
   compression: "gzip" | "zstd";
   /**
-   * gzip 0–9 / zstd 1–19. Jars are already deflated, so level 1 is several
-   * times faster than 6 for nearly the same size: the default.
+   * gzip 0–9 / zstd 1–19, or "auto" (the default): gzip level 0 (stored
+   * deflate blocks) when nine tenths of the bytes are already-compressed
+   * archives (jars, zips, tarballs), else level 1. Re-deflating a jar costs
+   * over ten times the time of storing it for a few percent of size, and
+   * stored blocks are the same bytes under every zlib build (Node 20/22/24,
+   * any CPU), where deflated output may differ between zlib versions.
    */
-  level: number;
+  level: number | "auto";
   /** Seconds since the epoch for every entry's mtime (SOURCE_DATE_EPOCH). */
   epoch: number;
 }
 
-export const DEFAULT_RECIPE: LayerRecipe = { compression: "gzip", level: 1, epoch: 0 };
+export const DEFAULT_RECIPE: LayerRecipe = { compression: "gzip", level: "auto", epoch: 0 };
 
 export function recipeFromEnv(env: NodeJS.ProcessEnv, over: Partial<LayerRecipe> = {}): LayerRecipe {
+  if (typeof over.level === "number" && (!Number.isInteger(over.level) || over.level < 0 || over.level > 19))
+    throw new KilnError(`compression level must be a whole number 0–19 or auto, got ${over.level}`);
   const raw = env.SOURCE_DATE_EPOCH;
   let epoch = 0;
   if (raw !== undefined && raw !== "") {
@@ -87,10 +93,26 @@ export function entriesUnder(
   return out.sort(byPath);
 }
 
+const COMPRESSED = /\.(jar|war|ear|zip|nar|gz|tgz|bz2|xz|zst|7z|png|jpe?g|gif|woff2?)$/i;
+
+/** The level a layer is compressed at: "auto" is decided by its entries alone, so it stays reproducible. */
+export function effectiveLevel(entries: LayerEntry[], recipe: LayerRecipe): number {
+  if (recipe.level !== "auto") return recipe.level;
+  if (recipe.compression === "zstd") return 3;
+  let total = 0;
+  let packed = 0;
+  for (const e of entries)
+    if (e.type === "file") {
+      total += e.size;
+      if (COMPRESSED.test(e.path)) packed += e.size;
+    }
+  return total > 0 && packed / total >= 0.9 ? 0 : 1;
+}
+
 /** The cache key: everything that decides the layer's bytes, and nothing else. */
 export function layerKey(entries: LayerEntry[], recipe: LayerRecipe): string {
   const h = createHash("sha256");
-  h.update(JSON.stringify({ v: 1, recipe }));
+  h.update(JSON.stringify({ v: 1, recipe: { ...recipe, level: effectiveLevel(entries, recipe) } }));
   for (const e of entries)
     h.update(
       e.type === "file" ? `\nF ${e.path} ${e.size} ${e.sha256} ${e.executable ? 1 : 0}` : `\nD ${e.path}`,
@@ -113,7 +135,7 @@ function fixGzipOsByte(): Transform {
   });
 }
 
-function compressor(recipe: LayerRecipe): Transform {
+function compressor(recipe: LayerRecipe, level: number): Transform {
   if (recipe.compression === "zstd") {
     const z = zlib as unknown as {
       createZstdCompress?: (o: object) => Transform;
@@ -125,12 +147,12 @@ function compressor(recipe: LayerRecipe): Transform {
       );
     return z.createZstdCompress({
       params: {
-        [z.constants.ZSTD_c_compressionLevel as number]: recipe.level,
+        [z.constants.ZSTD_c_compressionLevel as number]: level,
         [z.constants.ZSTD_c_checksumFlag as number]: 1,
       },
     });
   }
-  return zlib.createGzip({ level: recipe.level });
+  return zlib.createGzip({ level });
 }
 
 /** Streams the tar of `entries` (uid/gid 0, fixed mtime, dirs 0755, files 0644 or 0755). */
@@ -225,7 +247,7 @@ export async function writeLayer(
           cb(null, chunk);
         },
       }),
-      compressor(recipe),
+      compressor(recipe, effectiveLevel(entries, recipe)),
     ];
     if (recipe.compression === "gzip") stages.push(fixGzipOsByte());
     stages.push(

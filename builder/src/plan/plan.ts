@@ -60,3 +60,8 @@ export async function planPush(
     uploadBytes: planned.filter((b) => b.action === "upload").reduce((n, b) => n + b.size, 0),
   };
 }
+
+/** The blobs a plan found in the target repository, for `pushArtifact`'s `present`. */
+export function presentBlobs(plan: PushPlan): Set<string> {
+  return new Set(plan.blobs.filter((b) => b.action === "exists").map((b) => b.digest));
+}

@@ -211,10 +211,10 @@ export class Writer {
   }
 
   /** Makes one blob present: skip, mount, or upload (the whole upload restarts, reopening the blob, on a transient failure). */
-  async writeBlob(blob: PushBlob, chunkSize: number): Promise<void> {
+  async writeBlob(blob: PushBlob, chunkSize: number, knownPresent = false): Promise<void> {
     const digest = blob.descriptor.digest;
     const size = blob.descriptor.size;
-    if (await this.checkExistingBlob(digest)) {
+    if (knownPresent || (await this.checkExistingBlob(digest))) {
       this.counts.existing++;
       this.onEvent({ kind: "blob", digest, size, state: "exists" });
       return;
@@ -289,13 +289,21 @@ export async function pushArtifact(
   client: RegistryClient,
   artifact: Artifact,
   target: Reference,
-  opts: { onEvent?: (e: PushEvent) => void; concurrency?: number; chunkSize?: number } = {},
+  opts: {
+    onEvent?: (e: PushEvent) => void;
+    concurrency?: number;
+    chunkSize?: number;
+    /** Blobs a plan just saw in the target repository: not checked again. */
+    present?: ReadonlySet<string>;
+  } = {},
 ): Promise<PushResult> {
   const w = new Writer(client, target, opts.onEvent);
   const chunkSize = opts.chunkSize ?? client.options.chunkSize ?? 0;
   // Largest first: the long uploads start early and the pool drains evenly.
   const blobs = blobsOf(artifact).sort((a, b) => b.descriptor.size - a.descriptor.size);
-  await pool(blobs, opts.concurrency ?? client.options.concurrency ?? 3, (b) => w.writeBlob(b, chunkSize));
+  await pool(blobs, opts.concurrency ?? client.options.concurrency ?? 3, (b) =>
+    w.writeBlob(b, chunkSize, opts.present?.has(b.descriptor.digest) ?? false),
+  );
   // Every blob is confirmed present: now the manifests, children by digest, the tag last.
   if (artifact.kind === "index")
     for (const img of artifact.images)

@@ -20,6 +20,7 @@ import {
   parseReference,
   planPush,
   pluginImage,
+  presentBlobs,
   pushArtifact,
   pushReferrer,
   RegistryClient,
@@ -214,7 +215,7 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
   const cwd = io.cwd ?? process.cwd();
   const outputs = (opts.output ?? []).map((s) => parseOutput(s, cwd));
   const platforms: Platform[] | undefined = opts.platform?.flatMap((p) => p.split(",")).map(parsePlatform);
-  const level = opts.level !== undefined ? Number(opts.level) : undefined;
+  const level = opts.level === undefined || opts.level === "auto" ? undefined : Number(opts.level);
   const recipe = recipeFromEnv(io.env, {
     ...(opts.compression ? { compression: opts.compression } : {}),
     ...(level !== undefined ? { level } : {}),
@@ -314,7 +315,10 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
             upToDate: true,
           };
         } else {
-          const pushed = await pushArtifact(client, result.artifact, target, { onEvent: pushReporter(io) });
+          const pushed = await pushArtifact(client, result.artifact, target, {
+            onEvent: pushReporter(io),
+            present: presentBlobs(plan),
+          });
           const ref = await pushReferrer(client, target, descriptorOf(result.artifact), {
             artifactType: MediaType.CYCLONEDX,
             data: sbomBytes,
