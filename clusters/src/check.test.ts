@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkCluster } from "./check.js";
 import { exampleFiles, loadCluster, loadExample } from "./testing/examples.js";
@@ -24,6 +25,15 @@ describe("checkCluster", () => {
   it.each(exampleFiles())("finds nothing wrong with example %s", (file) => {
     const { cluster, source } = loadExample(file);
     expect(checkCluster(cluster, source)).toStrictEqual([]);
+  });
+
+  it("finds only the ephemeral-storage warning in the all-options fixture", () => {
+    const { cluster, source } = loadCluster(
+      readFileSync(new URL("render/__fixtures__/oauth-keycloak-fips.yaml", import.meta.url), "utf8"),
+    );
+    expect(checkCluster(cluster, source).map((d) => `${d.severity} ${d.code}`)).toStrictEqual([
+      "warning cluster-ephemeral",
+    ]);
   });
 
   it("accepts the defaults", () => {
@@ -108,6 +118,11 @@ describe("checkCluster", () => {
       "an internal load balancer without a cloud",
       "listeners:\n  - { name: vnet, type: internal-loadbalancer }\n",
       "cluster-internal-lb-cloud",
+    ],
+    [
+      "an audience OAuth introspection cannot check",
+      "listeners:\n  - name: sso\n    type: cluster-ip\n    authentication:\n      type: oauth\n      oauth: { issuer: 'https://sso/i', introspectionEndpoint: 'https://sso/x', clientId: broker, clientSecret: { secretName: s, key: k }, audience: kafka }\n",
+      "cluster-oauth-audience",
     ],
     [
       "a reserved port",

@@ -203,6 +203,12 @@ export function checkCluster(
           at("tls"),
           "OAuth bearer tokens must not travel over an unencrypted listener",
         );
+      if (o?.audience && o.introspectionEndpoint && o.clientId && o.audience !== o.clientId)
+        error(
+          "oauth-audience",
+          at("authentication", "oauth", "audience"),
+          `strimzi-kafka-oauth checks the audience against oauth.client.id, which introspection sets to ${o.clientId}; set audience to ${o.clientId} or leave it out`,
+        );
     }
     if (l.authType === "custom" && !l.authentication?.custom)
       error(

@@ -1,6 +1,10 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadCrdValidator, prometheusCrdDir, strimziCrdDir } from "../testing/crd-schema.js";
-import { exampleFiles, loadExample } from "../testing/examples.js";
+import { exampleFiles, loadCluster, loadExample } from "../testing/examples.js";
+import { renderCluster } from "./index.js";
 
 const crds = loadCrdValidator([strimziCrdDir(), prometheusCrdDir()]);
 
@@ -80,8 +84,14 @@ describe("the strict CRD check itself", () => {
   });
 });
 
-describe.each(exampleFiles())("example %s", (file) => {
-  const { result } = loadExample(file);
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "__fixtures__");
+
+describe.each([...exampleFiles(), ...readdirSync(FIXTURES).map((f) => `fixture:${f}`)])("%s", (file) => {
+  const { result } = file.startsWith("fixture:")
+    ? {
+        result: renderCluster(loadCluster(readFileSync(join(FIXTURES, file.slice(8)), "utf8"), file).cluster),
+      }
+    : loadExample(file);
   const custom = result.items.filter(
     ({ object }) =>
       object.apiVersion.includes(".") &&
