@@ -95,6 +95,7 @@ export async function applyPlan(
       });
     }
   });
+  await visibleEverywhere(client, result, work);
   if (opts.wait && result.failed.length === 0) {
     const toWait = work
       .filter((c) => c.kind !== "delete" && c.desired)
@@ -102,6 +103,33 @@ export async function applyPlan(
     await waitForStates(client, toWait, { timeoutMs: opts.waitTimeoutMs ?? 120_000, emit });
   }
   return result;
+}
+
+/**
+ * Every worker reads the config topic on its own; one that lags would plan a create for a
+ * connector that exists. Apply returns once each worker lists what was created and not what
+ * was deleted (bounded: a lagging worker is not an error).
+ */
+async function visibleEverywhere(client: ConnectClient, result: ApplyResult, work: Change[]): Promise<void> {
+  const applied = new Set(result.applied.map((a) => a.name));
+  const created = work.filter((c) => c.kind === "create" && applied.has(c.name)).map((c) => c.name);
+  const deleted = work.filter((c) => c.kind === "delete" && applied.has(c.name)).map((c) => c.name);
+  if (created.length + deleted.length === 0) return;
+  const deadline = Date.now() + 10_000;
+  await Promise.all(
+    client.urls.map(async (url) => {
+      while (Date.now() < deadline) {
+        let names: Set<string>;
+        try {
+          names = new Set(await client.listNames(url));
+        } catch {
+          return; // unreachable: nothing to wait for there
+        }
+        if (created.every((n) => names.has(n)) && deleted.every((n) => !names.has(n))) return;
+        await sleep(100);
+      }
+    }),
+  );
 }
 
 async function applyChange(

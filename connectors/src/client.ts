@@ -156,8 +156,9 @@ export class ConnectClient {
     return this.#send("GET", "/connectors?expand=status&expand=info");
   }
 
-  listNames(): Promise<string[]> {
-    return this.#send("GET", "/connectors");
+  /** `GET /connectors` (of one worker when `baseUrl` is given: each reads the config topic itself). */
+  listNames(baseUrl?: string): Promise<string[]> {
+    return this.#send("GET", "/connectors", baseUrl ? { baseUrl, retry: false } : {});
   }
 
   getConnector(name: string): Promise<ConnectorInfo> {

@@ -56,7 +56,8 @@ export async function loadDeploymentFiles(paths: string[]): Promise<DeploymentFi
   const diagnostics: SpecError["diagnostics"] = [];
   for (const file of files) {
     const text = await readFile(file, "utf8");
-    const kind = /^\s*"?kind"?\s*:\s*"?([A-Za-z]+)"?/m.exec(text)?.[1];
+    // Top-level `kind:` in block YAML, or `"kind":` in a flow/JSON document.
+    const kind = (/^kind:\s*"?([A-Za-z]+)/m.exec(text) ?? /"kind"\s*:\s*"([A-Za-z]+)"/.exec(text))?.[1];
     if (kind !== "Connector" && kind !== "ConnectTarget") continue;
     try {
       const loaded = loadSpec(text, file, kind);

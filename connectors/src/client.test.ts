@@ -1,0 +1,100 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { ConnectClient } from "./client.js";
+import { ConnectAlreadyExistsError, ConnectNotFoundError } from "./errors.js";
+
+type Reply = [number, unknown];
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+/** A loopback HTTP server answering with `replies` in order, recording each request. */
+async function fake(
+  replies: Reply[],
+): Promise<{ url: string; seen: Array<{ method: string; url: string; auth?: string; body: string }> }> {
+  const seen: Array<{ method: string; url: string; auth?: string; body: string }> = [];
+  const server = createServer(async (req: IncomingMessage, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    seen.push({
+      method: req.method ?? "",
+      url: req.url ?? "",
+      ...(req.headers.authorization ? { auth: req.headers.authorization } : {}),
+      body,
+    });
+    const [status, payload] = replies.shift() ?? [500, { message: "no more replies" }];
+    res
+      .writeHead(status, { "content-type": "application/json" })
+      .end(payload === undefined ? "" : JSON.stringify(payload));
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+const fast = { deadlineMs: 5000, baseDelayMs: 1, maxDelayMs: 5 };
+
+describe("ConnectClient", () => {
+  it("retries rebalance conflicts, then succeeds; counts writes", async () => {
+    const s = await fake([
+      [
+        409,
+        {
+          error_code: 409,
+          message: "Cannot complete request because of a conflicting operation (e.g. worker rebalance)",
+        },
+      ],
+      [500, { error_code: 500, message: "Request cannot be completed because a rebalance is expected" }],
+      [201, { name: "a", config: {}, tasks: [] }],
+    ]);
+    const c = new ConnectClient({ urls: [s.url], retry: fast, auth: { type: "bearer", token: "t0k" } });
+    await c.create("a", { "connector.class": "X" }, "STOPPED");
+    expect(s.seen.map((r) => [r.method, r.url])).toStrictEqual(Array(3).fill(["POST", "/connectors"]));
+    expect(JSON.parse(s.seen[0]?.body ?? "")).toStrictEqual({
+      name: "a",
+      config: { "connector.class": "X" },
+      initial_state: "STOPPED",
+    });
+    expect(s.seen[0]?.auth).toBe("Bearer t0k");
+    expect(c.stats).toStrictEqual({ reads: 0, writes: 3, retries: 2 });
+    await c.close();
+  });
+
+  it("does not retry 'already exists' or 404", async () => {
+    const s = await fake([
+      [409, { error_code: 409, message: "Connector a already exists" }],
+      [404, { error_code: 404, message: "Connector b not found" }],
+    ]);
+    const c = new ConnectClient({ urls: [s.url], retry: fast });
+    await expect(c.create("a", {})).rejects.toBeInstanceOf(ConnectAlreadyExistsError);
+    await expect(c.getConfig("b")).rejects.toBeInstanceOf(ConnectNotFoundError);
+    expect(s.seen).toHaveLength(2);
+    await c.close();
+  });
+
+  it("fails over to the next URL when a worker is unreachable; validate is not a write", async () => {
+    const s = await fake([[200, { name: "X", error_count: 0, groups: [], configs: [] }]]);
+    const c = new ConnectClient({ urls: ["http://127.0.0.1:1", s.url], retry: fast });
+    await c.validate("X", { a: "b" });
+    expect(s.seen[0]?.url).toBe("/connector-plugins/X/config/validate");
+    expect(c.stats.writes).toBe(0);
+    expect(c.activeUrl).toBe(s.url);
+    await c.close();
+  });
+
+  it("sends Basic auth and encodes names", async () => {
+    const s = await fake([[204, undefined]]);
+    const c = new ConnectClient({
+      urls: [`${s.url}/`],
+      auth: { type: "basic", username: "u", password: "p" },
+    });
+    await c.restart("a b/c", { includeTasks: true, onlyFailed: true });
+    expect(s.seen[0]).toMatchObject({
+      url: "/connectors/a%20b%2Fc/restart?includeTasks=true&onlyFailed=true",
+      auth: `Basic ${Buffer.from("u:p").toString("base64")}`,
+    });
+    await c.close();
+  });
+});
