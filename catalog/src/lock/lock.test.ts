@@ -65,6 +65,16 @@ describe("serializeLock", () => {
     expect(a.indexOf('"lockfileVersion"')).toBeLessThan(a.indexOf('"plugins"'));
   });
 
+  it("writes file modes in octal and reads them back as numbers", () => {
+    const lock = lockFor();
+    const file = lock.plugins.foo?.artifacts[0]?.files[0] as PinnedFile;
+    file.unpack = "tgz";
+    file.contents = [{ path: "p/run.sh", mode: 0o755, size: 1, sha256: "d".repeat(64) }];
+    const text = serializeLock(lock);
+    expect(text).toContain('"mode": "0755"');
+    expect(parseLock(text).plugins.foo?.artifacts[0]?.files[0]?.contents?.[0]?.mode).toBe(0o755);
+  });
+
   it("round-trips through parseLock", () => {
     const text = serializeLock(lockFor());
     expect(serializeLock(parseLock(text))).toBe(text);

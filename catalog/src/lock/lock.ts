@@ -21,17 +21,33 @@ export interface Lockfile {
 
 export class LockError extends KilnError {}
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
+function sortKeys(value: unknown, key?: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => sortKeys(v));
+  // File modes read as people write them: "0644", "0755", "120777".
+  if (key === "mode" && typeof value === "number") return value.toString(8).padStart(4, "0");
   if (value && typeof value === "object") {
     return Object.fromEntries(
       Object.keys(value as object)
         .sort()
         .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k], k)]),
     );
   }
   return value;
+}
+
+/** Turns the lock's octal mode strings back into numbers. */
+function readModes(lock: Lockfile): Lockfile {
+  for (const p of Object.values(lock.plugins)) {
+    for (const a of p.artifacts ?? []) {
+      for (const f of a.files ?? []) {
+        for (const c of f.contents ?? []) {
+          if (typeof c.mode === "string") c.mode = Number.parseInt(c.mode, 8);
+        }
+      }
+    }
+  }
+  return lock;
 }
 
 /** The lock as text: keys sorted at every level, two-space indent, one trailing newline. Pure and stable. */
@@ -61,7 +77,7 @@ export function parseLock(text: string, file = LOCKFILE_NAME): Lockfile {
       location: { file },
     });
   }
-  return v as Lockfile;
+  return readModes(v as Lockfile);
 }
 
 export function emptyLock(): Lockfile {
