@@ -60,10 +60,34 @@ export async function prepare(io: CommandIO, paths: string[], opts: KubeOptions)
   return { objects, inventory, client, namespace: loaded.namespace };
 }
 
-/** Progress as plain lines on stderr (one per step; CI logs read well). */
+/**
+ * Progress on stderr. Plain lines when not on a terminal (CI=true, pipes):
+ * one per step. On a terminal, steps still print as lines, and while waiting
+ * one redrawn status line shows how many resources are ready and the latest
+ * state of the one that changed last.
+ */
 export function progressLines(io: CommandIO): (e: RolloutEvent) => void {
+  const tty = Boolean(io.stderr.isTTY) && !io.env.CI && io.env.TERM !== "dumb";
+  const states = new Map<string, string>();
+  let status = false;
+  const clear = () => {
+    if (status) io.stderr.write("\r\x1b[2K");
+    status = false;
+  };
   return (e) => {
     const tag = e.phase === "warning" ? "warning" : e.phase;
-    io.stderr.write(`${tag}: ${e.message}\n`);
+    if (!tty || e.phase !== "wait" || !e.object) {
+      clear();
+      io.stderr.write(`${tag}: ${e.message}\n`);
+      return;
+    }
+    states.set(e.object, e.message);
+    const ready = [...states.values()].filter((m) => m.endsWith(": Ready")).length;
+    const width = 20;
+    const filled = Math.round((ready / states.size) * width);
+    const line = `[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${ready}/${states.size} ready  ${e.message}`;
+    const columns = (io.stderr as { columns?: number }).columns ?? 120;
+    io.stderr.write(`\r\x1b[2K${line.slice(0, columns - 1)}`);
+    status = true;
   };
 }

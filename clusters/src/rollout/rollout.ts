@@ -61,11 +61,7 @@ export async function rollout(
     }
     for (const x of p.namespacesToCreate)
       emit({ phase: "apply", message: `namespace ${x} created (dry run)` });
-    if (opts.prune) {
-      result.pruned = p.prune.map((x) => describe(x.live));
-      for (const x of result.pruned)
-        emit({ phase: "prune", object: x, message: `${x} deleted (server dry run)` });
-    }
+    if (opts.prune) await pruneAll(client, p.prune, emit, result, true);
     return result;
   }
 
@@ -156,6 +152,7 @@ async function pruneAll(
   items: Plan["prune"],
   emit: NonNullable<RolloutOptions["onEvent"]>,
   result: RolloutResult,
+  dryRun = false,
 ): Promise<void> {
   // Reverse dependency order: monitoring and Connect before Kafka, users and config maps last.
   const ordered = orderForApply(items.map((x) => ({ ...x, kind: x.live.kind }))).reverse();
@@ -163,6 +160,7 @@ async function pruneAll(
     const name = describe(x.live);
     try {
       await client.request("DELETE", x.path, {
+        ...(dryRun ? { query: { dryRun: "All" } } : {}),
         // Only the exact object that was listed (and labelled) is deleted.
         body: {
           apiVersion: "v1",
@@ -174,12 +172,12 @@ async function pruneAll(
       });
     } catch (err) {
       throw new ApplyError(
-        `prune failed at ${name}: ${(err as KubeApiError).userMessage ?? String(err)} — everything was applied; pruned so far: ${result.pruned.join(", ") || "nothing"}`,
+        `prune failed at ${name}: ${(err as KubeApiError).userMessage ?? String(err)} — ${dryRun ? "dry run, nothing was stored" : "everything was applied"}; pruned so far: ${result.pruned.join(", ") || "nothing"}`,
         { cause: err },
       );
     }
     result.pruned.push(name);
-    emit({ phase: "prune", object: name, message: `${name} deleted` });
+    emit({ phase: "prune", object: name, message: `${name} deleted${dryRun ? " (server dry run)" : ""}` });
   }
 }
 

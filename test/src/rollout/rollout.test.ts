@@ -208,7 +208,7 @@ describe("kiln rollout against a real kube-apiserver", () => {
         message: "Kafka version 4.3.1 is not supported by this operator",
       },
     ]);
-    expect(e.userMessage).toContain("1 of 3 resources did not become ready within 4s");
+    expect(e.userMessage).toContain("1 of 3 resources did not become ready within 8s");
   });
 
   it("times out naming the generation the operator never observed", async () => {
