@@ -179,7 +179,7 @@ describe("kiln rollout against a real kube-apiserver", () => {
     const running = rollout(client, clusterObjects(ns), {
       inventory: "orders",
       namespace: "default",
-      timeoutMs: 4_000,
+      timeoutMs: 8_000,
     });
     await writeStatus(ns, "kafkausers", "orders-connect", ready);
     await writeStatus(ns, "kafkaconnects", "orders-connect", ready);
