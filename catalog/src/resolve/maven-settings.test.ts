@@ -1,5 +1,14 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { effectiveRepository, MAVEN_CENTRAL, mirrors, parseMavenSettings } from "./maven-settings.js";
+import {
+  effectiveRepository,
+  MAVEN_CENTRAL,
+  mirrors,
+  parseMavenSettings,
+  readMavenSettings,
+} from "./maven-settings.js";
 
 const XML = `<?xml version="1.0"?>
 <settings>
@@ -65,6 +74,32 @@ describe("maven settings", () => {
       id: "central",
       url: MAVEN_CENTRAL,
       headers: {},
+    });
+  });
+});
+
+describe("readMavenSettings", () => {
+  it("reads ~/.m2/settings.xml under HOME and the KILN_MAVEN_REPOSITORY override", async () => {
+    const home = await mkdtemp(join(tmpdir(), "kiln-home-"));
+    try {
+      await mkdir(join(home, ".m2"));
+      await writeFile(join(home, ".m2/settings.xml"), XML);
+      const s = await readMavenSettings({
+        HOME: home,
+        NEXUS_PASSWORD: "pw",
+        KILN_MAVEN_REPOSITORY: "https://m2.corp/repo/",
+      });
+      expect(s.mirrors.map((m) => m.id)).toStrictEqual(["nexus", "art"]);
+      expect(s.override).toBe("https://m2.corp/repo");
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it("is empty without a settings file", async () => {
+    expect(await readMavenSettings({ HOME: "/nonexistent-kiln-home" })).toStrictEqual({
+      mirrors: [],
+      servers: [],
     });
   });
 });

@@ -315,6 +315,17 @@ describe("github-release artifacts (fake GitHub API)", () => {
     expect(warm.http.stats.requests).toBe(0);
   });
 
+  it("refetches a locked asset into an empty cache through the API (fake GitHub API)", async () => {
+    serveRelease();
+    const github = { baseUrl: `${srv.url}/api/v3` };
+    const lock = await lockCatalog(catalogOf(gh()), undefined, undefined, opts({ github }));
+    await rm(cacheDir, { recursive: true, force: true });
+    const cold = opts({ github });
+    const [p] = await resolvePlugins(catalogOf(gh()), lock, undefined, cold);
+    expect(p?.digest).toBe(lock.plugins.foo?.digest);
+    expect(cold.http.stats.requests).toBe(3); // release lookup, asset API, storage
+  });
+
   it("reads GITHUB_TOKEN and GITHUB_API_URL from the environment (fake GitHub API)", async () => {
     serveRelease();
     await lockCatalog(
