@@ -437,6 +437,11 @@ export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOp
       : dryRun && sameObject(live, dryRun)
         ? "unchanged"
         : "update";
+    const owner = live?.metadata.labels?.[INVENTORY_LABEL];
+    if (owner !== undefined && owner !== opts.inventory)
+      problems.push(
+        `${describe(o)} belongs to inventory "${owner}" (label ${INVENTORY_LABEL}); kiln does not move objects between cluster definitions — rename it, or remove the label if the move is intended`,
+      );
     const objRisks = riskyChanges(live, o);
     risks.push(...objRisks);
     planned.push({ desired: o, live, dryRun, action, path, gated: objRisks.some((r) => r.gated) });

@@ -54,6 +54,14 @@ describe("readinessOf", () => {
     expect(readinessOf(o)).toEqual({ ...expected, warnings: [] });
   });
 
+  it("counts a paused resource as done, with the pause as a warning", () => {
+    const paused = cond("ReconciliationPaused", "True");
+    expect(readinessOf(kafka(2, { observedGeneration: 2, conditions: [paused] }))).toEqual({
+      state: "ready",
+      warnings: [paused],
+    });
+  });
+
   it("carries Warning conditions along", () => {
     const w = cond("Warning", "True", "DeprecatedFields", "spec.x is deprecated");
     expect(

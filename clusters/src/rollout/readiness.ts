@@ -54,6 +54,9 @@ export function readinessOf(o: KubeObject): Readiness {
       warnings,
     };
   }
+  // `strimzi.io/pause-reconciliation`: the operator leaves it alone on purpose; waiting would never end.
+  const paused = conditions.find((c) => c.type === "ReconciliationPaused" && c.status === "True");
+  if (paused) return { state: "ready", warnings: [...warnings, paused] };
   const ready = conditions.find((c) => c.type === "Ready");
   if (ready?.status === "True") return { state: "ready", warnings };
   const notReady = conditions.find((c) => c.type === "NotReady" && c.status === "True");

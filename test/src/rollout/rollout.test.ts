@@ -379,6 +379,28 @@ describe("kiln rollout against a real kube-apiserver", () => {
       expect(taken.body.data["kafka.yml"]).toBe("lowercaseOutputName: true\n");
     });
 
+    it("an object that belongs to another cluster definition", async () => {
+      const ns = freshNamespace();
+      await api.send("POST", "/api/v1/namespaces", { metadata: { name: ns } });
+      await api.send("POST", `/api/v1/namespaces/${ns}/configmaps`, {
+        metadata: { name: "orders-metrics", labels: { [INVENTORY_LABEL]: "payments" } },
+        data: { "kafka.yml": "x" },
+      });
+      const err = await rollout(client, clusterObjects(ns), {
+        inventory: "orders",
+        namespace: "default",
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PreflightError);
+      // Both are true: another inventory owns it, and another manager owns its fields.
+      expect((err as PreflightError).problems).toContain(
+        `ConfigMap ${ns}/orders-metrics belongs to inventory "payments" (label kiln.dev/inventory); kiln does not move objects between cluster definitions — rename it, or remove the label if the move is intended`,
+      );
+      expect((err as PreflightError).problems).toHaveLength(2);
+      const cm = await api.get(`/api/v1/namespaces/${ns}/configmaps/orders-metrics`);
+      expect(cm.body.metadata.labels[INVENTORY_LABEL]).toBe("payments");
+      expect((await api.get(strimzi(ns, "kafkas", "orders"))).status).toBe(404);
+    });
+
     it("a field the CRD does not define (strict validation)", async () => {
       const ns = freshNamespace();
       await api.send("POST", "/api/v1/namespaces", { metadata: { name: ns } });
