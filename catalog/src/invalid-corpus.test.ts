@@ -130,7 +130,7 @@ const corpus: Array<[file: string, location: string, message: string]> = [
   [
     "37-number-config-example.yaml",
     '23:16 example.config["tasks.max"]',
-    '`example.config["tasks.max"]` must be a string, not number 1',
+    '`example.config["tasks.max"]` must be a string, not number 1; quote the value so YAML reads it as text',
   ],
 ];
 
