@@ -1,6 +1,6 @@
 import type { KubeClient } from "./client.js";
 import { diffObject, type ObjectDiff } from "./diff.js";
-import { ApplyError, type KubeApiError, RolloutWaitError } from "./errors.js";
+import { ApplyError, KubeApiError, RolloutWaitError } from "./errors.js";
 import { describe, type KubeObject, orderForApply } from "./objects.js";
 import { applyFailure, applyObject, type Plan, type PlannedObject, type PlanOptions, plan } from "./plan.js";
 import { hasReadiness, type Readiness, readinessOf } from "./readiness.js";
@@ -79,6 +79,23 @@ export async function rollout(
     });
     emit({ phase: "apply", message: `namespace ${ns} created` });
   }
+  // Objects in namespaces that did not exist could not be dry-run before: do it now, before any is applied.
+  const unchecked = p.objects.filter((o) => o.dryRun === undefined);
+  const failures: string[] = [];
+  for (const o of unchecked) {
+    try {
+      o.dryRun = (
+        await applyObject(client, o.path, o.desired, { dryRun: true, force: opts.forceConflicts })
+      ).body;
+    } catch (err) {
+      if (!(err instanceof KubeApiError)) throw err;
+      failures.push(applyFailure(o.desired, err));
+    }
+  }
+  if (failures.length > 0)
+    throw new ApplyError(
+      `the server-side dry run failed, so nothing was applied (namespace ${p.namespacesToCreate.join(", ")} was created and left in place):\n${failures.map((f) => `  - ${f}`).join("\n")}`,
+    );
 
   const now = p.objects.filter((o) => !o.gated);
   const later = p.objects.filter((o) => o.gated);

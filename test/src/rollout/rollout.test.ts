@@ -415,6 +415,23 @@ describe("kiln rollout against a real kube-apiserver", () => {
         /Kafka .*\/orders: .*\.spec\.kafka\.replicas: field not declared in schema/,
       );
       expect((await api.get(`/api/v1/namespaces/${ns}/configmaps/orders-metrics`)).status).toBe(404);
+
+      // In a namespace that does not exist yet, the dry run runs once it is created, still before any object.
+      const fresh = freshNamespace();
+      const later = clusterObjects(fresh);
+      (
+        (later.find((o) => o.kind === "Kafka") as KubeObject).spec as { kafka: Record<string, unknown> }
+      ).kafka.replicas = 3;
+      const err2 = await rollout(client, later, { inventory: "orders", namespace: "default" }).catch(
+        (e: unknown) => e,
+      );
+      expect(err2).toBeInstanceOf(ApplyError);
+      expect((err2 as ApplyError).userMessage).toMatch(
+        new RegExp(
+          `^the server-side dry run failed, so nothing was applied \\(namespace ${fresh} was created and left in place\\):\\n  - Kafka ${fresh}/orders: .*field not declared in schema`,
+        ),
+      );
+      expect((await api.get(`/api/v1/namespaces/${fresh}/configmaps/orders-metrics`)).status).toBe(404);
     });
 
     it("RBAC denial names the user, verb, resource and namespace", async () => {
