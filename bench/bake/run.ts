@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import {
   BlobStore,
   bake,
+  eagerUpload,
   type PluginSource,
   parseReference,
   planPush,
@@ -95,22 +96,17 @@ try {
 
   for (let i = 0; i < RUNS; i++) {
     const changed = [...plugins];
-    changed[CHANGED] = await makePlugin(
-      join(work, "plugins"),
-      `plugin-${CHANGED}`,
-      PLUGINS_MB / 8,
-      `run${i}`,
-    );
     const kilnCache = join(work, `kiln-cache-${i}`);
     const kilnPush = async (set: PluginSource[], repo: string) => {
       const client = new RegistryClient({ insecure: [reg.address] });
       try {
+        const target = parseReference(`${reg.address}/${repo}:1`);
         const r = await bake(client, new BlobStore(kilnCache), {
           base: baseRef,
           plugins: set,
-          recipe: { compression: "gzip", level: 1, epoch: 1_700_000_000 },
+          recipe: { compression: "gzip", level: "auto", epoch: 1_700_000_000 },
+          eager: eagerUpload(client, target),
         });
-        const target = parseReference(`${reg.address}/${repo}:1`);
         const plan = await planPush(client, r.artifact, target);
         if (!plan.upToDate) await pushArtifact(client, r.artifact, target, { present: presentBlobs(plan) });
         return r.artifact.digest;
@@ -118,8 +114,17 @@ try {
         await client.close();
       }
     };
+    // Fresh content per run, so every tool's cold push stores genuinely new bytes.
+    const coldSet = i === 0 ? plugins : await makePlugins(join(work, `plugins-${i}`), PLUGINS_MB, 8, `c${i}`);
+    changed.splice(0, changed.length, ...coldSet);
+    changed[CHANGED] = await makePlugin(
+      join(work, "plugins"),
+      `plugin-${CHANGED}`,
+      PLUGINS_MB / 8,
+      `run${i}`,
+    );
     const cases: Array<[string, PluginSource[], Set<string>]> = [
-      ["cold", plugins, new Set(plugins.map((p) => p.name))],
+      ["cold", coldSet, new Set(coldSet.map((p) => p.name))],
       ["warm", changed, new Set([`plugin-${CHANGED}`])],
       ["no-op", changed, new Set()],
     ];

@@ -1,6 +1,6 @@
 import { KilnError } from "@kiln/schemas";
 import type { PluginSource } from "./layer/source.js";
-import type { LayerRecipe } from "./layer/writer.js";
+import type { EagerSink, LayerRecipe } from "./layer/writer.js";
 import type { BlobStore } from "./layout/blob-store.js";
 import type { Digest } from "./model/digest.js";
 import type { Artifact } from "./model/image.js";
@@ -25,6 +25,8 @@ export interface BakeInput {
   source?: string;
   revision?: string;
   labels?: Record<string, string>;
+  /** Upload fresh layers to this registry while they are made (one pass); the push then finds them present. */
+  eager?: EagerSink;
 }
 
 export interface BakeResult {
@@ -72,12 +74,23 @@ export async function bake(client: RegistryClient, store: BlobStore, input: Bake
   const ref = parseReference(input.base);
   const [base, layers] = await Promise.all([
     fetchArtifact(client, ref, input.platforms ? { platforms: input.platforms } : {}),
-    // Plugins in name order: the layer order is part of the digest.
+    // Plugins in name order (the layer order is part of the digest), built two at a time.
     (async () => {
       const sorted = [...input.plugins].sort((a, b) => (a.name < b.name ? -1 : 1));
-      const out: PluginLayer[] = [];
-      for (const p of sorted)
-        out.push(await buildPluginLayer(p, { store, recipe: input.recipe, layout: input.layout ?? "plain" }));
+      const out: PluginLayer[] = new Array(sorted.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < sorted.length) {
+          const i = next++;
+          out[i] = await buildPluginLayer(sorted[i] as PluginSource, {
+            store,
+            recipe: input.recipe,
+            layout: input.layout ?? "plain",
+            ...(input.eager ? { eager: input.eager } : {}),
+          });
+        }
+      };
+      await Promise.all([worker(), worker()]);
       return out;
     })(),
   ]);

@@ -21,6 +21,7 @@ export {
 export {
   DEFAULT_RECIPE,
   decompress,
+  type EagerSink,
   effectiveLevel,
   entriesUnder,
   type LayerEntry,
@@ -72,8 +73,23 @@ export {
   staticCredentials,
 } from "./remote/credentials.js";
 export { RegistryError, redactUrl } from "./remote/errors.js";
+export {
+  type PulledFile,
+  type PulledPlugins,
+  PullPluginsError,
+  type PullPluginsOptions,
+  pullPlugins,
+} from "./remote/pull-plugins.js";
 export { fetchArtifact, getManifest, headManifest, ImageNotFoundError } from "./remote/read.js";
 export { formatReference, parseReference, type Reference } from "./remote/reference.js";
-export { blobsOf, PushError, type PushEvent, type PushResult, pushArtifact, Writer } from "./remote/write.js";
+export {
+  blobsOf,
+  eagerUpload,
+  PushError,
+  type PushEvent,
+  type PushResult,
+  pushArtifact,
+  Writer,
+} from "./remote/write.js";
 export { type CycloneDx, generateSbom, jarCoordinates } from "./sbom/cyclonedx.js";
 export { listReferrers, pushReferrer, type ReferrerResult } from "./sbom/referrer.js";

@@ -54,7 +54,7 @@ async function walk(dir: string, root: string, out: string[]): Promise<void> {
 
 export async function sha256File(abs: string): Promise<string> {
   const h = createHash("sha256");
-  for await (const chunk of createReadStream(abs)) h.update(chunk as Buffer);
+  for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
   return h.digest("hex");
 }
 

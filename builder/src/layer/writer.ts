@@ -180,7 +180,7 @@ export function tarStream(entries: LayerEntry[], epoch: number): Readable {
           { ...common, type: "file", size: e.size, mode: e.executable ? 0o755 : 0o644 },
           (err) => (err ? rej(err) : res()),
         );
-        const src = createReadStream(e.abs);
+        const src = createReadStream(e.abs, { highWaterMark: 1 << 20 });
         src.on("error", (err) => {
           sink.destroy(err);
           rej(err);
@@ -200,6 +200,21 @@ export interface LayerWriteResult {
   mediaType: string;
   /** True when the layer came from the cache without being rebuilt. */
   cached: boolean;
+  /** True when the bytes also went to a registry while they were made (see `EagerSink`). */
+  eagerUploaded?: boolean;
+}
+
+/**
+ * A second destination for a layer's compressed bytes while they are made:
+ * a registry upload session, so a fresh layer is compressed, hashed, cached
+ * and uploaded in one pass. The digest is known only at the end (`finish`).
+ */
+export interface EagerSink {
+  begin(): Promise<{
+    write(chunk: Buffer): Promise<void>;
+    finish(digest: Digest, size: number): Promise<void>;
+    abort(): void;
+  }>;
 }
 
 /** A layer held in a blob store. */
@@ -223,7 +238,7 @@ export async function writeLayer(
   entries: LayerEntry[],
   recipe: LayerRecipe,
   store: BlobStore,
-  opts: { mediaType?: string } = {},
+  opts: { mediaType?: string; eager?: EagerSink } = {},
 ): Promise<LayerWriteResult> {
   const mediaType =
     opts.mediaType ?? (recipe.compression === "zstd" ? MediaType.OCI_LAYER_ZSTD : MediaType.OCI_LAYER_GZIP);
@@ -239,6 +254,17 @@ export async function writeLayer(
   const diffHash = createHash("sha256");
   const blobHash = createHash("sha256");
   let size = 0;
+  // Best effort: a failed eager upload is dropped, and the push uploads the file later.
+  let eager = opts.eager ? await opts.eager.begin().catch(() => undefined) : undefined;
+  const feed = async (chunk: Buffer) => {
+    if (!eager) return;
+    try {
+      await eager.write(chunk);
+    } catch {
+      eager.abort();
+      eager = undefined;
+    }
+  };
   try {
     const stages: NodeJS.ReadWriteStream[] = [
       new Transform({
@@ -255,21 +281,28 @@ export async function writeLayer(
         transform(chunk: Buffer, _e, cb) {
           blobHash.update(chunk);
           size += chunk.length;
-          cb(null, chunk);
+          feed(chunk).then(() => cb(null, chunk), cb);
         },
       }),
     );
     await pipeline([tarStream(entries, recipe.epoch), ...stages, createWriteStream(tmp)]);
   } catch (err) {
+    eager?.abort();
     await rm(tmp, { force: true });
     throw err;
   }
   const digest = `sha256:${blobHash.digest("hex")}` as Digest;
   const diffId = `sha256:${diffHash.digest("hex")}` as Digest;
+  const uploaded = eager
+    ? await eager.finish(digest, size).then(
+        () => true,
+        () => false,
+      )
+    : false;
   await store.commit(tmp, digest);
   await mkdir(join(store.root, "kiln-layers"), { recursive: true });
   await writeFile(memo, JSON.stringify({ digest, diffId, size }));
-  return { digest, diffId, size, mediaType, cached: false };
+  return { digest, diffId, size, mediaType, cached: false, ...(uploaded ? { eagerUploaded: true } : {}) };
 }
 
 /** Reads a layer back to an uncompressed tar stream (gzip or zstd), for inspection and tests. */

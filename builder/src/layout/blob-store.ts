@@ -26,7 +26,7 @@ export class BlobStore {
   }
 
   open(digest: Digest): Readable {
-    return createReadStream(this.path(digest));
+    return createReadStream(this.path(digest), { highWaterMark: 1 << 20 });
   }
 
   read(digest: Digest): Promise<Buffer> {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type PluginSource, PluginSourceError, type ResolvedFile, resolveFiles } from "../layer/source.js";
-import { entriesUnder, type LayerRecipe, storedLayer, writeLayer } from "../layer/writer.js";
+import { type EagerSink, entriesUnder, type LayerRecipe, storedLayer, writeLayer } from "../layer/writer.js";
 import type { BlobStore } from "../layout/blob-store.js";
 import type { Layer } from "../model/image.js";
 
@@ -19,6 +19,8 @@ export interface PluginLayer {
   layer: Layer;
   /** Whether the layer was reused from the cache. */
   cached: boolean;
+  /** Whether the layer went to the registry while it was made. */
+  eagerUploaded: boolean;
 }
 
 const NAME_RE = /^[a-z0-9]([a-z0-9._-]{0,126}[a-z0-9])?$/;
@@ -41,7 +43,7 @@ function placeFiles(p: PluginSource, files: ResolvedFile[], layout: PluginLayout
  */
 export async function buildPluginLayer(
   p: PluginSource,
-  opts: { store: BlobStore; recipe: LayerRecipe; layout?: PluginLayout; root?: string },
+  opts: { store: BlobStore; recipe: LayerRecipe; layout?: PluginLayout; root?: string; eager?: EagerSink },
 ): Promise<PluginLayer> {
   if (!NAME_RE.test(p.name))
     throw new PluginSourceError(
@@ -52,6 +54,12 @@ export async function buildPluginLayer(
   const placed = placeFiles(p, files, opts.layout ?? "plain");
   const root = opts.root ?? `${PLUGINS_ROOT}/${p.name}`;
   const entries = entriesUnder(root, placed);
-  const written = await writeLayer(entries, opts.recipe, opts.store);
-  return { plugin: p, files, layer: storedLayer(opts.store, written), cached: written.cached };
+  const written = await writeLayer(entries, opts.recipe, opts.store, opts.eager ? { eager: opts.eager } : {});
+  return {
+    plugin: p,
+    files,
+    layer: storedLayer(opts.store, written),
+    cached: written.cached,
+    eagerUploaded: written.eagerUploaded ?? false,
+  };
 }

@@ -1,6 +1,8 @@
-import type { Readable } from "node:stream";
+import { once } from "node:events";
+import { PassThrough, type Readable } from "node:stream";
 import { KilnError } from "@kiln/schemas";
-import type { Digest } from "../model/digest.js";
+import type { EagerSink } from "../layer/writer.js";
+import { type Digest, sha256Digest } from "../model/digest.js";
 import type { Artifact, Blob, Image, Layer } from "../model/image.js";
 import type { RegistryClient } from "./client.js";
 import { RegistryError } from "./errors.js";
@@ -315,5 +317,65 @@ export async function pushArtifact(
     reference: formatReference({ ...target, digest: artifact.digest }),
     uploadedBytes: w.uploadedBytes,
     blobs: { ...w.counts },
+  };
+}
+
+/**
+ * An upload session fed while a layer is being made (see `EagerSink`): POST,
+ * one streaming PATCH, then PUT `?digest=` once the digest is known. Any
+ * failure only drops the eager copy; the push uploads the cached file later.
+ */
+export function eagerUpload(client: RegistryClient, target: Reference): EagerSink {
+  const w = new Writer(client, target);
+  return {
+    async begin() {
+      const init = await w.initiateUpload(sha256Digest(""));
+      if (init.mounted) throw new Error("unexpected mount");
+      const body = new PassThrough({ highWaterMark: 1 << 20 });
+      let failed: unknown;
+      const t = client.transport(target.registry);
+      const patch = t
+        .send({
+          method: "PATCH",
+          url: init.location,
+          headers: { "content-type": "application/octet-stream" },
+          body: async () => body,
+          scopes: [`repository:${target.repository}:pull,push`],
+          expect: [202],
+          what: "stream layer",
+          retry: false,
+        })
+        .catch((err) => {
+          failed = err;
+          body.destroy();
+          throw err;
+        });
+      patch.catch(() => {});
+      return {
+        async write(chunk: Buffer) {
+          if (failed) throw failed;
+          if (!body.write(chunk)) await Promise.race([once(body, "drain"), patch.then(() => {})]);
+          if (failed) throw failed;
+        },
+        async finish(digest: Digest, _size: number) {
+          body.end();
+          const res = await patch;
+          const loc = new URL(res.headers.location ?? init.location, t.base);
+          loc.searchParams.set("digest", digest);
+          await t.send({
+            method: "PUT",
+            url: loc.toString(),
+            headers: { "content-length": "0" },
+            scopes: [`repository:${target.repository}:pull,push`],
+            expect: [201],
+            what: `commit layer ${digest}`,
+            retry: false,
+          });
+        },
+        abort() {
+          body.destroy();
+        },
+      };
+    },
   };
 }

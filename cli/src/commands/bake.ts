@@ -9,6 +9,7 @@ import {
   descriptorOf,
   dockerClient,
   dockerConfigCredentials,
+  eagerUpload,
   formatReference,
   generateSbom,
   loadIntoEngine,
@@ -242,7 +243,9 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
   try {
     for (const job of await jobs(file, opts, cwd)) {
       const plugins = await sources(io, job.plugins, opts, cwd);
+      const eagerTarget = !opts.plan && typeof opts.push === "string" ? parseReference(opts.push) : undefined;
       const result = await bake(client, store, {
+        ...(eagerTarget ? { eager: eagerUpload(client, eagerTarget) } : {}),
         base: job.base,
         plugins,
         recipe,
@@ -327,9 +330,13 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
               "org.opencontainers.image.created": result.labels["org.opencontainers.image.created"] as string,
             },
           });
+          // Layers streamed to the registry while they were made count as uploaded too.
+          const eagerBytes = result.plugins
+            .filter((p) => p.eagerUploaded)
+            .reduce((n, p) => n + p.layer.descriptor.size, 0);
           entry.push = {
             reference: pushed.reference,
-            uploadedBytes: pushed.uploadedBytes,
+            uploadedBytes: pushed.uploadedBytes + eagerBytes,
             blobs: pushed.blobs,
             sbom: ref,
           };

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import {
   BlobStore,
   bake,
+  eagerUpload,
   fetchArtifact,
   headManifest,
   KILN_PLUGINS_LABEL,
@@ -136,6 +137,25 @@ describe("bake against the plain registry", () => {
     expect((await headManifest(client, parseReference(`${host}/team/connect:docker`)))?.digest).toBe(
       pushed.digest,
     );
+  });
+
+  it("streams fresh layers to the registry while making them (one pass); the push then finds them there", async () => {
+    const fresh = [
+      await makePlugin("eager", "1.0.0", { "eager-1.0.0.jar": 2_000_000, "lib/dep.jar": 500_000 }),
+    ];
+    const target = parseReference(`${host}/team/eager:1`);
+    const cold = new BlobStore(await tempDir("eager-cache"));
+    const r = await bake(client, cold, {
+      base: `${host}/strimzi/kafka:single`,
+      plugins: fresh,
+      recipe,
+      eager: eagerUpload(client, target),
+    });
+    expect(r.plugins.map((p) => p.eagerUploaded)).toStrictEqual([true]);
+    const pushed = await pushArtifact(client, r.artifact, target);
+    // The layer was there already; only the config went up, the base was mounted.
+    expect(pushed.blobs).toStrictEqual({ uploaded: 1, mounted: 2, existing: 1 });
+    expect((await fetchArtifact(client, target)).digest).toBe(r.artifact.digest);
   });
 
   it("writes an OCI layout that reads back to the same digest", async () => {
