@@ -16,6 +16,12 @@ flock 9 # two suites starting at once build it once
 
 if [ ! -x "$bin" ]; then
   command -v go >/dev/null || { echo "build.sh: go is not installed (needed to build kube-apiserver $KUBE_VERSION)" >&2; exit 1; }
+  # go.mod says go 1.26.0: Go 1.21+ fetches that toolchain through the proxy by itself; older Go cannot.
+  minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+  if [ "${minor:-0}" -lt 21 ] 2>/dev/null; then
+    echo "build.sh: $(go env GOVERSION) is too old to build kube-apiserver $KUBE_VERSION (needs Go 1.21+, which fetches Go 1.26)" >&2
+    exit 1
+  fi
   work="$(mktemp -d "$cache/build.XXXXXX")"
   trap 'rm -rf "$work"' EXIT
   cp "$here/go.mod" "$here/tools.go" "$work/"
