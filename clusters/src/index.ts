@@ -1,8 +1,11 @@
 export { type CheckOptions, checkCluster } from "./check.js";
 export {
+  type ClusterConnection,
   type ConnectorConfig,
+  type MirrorConnectorDocument,
   type MirrorConnectorSet,
   mirrorConnectorConfigs,
+  mirrorConnectorDocuments,
   type TranslateOptions,
 } from "./mirrormaker/connector-configs.js";
 export { canonical, toFiles, toYaml } from "./output.js";

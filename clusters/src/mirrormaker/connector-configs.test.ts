@@ -18,7 +18,10 @@ const MM2: KafkaMirrorMaker2 = {
       offsetStorageTopic: "o",
       statusStorageTopic: "s",
       tls: { trustedCertificates: [{ secretName: "b-cluster-ca-cert", certificate: "ca.crt" }] },
-      authentication: { type: "tls", certificateAndKey: { secretName: "mm2", certificate: "user.crt", key: "user.key" } },
+      authentication: {
+        type: "tls",
+        certificateAndKey: { secretName: "mm2", certificate: "user.crt", key: "user.key" },
+      },
     },
     mirrors: [
       {
@@ -26,7 +29,11 @@ const MM2: KafkaMirrorMaker2 = {
           alias: "a",
           bootstrapServers: "a.example.com:9094",
           tls: { trustedCertificates: [{ secretName: "a-cluster-ca-cert", certificate: "ca.crt" }] },
-          authentication: { type: "scram-sha-512", username: "mm2-src", passwordSecret: { secretName: "mm2-src", password: "password" } },
+          authentication: {
+            type: "scram-sha-512",
+            username: "mm2-src",
+            passwordSecret: { secretName: "mm2-src", password: "password" },
+          },
         },
         sourceConnector: { tasksMax: 2, config: { "replication.factor": -1 } },
         checkpointConnector: { config: { "sync.group.offsets.enabled": true } },
@@ -44,6 +51,8 @@ describe("mirrorConnectorConfigs", () => {
       name: "a->b.MirrorSourceConnector",
       config: {
         "connector.class": "org.apache.kafka.connect.mirror.MirrorSourceConnector",
+        "header.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
+        "key.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
         "replication.factor": "-1",
         "source.cluster.alias": "a",
         "source.cluster.bootstrap.servers": "a.example.com:9094",
@@ -63,6 +72,7 @@ describe("mirrorConnectorConfigs", () => {
         "target.cluster.ssl.truststore.type": "PEM",
         "tasks.max": "2",
         topics: "orders.*",
+        "value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
       },
     });
   });
@@ -70,7 +80,9 @@ describe("mirrorConnectorConfigs", () => {
     expect(set?.checkpoint.config.groups).toBe("app-.*");
     expect(set?.checkpoint.config["sync.group.offsets.enabled"]).toBe("true");
     expect(set?.checkpoint.config.topics).toBeUndefined();
-    expect(set?.heartbeat?.config["connector.class"]).toBe("org.apache.kafka.connect.mirror.MirrorHeartbeatConnector");
+    expect(set?.heartbeat?.config["connector.class"]).toBe(
+      "org.apache.kafka.connect.mirror.MirrorHeartbeatConnector",
+    );
     expect(mirrorConnectorConfigs(MM2, { secretsNamespace: "kafka" })[0]?.heartbeat).toBeUndefined();
   });
   it("translates a rendered DR resource without any literal secret", () => {
@@ -80,6 +92,8 @@ describe("mirrorConnectorConfigs", () => {
     if (mm2?.kind !== "KafkaMirrorMaker2") throw new Error("no MM2");
     const [s] = mirrorConnectorConfigs(mm2, { secretsNamespace: "kafka" });
     expect(s?.source.config["offset-syncs.topic.location"]).toBe("target");
-    expect(s?.source.config["source.cluster.sasl.jaas.config"]).toContain("${secrets:kafka/events-west-to-events-east-mm2-source:password}");
+    expect(s?.source.config["source.cluster.sasl.jaas.config"]).toContain(
+      "${secrets:kafka/events-west-to-events-east-mm2-source:password}",
+    );
   });
 });

@@ -182,12 +182,14 @@ export const CONNECT_RULES: JmxRule[] = [
     "kafka_connect_worker_task_count",
     "Tasks on this worker",
   ),
-  g(
+  // A COUNTER: the exporter drops `_total` from a gauge's name and exposes counters as `<name>_total`.
+  c(
     "kafka.connect<type=connect-worker-metrics><>connector-startup-failure-total",
     "kafka_connect_worker_connector_startup_failure_total",
     "Connector starts that failed",
   ),
-  g(
+  // A COUNTER: the exporter drops `_total` from a gauge's name and exposes counters as `<name>_total`.
+  c(
     "kafka.connect<type=connect-worker-metrics><>task-startup-failure-total",
     "kafka_connect_worker_task_startup_failure_total",
     "Task starts that failed",
@@ -237,31 +239,50 @@ export const CONNECT_RULES: JmxRule[] = [
   ),
 ];
 
+/**
+ * MirrorSourceConnector partition metrics. Kafka 4.3 registers them as Connect plugin metrics
+ * (`kafka.connect:type=plugins,connector=…,task=…,source=…,target=…,topic=…,partition=…`);
+ * earlier releases under `kafka.connect.mirror:type=MirrorSourceConnector`. One name, same labels, both layouts.
+ */
+function mirrorSource(attr: string, name: string, help: string): JmxRule[] {
+  const labels = { source: "$1", target: "$2", topic: "$3", partition: "$4" };
+  return [
+    g(
+      `kafka.connect<type=plugins, connector=.+, task=.+, source=(.+), target=(.+), topic=(.+), partition=([0-9]+)><>${attr}`,
+      name,
+      help,
+      labels,
+    ),
+    g(
+      `kafka.connect.mirror<type=MirrorSourceConnector, source=(.+), target=(.+), topic=(.+), partition=([0-9]+)><>${attr}`,
+      name,
+      help,
+      labels,
+    ),
+  ];
+}
+
 export const MIRRORMAKER2_RULES: JmxRule[] = [
   ...CONNECT_RULES,
-  g(
-    "kafka.connect.mirror<type=MirrorSourceConnector, target=(.+), topic=(.+), partition=([0-9]+)><>replication-latency-ms-max",
+  ...mirrorSource(
+    "replication-latency-ms-max",
     "kafka_connect_mirror_source_connector_replication_latency_ms_max",
     "Max replication latency (ms)",
-    { target: "$1", topic: "$2", partition: "$3" },
   ),
-  g(
-    "kafka.connect.mirror<type=MirrorSourceConnector, target=(.+), topic=(.+), partition=([0-9]+)><>record-age-ms-max",
+  ...mirrorSource(
+    "record-age-ms-max",
     "kafka_connect_mirror_source_connector_record_age_ms_max",
     "Max age of replicated records (ms)",
-    { target: "$1", topic: "$2", partition: "$3" },
   ),
-  g(
-    "kafka.connect.mirror<type=MirrorSourceConnector, target=(.+), topic=(.+), partition=([0-9]+)><>record-rate",
+  ...mirrorSource(
+    "record-rate",
     "kafka_connect_mirror_source_connector_record_rate",
     "Records replicated per second",
-    { target: "$1", topic: "$2", partition: "$3" },
   ),
-  g(
-    "kafka.connect.mirror<type=MirrorSourceConnector, target=(.+), topic=(.+), partition=([0-9]+)><>byte-rate",
+  ...mirrorSource(
+    "byte-rate",
     "kafka_connect_mirror_source_connector_byte_rate",
     "Bytes replicated per second",
-    { target: "$1", topic: "$2", partition: "$3" },
   ),
   g(
     "kafka.connect.mirror<type=MirrorCheckpointConnector, source=(.+), target=(.+), group=(.+), topic=(.+), partition=([0-9]+)><>checkpoint-latency-ms-max",
