@@ -11,6 +11,8 @@ export default defineConfig({
     globalSetup: ["src/global-setup.ts"],
     testTimeout: 180_000,
     hookTimeout: 300_000,
+    // Stopping kube-apiserver, Kafka and Connect can take several seconds each.
+    teardownTimeout: 60_000,
     // Two cores: files run one after another so the shared services are not starved.
     fileParallelism: false,
   },
