@@ -1,0 +1,68 @@
+import { mkdtemp } from "node:fs/promises";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { main } from "@kiln/cli";
+import { required } from "../harness/inject.js";
+import { TEST_KILN_CACHE } from "../resolve/network.js";
+
+/** The repository root: the committed catalog and kiln.lock.json are what the suites bake. */
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+export const CATALOG_DIR = join(REPO_ROOT, "catalog", "connectors");
+export const LOCKFILE = join(REPO_ROOT, "kiln.lock.json");
+
+// JSON is YAML: files written as JSON documents load through kiln's YAML loader.
+export const yamlOf = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+
+class Capture extends Writable {
+  text = "";
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+/**
+ * Runs the kiln CLI in-process in `cwd` (as CI would: CI=true, plain progress lines), with the
+ * suites' shared kiln cache so a warm machine downloads nothing.
+ */
+export async function kiln(
+  cwd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(args, {
+    stdout,
+    stderr,
+    env: { ...process.env, KILN_CACHE: TEST_KILN_CACHE, CI: "true", ...env },
+    cwd,
+  });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+export async function e2eDir(prefix: string): Promise<string> {
+  return mkdtemp(join(required("workDir"), `e2e-${prefix}-`));
+}
+
+/** Polls `fn` until it returns something other than undefined/false; `describe` explains a timeout. */
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  opts: { timeoutMs?: number; describe?: () => Promise<string> } = {},
+): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const extra = opts.describe ? `\n${await opts.describe().catch((e) => String(e))}` : "";
+  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}${extra}`);
+}
