@@ -16,6 +16,8 @@ export interface KafkaNode {
   /** `127.0.0.1:<port>` of the PLAINTEXT listener. */
   bootstrap: string;
   clusterId: string;
+  /** `controller.quorum.voters` of this node's quorum (for `joinQuorum`). */
+  quorumVoters: string;
   process: ServiceProcess;
   logFile: string;
   /** The last lines of the broker's log. */
@@ -31,6 +33,15 @@ export interface StartKafkaOptions {
   properties?: Record<string, string | number>;
   heap?: string;
   timeoutMs?: number;
+  /** Extra JVM arguments (e.g. `-javaagent:…`), before the main class. */
+  jvmArgs?: string[];
+  /** Format storage with this cluster id (default: a random one); a node joining a cluster needs its id. */
+  clusterId?: string;
+  /**
+   * Join an existing node's KRaft quorum as a broker only (its `quorumVoters`), instead of being
+   * a broker and controller of its own. Give the same `clusterId`.
+   */
+  joinQuorum?: string;
 }
 
 /**
@@ -44,11 +55,14 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaNode> {
   await mkdir(opts.workDir, { recursive: true });
   const [port, controllerPort] = [await freePort(), await freePort()];
   const logDirs = join(opts.workDir, "data");
+  const quorumVoters = opts.joinQuorum ?? `${nodeId}@127.0.0.1:${controllerPort}`;
   const props = {
-    "process.roles": "broker,controller",
+    "process.roles": opts.joinQuorum ? "broker" : "broker,controller",
     "node.id": nodeId,
-    "controller.quorum.voters": `${nodeId}@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    "controller.quorum.voters": quorumVoters,
+    listeners: opts.joinQuorum
+      ? `PLAINTEXT://127.0.0.1:${port}`
+      : `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
     "advertised.listeners": `PLAINTEXT://127.0.0.1:${port}`,
     "controller.listener.names": "CONTROLLER",
     "inter.broker.listener.name": "PLAINTEXT",
@@ -70,9 +84,10 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaNode> {
   const propsFile = join(opts.workDir, "server.properties");
   await writeFile(propsFile, propertiesText(props));
   const log4j = await writeLog4j2(opts.workDir);
-  const clusterId = randomBytes(16).toString("base64url");
+  const clusterId = opts.clusterId ?? randomBytes(16).toString("base64url");
   const cp = `${jars.libDir}/*`;
   const jvm = [...javaFlags(opts.heap ?? "384m"), `-Dlog4j2.configurationFile=${log4j}`, "-cp", cp];
+  const agentArgs = opts.jvmArgs ?? [];
 
   try {
     await run(javaBin(), [...jvm, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", propsFile], {
@@ -83,9 +98,14 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaNode> {
     throw new Error(`kafka-storage format failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`, { cause: err });
   }
 
-  const proc = await startProcess(`kafka-${nodeId}`, javaBin(), [...jvm, "kafka.Kafka", propsFile], {
-    logDir: opts.workDir,
-  });
+  const proc = await startProcess(
+    `kafka-${nodeId}`,
+    javaBin(),
+    [...agentArgs, ...jvm, "kafka.Kafka", propsFile],
+    {
+      logDir: opts.workDir,
+    },
+  );
   try {
     await waitFor(`Kafka ${version} on 127.0.0.1:${port}`, () => portOpen(port), {
       timeoutMs: opts.timeoutMs ?? 120_000,
@@ -108,6 +128,7 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaNode> {
     version,
     bootstrap: `127.0.0.1:${port}`,
     clusterId,
+    quorumVoters,
     process: proc,
     logFile: proc.logFile,
     logs: (lines) => proc.tail(lines),

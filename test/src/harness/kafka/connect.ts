@@ -39,6 +39,8 @@ export interface StartConnectWorkerOptions {
   properties?: Record<string, string | number>;
   heap?: string;
   timeoutMs?: number;
+  /** Extra JVM arguments (e.g. `-javaagent:…`), before the main class. */
+  jvmArgs?: string[];
 }
 
 export const FILE_CONFIG_PROVIDER = "org.apache.kafka.common.config.provider.FileConfigProvider";
@@ -95,6 +97,7 @@ export async function startConnectWorker(opts: StartConnectWorkerOptions): Promi
     name,
     javaBin(),
     [
+      ...(opts.jvmArgs ?? []),
       ...javaFlags(opts.heap ?? "384m"),
       `-Dlog4j2.configurationFile=${log4j}`,
       "-cp",

@@ -1,0 +1,195 @@
+// Kafka client operations for the real-peer suites, run as `java -cp <kafka libs>:<dir> KilnKafkaClients <op> …`.
+// Compiled at test time by clients.ts (javac, Java 17). Output: one JSON object per line on stdout.
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+public final class KilnKafkaClients {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public static void main(String[] args) throws Exception {
+    String op = args[0];
+    String bootstrap = args[1];
+    switch (op) {
+      case "create-topic" -> createTopic(bootstrap, args[2], Integer.parseInt(args[3]), Short.parseShort(args[4]),
+          args.length > 5 ? args[5] : "");
+      case "list-topics" -> listTopics(bootstrap);
+      case "describe-topic" -> describeTopic(bootstrap, args[2]);
+      case "produce" -> produce(bootstrap, args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]), args[5]);
+      case "consume" -> consume(bootstrap, args[2], args[3], Integer.parseInt(args[4]), Long.parseLong(args[5]));
+      case "group-offsets" -> groupOffsets(bootstrap, args[2]);
+      case "end-offsets" -> endOffsets(bootstrap, args[2]);
+      default -> throw new IllegalArgumentException("unknown op " + op);
+    }
+  }
+
+  private static void print(Map<String, Object> row) throws Exception {
+    System.out.println(JSON.writeValueAsString(row));
+  }
+
+  private static Admin admin(String bootstrap) {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30000);
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10000);
+    return Admin.create(p);
+  }
+
+  /** assignment: "" (let Kafka place replicas) or "1:2,2:1" (broker ids per partition). */
+  private static void createTopic(String bootstrap, String topic, int partitions, short rf, String assignment)
+      throws Exception {
+    try (Admin a = admin(bootstrap)) {
+      NewTopic t;
+      if (assignment.isEmpty()) {
+        t = new NewTopic(topic, partitions, rf);
+      } else {
+        Map<Integer, List<Integer>> replicas = new HashMap<>();
+        String[] parts = assignment.split(",");
+        for (int i = 0; i < parts.length; i++) {
+          List<Integer> ids = new ArrayList<>();
+          for (String id : parts[i].split(":")) ids.add(Integer.parseInt(id));
+          replicas.put(i, ids);
+        }
+        t = new NewTopic(topic, replicas);
+      }
+      a.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void listTopics(String bootstrap) throws Exception {
+    try (Admin a = admin(bootstrap)) {
+      for (String name : a.listTopics().names().get(30, TimeUnit.SECONDS)) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("topic", name);
+        print(row);
+      }
+    }
+  }
+
+  private static void describeTopic(String bootstrap, String topic) throws Exception {
+    try (Admin a = admin(bootstrap)) {
+      TopicDescription d = a.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+      for (var p : d.partitions()) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("partition", p.partition());
+        row.put("leader", p.leader() == null || p.leader().isEmpty() ? -1 : p.leader().id());
+        row.put("replicas", p.replicas().stream().map(n -> n.id()).toList());
+        row.put("isr", p.isr().stream().map(n -> n.id()).toList());
+        print(row);
+      }
+    }
+  }
+
+  /** Records `<prefix>-<i>` (key and value) for i in [from, from + count), acks=all. */
+  private static void produce(String bootstrap, String topic, int from, int count, String prefix) throws Exception {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+      for (int i = from; i < from + count; i++) {
+        String v = prefix + "-" + i;
+        producer.send(new ProducerRecord<>(topic, v, v));
+      }
+      producer.flush();
+    }
+  }
+
+  /**
+   * Reads up to `max` records of the comma-separated topics as group `group` (from the committed
+   * offsets, else the earliest), commits exactly what it printed, and stops at `max` or after
+   * `timeoutMs` with nothing new.
+   */
+  private static void consume(String bootstrap, String topics, String group, int max, long timeoutMs)
+      throws Exception {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
+    try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p)) {
+      c.subscribe(Arrays.asList(topics.split(",")));
+      int seen = 0;
+      long idleSince = System.currentTimeMillis();
+      while (seen < max && System.currentTimeMillis() - idleSince < timeoutMs) {
+        var records = c.poll(Duration.ofMillis(200));
+        if (records.isEmpty()) continue;
+        idleSince = System.currentTimeMillis();
+        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+        for (ConsumerRecord<String, String> r : records) {
+          if (seen >= max) break;
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("topic", r.topic());
+          row.put("partition", r.partition());
+          row.put("offset", r.offset());
+          row.put("key", r.key());
+          row.put("value", r.value());
+          row.put("headers", r.headers().toArray().length);
+          print(row);
+          commit.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+          seen++;
+        }
+        c.commitSync(commit);
+      }
+    }
+  }
+
+  private static void groupOffsets(String bootstrap, String group) throws Exception {
+    try (Admin a = admin(bootstrap)) {
+      var offsets = a.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+      for (var e : offsets.entrySet()) {
+        if (e.getValue() == null) continue;
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("topic", e.getKey().topic());
+        row.put("partition", e.getKey().partition());
+        row.put("offset", e.getValue().offset());
+        print(row);
+      }
+    }
+  }
+
+  private static void endOffsets(String bootstrap, String topic) throws Exception {
+    try (Admin a = admin(bootstrap)) {
+      TopicDescription d = a.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+      Map<TopicPartition, OffsetSpec> req = new HashMap<>();
+      for (var p : d.partitions()) req.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> res =
+          a.listOffsets(req).all().get(30, TimeUnit.SECONDS);
+      for (var e : res.entrySet()) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("topic", topic);
+        row.put("partition", e.getKey().partition());
+        row.put("offset", e.getValue().offset());
+        print(row);
+      }
+    }
+  }
+}

@@ -1,0 +1,192 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { DEFAULT_KAFKA_VERSION, javaBin, javaFlags, resolveKafkaJars } from "./jars.js";
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+
+function cacheRoot(): string {
+  return process.env.KILN_TEST_CACHE ?? join(homedir(), ".cache", "kiln-test");
+}
+
+/**
+ * Compiles one Java source file against Kafka `version`'s jars with `javac` (Java 17) into
+ * ~/.cache/kiln-test/java-<name>-<sha of source>/ and returns the classpath to run it with.
+ */
+export async function compileJava(
+  source: string,
+  version: string = DEFAULT_KAFKA_VERSION,
+): Promise<{ classpath: string }> {
+  const jars = await resolveKafkaJars(version);
+  const text = await readFile(source, "utf8");
+  const name = source.replace(/^.*\//, "").replace(/\.java$/, "");
+  const sha = createHash("sha256").update(text).update(version).digest("hex").slice(0, 16);
+  const out = join(cacheRoot(), `java-${name}-${sha}`);
+  const classpath = `${jars.libDir}/*:${out}`;
+  if (existsSync(join(out, `${name}.class`))) return { classpath };
+  const staging = `${out}.tmp-${process.pid}-${Date.now()}`;
+  await mkdir(staging, { recursive: true });
+  const javac = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin", "javac") : "javac";
+  try {
+    await run(javac, ["-nowarn", "-d", staging, "-cp", `${jars.libDir}/*`, source], {
+      maxBuffer: 8 * 1024 * 1024,
+    });
+    await rename(staging, out);
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    if (existsSync(join(out, `${name}.class`))) return { classpath };
+    const e = err as { stdout?: string; stderr?: string };
+    throw new Error(`javac ${source} failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`, { cause: err });
+  }
+  return { classpath };
+}
+
+/** A log4j2 config sending WARN and above to stderr, so stdout carries only a tool's output. */
+export async function stderrLog4j2(): Promise<string> {
+  const file = join(cacheRoot(), "log4j2-stderr.properties");
+  if (!existsSync(file)) {
+    await mkdir(cacheRoot(), { recursive: true });
+    await writeFile(
+      file,
+      [
+        "status = error",
+        "appender.err.type = Console",
+        "appender.err.name = STDERR",
+        "appender.err.target = SYSTEM_ERR",
+        "appender.err.layout.type = PatternLayout",
+        "appender.err.layout.pattern = [%d] %p %m (%c)%n",
+        "rootLogger.level = WARN",
+        "rootLogger.appenderRef.err.ref = STDERR",
+        "",
+      ].join("\n"),
+    );
+  }
+  return file;
+}
+
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string;
+  value: string;
+  headers: number;
+}
+
+export interface PartitionOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface PartitionInfo {
+  partition: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+}
+
+/**
+ * Kafka's own Java client (producer, consumer, admin) driven from tests: each call runs
+ * `KilnKafkaClients` in a short-lived JVM on the resolved Kafka jars.
+ */
+export class KafkaClients {
+  private constructor(
+    private readonly classpath: string,
+    private readonly log4j: string,
+  ) {}
+
+  static async create(version: string = DEFAULT_KAFKA_VERSION): Promise<KafkaClients> {
+    const { classpath } = await compileJava(join(here, "KilnKafkaClients.java"), version);
+    return new KafkaClients(classpath, await stderrLog4j2());
+  }
+
+  private async exec<T>(args: string[], timeoutMs = 120_000): Promise<T[]> {
+    try {
+      const { stdout } = await run(
+        javaBin(),
+        [
+          ...javaFlags("128m"),
+          `-Dlog4j2.configurationFile=${this.log4j}`,
+          "-cp",
+          this.classpath,
+          "KilnKafkaClients",
+          ...args,
+        ],
+        { maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs },
+      );
+      return stdout
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l) as T);
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string };
+      throw new Error(`KilnKafkaClients ${args.join(" ")} failed:\n${e.stderr ?? ""}`, { cause: err });
+    }
+  }
+
+  /** `assignment`: broker ids per partition, e.g. `[[1, 2]]` (else Kafka places `replicationFactor` replicas). */
+  async createTopic(
+    bootstrap: string,
+    topic: string,
+    opts: { partitions?: number; replicationFactor?: number; assignment?: number[][] } = {},
+  ): Promise<void> {
+    const assignment = (opts.assignment ?? []).map((ids) => ids.join(":")).join(",");
+    await this.exec([
+      "create-topic",
+      bootstrap,
+      topic,
+      String(opts.partitions ?? 1),
+      String(opts.replicationFactor ?? 1),
+      assignment,
+    ]);
+  }
+
+  async listTopics(bootstrap: string): Promise<string[]> {
+    return (await this.exec<{ topic: string }>(["list-topics", bootstrap])).map((r) => r.topic).sort();
+  }
+
+  async describeTopic(bootstrap: string, topic: string): Promise<PartitionInfo[]> {
+    return this.exec<PartitionInfo>(["describe-topic", bootstrap, topic]);
+  }
+
+  /** Writes `<prefix>-<i>` (as key and value) for i in [from, from + count) with acks=all. */
+  async produce(bootstrap: string, topic: string, count: number, prefix: string, from = 0): Promise<void> {
+    await this.exec(["produce", bootstrap, topic, String(from), String(count), prefix]);
+  }
+
+  /**
+   * Reads up to `max` records as `group` from its committed offsets (else the earliest), commits
+   * exactly the records returned, and returns them; stops early after `idleMs` without records.
+   */
+  async consume(
+    bootstrap: string,
+    topics: string[],
+    group: string,
+    max: number,
+    idleMs = 10_000,
+  ): Promise<ConsumedRecord[]> {
+    return this.exec<ConsumedRecord>([
+      "consume",
+      bootstrap,
+      topics.join(","),
+      group,
+      String(max),
+      String(idleMs),
+    ]);
+  }
+
+  async groupOffsets(bootstrap: string, group: string): Promise<PartitionOffset[]> {
+    return this.exec<PartitionOffset>(["group-offsets", bootstrap, group]);
+  }
+
+  async endOffsets(bootstrap: string, topic: string): Promise<PartitionOffset[]> {
+    return this.exec<PartitionOffset>(["end-offsets", bootstrap, topic]);
+  }
+}
