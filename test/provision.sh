@@ -9,6 +9,7 @@ packages=(
   docker-registry    # the CNCF distribution registry
   apache2-utils      # htpasswd -B for the registry's Basic auth
   busybox-static     # rootfs for locally built base images
+  debootstrap        # Debian rootfs of the e2e Kafka Connect base image
   prometheus         # promtool check/test rules, and a real Prometheus
   postgresql         # CDC source and sink databases
   etcd-server        # backing store for the test kube-apiserver
