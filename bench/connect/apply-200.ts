@@ -19,7 +19,7 @@ import {
 } from "../../test/src/harness/kafka/index.js";
 
 const COUNT = Number(process.argv[2] ?? 200);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector";
 const work = await mkdtemp(join(tmpdir(), "kiln-bench-connect-"));
 const jars = await resolveKafkaJars();
@@ -129,6 +129,7 @@ try {
       planMs: planned - start,
       applyMs: done - planned,
       writes: cluster.client.stats.writes - writesBefore,
+      retries: cluster.client.stats.retries,
       applied: result.applied.length,
     };
   };
@@ -140,7 +141,7 @@ try {
   console.log(`connectors: ${COUNT} FileStreamSink, 2 fresh distributed workers each, Kafka ${jars.version}`);
   console.log(`sequential create loop (baseline)   ${f(seqMs)}   ${COUNT} writes`);
   console.log(
-    `kiln apply (plan+validate+apply)    ${f(first.totalMs)}   ${first.writes} writes  (plan ${f(first.planMs)}, apply ${f(first.applyMs)})`,
+    `kiln apply (plan+validate+apply)    ${f(first.totalMs)}   ${first.writes} writes  (plan ${f(first.planMs)}, apply ${f(first.applyMs)}, ${first.retries} conflict retries, concurrency ${CONCURRENCY})`,
   );
   console.log(`speed-up vs sequential              ${(seqMs / first.totalMs).toFixed(2)}×  (goal ≥ 2×)`);
   console.log(

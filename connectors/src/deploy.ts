@@ -3,8 +3,9 @@ import { KilnError } from "@kiln/schemas";
 import { type ClusterChecks, checkCluster } from "./checks.js";
 import { ConnectClient, type ConnectClientOptions } from "./client.js";
 import { ConnectorDefinitionError, type DesiredConnector, resolveConnector } from "./desired.js";
+import { ConnectNotFoundError } from "./errors.js";
 import { clientOptionsFor, type DeploymentFiles, ownershipOf } from "./files.js";
-import { liveFromExpanded, type Ownership, type Plan, planCluster } from "./planner.js";
+import { type LiveConnector, liveFromExpanded, type Ownership, type Plan, planCluster } from "./planner.js";
 
 export interface ClusterPlan {
   target: ConnectTarget;
@@ -97,7 +98,7 @@ export async function planDeployment(opts: PlanDeploymentOptions): Promise<Deplo
         const client = new ConnectClient({ ...opts.client, ...options });
         const mine = desired.filter((d) => d.cluster === target.name);
         const ownership = ownershipOf(target);
-        const live = liveFromExpanded(await client.listExpanded());
+        const live = await readLive(client);
         const plan = planCluster(target.name, mine, live, ownership);
         const checks = await checkCluster(client, mine, plan, {
           validate: opts.validate ?? true,
@@ -121,6 +122,37 @@ export async function planDeployment(opts: PlanDeploymentOptions): Promise<Deplo
   clusters.sort((a, b) => a.target.name.localeCompare(b.target.name));
   for (const c of clusters) diagnostics.push(...c.checks.diagnostics);
   return { clusters, diagnostics, close };
+}
+
+/**
+ * Live connectors of a cluster. `GET /connectors?expand=…` leaves out a connector whose status
+ * is not written yet (just created): those are read one by one, so a fresh connector is never
+ * planned as a create.
+ */
+export async function readLive(client: ConnectClient): Promise<Map<string, LiveConnector>> {
+  const [expanded, names] = await Promise.all([client.listExpanded(), client.listNames()]);
+  const live = liveFromExpanded(expanded);
+  for (const name of names) {
+    if (live.has(name)) continue;
+    let config: Record<string, string>;
+    try {
+      config = await client.getConfig(name);
+    } catch (err) {
+      if (err instanceof ConnectNotFoundError) continue; // deleted meanwhile
+      throw err;
+    }
+    const status = await client.status(name).catch((err: unknown) => {
+      if (err instanceof ConnectNotFoundError) return undefined;
+      throw err;
+    });
+    live.set(name, {
+      name,
+      config,
+      state: status?.connector.state,
+      tasks: status?.tasks ?? [],
+    });
+  }
+  return live;
 }
 
 /** PASSWORD keys across every planned cluster, by connector class. */

@@ -37,6 +37,7 @@ export {
   PlanError,
   passwordKeysLookup,
   planDeployment,
+  readLive,
 } from "./deploy.js";
 export {
   type ConfigDiffEntry,

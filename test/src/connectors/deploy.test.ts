@@ -151,8 +151,12 @@ describe("create, no-op re-apply, update, state changes", () => {
 
 describe("ownership: ignore, adopt, prune", () => {
   const p = "own-";
+  // Connectors other suites left on the shared cluster are protected, so prune never touches them.
+  let others: string[] = [];
+  const mine = async () => (await client.listNames()).filter((n) => n.startsWith(p)).sort();
   beforeAll(async () => {
-    await deleteAll(client, "");
+    await deleteAll(client, p);
+    others = (await client.listNames()).filter((n) => !n.startsWith(p));
     for (const name of [`${p}stray`, `${p}mm2-keep`]) {
       await client.create(name, {
         "connector.class": SINK,
@@ -168,12 +172,14 @@ describe("ownership: ignore, adopt, prune", () => {
   it("ignore leaves undeclared connectors alone", async () => {
     const ws = await workspace(declared, { ownership: { mode: "ignore" } });
     await planAndApply(ws, { prune: true });
-    expect((await client.listNames()).sort()).toStrictEqual([`${p}mine`, `${p}mm2-keep`, `${p}stray`]);
-    expect((await kiln(ws, "connectors", "drift")).code).toBe(0);
+    expect(await mine()).toStrictEqual([`${p}mine`, `${p}mm2-keep`, `${p}stray`]);
+    const drift = await kiln(ws, "connectors", "drift");
+    expect(drift.stdout + drift.stderr).toContain("No drift.");
+    expect(drift.code).toBe(0);
   });
 
   it("adopt reports undeclared connectors as drift but never deletes them", async () => {
-    const ws = await workspace(declared, { ownership: { mode: "adopt", protect: [`${p}mm2-*`] } });
+    const ws = await workspace(declared, { ownership: { mode: "adopt", protect: [`${p}mm2-*`, ...others] } });
     const drift = await kiln(ws, "connectors", "drift", "--json");
     expect(drift.code).toBe(2);
     const json = JSON.parse(drift.stdout) as {
@@ -181,19 +187,22 @@ describe("ownership: ignore, adopt, prune", () => {
     };
     expect(json.clusters[0]?.drift.map((d) => [d.name, d.kind])).toStrictEqual([[`${p}stray`, "unmanaged"]]);
     await planAndApply(ws, { prune: true });
-    expect(await client.listNames()).toHaveLength(3);
+    expect(await mine()).toHaveLength(3);
   });
 
   it("prune deletes only with --prune, and never protected connectors", async () => {
-    const ws = await workspace(declared, { ownership: { mode: "prune", protect: [`${p}mm2-*`] } });
+    const ws = await workspace(declared, { ownership: { mode: "prune", protect: [`${p}mm2-*`, ...others] } });
     const dry = await kiln(ws, "connectors", "apply");
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain(`- delete    ${p}stray (needs --prune)`);
     expect(dry.stdout).toContain("skipped 1 (deletion needs --prune)");
-    expect(await client.listNames()).toHaveLength(3);
+    expect(await mine()).toHaveLength(3);
     const pruned = await kiln(ws, "connectors", "apply", "--prune");
     expect(pruned.code).toBe(0);
-    expect((await client.listNames()).sort()).toStrictEqual([`${p}mine`, `${p}mm2-keep`]);
+    expect(await mine()).toStrictEqual([`${p}mine`, `${p}mm2-keep`]);
+    expect((await client.listNames()).filter((n) => !n.startsWith(p)).sort()).toStrictEqual(
+      [...others].sort(),
+    );
     await deleteAll(client, p);
   });
 });
@@ -240,6 +249,24 @@ describe("a failing task and its restart", () => {
     expect(applied.stderr).toMatch(/NoSuchFileException|Couldn't find or create file/);
     const status = await kiln(ws, "connectors", "status", "--traces");
     expect(status.stdout).toMatch(new RegExp(`${name}\\s+sink\\s+RUNNING\\s+0:FAILED`));
+
+    // Auto-restart with a maximum: still broken, so it gives up after two restarts.
+    const auto = await kiln(
+      ws,
+      "connectors",
+      "restart",
+      name,
+      "--auto",
+      "--max-restarts",
+      "2",
+      "--timeout",
+      "60",
+      "--json",
+    );
+    expect(auto.code).toBe(1);
+    expect(auto.stderr).toContain(`restart ${name} (attempt 2)`);
+    expect(auto.stderr).not.toContain(`restart ${name} (attempt 3)`);
+    expect(JSON.parse(auto.stdout)).toMatchObject({ recovered: [], gaveUp: [{ name, restarts: 2 }] });
 
     await mkdir(outDir(), { recursive: true });
     const restarted = await kiln(ws, "connectors", "restart");
