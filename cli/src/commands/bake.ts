@@ -243,7 +243,15 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
   try {
     for (const job of await jobs(file, opts, cwd)) {
       const plugins = await sources(io, job.plugins, opts, cwd);
-      const eagerTarget = !opts.plan && typeof opts.push === "string" ? parseReference(opts.push) : undefined;
+      // Blob uploads need only the repository, so fresh layers can stream there while they are made.
+      const eagerRef = opts.plan
+        ? undefined
+        : typeof opts.push === "string"
+          ? opts.push
+          : opts.push
+            ? job.repository
+            : undefined;
+      const eagerTarget = eagerRef ? parseReference(eagerRef) : undefined;
       const result = await bake(client, store, {
         ...(eagerTarget ? { eager: eagerUpload(client, eagerTarget) } : {}),
         base: job.base,
@@ -257,6 +265,10 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
         ...(revision ? { revision } : {}),
       });
       const digest = result.artifact.digest;
+      for (const p of result.plugins)
+        io.stderr.write(
+          `layer ${p.plugin.name}@${p.plugin.version}: ${p.cached ? "cached" : "built"} (${mib(p.layer.descriptor.size)})\n`,
+        );
       const entry: Record<string, unknown> = {
         connect: job.name,
         digest,
