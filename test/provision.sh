@@ -16,6 +16,7 @@ packages=(
   openssl            # test CAs and certificates
   maven              # resolves Kafka and plugin jars from Maven Central
   openjdk-17-jre-headless
+  openjdk-17-jdk-headless  # javac: the Kafka client tool and lag exporter of the DR and monitoring suites
 )
 
 missing=()
