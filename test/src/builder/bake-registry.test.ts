@@ -119,6 +119,28 @@ describe("bake against the plain registry", () => {
     expect(back.digest).toBe(idx.digest);
   });
 
+  it("keeps only the platforms asked for from a multi-arch base", async () => {
+    const result = await bake(client, store, {
+      base: `${host}/strimzi/kafka:multi`,
+      plugins,
+      recipe,
+      platforms: [{ os: "linux", architecture: "arm64" }],
+    });
+    const idx = result.artifact;
+    if (idx.kind !== "index") throw new Error("expected an index");
+    expect(idx.index.manifests.map((m) => m.platform)).toStrictEqual([
+      { os: "linux", architecture: "arm64" },
+    ]);
+    await expect(
+      bake(client, store, {
+        base: `${host}/strimzi/kafka:multi`,
+        plugins,
+        recipe,
+        platforms: [{ os: "linux", architecture: "s390x" }],
+      }),
+    ).rejects.toThrow(/has no manifest for linux\/s390x/);
+  });
+
   it("keeps Docker schema 2 media types when the base uses them", async () => {
     const result = await bake(client, store, { base: `${host}/strimzi/kafka:docker`, plugins, recipe });
     const idx = result.artifact;

@@ -1,4 +1,5 @@
 import { readFile, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -106,6 +107,54 @@ describe("kiln bake against the real registry", () => {
     const [r] = JSON.parse(res.out) as Array<{ digest: string; outputs: string[] }>;
     expect(r?.outputs).toStrictEqual([`oci:${join(cwd, "out", "oci")}`]);
     expect((await readLayout(join(cwd, "out", "oci"))).digest).toBe(r?.digest);
+  });
+
+  it("bakes catalog plugins resolved from kiln.lock.json (Maven Central, cached), with the lock's URLs and sha512s in the SBOM", async () => {
+    const cache = join(homedir(), ".cache", "kiln-test", "kiln");
+    const target = `${host}/cli/catalog:1`;
+    const res = await kiln(
+      [
+        "bake",
+        "--base",
+        `${host}/cli/kafka:1`,
+        "--plugin",
+        "kafka-connect-file",
+        "--catalog",
+        join(repoRoot, "catalog/connectors"),
+        "--lockfile",
+        join(repoRoot, "kiln.lock.json"),
+        "--push",
+        target,
+        "--insecure-registry",
+        host,
+        "--json",
+      ],
+      { ...env, KILN_CACHE: cache },
+      cwd,
+    );
+    expect(res.err).not.toMatch(/kiln:/);
+    expect(res.code).toBe(0);
+    const [r] = JSON.parse(res.out) as Array<{
+      digest: string;
+      sbom: string;
+      plugins: Array<{ name: string; version: string }>;
+    }>;
+    expect(r?.plugins.map((p) => `${p.name}@${p.version}`)).toStrictEqual(["kafka-connect-file@4.3.1"]);
+    const lock = JSON.parse(await readFile(join(repoRoot, "kiln.lock.json"), "utf8"));
+    const pinned = lock.plugins["kafka-connect-file"].artifacts[0].files[0];
+    const sbom = JSON.parse(await readFile(r?.sbom as string, "utf8"));
+    const jar = sbom.components[0].components[0];
+    expect(jar).toMatchObject({
+      name: "connect-file",
+      version: "4.3.1",
+      hashes: [
+        { alg: "SHA-256", content: pinned.sha256 },
+        { alg: "SHA-512", content: pinned.sha512 },
+      ],
+      externalReferences: [{ type: "distribution", url: pinned.url }],
+      licenses: [{ license: { id: "Apache-2.0" } }],
+    });
+    expect((await headManifest(client, parseReference(target)))?.digest).toBe(r?.digest);
   });
 
   it("says which plugin the lock is missing", async () => {
