@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseReference, pullPlugins, RegistryClient } from "@kiln/builder";
 import { parseLock, readCatalog, resolvePlugins } from "@kiln/catalog";
@@ -205,6 +205,8 @@ describe("CDC: PostgreSQL → Debezium → Kafka → Debezium JDBC sink → Post
     await worker?.stop();
     await pg?.stop();
     await client.close();
+    // The plugin tree pulled from the image (~70 MB); logs stay in the run's work dir.
+    if (work) await rm(join(work, "plugins-from-image"), { recursive: true, force: true });
   });
 
   it("kiln connectors apply creates both connectors and waits until they run", async () => {

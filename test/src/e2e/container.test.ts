@@ -81,6 +81,12 @@ describe("a baked Connect image runs in the Docker engine", () => {
       // Gone: stopped and removed, nothing left running in the engine.
       await expect(container.inspect()).rejects.toThrow(/no such container/i);
     }
+    // The engine's copy of the image (~400 MB unpacked) goes too.
+    if (image)
+      await docker
+        .getImage(image)
+        .remove({ force: true })
+        .catch(() => undefined);
     await client.close();
   });
 
