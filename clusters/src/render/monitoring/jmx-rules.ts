@@ -309,8 +309,29 @@ export const KAFKA_EXPORTER_METRICS = [
 ] as const;
 
 /** The exporter config file (YAML) for a rule set; keys in a fixed order. */
+/**
+ * The MBeans the rules can match (`domain:type=X,*`), so the exporter reads only those: a broker
+ * has thousands of MBeans, and scraping them all takes seconds on a busy node. Undefined when a
+ * pattern names no literal domain and type (then every MBean must be read).
+ */
+export function includeObjectNames(rules: JmxRule[]): string[] | undefined {
+  const out = new Set<string>();
+  for (const r of rules) {
+    const m = /^([A-Za-z0-9_.-]+)<type=([A-Za-z0-9_-]+)[,>]/.exec(r.pattern);
+    if (!m) return undefined;
+    out.add(`${m[1]}:type=${m[2]},*`);
+  }
+  return [...out].sort();
+}
+
 export function exporterConfig(rules: JmxRule[]): string {
-  const lines = ["lowercaseOutputName: true", "lowercaseOutputLabelNames: true", "rules:"];
+  const lines = ["lowercaseOutputName: true", "lowercaseOutputLabelNames: true"];
+  const include = includeObjectNames(rules);
+  if (include) {
+    lines.push("includeObjectNames:");
+    for (const n of include) lines.push(`  - ${JSON.stringify(n)}`);
+  }
+  lines.push("rules:");
   for (const r of rules) {
     lines.push(`  # ${r.help}`);
     lines.push(`  - pattern: ${JSON.stringify(r.pattern)}`);
