@@ -1,3 +1,6 @@
+import { createReadStream } from "node:fs";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import {
   BlobStore,
   bake,
@@ -10,6 +13,7 @@ import {
   resolveFiles,
   singleImage,
 } from "@kiln/builder";
+import { main } from "@kiln/cli";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { required } from "../harness/inject.js";
@@ -142,5 +146,52 @@ describe("the Docker engine paths produce the same plugin tree", () => {
       epoch: recipe.epoch,
     });
     expect(await pluginTree(docker, "kiln-built/connect:1")).toStrictEqual(tree);
+
+    // kiln bake --output docker and docker-archive: the same image (the config digest is the image ID).
+    const cwd = await tempDir("cli-docker");
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = "";
+    let err = "";
+    stdout.on("data", (d) => (out += d));
+    stderr.on("data", (d) => (err += d));
+    const archive = join(cwd, "connect.tar");
+    const code = await main(
+      [
+        "bake",
+        "--base",
+        `${host}/dk/kafka:1`,
+        ...plugins.flatMap((p) => ["--plugin-dir", `${p.name}=${p.dir}`]),
+        "--insecure-registry",
+        host,
+        "--output",
+        "docker",
+        `docker-archive:${archive}`,
+        "--json",
+      ],
+      {
+        stdout,
+        stderr,
+        cwd,
+        env: {
+          PATH: process.env.PATH,
+          HOME: cwd,
+          KILN_CACHE: join(cwd, "cache"),
+          SOURCE_DATE_EPOCH: String(recipe.epoch),
+          DOCKER_HOST: required("dockerHost"),
+          CI: "true",
+        },
+      },
+    );
+    expect(err).not.toMatch(/kiln:/);
+    expect(code).toBe(0);
+    const [r] = JSON.parse(out) as Array<{ digest: string; outputs: string[] }>;
+    const tag = (r?.outputs.find((o) => o.startsWith("docker:")) as string).slice("docker:".length);
+    expect(await pluginTree(docker, tag)).toStrictEqual(tree);
+    // The archive is the same image: loading it under another name gives the same image ID.
+    const viaEngine = (await docker.getImage(tag).inspect()).Id;
+    await docker.getImage(tag).remove({ force: true });
+    await follow(docker, await docker.loadImage(createReadStream(archive)));
+    expect((await docker.getImage(tag).inspect()).Id).toBe(viaEngine);
   });
 });
