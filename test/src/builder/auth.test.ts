@@ -119,6 +119,29 @@ describe("token auth (JWTs from the test token server)", () => {
     }
   });
 
+  it("renews a token that is about to expire", async () => {
+    const server = required("registryTokenServer");
+    const issued = async () => ((await (await fetch(`${server}/stats`)).json()) as { issued: number }).issued;
+    const client = new RegistryClient({
+      insecure: [host],
+      credentials: staticCredentials({ [host]: { username: user, password } }),
+    });
+    try {
+      await fetch(`${server}/config?expires_in=7`);
+      const ref = parseReference(`${host}/tok/app:1`);
+      const before = await issued();
+      await headManifest(client, ref);
+      await headManifest(client, ref);
+      expect((await issued()) - before).toBe(1); // cached while it has more than 5 s left
+      await new Promise((r) => setTimeout(r, 2500));
+      expect((await headManifest(client, ref))?.digest).toMatch(/^sha256:/);
+      expect((await issued()) - before).toBe(2); // renewed
+    } finally {
+      await fetch(`${server}/config?expires_in=300`);
+      await client.close();
+    }
+  });
+
   it("reports the token service's refusal of wrong credentials", async () => {
     const client = new RegistryClient({
       insecure: [host],

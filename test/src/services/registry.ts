@@ -221,8 +221,16 @@ export async function startTokenServer(opts: {
   const privateKey = createPrivateKey(await readFile(key));
   const kid = libtrustKeyId(createPublicKey(privateKey).export({ type: "spki", format: "der" }) as Buffer);
   let issued = 0;
+  let advertise = 300;
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
+    if (url.pathname === "/config") {
+      // Test knob: the expires_in advertised to clients from now on.
+      advertise = Number(url.searchParams.get("expires_in") ?? 300);
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     if (url.pathname === "/stats") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ issued }));
@@ -256,7 +264,7 @@ export async function startTokenServer(opts: {
     const sig = b64url(sign("sha256", Buffer.from(`${header}.${claims}`), privateKey));
     issued++;
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ token: `${header}.${claims}.${sig}`, expires_in: 300 }));
+    res.end(JSON.stringify({ token: `${header}.${claims}.${sig}`, expires_in: advertise }));
   });
   const port = await freePort();
   await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
