@@ -84,7 +84,7 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaNode> {
   const propsFile = join(opts.workDir, "server.properties");
   await writeFile(propsFile, propertiesText(props));
   const log4j = await writeLog4j2(opts.workDir);
-  const clusterId = opts.clusterId ?? randomBytes(16).toString("base64url");
+  const clusterId = opts.clusterId ?? newClusterId();
   const cp = `${jars.libDir}/*`;
   const jvm = [...javaFlags(opts.heap ?? "384m"), `-Dlog4j2.configurationFile=${log4j}`, "-cp", cp];
   const agentArgs = opts.jvmArgs ?? [];
@@ -145,4 +145,12 @@ export function portOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
     });
     s.once("error", () => resolve(false));
   });
+}
+
+/** A random KRaft cluster id. Like Kafka's Uuid.randomUuid, never one starting with "-" (the storage tool would read it as a flag). */
+function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
