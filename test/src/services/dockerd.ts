@@ -1,4 +1,5 @@
-import { mkdir } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdir, readFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import { startProcess, waitFor } from "../harness/process.js";
@@ -9,6 +10,17 @@ declare module "vitest" {
     /** `unix:///…/docker.sock` of the test's own Docker engine. */
     dockerHost: string;
   }
+}
+
+/** Lazily unmounts what dockerd left mounted under `dir` (host-network containers bind its netns file). */
+async function unmountUnder(dir: string): Promise<void> {
+  const mounts = (await readFile("/proc/self/mounts", "utf8"))
+    .split("\n")
+    .map((l) => l.split(" ")[1] ?? "")
+    .filter((m) => m.startsWith(`${dir}/`))
+    .reverse();
+  for (const m of mounts)
+    await new Promise<void>((resolve) => execFile("umount", ["-l", m], () => resolve()));
 }
 
 function ping(socketPath: string): Promise<boolean> {
@@ -54,7 +66,10 @@ export const dockerd: Service = {
     await waitFor("dockerd", () => ping(sock), { service: proc, timeoutMs: 60_000 });
     return {
       provide: { dockerHost: `unix://${sock}` },
-      stop: () => proc.stop(),
+      stop: async () => {
+        await proc.stop();
+        await unmountUnder(workDir);
+      },
     };
   },
 };
