@@ -260,15 +260,18 @@ export class ConnectClient {
     const deadline = started + this.#retry.deadlineMs;
     const write = method !== "GET" && !path.endsWith("/config/validate");
     let attempt = 0;
+    let unreachable = 0;
     for (;;) {
       const base = opts.baseUrl ?? this.activeUrl;
       try {
         return await this.#once<T>(method, base, path, opts.body, write);
       } catch (err) {
         if (!(err instanceof ConnectError) || !err.retryable || opts.retry === false) throw err;
-        if (err instanceof ConnectUnreachableError && !opts.baseUrl) {
-          this.#active = (this.#active + 1) % this.urls.length;
-        }
+        if (err instanceof ConnectUnreachableError) {
+          // Every worker refused several times in a row: the cluster is down or the URLs are wrong.
+          if (++unreachable >= 3 * (opts.baseUrl ? 1 : this.urls.length)) throw err;
+          if (!opts.baseUrl) this.#active = (this.#active + 1) % this.urls.length;
+        } else unreachable = 0;
         const delay = backoffDelay(attempt++, this.#retry);
         if (Date.now() + delay > deadline) throw err;
         this.stats.retries++;

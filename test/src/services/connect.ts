@@ -50,7 +50,12 @@ export const connect: Service = {
         groupId,
         workDir,
         version: node.version,
-        pluginPath: [jars.pluginsDir],
+        // Kafka's FileStream plugin, plus any plugin directories a suite resolved from the catalog
+        // (e.g. Debezium), comma-separated in KILN_TEST_CONNECT_PLUGIN_PATH.
+        pluginPath: [
+          jars.pluginsDir,
+          ...(process.env.KILN_TEST_CONNECT_PLUGIN_PATH?.split(",").filter(Boolean) ?? []),
+        ],
         configProviders: { file: FILE_CONFIG_PROVIDER },
       };
       // One after the other: the first creates the internal topics, and two JVMs starting at
@@ -63,7 +68,7 @@ export const connect: Service = {
           kafkaVersion: node.version,
           connectUrls: workers.map((w) => w.url).join(","),
           connectGroupId: groupId,
-          connectPluginPath: jars.pluginsDir,
+          connectPluginPath: common.pluginPath.join(","),
           connectSecretsDir: secretsDir,
           connectLogFiles: workers.map((w) => w.logFile).join(","),
         },
