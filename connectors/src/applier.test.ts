@@ -1,0 +1,112 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { applyPlan } from "./applier.js";
+import { ConnectClient } from "./client.js";
+import type { DesiredConnector } from "./desired.js";
+import { planCluster } from "./planner.js";
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+type Handler = (method: string, url: string, body: string) => [number, unknown];
+
+/** A loopback Connect stand-in driven by `handler`; records every request. */
+async function fake(handler: Handler) {
+  const seen: string[] = [];
+  const server = createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    seen.push(`${req.method} ${req.url}`);
+    const [status, payload] = handler(req.method ?? "", req.url ?? "", body);
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(payload === undefined ? "" : JSON.stringify(payload));
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, seen };
+}
+
+const cls = "org.apache.kafka.connect.file.FileStreamSinkConnector";
+const desired = (name: string, state: DesiredConnector["state"] = "running"): DesiredConnector => ({
+  name,
+  cluster: "c",
+  state,
+  connectorClass: cls,
+  plugin: { name: "file" },
+  config: { "connector.class": cls, topics: "t" },
+  location: {},
+});
+const retry = { deadlineMs: 5000, baseDelayMs: 1, maxDelayMs: 5 };
+
+describe("applyPlan", () => {
+  it("after a 500 timeout on create, re-reads and does not create twice", async () => {
+    let stored: Record<string, string> | undefined;
+    const s = await fake((method, url, body) => {
+      if (method === "POST" && url === "/connectors") {
+        // The write lands, but the answer is a timeout.
+        stored = { ...(JSON.parse(body) as { config: Record<string, string> }).config, name: "a" };
+        return [500, { error_code: 500, message: "Request timed out" }];
+      }
+      if (method === "GET" && url === "/connectors/a/config")
+        return stored ? [200, stored] : [404, { message: "not found" }];
+      if (method === "GET" && url === "/connectors/a/status") {
+        return [200, { name: "a", connector: { state: "RUNNING", worker_id: "w" }, tasks: [] }];
+      }
+      if (method === "GET" && url === "/connectors") return [200, stored ? ["a"] : []];
+      return [500, { message: `unexpected ${method} ${url}` }];
+    });
+    const client = new ConnectClient({ urls: [s.url], retry });
+    const plan = planCluster("c", [desired("a")], new Map());
+    const result = await applyPlan(client, plan, { changeDeadlineMs: 5000 });
+    expect(result.failed).toStrictEqual([]);
+    expect(s.seen.filter((r) => r.startsWith("POST"))).toHaveLength(1);
+    expect(s.seen.filter((r) => r.startsWith("PUT"))).toHaveLength(0);
+    await client.close();
+  });
+
+  it("reconciles 'already exists': PUTs only if the live config differs, then moves state", async () => {
+    const s = await fake((method, url) => {
+      if (method === "POST") return [409, { error_code: 409, message: "Connector a already exists" }];
+      if (method === "GET" && url === "/connectors/a/config")
+        return [200, { name: "a", "connector.class": cls, topics: "t" }];
+      if (method === "GET" && url === "/connectors/a/status") {
+        return [200, { name: "a", connector: { state: "RUNNING", worker_id: "w" }, tasks: [] }];
+      }
+      if (method === "PUT" && url === "/connectors/a/pause") return [202, undefined];
+      if (method === "GET" && url === "/connectors") return [200, ["a"]];
+      return [500, { message: `unexpected ${method} ${url}` }];
+    });
+    const client = new ConnectClient({ urls: [s.url], retry });
+    const result = await applyPlan(client, planCluster("c", [desired("a", "paused")], new Map()));
+    expect(result.failed).toStrictEqual([]);
+    expect(s.seen.filter((r) => !r.startsWith("GET"))).toStrictEqual([
+      "POST /connectors",
+      "PUT /connectors/a/pause",
+    ]);
+    await client.close();
+  });
+
+  it("skips deletes without prune and reports per-connector failures without stopping the rest", async () => {
+    const s = await fake((method, url) => {
+      if (method === "POST") return [400, { error_code: 400, message: "Connector configuration is invalid" }];
+      if (method === "DELETE") return [204, undefined];
+      return [200, []];
+    });
+    const client = new ConnectClient({ urls: [s.url], retry });
+    const live = new Map([["old", { name: "old", config: {}, state: "RUNNING" as const, tasks: [] }]]);
+    const plan = planCluster("c", [desired("a"), desired("b")], live, { mode: "prune", protect: [] });
+    const result = await applyPlan(client, plan);
+    expect(result.skipped).toStrictEqual([{ name: "old", reason: "deletion needs --prune" }]);
+    expect(result.failed.map((f) => f.name).sort()).toStrictEqual(["a", "b"]);
+    expect(s.seen.filter((r) => r.startsWith("DELETE"))).toStrictEqual([]);
+    const pruned = await applyPlan(client, planCluster("c", [], live, { mode: "prune", protect: [] }), {
+      prune: true,
+    });
+    expect(pruned.applied).toStrictEqual([{ name: "old", kind: "delete" }]);
+    await client.close();
+  });
+});
