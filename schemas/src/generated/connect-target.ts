@@ -45,7 +45,7 @@ export interface ConnectTarget {
    */
   ownership?: {
     /**
-     * ignore: leave them alone; adopt: report them so they can be declared (and export them); prune: delete them (only with --prune).
+     * ignore: leave them alone; adopt: report them as drift until a file declares them; prune: delete them (only with --prune).
      */
     mode?: "ignore" | "adopt" | "prune";
     /**
