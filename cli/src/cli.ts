@@ -28,8 +28,15 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
 
   program
     .command("build")
-    .description("the main job: validate the catalog and build everything from it")
+    .description(
+      "the main job: validate, check the lock, resolve, bake plugin and Connect images, render manifests (default: examples/)",
+    )
+    .argument("[paths...]", "Cluster files or directories")
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
+    .option("--out <dir>", "where the OCI layout, SBOMs, manifests and summary go", "out")
+    .option("--push <registry>", "also push every image to this registry (e.g. ghcr.io/acme)")
+    .option("--insecure-registry <host:port...>", "registries spoken to over plain http")
     .option("--json", "machine-readable summary")
     .action(run(() => import("./commands/build.js")));
 
@@ -62,6 +69,27 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--image <name=ref...>", "baked image of a Connect cluster, pinned by digest (repeatable)")
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/render.js")));
+  program
+    .command("mirror-connectors")
+    .description(
+      "write a DR target's MirrorMaker 2 connectors as Connector files, for a plain Connect cluster (kiln connectors apply)",
+    )
+    .argument("<cluster-file>", "the Cluster definition of the replication target")
+    .requiredOption("--connect-cluster <name>", "ConnectTarget the connectors run on")
+    .requiredOption("--out <dir>", "directory for the Connector files")
+    .option("--connection <alias=bootstrap...>", "how the Connect workers reach a cluster (repeatable)")
+    .option(
+      "--client <alias:key=value...>",
+      "client setting for a --connection, e.g. security.protocol (repeatable)",
+    )
+    .option(
+      "--override <kind:key=value...>",
+      "connector setting, kind source|checkpoint|heartbeat (repeatable)",
+    )
+    .option("--heartbeats", "also a MirrorHeartbeatConnector")
+    .option("--secrets-namespace <ns>", "namespace in ${secrets:…} placeholders (default: the cluster's)")
+    .option("--json", "machine-readable output")
+    .action(run(() => import("./commands/mirror-connectors.js")));
 
   const catalog = program.command("catalog").description("query the connector catalog");
   catalog
@@ -84,20 +112,31 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
 
   program
     .command("bake")
-    .description("bake plugins into Kafka Connect images: push, write an OCI layout or docker archive, or load into Docker")
-    .argument("[cluster-file]", "Cluster file (each connect[] entry is baked); or use --base and --plugin/--plugin-dir")
+    .description(
+      "bake plugins into Kafka Connect images: push, write an OCI layout or docker archive, or load into Docker",
+    )
+    .argument(
+      "[cluster-file]",
+      "Cluster file (each connect[] entry is baked); or use --base and --plugin/--plugin-dir",
+    )
     .option("--connect <name>", "only this Connect cluster of the file")
     .option("--base <ref>", "base image (default: connect[].image.base, else Strimzi's Kafka image)")
     .option("--plugin <name...>", "catalog entries to bake (added to the file's)")
     .option("--plugin-dir <name=path...>", "use a local plugin directory instead of the catalog and lock")
     .option("--push [ref]", "push to ref (bare: connect[].image.repository with a digest tag)")
-    .option("--output <spec...>", "oci:<dir> | docker-archive:<file> | docker | docker-build (default without --push: oci:out/oci)")
+    .option(
+      "--output <spec...>",
+      "oci:<dir> | docker-archive:<file> | docker | docker-build (default without --push: oci:out/oci)",
+    )
     .option("--platform <os/arch...>", "platforms to keep from a multi-arch base")
     .option("--plan", "predict the digest and the bytes to upload; push nothing")
     .option("--plugin-images <repo>", "also push each plugin as its own image to <repo>/<plugin>:<version>")
     .addOption(new Option("--layout <layout>", "plugin directory layout").choices(["plain", "strimzi"]))
     .addOption(new Option("--compression <c>", "layer compression").choices(["gzip", "zstd"]))
-    .option("--level <n>", "compression level, or auto (default: stored for jars, which are already deflated; 1 otherwise)")
+    .option(
+      "--level <n>",
+      "compression level, or auto (default: stored for jars, which are already deflated; 1 otherwise)",
+    )
     .option("--insecure-registry <host:port...>", "registries spoken to over plain http")
     .option("--registry-ca <file>", "extra CA bundle (PEM) for registries")
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
@@ -190,9 +229,16 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster)")
       .option("--context <name>", "kubeconfig context")
       .option("-n, --namespace <ns>", "namespace for objects that name none (default: the context's)")
-      .option("--inventory <name>", "cluster definition the objects belong to (default: their label, or their Kafka)")
+      .option(
+        "--inventory <name>",
+        "cluster definition the objects belong to (default: their label, or their Kafka)",
+      )
       .option("--json", "machine-readable output");
-  kube(program.command("rollout").description("apply rendered manifests server-side, prune, and wait until ready"))
+  kube(
+    program
+      .command("rollout")
+      .description("apply rendered manifests server-side, prune, and wait until ready"),
+  )
     .option("--dry-run", "server-side dry run: check everything, store nothing")
     .option("--prune", "delete objects of this inventory that are no longer rendered")
     .option("--force-conflicts", "take over fields owned by other field managers")
@@ -200,9 +246,9 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--no-wait", "do not wait for Strimzi resources to become ready")
     .option("--timeout <seconds>", "readiness timeout per resource", "600")
     .action(run(() => import("./commands/rollout.js")));
-  kube(program.command("diff").description("live objects versus rendered manifests (exit 2 when they differ)")).action(
-    run(() => import("./commands/diff.js")),
-  );
+  kube(
+    program.command("diff").description("live objects versus rendered manifests (exit 2 when they differ)"),
+  ).action(run(() => import("./commands/diff.js")));
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -145,7 +145,7 @@ function urlsFromLock(lock: Lockfile | undefined, name: string): Map<string, str
 }
 
 /** Plugin sources: --plugin-dir directories as given, the rest resolved from the catalog and kiln.lock.json. */
-async function sources(io: CommandIO, names: string[], opts: Options, cwd: string): Promise<PluginSource[]> {
+export async function sources(io: CommandIO, names: string[], opts: Options, cwd: string): Promise<PluginSource[]> {
   const dirs = pluginDirs(opts, cwd);
   const out: PluginSource[] = [];
   for (const n of names) {
@@ -186,7 +186,7 @@ function mib(n: number): string {
 }
 
 /** Push progress: a redrawn line on a TTY, plain lines otherwise. */
-function pushReporter(io: CommandIO): (e: PushEvent) => void {
+export function pushReporter(io: CommandIO): (e: PushEvent) => void {
   const tty = Boolean(io.stderr.isTTY) && !io.env.CI && io.env.TERM !== "dumb";
   let last = 0;
   return (e) => {

@@ -25,6 +25,19 @@ function parseImages(values: string[] = []): Record<string, string> {
   return images;
 }
 
+/** Writes rendered files under `out`, removing stale YAML from the component directories kiln owns. */
+export async function writeRendered(out: string, files: Record<string, string>): Promise<void> {
+  for (const dir of COMPONENT_DIRS) {
+    const names = await readdir(join(out, dir)).catch(() => [] as string[]);
+    for (const name of names)
+      if (name.endsWith(".yaml") && !Object.hasOwn(files, `${dir}/${name}`)) await rm(join(out, dir, name));
+  }
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(out, path)), { recursive: true });
+    await writeFile(join(out, path), text);
+  }
+}
+
 /** Renders a Cluster file into deterministic, sorted YAML under --out (plus the DR runbook). */
 export async function run(io: CommandIO, file: string, opts: Options): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
@@ -57,16 +70,7 @@ export async function run(io: CommandIO, file: string, opts: Options): Promise<n
     throw err;
   }
 
-  const out = resolve(cwd, opts.out);
-  for (const dir of COMPONENT_DIRS) {
-    const names = await readdir(join(out, dir)).catch(() => [] as string[]);
-    for (const name of names)
-      if (name.endsWith(".yaml") && !Object.hasOwn(files, `${dir}/${name}`)) await rm(join(out, dir, name));
-  }
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(out, path)), { recursive: true });
-    await writeFile(join(out, path), text);
-  }
+  await writeRendered(resolve(cwd, opts.out), files);
   for (const w of warnings) writeLine(io.stderr, `warning: ${w}`);
   if (opts.json)
     writeLine(io.stdout, JSON.stringify({ out: opts.out, files: Object.keys(files), warnings }, null, 2));
