@@ -20,8 +20,7 @@ import {
   readLayout,
   writeLayout,
 } from "@kiln/builder";
-import { DEFAULT_KAFKA_VERSION, resolveKafkaJars } from "../kafka/jars.js";
-import { writeLog4j2 } from "../kafka/log4j.js";
+import { DEFAULT_KAFKA_VERSION, resolveKafkaJars, writeLog4j2 } from "../kafka/index.js";
 
 /**
  * A real Kafka Connect base image, made here because no public registry is reachable:

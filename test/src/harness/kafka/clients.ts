@@ -6,7 +6,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { DEFAULT_KAFKA_VERSION, javaBin, javaFlags, resolveKafkaJars } from "./jars.js";
+import { DEFAULT_KAFKA_VERSION, javaBin, javaFlags, resolveKafkaJars } from "@kiln/connectors/runtime";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));

@@ -1,8 +1,18 @@
-export { type KafkaNode, portOpen, type StartKafkaOptions, startKafka } from "./broker.js";
+// The Kafka/Connect runtime is a kiln feature (`kiln conformance` runs on it);
+// suites use it from here, with the client tools tests need beside it.
 export {
   type ConnectWorker,
+  DEFAULT_KAFKA_VERSION,
   FILE_CONFIG_PROVIDER,
+  javaBin,
+  javaFlags,
+  type KafkaJars,
+  type KafkaNode,
+  portOpen,
+  resolveKafkaJars,
   type StartConnectWorkerOptions,
+  type StartKafkaOptions,
   startConnectWorker,
-} from "./connect.js";
-export { DEFAULT_KAFKA_VERSION, javaBin, javaFlags, type KafkaJars, resolveKafkaJars } from "./jars.js";
+  startKafka,
+  writeLog4j2,
+} from "@kiln/connectors/runtime";

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { compileJava, stderrLog4j2 } from "../kafka/clients.js";
-import { DEFAULT_KAFKA_VERSION, javaBin, javaFlags } from "../kafka/jars.js";
+import { DEFAULT_KAFKA_VERSION, javaBin, javaFlags } from "../kafka/index.js";
 import { freePort } from "../ports.js";
 import { type ServiceProcess, startProcess, waitFor } from "../process.js";
 

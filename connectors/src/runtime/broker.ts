@@ -4,10 +4,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePort } from "../ports.js";
-import { type ServiceProcess, startProcess, waitFor } from "../process.js";
 import { DEFAULT_KAFKA_VERSION, javaBin, javaFlags, resolveKafkaJars } from "./jars.js";
 import { propertiesText, writeLog4j2 } from "./log4j.js";
+import { freePort } from "./ports.js";
+import { type ServiceProcess, startProcess, waitFor } from "./process.js";
 
 const run = promisify(execFile);
 

@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { defaultCacheDir } from "@kiln/catalog";
 
 const run = promisify(execFile);
 
@@ -84,7 +84,7 @@ const inFlight = new Map<string, Promise<KafkaJars>>();
 
 /**
  * Resolves Kafka `version` (broker, tools, Connect runtime, MirrorMaker 2, FileStream plugin)
- * into ~/.cache/kiln-test/kafka-<version>/ through Maven (artifacts cached in ~/.m2).
+ * into <kiln cache>/kafka/<version>/ through Maven (artifacts cached in ~/.m2).
  * A finished cache is reused as is; concurrent callers in one process share one resolution.
  */
 export function resolveKafkaJars(version: string = DEFAULT_KAFKA_VERSION): Promise<KafkaJars> {
@@ -98,10 +98,7 @@ export function resolveKafkaJars(version: string = DEFAULT_KAFKA_VERSION): Promi
 }
 
 async function resolve(version: string): Promise<KafkaJars> {
-  const root = join(
-    process.env.KILN_TEST_CACHE ?? join(homedir(), ".cache", "kiln-test"),
-    `kafka-${version}`,
-  );
+  const root = join(defaultCacheDir(process.env), "kafka", version);
   const jars: KafkaJars = {
     version,
     libDir: join(root, "libs"),

@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { freePort } from "../ports.js";
-import { type ServiceProcess, startProcess, waitFor } from "../process.js";
 import { DEFAULT_KAFKA_VERSION, javaBin, javaFlags, resolveKafkaJars } from "./jars.js";
 import { propertiesText, writeLog4j2 } from "./log4j.js";
+import { freePort } from "./ports.js";
+import { type ServiceProcess, startProcess, waitFor } from "./process.js";
 
 export interface ConnectWorker {
   /** `http://127.0.0.1:<port>` */
