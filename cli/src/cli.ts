@@ -41,6 +41,20 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .action(run(() => import("./commands/build.js")));
 
   program
+    .command("conformance")
+    .description(
+      "prove catalog entries on real Kafka Connect workers, per Kafka version; write the compatibility matrix",
+    )
+    .argument("[names...]", "catalog entries (default: all)")
+    .option("--kafka <versions>", "comma-separated Kafka versions (default: 4.2.1,4.3.1)")
+    .option("--systems <file>", "YAML/JSON: entry → config overlay for external systems that are available")
+    .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
+    .option("--out <dir>", "where matrix.json and matrix.md go", "out/conformance")
+    .option("--json", "print the matrix as JSON")
+    .action(run(() => import("./commands/conformance.js")));
+
+  program
     .command("pr")
     .description(
       "check what a pull request changes in the catalog; report to GitHub when GITHUB_TOKEN is set",

@@ -30,6 +30,7 @@ export {
   type RequestStats,
   type RetryPolicy,
 } from "./client.js";
+export * from "./conformance/index.js";
 export {
   type ClusterPlan,
   type DeploymentPlan,

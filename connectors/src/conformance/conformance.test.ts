@@ -1,7 +1,7 @@
 import type { ConnectorPlugin } from "@kiln/schemas";
 import { describe, expect, test } from "vitest";
 import type { ValidationResult } from "../types.js";
-import { checkListedClasses, combine, judgeValidation } from "./evaluate.js";
+import { checkListedClasses, combine, exampleProblems, judgeValidation } from "./evaluate.js";
 import { matrixErrors, matrixMarkdown, testedRange } from "./matrix.js";
 
 const entry: ConnectorPlugin = {
@@ -180,5 +180,49 @@ describe("matrix", () => {
         "",
       ].join("\n"),
     );
+  });
+});
+
+describe("exampleProblems", () => {
+  const result = (defs: Array<[string, string]>): ValidationResult => ({
+    name: "io.x.PgConnector",
+    error_count: 0,
+    groups: [],
+    configs: defs.map(([name, type]) => ({
+      definition: { name, type },
+      value: { name, value: null, recommended_values: [], errors: [], visible: true },
+    })),
+  });
+  const defs = result([
+    ["database.hostname", "STRING"],
+    ["database.password", "PASSWORD"],
+  ]);
+  const withConfig = (config: Record<string, string>, passthrough?: string[]) => ({
+    ...entry,
+    example: { class: "io.x.PgConnector", config, ...(passthrough ? { passthrough } : {}) },
+  });
+
+  test("defined keys, Connect's own keys and passthrough prefixes are fine", () => {
+    const e = withConfig(
+      {
+        "database.hostname": "db",
+        "tasks.max": "1",
+        "transforms.unwrap.type": "x",
+        "database.loginTimeout": "5",
+      },
+      ["database."],
+    );
+    expect(exampleProblems(e, defs)).toEqual([]);
+  });
+  test("an undefined key is reported", () => {
+    expect(exampleProblems(withConfig({ "database.hostnme": "db" }), defs)).toEqual([
+      "example config: unknown key database.hostnme (not defined by io.x.PgConnector; declare a passthrough prefix if the plugin forwards it)",
+    ]);
+  });
+  test("a literal PASSWORD is reported; a placeholder is not", () => {
+    expect(exampleProblems(withConfig({ "database.password": "hunter2" }), defs)).toEqual([
+      "example config: database.password holds a literal PASSWORD; use a config-provider placeholder",
+    ]);
+    expect(exampleProblems(withConfig({ "database.password": "${file:/p:password}" }), defs)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { normalizeVersion } from "@kiln/catalog";
 import type { ConnectorPlugin } from "@kiln/schemas";
+import { findLiteralSecrets } from "../secrets.js";
 import type { PluginInfo, ValidationResult } from "../types.js";
 
 /** One entry on one Kafka version: pass, fail (with reasons), or a declared, expected failure. */
@@ -100,6 +101,38 @@ export function judgeValidation(
   return errors.size > 0
     ? { status: "expected-fail", reasons: [...errors.keys()].map((k) => `${k} (external system absent)`) }
     : { status: "pass", reasons: [] };
+}
+
+// Keys every connector accepts: Connect's own, not the plugin's definitions.
+const CONNECT_KEYS =
+  /^(name|connector\.class|tasks\.max|key\.converter|value\.converter|header\.converter|transforms|predicates|errors\.|topics|topics\.regex|topic\.creation\.|exactly\.once\.|offsets\.storage\.topic|config\.action\.reload|connector\.plugin\.version)/;
+
+/**
+ * What is wrong with an example config beyond Connect's per-key errors: keys
+ * the plugin does not define (a typo validates silently in Connect), and
+ * literal values where the plugin expects a PASSWORD or the key names a secret.
+ */
+export function exampleProblems(entry: ConnectorPlugin, result: ValidationResult): string[] {
+  const example = entry.example;
+  if (!example) return [];
+  const defined = new Set(result.configs.map((c) => c.definition.name));
+  const passthrough = example.passthrough ?? [];
+  const unknown = Object.keys(example.config)
+    .filter((k) => !defined.has(k) && !CONNECT_KEYS.test(k) && !passthrough.some((p) => k.startsWith(p)))
+    .sort();
+  const passwords = new Set(
+    result.configs.filter((c) => c.definition.type === "PASSWORD").map((c) => c.definition.name),
+  );
+  return [
+    ...unknown.map(
+      (k) =>
+        `example config: unknown key ${k} (not defined by ${example.class}; declare a passthrough prefix if the plugin forwards it)`,
+    ),
+    ...findLiteralSecrets(example.config as Record<string, string>, passwords).map(
+      (f) =>
+        `example config: ${f.key} holds a literal ${f.reason === "password-type" ? "PASSWORD" : "secret"}; use a config-provider placeholder`,
+    ),
+  ];
 }
 
 /** Combines the checks of one cell: any failure fails it; otherwise expected-fail wins over pass. */

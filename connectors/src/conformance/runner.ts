@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { ConnectorPlugin } from "@kiln/schemas";
 import semver from "semver";
 import { ConnectClient } from "../client.js";
-import { type Cell, checkListedClasses, combine, judgeValidation } from "./evaluate.js";
+import { type Cell, checkListedClasses, combine, exampleProblems, judgeValidation } from "./evaluate.js";
 import { type Matrix, type MatrixRow, matrixErrors } from "./matrix.js";
 import type { ConformanceRuntime, PluginPathRow, RunningWorker } from "./runtime.js";
 
@@ -68,9 +68,10 @@ async function evaluate(
       name: `kiln-conformance-${entry.name}`,
     };
     try {
-      cells.push(
-        judgeValidation(entry, await client.validate(entry.example.class, config), system !== undefined),
-      );
+      const result = await client.validate(entry.example.class, config as Record<string, string>);
+      const problems = exampleProblems(entry, result);
+      cells.push(problems.length ? fail(...problems) : { status: "pass", reasons: [] });
+      cells.push(judgeValidation(entry, result, system !== undefined));
     } catch (err) {
       cells.push(fail(`validating the example config failed: ${(err as Error).message}`));
     }

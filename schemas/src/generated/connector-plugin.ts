@@ -105,4 +105,8 @@ export interface Example {
    * Config keys allowed to fail validation when the external system is absent.
    */
   expectedErrors?: string[];
+  /**
+   * Key prefixes the plugin passes through without declaring them (e.g. `database.` for JDBC driver properties); other undeclared keys are reported as unknown.
+   */
+  passthrough?: string[];
 }
