@@ -46,7 +46,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "prove catalog entries on real Kafka Connect workers, per Kafka version; write the compatibility matrix",
     )
     .argument("[names...]", "catalog entries (default: all)")
-    .option("--kafka <versions>", "comma-separated Kafka versions (default: 4.2.1,4.3.1)")
+    .option("--kafka <versions>", "comma-separated Kafka versions (default: 4.2.0,4.3.1)")
     .option("--systems <file>", "YAML/JSON: entry → config overlay for external systems that are available")
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--lockfile <file>", "lock file (default: kiln.lock.json)")

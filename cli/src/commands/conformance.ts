@@ -16,8 +16,8 @@ import { type CommandIO, writeLine } from "../io.js";
 import { requireLockfile } from "../lockfile.js";
 import { progressReporter } from "../progress.js";
 
-/** Kafka versions conformance tests by default: one release of each line kiln supports (Strimzi 1.2: 4.2, 4.3). */
-export const DEFAULT_CONFORMANCE_KAFKA = ["4.2.1", "4.3.1"];
+/** Kafka versions conformance tests by default: one release of each line kiln supports (Strimzi 1.2: 4.2, 4.3). 4.2.0, not 4.2.1: Maven Central as reached here lacks some 4.2.1 modules. */
+export const DEFAULT_CONFORMANCE_KAFKA = ["4.2.0", "4.3.1"];
 
 interface Options {
   kafka?: string;

@@ -67,7 +67,8 @@ export function checkListedClasses(
 /** Per-key errors of a validate response, as `key: message`. */
 export function validationErrors(result: ValidationResult): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const c of result.configs) if (c.value.errors.length > 0) out.set(c.value.name, c.value.errors);
+  // Connect answers null for a config's value when the connector's own validate() left it out.
+  for (const c of result.configs) if (c.value?.errors?.length) out.set(c.value.name, c.value.errors);
   return out;
 }
 
@@ -115,13 +116,13 @@ const CONNECT_KEYS =
 export function exampleProblems(entry: ConnectorPlugin, result: ValidationResult): string[] {
   const example = entry.example;
   if (!example) return [];
-  const defined = new Set(result.configs.map((c) => c.definition.name));
+  const defined = new Set(result.configs.flatMap((c) => (c.definition ? [c.definition.name] : [])));
   const passthrough = example.passthrough ?? [];
   const unknown = Object.keys(example.config)
     .filter((k) => !defined.has(k) && !CONNECT_KEYS.test(k) && !passthrough.some((p) => k.startsWith(p)))
     .sort();
   const passwords = new Set(
-    result.configs.filter((c) => c.definition.type === "PASSWORD").map((c) => c.definition.name),
+    result.configs.filter((c) => c.definition?.type === "PASSWORD").map((c) => c.definition.name),
   );
   return [
     ...unknown.map(

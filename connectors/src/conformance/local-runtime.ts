@@ -30,10 +30,15 @@ export function localRuntime(workDir: string): LocalRuntime {
     if (!node) {
       node = startKafka({ version: kafka, workDir: join(workDir, `kafka-${kafka}`), heap: "320m" });
       brokers.set(kafka, node);
+      node.catch(() => brokers.delete(kafka));
     }
     return node;
   };
   return {
+    async prepare(kafka) {
+      await broker(kafka);
+    },
+
     async startWorker(kafka, pluginPath) {
       const node = await broker(kafka);
       const n = ++workers;

@@ -45,7 +45,7 @@ async function evaluate(
   const { entry } = p;
   const listed = await client.plugins({ all: true });
   const providers = new Set(
-    rows.filter((r) => r.type === "config_provider" && r.loadable).map((r) => r.className),
+    rows.filter((r) => r.type === "configprovider" && r.loadable).map((r) => r.className),
   );
   const cells: Cell[] = [];
   const problems = checkListedClasses(entry, listed, providers);
@@ -104,6 +104,15 @@ export async function runConformance(opts: ConformanceOptions): Promise<Matrix> 
   for (const kafka of kafkaVersions) {
     const claiming = opts.plugins.filter((p) => semver.satisfies(kafka, p.entry.kafka));
     if (claiming.length === 0) continue;
+    try {
+      log(`kafka ${kafka}: preparing (jars, broker)`);
+      await opts.runtime.prepare(kafka);
+    } catch (err) {
+      const reason = `Kafka ${kafka} could not be prepared: ${(err as Error).message.split("\n")[0]}`;
+      log(`kafka ${kafka}: ${reason}`);
+      for (const p of claiming) (cells.get(p.entry.name) as Record<string, Cell>)[kafka] = fail(reason);
+      continue;
+    }
     const pluginPath = await pluginPathFor(opts.workDir, kafka, claiming);
     log(`kafka ${kafka}: scanning ${claiming.length} plugins`);
     const rows = await opts.runtime.listPluginPath(kafka, pluginPath).catch((err: Error) => {

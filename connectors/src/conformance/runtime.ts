@@ -2,7 +2,7 @@
 export interface PluginPathRow {
   className: string;
   version: string;
-  /** Connect's type name: source, sink, converter, header_converter, transformation, predicate, config_provider, … */
+  /** Connect's type name: source, sink, converter, header_converter, transformation, predicate, configprovider, … */
   type: string;
   loadable: boolean;
   /** Registered in a `META-INF/services` manifest, so `plugin.discovery=service_load` finds it. */
@@ -25,6 +25,8 @@ export interface RunningWorker {
  * implementations start real JVMs (see `./local-runtime.ts`).
  */
 export interface ConformanceRuntime {
+  /** Makes a Kafka version ready (jars, broker); a failure here fails every cell of that version. */
+  prepare(kafka: string): Promise<void>;
   startWorker(kafka: string, pluginPath: string): Promise<RunningWorker>;
   listPluginPath(kafka: string, pluginPath: string): Promise<PluginPathRow[]>;
 }
