@@ -1,21 +1,15 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
+import { main } from "@kiln/cli";
 import {
-  type ClusterConnection,
   type KafkaMirrorMaker2,
   type MirrorConnectorDocument,
-  mirrorConnectorDocuments,
   type RenderOptions,
   renderCluster,
 } from "@kiln/clusters";
-import {
-  type ApplyResult,
-  applyPlan,
-  ConnectClient,
-  loadDeploymentFiles,
-  planDeployment,
-} from "@kiln/connectors";
+import { ConnectClient } from "@kiln/connectors";
 import { type Cluster, loadSpec } from "@kiln/schemas";
 
 // JSON is YAML: documents written as JSON load through kiln's YAML loader.
@@ -49,34 +43,48 @@ export const FAST_MM2 = {
 };
 
 export interface MirrorDeployment {
+  /** The Connector files `kiln mirror-connectors` wrote, as loaded. */
   documents: MirrorConnectorDocument[];
-  results: ApplyResult[];
+  /** `kiln connectors apply` output. */
+  applyOutput: string;
+}
+
+class Capture extends Writable {
+  text = "";
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+/** Runs the kiln CLI in-process in `cwd`; throws with its output unless it exits 0. */
+export async function kiln(cwd: string, ...args: string[]): Promise<string> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(args, { stdout, stderr, env: { ...process.env, CI: "true" }, cwd });
+  if (code !== 0) throw new Error(`kiln ${args.join(" ")} exited ${code}:\n${stdout.text}${stderr.text}`);
+  return stdout.text;
 }
 
 /**
- * Deploys the MirrorMaker 2 connectors of `mm2` to a plain Connect worker through kiln's REST
- * deployment: the translated Connector documents and a ConnectTarget are written as files,
- * loaded, planned (Connect validates every config) and applied, waiting until they run.
+ * Deploys a replication target's MirrorMaker 2 connectors to a plain Connect worker the way a
+ * user without Strimzi does: the Cluster file is written to `dir`, `kiln mirror-connectors`
+ * translates its KafkaMirrorMaker2 into Connector files (loopback connections, short test
+ * intervals), and `kiln connectors apply --wait` deploys them next to a ConnectTarget.
  */
 export async function deployMirror(opts: {
-  mm2: KafkaMirrorMaker2;
+  cluster: Cluster;
   connectUrl: string;
   connectCluster: string;
-  connections: Record<string, ClusterConnection>;
+  connections: Record<string, string>;
   dir: string;
   heartbeats?: boolean;
 }): Promise<MirrorDeployment> {
-  const documents = mirrorConnectorDocuments(opts.mm2, {
-    secretsNamespace: opts.mm2.metadata.namespace ?? "kafka",
-    connectCluster: opts.connectCluster,
-    connections: opts.connections,
-    overrides: FAST_MM2,
-    heartbeats: opts.heartbeats ?? false,
-  });
-  const dir = join(opts.dir, "connectors");
-  await mkdir(dir, { recursive: true });
+  const connectors = join(opts.dir, "connectors");
+  await mkdir(connectors, { recursive: true });
+  await writeFile(join(opts.dir, `${opts.cluster.name}.yaml`), stringify(opts.cluster));
   await writeFile(
-    join(dir, "_target.yaml"),
+    join(connectors, "_target.yaml"),
     stringify({
       apiVersion: "kiln.dev/v1",
       kind: "ConnectTarget",
@@ -84,26 +92,44 @@ export async function deployMirror(opts: {
       urls: [opts.connectUrl],
     }),
   );
-  for (const d of documents) await writeFile(join(dir, `${d.name}.yaml`), stringify(d));
-  const files = await loadDeploymentFiles([dir]);
-  const plan = await planDeployment({
-    files,
-    processEnv: process.env,
-    baseDir: opts.dir,
-    client: { retry: { deadlineMs: 90_000 }, requestTimeoutMs: 30_000 },
-  });
-  try {
-    if (plan.diagnostics.length > 0)
-      throw new Error(`plan diagnostics:\n${plan.diagnostics.map((d) => d.message).join("\n")}`);
-    const results: ApplyResult[] = [];
-    for (const c of plan.clusters)
-      results.push(await applyPlan(c.client, c.plan, { wait: true, waitTimeoutMs: 120_000 }));
-    const failed = results.flatMap((r) => r.failed);
-    if (failed.length > 0) throw new Error(`apply failed: ${JSON.stringify(failed)}`);
-    return { documents, results };
-  } finally {
-    await plan.close();
-  }
+  const overrides = Object.entries(FAST_MM2).flatMap(([kind, settings]) =>
+    Object.entries(settings).flatMap(([k, v]) => ["--override", `${kind}:${k}=${v}`]),
+  );
+  const written = JSON.parse(
+    await kiln(
+      opts.dir,
+      "mirror-connectors",
+      `${opts.cluster.name}.yaml`,
+      "--connect-cluster",
+      opts.connectCluster,
+      "--out",
+      "connectors",
+      ...Object.entries(opts.connections).flatMap(([alias, bootstrap]) => [
+        "--connection",
+        `${alias}=${bootstrap}`,
+      ]),
+      ...overrides,
+      ...(opts.heartbeats ? ["--heartbeats"] : []),
+      "--json",
+    ),
+  ) as { files: string[] };
+  const documents = await Promise.all(
+    written.files.map(async (f) => {
+      const text = await readFile(join(opts.dir, f), "utf8");
+      return loadSpec(text, f, "Connector").value as MirrorConnectorDocument;
+    }),
+  );
+  const applyOutput = await kiln(
+    opts.dir,
+    "connectors",
+    "apply",
+    "--dir",
+    "connectors",
+    "--wait",
+    "--wait-timeout",
+    "120",
+  );
+  return { documents, applyOutput };
 }
 
 /** Connector states on a worker, for failure messages. */

@@ -79,10 +79,17 @@ describe("unidirectional DR: MirrorMaker 2 from primary A to backup B, deployed 
     dir = await mkdtemp(join(required("workDir"), "dr-uni-"));
     mm2 = renderedMirrorMaker(backup);
     const brokerFlags = { heap: "256m", properties: { "auto.create.topics.enable": "false" } };
-    [a, b, clients] = await Promise.all([
-      startKafka({ workDir: join(dir, A), ...brokerFlags }),
-      startKafka({ workDir: join(dir, B), ...brokerFlags }),
-      KafkaClients.create(),
+    // Assigned as each starts, so afterAll stops whatever did start when another fails.
+    await Promise.all([
+      startKafka({ workDir: join(dir, A), ...brokerFlags }).then((n) => {
+        a = n;
+      }),
+      startKafka({ workDir: join(dir, B), ...brokerFlags }).then((n) => {
+        b = n;
+      }),
+      KafkaClients.create().then((c) => {
+        clients = c;
+      }),
     ]);
     // Traffic on A before replication starts: two mirrored topics, one outside the pattern.
     await clients.createTopic(a.bootstrap, ORDERS, { partitions: PARTITIONS });
@@ -121,11 +128,11 @@ describe("unidirectional DR: MirrorMaker 2 from primary A to backup B, deployed 
       },
     });
     deployment = await deployMirror({
-      mm2,
+      cluster: backup,
       connectUrl: worker.url,
       connectCluster: "payments-b-mm2",
       // Outside Kubernetes the worker reaches both clusters over loopback PLAINTEXT.
-      connections: { [A]: { bootstrapServers: a.bootstrap }, [B]: { bootstrapServers: b.bootstrap } },
+      connections: { [A]: a.bootstrap, [B]: b.bootstrap },
       dir,
       heartbeats: true,
     });
