@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ConfigMap, PrometheusRule, RenderedObject } from "@kiln/clusters";
-import { renderCluster } from "@kiln/clusters";
+import { KAFKA_EXPORTER_METRICS, renderCluster } from "@kiln/clusters";
 import { ConnectClient } from "@kiln/connectors";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clusterSpec, eventually } from "../dr/support.js";
@@ -13,7 +13,12 @@ import {
   startConnectWorker,
   startKafka,
 } from "../harness/kafka/index.js";
-import { jmxAgent, type LagExporter, startLagExporter } from "../harness/monitoring/exporters.js";
+import {
+  jmxAgent,
+  type LagExporter,
+  scrapeNames,
+  startLagExporter,
+} from "../harness/monitoring/exporters.js";
 import { type Prometheus, startPrometheus, strimziPodLabels } from "../harness/monitoring/prometheus.js";
 
 // One kiln Cluster definition drives everything here: the JMX exporter configs the brokers and
@@ -195,6 +200,13 @@ describe("monitoring: rendered exporter configs, Kafka Exporter metrics and aler
       return r.length === 4 && r.every((s) => s.value[1] === "1") ? r : undefined;
     });
     expect(up.map((s) => s.metric.job).sort()).toEqual(["connect", "kafka", "kafka", "kafka-exporter"]);
+    // The lag exporter serves every Kafka Exporter metric kiln's rules and dashboards may query.
+    await clients.consume(node1.bootstrap, ["replicated"], "exporter-check", 5);
+    const exported = await eventually("Kafka Exporter metrics", async () => {
+      const names = await scrapeNames(exporter.target);
+      return KAFKA_EXPORTER_METRICS.every((m) => names.has(m)) ? names : undefined;
+    });
+    expect([...KAFKA_EXPORTER_METRICS].filter((m) => !exported.has(m))).toEqual([]);
   });
 
   it("answers every query of the rendered Kafka, KRaft, Kafka Exporter and Connect dashboards", async () => {
