@@ -1,5 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { flowNames, type KafkaMirrorMaker2, mirrorConnectorConfigs, renderCluster } from "@kiln/clusters";
 import { ConnectClient } from "@kiln/connectors";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -273,11 +274,19 @@ describe("unidirectional DR: MirrorMaker 2 from primary A to backup B, deployed 
       expect(names, m).toContain(m);
   });
   it("fails over: the group resumes on B from the translated offsets, losing nothing and re-reading at most the lag", async () => {
-    const translated = (await clients.groupOffsets(b.bootstrap, "payments-billing")).filter(
-      (r) => r.topic === `${A}.${ORDERS}`,
-    );
-    // A is gone; the application starts on B with the same group, reading the remote topic.
+    // A is gone; once B's copy of the group's offsets stops changing (MirrorMaker 2 can no longer
+    // read A's commits), the application starts on B with the same group, reading the remote topic.
     await a.stop();
+    const read = async () =>
+      (await clients.groupOffsets(b.bootstrap, "payments-billing"))
+        .filter((r) => r.topic === `${A}.${ORDERS}`)
+        .sort((x, y) => x.partition - y.partition);
+    const translated = await eventually("stable translated offsets on B", async () => {
+      const first = await read();
+      await sleep(3000); // three offset-sync intervals
+      const second = await read();
+      return JSON.stringify(first) === JSON.stringify(second) ? second : undefined;
+    });
     const resumed = await clients.consume(b.bootstrap, [`${A}.${ORDERS}`], "payments-billing", RECORDS, 5000);
     expect(resumed).toHaveLength(RECORDS - sum(translated));
     for (const p of translated) {
