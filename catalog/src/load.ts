@@ -15,6 +15,8 @@ export interface CatalogResult {
   diagnostics: Diagnostic[];
   /** How many entry files were read. */
   files: number;
+  /** Every entry that loaded and validated on its own, even when the catalog as a whole fails. */
+  entries: LoadedEntry[];
 }
 
 function diagnosticsOf(err: unknown): Diagnostic[] {
@@ -47,5 +49,5 @@ export function loadCatalog(files: SourceFile[], policyFile: SourceFile): Catalo
   }
   if (policy) diagnostics.push(...checkCatalog(entries, policy));
   const ok = !diagnostics.some((d) => d.severity === "error");
-  return { catalog: ok ? new Catalog(entries) : undefined, diagnostics, files: files.length };
+  return { catalog: ok ? new Catalog(entries) : undefined, diagnostics, files: files.length, entries };
 }

@@ -62,5 +62,10 @@ export async function readCatalog(
   const policy = await readSourceFile(opts.policy ?? defaultPolicyPath(connectorsDir), opts.cwd);
   const result = loadCatalog(files, policy);
   if (unreadable.length === 0) return result;
-  return { catalog: undefined, diagnostics: [...unreadable, ...result.diagnostics], files: paths.length };
+  return {
+    ...result,
+    catalog: undefined,
+    diagnostics: [...unreadable, ...result.diagnostics],
+    files: paths.length,
+  };
 }

@@ -62,6 +62,9 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--base <ref>", "base ref of the PR (default: origin/$GITHUB_BASE_REF, else origin/main)")
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--summary <file>", "where to write the markdown summary", "out/pr-summary.md")
+    .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
+    .option("--conformance", "also run conformance for the changed entries on real Connect workers")
+    .option("--kafka <versions>", "Kafka versions for --conformance (default: 4.2.0,4.3.1)")
     .option("--json", "machine-readable report")
     .action(run(() => import("./commands/pr.js")));
 

@@ -145,7 +145,12 @@ function urlsFromLock(lock: Lockfile | undefined, name: string): Map<string, str
 }
 
 /** Plugin sources: --plugin-dir directories as given, the rest resolved from the catalog and kiln.lock.json. */
-export async function sources(io: CommandIO, names: string[], opts: Options, cwd: string): Promise<PluginSource[]> {
+export async function sources(
+  io: CommandIO,
+  names: string[],
+  opts: Options,
+  cwd: string,
+): Promise<PluginSource[]> {
   const dirs = pluginDirs(opts, cwd);
   const out: PluginSource[] = [];
   for (const n of names) {

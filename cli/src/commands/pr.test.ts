@@ -2,11 +2,26 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { Catalog, HttpClient, lockCatalog, readCatalog, serializeLock } from "@kiln/catalog";
+import { LoopbackServer, makeJar, sha512 } from "@kiln/catalog/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FakeGitHub } from "../testing/fake-github.js";
 import { runCli } from "../testing/run-cli.js";
 
 const policy = new URL("../../../catalog/license-policy.yaml", import.meta.url).pathname;
+
+const SOURCE = "org.apache.kafka.connect.source.SourceConnector";
+const jars: Record<string, Buffer> = Object.fromEntries(
+  [
+    ["pg", "io.x.Pg"],
+    ["mysql", "io.x.MySql"],
+    ["file", "io.x.File"],
+    ["s3", "io.x.S3"],
+  ].map(([name, cls]) => [
+    name,
+    makeJar({ classes: [cls as string], services: { [SOURCE]: [cls as string] } }),
+  ]),
+);
 
 function entry(name: string, cls: string, version = "1.0.0") {
   return `apiVersion: kiln.dev/v1
@@ -23,9 +38,19 @@ classes:
     type: source
 artifacts:
   - type: jar
-    url: https://example.com/${name}.jar
-    sha512: "${"c".repeat(128)}"
+    url: https://plugins.example.com/${name}.jar
+    sha512: "${sha512(jars[name] as Buffer)}"
 `;
+}
+
+/** Writes kiln.lock.json for the repo's catalog, offline: every artifact is already in the cache. */
+async function lock(dir: string) {
+  const { catalog } = await readCatalog(join(dir, "catalog/connectors"), { cwd: dir });
+  if (!catalog) throw new Error("test catalog invalid");
+  writeFileSync(
+    join(dir, "kiln.lock.json"),
+    serializeLock(await lockCatalog(catalog, undefined, undefined, { cacheDir: cache, env: {} })),
+  );
 }
 
 const cluster = `apiVersion: kiln.dev/v1
@@ -52,6 +77,12 @@ function gitRepo(files: Record<string, string>): string {
     writeFileSync(join(dir, path), text);
   }
   cpSync(policy, join(dir, "catalog/license-policy.yaml"));
+  return dir;
+}
+
+async function commitBase(dir: string): Promise<string> {
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "pipe" });
+  await lock(dir);
   git("add", "-A");
   git("commit", "-qm", "base");
   git("checkout", "-qb", "feature");
@@ -59,22 +90,45 @@ function gitRepo(files: Record<string, string>): string {
 }
 
 let repo: string;
+let cache: string;
 const gh = new FakeGitHub("acme/catalog");
+const srv = new LoopbackServer();
 
 beforeAll(async () => {
   await gh.start();
-  repo = gitRepo({
-    "catalog/connectors/pg.yaml": entry("pg", "io.x.Pg"),
-    "catalog/connectors/mysql.yaml": entry("mysql", "io.x.MySql"),
-    "catalog/connectors/file.yaml": entry("file", "io.x.File"),
-    "clusters/prod.yaml": cluster,
+  // The catalog names https URLs (as it must); the cache is filled from a loopback server, so kiln pr runs offline.
+  await srv.start();
+  cache = mkdtempSync(join(tmpdir(), "kiln-pr-cache-"));
+  for (const [name, jar] of Object.entries(jars)) srv.file(`/${name}.jar`, jar);
+  const fill = Object.entries(jars).map(([name, jar]) => ({
+    entry: {
+      name,
+      version: "1.0.0",
+      classes: [],
+      artifacts: [{ type: "jar", url: `${srv.url}/${name}.jar`, sha512: sha512(jar) }],
+    },
+    source: { file: `${name}.yaml` },
+  }));
+  await lockCatalog(new Catalog(fill as never), undefined, undefined, {
+    cacheDir: cache,
+    env: {},
+    http: new HttpClient({ allowInsecureLoopback: true }),
   });
+  repo = await commitBase(
+    gitRepo({
+      "catalog/connectors/pg.yaml": entry("pg", "io.x.Pg"),
+      "catalog/connectors/mysql.yaml": entry("mysql", "io.x.MySql"),
+      "catalog/connectors/file.yaml": entry("file", "io.x.File"),
+      "clusters/prod.yaml": cluster,
+    }),
+  );
   // The PR: bumps pg, adds s3, and breaks mysql's sha512 on line 16.
   writeFileSync(join(repo, "catalog/connectors/pg.yaml"), entry("pg", "io.x.Pg", "1.1.0"));
   writeFileSync(join(repo, "catalog/connectors/s3.yaml"), entry("s3", "io.x.S3"));
+  await lock(repo);
   writeFileSync(
     join(repo, "catalog/connectors/mysql.yaml"),
-    entry("mysql", "io.x.MySql").replace(/"c{128}"/, "nope"),
+    entry("mysql", "io.x.MySql").replace(/"[0-9a-f]{128}"/, "nope"),
   );
   execFileSync("git", ["commit", "-qam", "pr", "--allow-empty"], { cwd: repo });
   execFileSync("git", ["add", "-A"], { cwd: repo });
@@ -83,21 +137,27 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gh.stop();
+  await srv.stop();
   rmSync(repo, { recursive: true, force: true });
 });
 
 describe("kiln pr", () => {
   test("summarises the PR's catalog changes, their problems and the images they affect", async () => {
-    const res = await runCli(["pr", "--base", "main"], { cwd: repo });
+    const res = await runCli(["pr", "--base", "main"], { cwd: repo, env: { KILN_CACHE: cache } });
     expect(res.code).toBe(1);
     expect(res.stderr).toBe(
       'catalog/connectors/mysql.yaml:16:13: error: `artifacts[0].sha512` must be 128 lower-case hex characters (a SHA-512 digest), not "nope" (artifacts[0].sha512)\n',
     );
     const summary = readFileSync(join(repo, "out/pr-summary.md"), "utf8");
     expect(res.stdout).toBe(summary);
-    expect(summary).toContain("| `mysql` | changed (does not load) | ❌ 1 error |");
-    expect(summary).toContain("| `pg` | changed (version) | ✅ |");
-    expect(summary).toContain("| `s3` | added | ✅ |");
+    const row = (name: string) => summary.split("\n").find((l) => l.startsWith(`| \`${name}\``));
+    expect(row("mysql")).toBe("| `mysql` | changed (does not load) | ❌ 1 error |  |  |  |  |");
+    expect(row("pg")).toMatch(
+      /^\| `pg` \| changed \(version\) \| ✅ \| ✅ \| ✅ 1 file, 0\.0 MiB, sha512 verified \| ✅ 1 class found, service_load ready \| ✅ sha256:[0-9a-f]{12} \|$/,
+    );
+    expect(row("s3")).toMatch(
+      /^\| `s3` \| added \| ✅ \| ✅ \| ✅ 1 file, 0\.0 MiB, sha512 verified \| ✅ 1 class found, service_load ready \| ✅ sha256:[0-9a-f]{12} \|$/,
+    );
     expect(summary).toContain("| `prod` (clusters/prod.yaml) | `cdc` | `pg`, `mysql` | — |");
     expect(summary).not.toContain("`files`");
   });
@@ -145,8 +205,8 @@ describe("kiln pr", () => {
   });
 
   test("no catalog change: exit 0 and says so", async () => {
-    const clean = gitRepo({ "catalog/connectors/pg.yaml": entry("pg", "io.x.Pg") });
-    const res = await runCli(["pr", "--base", "main"], { cwd: clean });
+    const clean = await commitBase(gitRepo({ "catalog/connectors/pg.yaml": entry("pg", "io.x.Pg") }));
+    const res = await runCli(["pr", "--base", "main"], { cwd: clean, env: { KILN_CACHE: cache } });
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/No catalog entries changed against `[0-9a-f]{12}`\./);
   });

@@ -1,17 +1,31 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import type { ResolvedPlugin } from "@kiln/catalog";
+import { matrixMarkdown } from "@kiln/connectors";
 import { formatDiagnostic } from "@kiln/schemas";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
+import { readLockfile } from "../lockfile.js";
 import { affectedImages } from "../pr/changes.js";
+import { checkEntry, conformanceOf, predictImage } from "../pr/checks.js";
 import { collectChanges } from "../pr/collect.js";
 import { mergeBase, trackedClusterFiles } from "../pr/git.js";
 import { GitHubReporter, githubContextFromEnv } from "../pr/github.js";
-import { type PrEntryReport, type PrReport, renderSummary, reportFailed } from "../pr/summary.js";
+import {
+  type PrCheck,
+  type PrEntryReport,
+  type PrReport,
+  renderSummary,
+  reportFailed,
+} from "../pr/summary.js";
+import { DEFAULT_CONFORMANCE_KAFKA } from "./conformance.js";
 
 interface Options {
   base?: string;
   catalog: string;
+  lockfile?: string;
+  conformance?: boolean;
+  kafka?: string;
   summary: string;
   json?: boolean;
 }
@@ -27,27 +41,70 @@ export async function run(io: CommandIO, opts: Options): Promise<number> {
   const base = await mergeBase(repo, baseRef);
   const collected = await collectChanges(repo, base, opts.catalog, await trackedClusterFiles(repo));
 
-  const entries: PrEntryReport[] = collected.changes.map((change) => {
-    if (change.change === "removed") return { change, checks: [] };
+  const lock = (await readLockfile(opts.lockfile, repo))?.lock;
+  const entries: PrEntryReport[] = [];
+  const resolved: ResolvedPlugin[] = [];
+  for (const change of collected.changes) {
+    if (change.change === "removed") {
+      entries.push({ change, checks: [] });
+      continue;
+    }
     const errors = collected.diagnostics.filter(
       (d) => d.severity === "error" && d.location.file === change.file,
     );
-    return {
-      change,
-      checks: [
-        {
-          name: "validate",
-          status: errors.length === 0 ? "pass" : "fail",
-          ...(errors.length ? { detail: `${errors.length} error${errors.length === 1 ? "" : "s"}` } : {}),
-        },
-      ],
-    };
-  });
+    const checks: PrCheck[] = [
+      errors.length === 0
+        ? { name: "validate", status: "pass" }
+        : {
+            name: "validate",
+            status: "fail",
+            detail: `${errors.length} error${errors.length === 1 ? "" : "s"}`,
+          },
+    ];
+    if (errors.length === 0) {
+      const more = await checkEntry(collected.catalog, lock, change.name, io.env);
+      checks.push(...more.checks);
+      if (more.resolved) resolved.push(more.resolved);
+    }
+    entries.push({ change, checks });
+  }
+  const sections: string[] = [];
+  if (opts.conformance && resolved.length > 0) {
+    const kafka = opts.kafka ? opts.kafka.split(",").map((v) => v.trim()) : DEFAULT_CONFORMANCE_KAFKA;
+    const matrix = await conformanceOf(collected.catalog, resolved, kafka, (line) =>
+      writeLine(io.stderr, line),
+    );
+    for (const e of entries) {
+      const row = matrix.rows.find((r) => r.entry === e.change.name);
+      if (!row) continue;
+      const failed = matrix.errors.filter((x) => x.entry === e.change.name);
+      e.checks.push(
+        failed.length
+          ? { name: "conformance", status: "fail", detail: failed.map((x) => x.message).join("; ") }
+          : { name: "conformance", status: "pass", detail: Object.keys(row.cells).join(", ") },
+      );
+    }
+    sections.push(`### Conformance\n\n${matrixMarkdown(matrix)}`);
+  }
   const report: PrReport = {
     base,
     entries,
     diagnostics: collected.diagnostics,
-    images: affectedImages(collected.changes, collected.clusters),
+    images: await Promise.all(
+      affectedImages(collected.changes, collected.clusters).map(async (img) => {
+        if (!lock || !img.base || img.plugins.some((p) => !collected.catalog.get(p))) return img;
+        return {
+          ...img,
+          ...(await predictImage(
+            collected.catalog,
+            lock,
+            { base: img.base, plugins: img.allPlugins },
+            io.env,
+          )),
+        };
+      }),
+    ),
+    sections,
   };
   const markdown = renderSummary(report);
   const summaryPath = resolve(repo, opts.summary);

@@ -21,6 +21,7 @@ function tree(dir: string): Record<string, string> {
 }
 
 const IMAGE = `cdc=registry.example.com/kafka/connect-cdc@sha256:${"ab".repeat(32)}`;
+const SINKS = `sinks=registry.example.com/kafka/connect-sinks@sha256:${"cd".repeat(32)}`;
 
 describe("kiln render", () => {
   it("writes grouped YAML, a kustomization and byte-identical output for the same input", async () => {
@@ -33,6 +34,8 @@ describe("kiln render", () => {
       out,
       "--image",
       IMAGE,
+      "--image",
+      SINKS,
     ];
     const first = await runCli(args(a));
     expect(first.stderr).toBe("");

@@ -46,14 +46,18 @@ export function diffCatalog(
 export interface ClusterRef {
   file: string;
   name: string;
-  connect: Array<{ name: string; plugins: string[] }>;
+  connect: Array<{ name: string; plugins: string[]; base?: string }>;
 }
 
 export interface AffectedImage {
   clusterFile: string;
   cluster: string;
   connect: string;
+  /** The changed plugins it bakes. */
   plugins: string[];
+  /** Every plugin it bakes, and its base: what a digest prediction needs. */
+  allPlugins: string[];
+  base?: string;
 }
 
 /** Connect clusters whose image holds any changed or removed entry. Pure. */
@@ -67,6 +71,8 @@ export function affectedImages(changes: EntryChange[], clusters: ClusterRef[]): 
         cluster: c.name,
         connect: k.name,
         plugins: k.plugins.filter((p) => touched.has(p)),
+        allPlugins: k.plugins,
+        ...(k.base ? { base: k.base } : {}),
       })),
   );
 }

@@ -1,14 +1,16 @@
 import { readFile } from "node:fs/promises";
 import { basename, join, relative, resolve } from "node:path";
-import { type Catalog, readCatalog } from "@kiln/catalog";
+import { Catalog, readCatalog } from "@kiln/catalog";
 import { type Cluster, type ConnectorPlugin, type Diagnostic, loadSpec, SpecError } from "@kiln/schemas";
+import { defaultBase } from "../commands/bake.js";
 import { type ClusterRef, diffCatalog, type EntryChange } from "./changes.js";
 import { changedFiles, fileAt } from "./git.js";
 
 const SPEC = /\.(ya?ml|json)$/;
 
 export interface PrChanges {
-  catalog: Catalog | undefined;
+  /** The head catalog; when it has errors, the entries that loaded on their own (so they can still be checked). */
+  catalog: Catalog;
   diagnostics: Diagnostic[];
   changes: EntryChange[];
   clusters: ClusterRef[];
@@ -60,7 +62,8 @@ export async function collectChanges(
     }
   }
   // An entry moved to another file is still in the catalog: not removed.
-  for (const name of [...before.keys()]) if (!after.has(name) && head.catalog?.get(name)) before.delete(name);
+  for (const name of [...before.keys()])
+    if (!after.has(name) && head.entries.some((e) => e.entry.name === name)) before.delete(name);
 
   const clusters: ClusterRef[] = [];
   for (const file of clusterFiles) {
@@ -74,5 +77,10 @@ export async function collectChanges(
     }
   }
   const changes = [...diffCatalog(before, after), ...broken].sort((a, b) => a.name.localeCompare(b.name));
-  return { catalog: head.catalog, diagnostics: head.diagnostics, changes, clusters };
+  return {
+    catalog: head.catalog ?? new Catalog(head.entries),
+    diagnostics: head.diagnostics,
+    changes,
+    clusters,
+  };
 }

@@ -53,7 +53,13 @@ test("affectedImages: only Connect clusters that bake a touched plugin", () => {
     },
   ];
   expect(affectedImages([{ name: "pg", change: "changed", fields: ["version"] }], clusters)).toEqual([
-    { clusterFile: "clusters/prod.yaml", cluster: "prod", connect: "cdc", plugins: ["pg"] },
+    {
+      clusterFile: "clusters/prod.yaml",
+      cluster: "prod",
+      connect: "cdc",
+      plugins: ["pg"],
+      allPlugins: ["pg", "jdbc"],
+    },
   ]);
 });
 
@@ -78,7 +84,14 @@ test("renderSummary: a table per entry, located problems, images", () => {
       },
     ],
     images: [
-      { clusterFile: "c.yaml", cluster: "prod", connect: "cdc", plugins: ["pg"], digest: "sha256:abc" },
+      {
+        clusterFile: "c.yaml",
+        cluster: "prod",
+        connect: "cdc",
+        plugins: ["pg"],
+        allPlugins: ["pg"],
+        digest: "sha256:abc",
+      },
     ],
   });
   expect(md).toBe(`<!-- kiln-pr-summary -->

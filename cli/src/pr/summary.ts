@@ -21,7 +21,7 @@ export interface PrReport {
   entries: PrEntryReport[];
   /** Every finding, located, for the problems list and check-run annotations. */
   diagnostics: Diagnostic[];
-  images: Array<AffectedImage & { digest?: string }>;
+  images: Array<AffectedImage & { digest?: string; note?: string }>;
   /** Extra markdown sections (e.g. a conformance matrix), appended as they are. */
   sections?: string[];
 }
@@ -85,7 +85,7 @@ export function renderSummary(report: PrReport): string {
     );
     for (const i of report.images) {
       lines.push(
-        `| \`${i.cluster}\` (${i.clusterFile}) | \`${i.connect}\` | ${i.plugins.map((p) => `\`${p}\``).join(", ")} | ${i.digest ? `\`${i.digest}\`` : "—"} |`,
+        `| \`${i.cluster}\` (${i.clusterFile}) | \`${i.connect}\` | ${i.plugins.map((p) => `\`${p}\``).join(", ")} | ${i.digest ? `\`${i.digest}\`` : `— ${i.note ?? ""}`.trim()} |`,
       );
     }
   }

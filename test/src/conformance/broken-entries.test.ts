@@ -3,7 +3,13 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type ConformancePlugin, type LocalRuntime, localRuntime, type Matrix, runConformance } from "@kiln/connectors";
+import {
+  type ConformancePlugin,
+  type LocalRuntime,
+  localRuntime,
+  type Matrix,
+  runConformance,
+} from "@kiln/connectors";
 import { resolveKafkaJars } from "@kiln/connectors/runtime";
 import type { ConnectorPlugin } from "@kiln/schemas";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -34,7 +40,10 @@ function entry(name: string, over: Partial<ConnectorPlugin> = {}): ConnectorPlug
 async function crashingPlugin(dir: string): Promise<void> {
   const jars = await resolveKafkaJars(KAFKA);
   const libs = await readdir(jars.libDir);
-  const cp = libs.filter((f) => /^(connect-api|kafka-clients)-/.test(f)).map((f) => join(jars.libDir, f)).join(":");
+  const cp = libs
+    .filter((f) => /^(connect-api|kafka-clients)-/.test(f))
+    .map((f) => join(jars.libDir, f))
+    .join(":");
   const src = join(dir, "src", "dev", "kiln", "crash");
   await mkdir(src, { recursive: true });
   await writeFile(
@@ -58,7 +67,10 @@ public class CrashingConnector extends SourceConnector {
   const classes = join(dir, "classes");
   await exec("javac", ["-d", classes, "-cp", cp, join(src, "CrashingConnector.java")]);
   await mkdir(join(classes, "META-INF", "services"), { recursive: true });
-  await writeFile(join(classes, "META-INF", "services", "org.apache.kafka.connect.source.SourceConnector"), "dev.kiln.crash.CrashingConnector\n");
+  await writeFile(
+    join(classes, "META-INF", "services", "org.apache.kafka.connect.source.SourceConnector"),
+    "dev.kiln.crash.CrashingConnector\n",
+  );
   await mkdir(join(dir, "plugin"), { recursive: true });
   await exec("jar", ["cf", join(dir, "plugin", "crash.jar"), "-C", classes, "."]);
 }
@@ -74,12 +86,36 @@ beforeAll(async () => {
   const file = jars.fileStreamPluginDir;
   const plugins: ConformancePlugin[] = [
     { entry: entry("good"), dir: file },
-    { entry: entry("missing-class", { classes: [{ class: "org.apache.kafka.connect.file.NoSuchConnector", type: "source" }], example: undefined }), dir: file },
-    { entry: entry("unknown-key", { example: { class: FILE_SOURCE, config: { file: "/tmp/x", topic: "t", fiel: "typo" } } }), dir: file },
-    { entry: entry("literal-secret", { example: { class: FILE_SOURCE, config: { file: "/tmp/x", topic: "t", "sasl.password": "hunter2" }, passthrough: ["sasl."] } }), dir: file },
+    {
+      entry: entry("missing-class", {
+        classes: [{ class: "org.apache.kafka.connect.file.NoSuchConnector", type: "source" }],
+        example: undefined,
+      }),
+      dir: file,
+    },
+    {
+      entry: entry("unknown-key", {
+        example: { class: FILE_SOURCE, config: { file: "/tmp/x", topic: "t", fiel: "typo" } },
+      }),
+      dir: file,
+    },
+    {
+      entry: entry("literal-secret", {
+        example: {
+          class: FILE_SOURCE,
+          config: { file: "/tmp/x", topic: "t", "sasl.password": "hunter2" },
+          passthrough: ["sasl."],
+        },
+      }),
+      dir: file,
+    },
     { entry: entry("untested-claim", { kafka: ">=4.3.0 <5.0.0" }), dir: file },
     {
-      entry: entry("crasher", { version: "1.0.0", classes: [{ class: "dev.kiln.crash.CrashingConnector", type: "source" }], example: undefined }),
+      entry: entry("crasher", {
+        version: "1.0.0",
+        classes: [{ class: "dev.kiln.crash.CrashingConnector", type: "source" }],
+        example: undefined,
+      }),
       dir: join(work, "crash", "plugin"),
     },
   ];
@@ -102,7 +138,9 @@ describe("conformance with deliberately broken entries (real Kafka Connect)", ()
   test("a declared class that is not in the jars", () => {
     expect(cell("missing-class")).toEqual({
       status: "fail",
-      reasons: ["org.apache.kafka.connect.file.NoSuchConnector is not listed by the worker (GET /connector-plugins)"],
+      reasons: [
+        "org.apache.kafka.connect.file.NoSuchConnector is not listed by the worker (GET /connector-plugins)",
+      ],
     });
   });
 
@@ -113,7 +151,9 @@ describe("conformance with deliberately broken entries (real Kafka Connect)", ()
   });
 
   test("an example config with a literal secret (the value never appears)", () => {
-    expect(cell("literal-secret")?.reasons).toEqual(["example config: sasl.password holds a literal secret; use a config-provider placeholder"]);
+    expect(cell("literal-secret")?.reasons).toEqual([
+      "example config: sasl.password holds a literal secret; use a config-provider placeholder",
+    ]);
     expect(JSON.stringify(matrix)).not.toContain("hunter2");
   });
 
@@ -130,7 +170,20 @@ describe("conformance with deliberately broken entries (real Kafka Connect)", ()
   });
 
   test("every failing claimed version is an entry error; the rest of the matrix completed", () => {
-    expect(matrix.rows.map((r) => r.entry)).toEqual(["crasher", "good", "literal-secret", "missing-class", "unknown-key", "untested-claim"]);
-    expect([...new Set(matrix.errors.map((e) => e.entry))]).toEqual(["crasher", "literal-secret", "missing-class", "unknown-key", "untested-claim"]);
+    expect(matrix.rows.map((r) => r.entry)).toEqual([
+      "crasher",
+      "good",
+      "literal-secret",
+      "missing-class",
+      "unknown-key",
+      "untested-claim",
+    ]);
+    expect([...new Set(matrix.errors.map((e) => e.entry))]).toEqual([
+      "crasher",
+      "literal-secret",
+      "missing-class",
+      "unknown-key",
+      "untested-claim",
+    ]);
   });
 });

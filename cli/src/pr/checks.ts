@@ -1,0 +1,141 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  BlobStore,
+  bake,
+  buildPluginLayer,
+  descriptorOf,
+  dockerConfigCredentials,
+  headManifest,
+  parseReference,
+  pluginImage,
+  RegistryClient,
+  recipeFromEnv,
+} from "@kiln/builder";
+import {
+  type Catalog,
+  defaultCacheDir,
+  inspectPlugin,
+  type Lockfile,
+  lockProblems,
+  type ResolvedPlugin,
+  resolvePlugins,
+} from "@kiln/catalog";
+import { type ConformancePlugin, localRuntime, type Matrix, runConformance } from "@kiln/connectors";
+import type { PrCheck } from "./summary.js";
+
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+const reason = (err: unknown) => (err as Error).message.split("\n")[0] ?? String(err);
+
+/**
+ * The checks a changed entry gets beyond validation: pinned by the lock,
+ * resolved with every checksum verified, its jars inspected for the declared
+ * classes, and its plugin image's digest predicted. Returns one PrCheck per
+ * column, plus the resolved directory for conformance.
+ */
+export async function checkEntry(
+  catalog: Catalog,
+  lock: Lockfile | undefined,
+  name: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ checks: PrCheck[]; resolved?: ResolvedPlugin }> {
+  const entry = catalog.get(name);
+  if (!entry) return { checks: [] };
+  const checks: PrCheck[] = [];
+  const problems = lock ? lockProblems(entry, lock.plugins[name]) : ["no kiln.lock.json"];
+  checks.push(
+    problems.length
+      ? { name: "lock", status: "fail", detail: `${problems.join("; ")} (run kiln lock)` }
+      : { name: "lock", status: "pass" },
+  );
+  if (problems.length || !lock) return { checks };
+
+  let resolved: ResolvedPlugin;
+  try {
+    [resolved] = (await resolvePlugins(catalog, lock, [name], { env })) as [ResolvedPlugin];
+    const bytes = resolved.files.reduce((n, f) => n + f.size, 0);
+    checks.push({
+      name: "resolve",
+      status: "pass",
+      detail: `${resolved.files.length} file${resolved.files.length === 1 ? "" : "s"}, ${mib(bytes)}, sha512 verified`,
+    });
+  } catch (err) {
+    checks.push({ name: "resolve", status: "fail", detail: reason(err) });
+    return { checks };
+  }
+
+  const report = await inspectPlugin(entry, resolved.dir);
+  checks.push(
+    report.errors.length
+      ? { name: "inspect", status: "fail", detail: report.errors.join("; ") }
+      : {
+          name: "inspect",
+          status: "pass",
+          detail: `${report.declared.length} class${report.declared.length === 1 ? "" : "es"} found${report.serviceLoad ? ", service_load ready" : ", needs plugin scanning"}`,
+        },
+  );
+
+  const recipe = recipeFromEnv(env);
+  const layer = await buildPluginLayer(
+    { name, version: resolved.version, dir: resolved.dir },
+    { store: new BlobStore(join(defaultCacheDir(env), "images")), recipe, root: "" },
+  );
+  const digest = descriptorOf(
+    pluginImage({ name, version: resolved.version, layer: layer.layer, epoch: recipe.epoch }),
+  ).digest;
+  checks.push({ name: "plugin image", status: "pass", detail: digest.slice(0, 19) });
+  return { checks, resolved };
+}
+
+/** Conformance of the changed entries only, on real Connect workers. */
+export async function conformanceOf(
+  catalog: Catalog,
+  resolved: ResolvedPlugin[],
+  kafkaVersions: string[],
+  onProgress: (line: string) => void,
+): Promise<Matrix> {
+  const plugins: ConformancePlugin[] = [];
+  for (const r of resolved) {
+    const entry = catalog.get(r.name);
+    if (entry)
+      plugins.push({ entry, dir: r.dir, staticServiceLoad: (await inspectPlugin(entry, r.dir)).serviceLoad });
+  }
+  const workDir = await mkdtemp(join(tmpdir(), "kiln-pr-conformance-"));
+  const runtime = localRuntime(workDir);
+  try {
+    return await runConformance({ plugins, kafkaVersions, runtime, workDir, onProgress });
+  } finally {
+    await runtime.close();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The digest a Connect image would get, computed by baking it without pushing;
+ * undefined (with the reason) when its base image cannot be reached.
+ */
+export async function predictImage(
+  catalog: Catalog,
+  lock: Lockfile,
+  image: { base: string; plugins: string[] },
+  env: NodeJS.ProcessEnv,
+): Promise<{ digest?: string; note?: string }> {
+  const client = new RegistryClient({ credentials: dockerConfigCredentials(env) });
+  try {
+    const ref = parseReference(image.base);
+    const found = await headManifest(client, ref).catch((err: Error) => err);
+    if (!found || found instanceof Error) return { note: `base ${image.base} not reachable` };
+    const plugins = await resolvePlugins(catalog, lock, image.plugins, { env });
+    const baked = await bake(client, new BlobStore(join(defaultCacheDir(env), "images")), {
+      base: image.base,
+      plugins: plugins.map((p) => ({ name: p.name, version: p.version, dir: p.dir })),
+      recipe: recipeFromEnv(env),
+    });
+    return { digest: descriptorOf(baked.artifact).digest };
+  } catch (err) {
+    return { note: reason(err) };
+  } finally {
+    await client.close();
+  }
+}
