@@ -25,15 +25,9 @@ import {
   writeLayout,
 } from "@kiln/builder";
 import { type Catalog, checkLock, defaultCacheDir, listSpecFiles, readCatalog } from "@kiln/catalog";
-import { checkCluster, renderCluster, toFiles } from "@kiln/clusters";
-import {
-  type Cluster,
-  type Diagnostic,
-  formatDiagnostic,
-  KilnError,
-  loadSpec,
-  SpecError,
-} from "@kiln/schemas";
+import { renderCluster, toFiles } from "@kiln/clusters";
+import { type Cluster, type Diagnostic, formatDiagnostic, KilnError } from "@kiln/schemas";
+import { loadClusterFile } from "../cluster-source.js";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
 import { readLockfile } from "../lockfile.js";
@@ -94,16 +88,11 @@ async function clusterFiles(paths: string[], cwd: string, diagnostics: Diagnosti
   }
   const out: ClusterFile[] = [];
   for (const abs of files) {
-    const file = relative(cwd, abs);
-    try {
-      const spec = loadSpec(await readFile(abs, "utf8"), file);
-      if (spec.kind !== "Cluster") continue;
-      diagnostics.push(...checkCluster(spec.value as Cluster, spec.source));
-      out.push({ file, cluster: spec.value as Cluster });
-    } catch (err) {
-      if (!(err instanceof SpecError)) throw err;
-      diagnostics.push(...err.diagnostics);
-    }
+    // Only Cluster files: a directory may hold Connector or ConnectTarget files too.
+    if (!/^kind:\s*Cluster\s*$/m.test(await readFile(abs, "utf8"))) continue;
+    const loaded = await loadClusterFile(abs, cwd);
+    diagnostics.push(...loaded.diagnostics);
+    if (loaded.cluster) out.push({ file: loaded.file, cluster: loaded.cluster });
   }
   return out;
 }

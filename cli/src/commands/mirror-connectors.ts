@@ -1,9 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { readSourceFile } from "@kiln/catalog";
 import {
   type ClusterConnection,
-  checkCluster,
   type KafkaMirrorMaker2,
   mirrorConnectorDocuments,
   RenderError,
@@ -11,7 +9,8 @@ import {
   type TranslateOptions,
   toYaml,
 } from "@kiln/clusters";
-import { type Cluster, formatDiagnostic, KilnError, loadSpec, SpecError } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas";
+import { requireCluster } from "../cluster-source.js";
 import { EXIT_FAILURE, EXIT_OK, UsageError } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
 
@@ -72,22 +71,8 @@ export async function run(io: CommandIO, file: string, opts: Options): Promise<n
   const cwd = io.cwd ?? process.cwd();
   const connections = parseConnections(opts.connection, opts.client);
   const overrides = parseOverrides(opts.override);
-  let cluster: Cluster;
-  try {
-    const source = await readSourceFile(resolve(cwd, file), cwd);
-    const spec = loadSpec<Cluster>(source.text, source.file, "Cluster");
-    const diagnostics = checkCluster(spec.value, spec.source);
-    for (const d of diagnostics)
-      writeLine(d.severity === "error" ? io.stderr : io.stdout, formatDiagnostic(d));
-    if (diagnostics.some((d) => d.severity === "error")) return EXIT_FAILURE;
-    cluster = spec.value;
-  } catch (err) {
-    if (err instanceof SpecError) {
-      for (const d of err.diagnostics) writeLine(io.stderr, formatDiagnostic(d));
-      return EXIT_FAILURE;
-    }
-    throw err;
-  }
+  const cluster = await requireCluster(io, file);
+  if (!cluster) return EXIT_FAILURE;
   let mm2: KafkaMirrorMaker2 | undefined;
   try {
     mm2 = renderCluster(cluster).items.find((i) => i.object.kind === "KafkaMirrorMaker2")?.object as

@@ -1,8 +1,8 @@
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { readSourceFile } from "@kiln/catalog";
-import { checkCluster, RenderError, renderCluster, toFiles } from "@kiln/clusters";
-import { type Cluster, formatDiagnostic, KilnError, loadSpec, SpecError } from "@kiln/schemas";
+import { RenderError, renderCluster, toFiles } from "@kiln/clusters";
+import { KilnError } from "@kiln/schemas";
+import { requireCluster } from "../cluster-source.js";
 import { EXIT_FAILURE, EXIT_OK, UsageError } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
 
@@ -42,22 +42,8 @@ export async function writeRendered(out: string, files: Record<string, string>):
 export async function run(io: CommandIO, file: string, opts: Options): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
   const images = parseImages(opts.image);
-  let cluster: Cluster;
-  try {
-    const source = await readSourceFile(resolve(cwd, file), cwd);
-    const spec = loadSpec<Cluster>(source.text, source.file, "Cluster");
-    const diagnostics = checkCluster(spec.value, spec.source);
-    for (const d of diagnostics)
-      writeLine(d.severity === "error" ? io.stderr : io.stdout, formatDiagnostic(d));
-    if (diagnostics.some((d) => d.severity === "error")) return EXIT_FAILURE;
-    cluster = spec.value;
-  } catch (err) {
-    if (err instanceof SpecError) {
-      for (const d of err.diagnostics) writeLine(io.stderr, formatDiagnostic(d));
-      return EXIT_FAILURE;
-    }
-    throw err;
-  }
+  const cluster = await requireCluster(io, file);
+  if (!cluster) return EXIT_FAILURE;
 
   let files: Record<string, string>;
   let warnings: string[];

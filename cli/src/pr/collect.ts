@@ -2,7 +2,6 @@ import { readFile } from "node:fs/promises";
 import { basename, join, relative, resolve } from "node:path";
 import { Catalog, readCatalog } from "@kiln/catalog";
 import { type Cluster, type ConnectorPlugin, type Diagnostic, loadSpec, SpecError } from "@kiln/schemas";
-import { defaultBase } from "../commands/bake.js";
 import { type ClusterRef, diffCatalog, type EntryChange } from "./changes.js";
 import { changedFiles, fileAt } from "./git.js";
 
