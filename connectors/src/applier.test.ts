@@ -91,7 +91,7 @@ describe("applyPlan", () => {
   });
 
   it("skips deletes without prune and reports per-connector failures without stopping the rest", async () => {
-    const s = await fake((method, url) => {
+    const s = await fake((method, _url) => {
       if (method === "POST") return [400, { error_code: 400, message: "Connector configuration is invalid" }];
       if (method === "DELETE") return [204, undefined];
       return [200, []];

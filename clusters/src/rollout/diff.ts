@@ -73,7 +73,7 @@ export interface ObjectDiff {
 
 /** A Secret's values are left out of comparisons entirely: kiln reads Secrets by metadata only. */
 function withoutValues(o: KubeObject | undefined): KubeObject | undefined {
-  if (!o || o.kind !== "Secret" || o.apiVersion !== "v1") return o;
+  if (o?.kind !== "Secret" || o.apiVersion !== "v1") return o;
   const { data, stringData, ...rest } = o;
   return rest as KubeObject;
 }

@@ -13,8 +13,8 @@ export interface KubeObject {
     managedFields?: Array<{ manager?: string; operation?: string; fieldsV1?: unknown }>;
     [k: string]: unknown;
   };
-  spec?: Record<string, any>;
-  status?: Record<string, any>;
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
   data?: Record<string, string>;
   stringData?: Record<string, string>;
   [k: string]: unknown;

@@ -186,7 +186,9 @@ describe("the Docker engine paths produce the same plugin tree", () => {
     expect(err).not.toMatch(/kiln:/);
     expect(code).toBe(0);
     const [r] = JSON.parse(out) as Array<{ digest: string; outputs: string[] }>;
-    const tag = (r?.outputs.find((o) => o.startsWith("docker:")) as string).slice("docker:".length);
+    const output = r?.outputs.find((o) => o.startsWith("docker:"));
+    expect(output).toBeDefined();
+    const tag = (output as string).slice("docker:".length);
     expect(await pluginTree(docker, tag)).toStrictEqual(tree);
     // The archive is the same image: loading it under another name gives the same image ID.
     const viaEngine = (await docker.getImage(tag).inspect()).Id;
