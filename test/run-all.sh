@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
-# The whole suite, as README.md documents it: provision, then build, lint,
+# The whole suite, as README.md documents it: provision, then lint, build,
 # typecheck and test every workspace (the real-peer suites in test/ start and
-# stop their services themselves).
+# stop their services themselves). Ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash test/provision.sh
 npx biome check .
-npx turbo run build typecheck test --output-logs=new-only
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+npx turbo run build typecheck test --output-logs=new-only 2>&1 | tee "$log" || status=$?
+# Each workspace's vitest prints "Tests  N failed | N passed (N)"; add them up.
+sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+  /Tests +[0-9]/ {
+    for (i = 1; i <= NF; i++) {
+      if ($i == "passed") passed += $(i - 1)
+      if ($i == "failed") failed += $(i - 1)
+    }
+  }
+  END { printf "tests: %d passed, %d failed\n", passed, failed }'
+exit "$status"
