@@ -61,7 +61,9 @@ export async function pushReferrer(
   const tag = `sha256-${digestHex(subject.digest)}`;
   let index: Index = { schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests: [] };
   try {
-    const existing = await getManifest(client, { ...target, tag });
+    // The fallback index lives under the tag, whatever the target names (a tag or a digest).
+    const { digest: _pinned, ...repo } = target;
+    const existing = await getManifest(client, { ...repo, tag });
     index = JSON.parse(existing.raw.toString("utf8")) as Index;
   } catch (err) {
     if (!(err instanceof ImageNotFoundError)) throw err;

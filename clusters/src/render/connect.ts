@@ -66,7 +66,8 @@ function image(
   opts: ConnectRenderOptions,
   warnings: string[],
 ): string | undefined {
-  const baked = opts.images?.[c.name];
+  // An image passed at render time wins over the one the definition pins.
+  const baked = opts.images?.[c.name] ?? c.image?.pinned;
   if (baked !== undefined) {
     if (!DIGEST_REF.test(baked))
       throw new RenderError(

@@ -218,6 +218,15 @@ describe("renderCluster features", () => {
     ).toStrictEqual(["on-crs"]);
   });
 
+  it("uses the digest the definition pins (image.pinned), unless one is passed at render time", () => {
+    const pinned = `reg.example.com/c@sha256:${"1".repeat(64)}`;
+    const passed = `reg.example.com/c@sha256:${"2".repeat(64)}`;
+    const spec = `connect:\n  - { name: a, plugins: [p], image: { repository: reg.example.com/c, pinned: "${pinned}" } }\n`;
+    expect(find(render(spec), "KafkaConnect")?.spec.image).toBe(pinned);
+    expect(render(spec).warnings).toStrictEqual([]);
+    expect(find(render(spec, { images: { a: passed } }), "KafkaConnect")?.spec.image).toBe(passed);
+  });
+
   it("pins the baked image by digest and refuses an unpinned one", () => {
     const digest = `reg.example.com/c@sha256:${"0".repeat(64)}`;
     const spec = "connect:\n  - { name: a, plugins: [p], image: { repository: reg.example.com/c } }\n";

@@ -297,6 +297,10 @@ export interface ConnectCluster {
      * Where the baked image is pushed.
      */
     repository?: string;
+    /**
+     * The baked image, pinned by digest; written by CI's digest-bump PR (kiln build --push), used by kiln render.
+     */
+    pinned?: string;
   };
   plugins?: string[];
   /**
