@@ -1,25 +1,18 @@
 import { cp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { descriptorOf, headManifest, parseReference, RegistryClient, readLayout } from "@kiln/builder";
-import { main } from "@kiln/cli";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushBase, tempDir } from "../builder/fixtures.js";
+import { runKiln } from "../harness/cli.js";
 import { required } from "../harness/inject.js";
 import { TEST_KILN_CACHE } from "../resolve/network.js";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
 async function kiln(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d) => (out += d));
-  stderr.on("data", (d) => (err += d));
-  const code = await main(args, { stdout, stderr, env: { ...env, CI: "true" }, cwd });
-  return { code, out, err };
+  const { code, stdout, stderr } = await runKiln(args, { cwd, env });
+  return { code, out: stdout, err: stderr };
 }
 
 interface Summary {

@@ -1,7 +1,5 @@
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { main } from "@kiln/cli";
 import {
   type ApplyOptions,
   type ApplyResult,
@@ -11,6 +9,7 @@ import {
   loadDeploymentFiles,
   planDeployment,
 } from "@kiln/connectors";
+import { runKiln } from "../harness/cli.js";
 import { required } from "../harness/inject.js";
 
 // JSON is YAML: connector files written as JSON documents load through the same YAML loader.
@@ -116,23 +115,12 @@ export async function planAndApply(
   }
 }
 
-class Capture extends Writable {
-  text = "";
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
 /** Runs the kiln CLI in-process in `cwd`. */
-export async function kiln(
+export function kiln(
   cwd: string,
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(args, { stdout, stderr, env: { ...process.env, CI: "true" }, cwd });
-  return { code, stdout: stdout.text, stderr: stderr.text };
+  return runKiln(args, { cwd, env: process.env });
 }
 
 /** Tails of the workers' logs, to attach to a failure. */

@@ -1,8 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { main } from "@kiln/cli";
 import {
   type KafkaMirrorMaker2,
   type MirrorConnectorDocument,
@@ -11,6 +9,7 @@ import {
 } from "@kiln/clusters";
 import { ConnectClient } from "@kiln/connectors";
 import { type Cluster, loadSpec } from "@kiln/schemas";
+import { runKiln } from "../harness/cli.js";
 
 // JSON is YAML: documents written as JSON load through kiln's YAML loader.
 const stringify = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
@@ -49,21 +48,11 @@ export interface MirrorDeployment {
   applyOutput: string;
 }
 
-class Capture extends Writable {
-  text = "";
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
 /** Runs the kiln CLI in-process in `cwd`; throws with its output unless it exits 0. */
 export async function kiln(cwd: string, ...args: string[]): Promise<string> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(args, { stdout, stderr, env: { ...process.env, CI: "true" }, cwd });
-  if (code !== 0) throw new Error(`kiln ${args.join(" ")} exited ${code}:\n${stdout.text}${stderr.text}`);
-  return stdout.text;
+  const { code, stdout, stderr } = await runKiln(args, { cwd, env: process.env });
+  if (code !== 0) throw new Error(`kiln ${args.join(" ")} exited ${code}:\n${stdout}${stderr}`);
+  return stdout;
 }
 
 /**

@@ -1,8 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { main } from "@kiln/cli";
+import { runKiln } from "../harness/cli.js";
 import { required } from "../harness/inject.js";
 import { TEST_KILN_CACHE } from "../resolve/network.js";
 
@@ -14,32 +13,16 @@ export const LOCKFILE = join(REPO_ROOT, "kiln.lock.json");
 // JSON is YAML: files written as JSON documents load through kiln's YAML loader.
 export const yamlOf = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
-class Capture extends Writable {
-  text = "";
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
 /**
  * Runs the kiln CLI in-process in `cwd` (as CI would: CI=true, plain progress lines), with the
  * suites' shared kiln cache so a warm machine downloads nothing.
  */
-export async function kiln(
+export function kiln(
   cwd: string,
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(args, {
-    stdout,
-    stderr,
-    env: { ...process.env, KILN_CACHE: TEST_KILN_CACHE, CI: "true", ...env },
-    cwd,
-  });
-  return { code, stdout: stdout.text, stderr: stderr.text };
+  return runKiln(args, { cwd, env: { ...process.env, KILN_CACHE: TEST_KILN_CACHE, ...env } });
 }
 
 export async function e2eDir(prefix: string): Promise<string> {

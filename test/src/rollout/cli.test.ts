@@ -1,26 +1,13 @@
 import { mkdtemp, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
-import { main } from "@kiln/cli";
 import { describe, expect, it } from "vitest";
+import { runKiln } from "../harness/cli.js";
 import { required } from "../harness/inject.js";
 import { admin } from "./fixtures.js";
 
 const repo = new URL("../../../", import.meta.url).pathname;
 
-async function kiln(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on("data", (c) => out.push(String(c)));
-  stderr.on("data", (c) => err.push(String(c)));
-  const code = await main(args, { stdout, stderr, env: { CI: "true", ...env }, cwd: repo });
-  return { code, stdout: out.join(""), stderr: err.join("") };
-}
+const kiln = (args: string[], env: NodeJS.ProcessEnv = {}) => runKiln(args, { cwd: repo, env });
 
 describe("kiln render | kiln diff | kiln rollout against a real kube-apiserver", () => {
   it("rolls out a rendered example: dry run, apply, diff clean, re-apply unchanged", async () => {
