@@ -9,6 +9,7 @@ export const unitConfig: ViteUserConfig = {
     include: ["src/**/*.test.ts"],
     environment: "node",
     pool: "forks",
-    passWithNoTests: true,
+    // Loopback servers and child processes on a loaded 2-core machine: generous, never a speed assertion.
+    testTimeout: 30_000,
   },
 };

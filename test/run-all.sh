@@ -9,7 +9,7 @@ npx biome check .
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-npx turbo run build typecheck test --output-logs=new-only 2>&1 | tee "$log" || status=$?
+npx turbo run build typecheck test --concurrency=2 --output-logs=new-only 2>&1 | tee "$log" || status=$?
 # Each workspace's vitest prints "Tests  N failed | N passed (N)"; add them up.
 sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
   /Tests +[0-9]/ {
