@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash test/provision.sh
+# Node trusts only its own CA list; on machines whose egress goes through a TLS
+# proxy, the system bundle (where that proxy's CA is installed) must be added.
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
 npx biome check .
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
