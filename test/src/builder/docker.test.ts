@@ -16,27 +16,13 @@ import {
 import { main } from "@kiln/cli";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demux, follow } from "../harness/docker.js";
 import { required } from "../harness/inject.js";
 import { makePlugin, pushBase, tempDir } from "./fixtures.js";
 
 const recipe = { compression: "gzip" as const, level: 1, epoch: 1_700_000_000 };
 
 /** Splits docker's multiplexed log stream (8-byte frame headers) into text. */
-function demux(buf: Buffer): string {
-  let out = "";
-  for (let i = 0; i + 8 <= buf.length; ) {
-    const len = buf.readUInt32BE(i + 4);
-    out += buf.subarray(i + 8, i + 8 + len).toString("utf8");
-    i += 8 + len;
-  }
-  return out;
-}
-
-async function follow(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
-  await new Promise<void>((res, rej) =>
-    docker.modem.followProgress(stream, (e: Error | null) => (e ? rej(e) : res())),
-  );
-}
 
 /** Runs a command in a container (no network), returning its output; fails on a non-zero exit. */
 async function runIn(docker: Docker, image: string, cmd: string[], user?: string): Promise<string> {

@@ -10,6 +10,7 @@ import {
   planDeployment,
 } from "@kiln/connectors";
 import { runKiln } from "../harness/cli.js";
+import { eventually as poll } from "../harness/eventually.js";
 import { required } from "../harness/inject.js";
 
 // JSON is YAML: connector files written as JSON documents load through the same YAML loader.
@@ -141,23 +142,11 @@ export async function deleteAll(client: ConnectClient, prefix = ""): Promise<voi
   await Promise.all(names.map((n) => client.delete(n).catch(() => undefined)));
 }
 
-export async function eventually<T>(
+/** Waits for a condition; a timeout shows the workers' log tails. */
+export function eventually<T>(
   what: string,
   fn: () => Promise<T | undefined>,
   timeoutMs = 60_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(
-    `timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}\n${await workerLogs(30)}`,
-  );
+  return poll(what, fn, { timeoutMs, describe: () => workerLogs(30) });
 }

@@ -1,6 +1,5 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   type KafkaMirrorMaker2,
   type MirrorConnectorDocument,
@@ -10,6 +9,7 @@ import {
 import { ConnectClient } from "@kiln/connectors";
 import { type Cluster, loadSpec } from "@kiln/schemas";
 import { runKiln } from "../harness/cli.js";
+import { eventually as poll } from "../harness/eventually.js";
 
 // JSON is YAML: documents written as JSON load through kiln's YAML loader.
 const stringify = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
@@ -132,22 +132,11 @@ export async function connectorStates(url: string): Promise<string> {
 }
 
 /** Polls `fn` until it returns a value (not undefined) or the deadline passes. */
-export async function eventually<T>(
+export function eventually<T>(
   what: string,
   fn: () => Promise<T | undefined>,
   timeoutMs = 90_000,
   intervalMs = 1000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+  return poll(what, fn, { timeoutMs, intervalMs });
 }

@@ -3,6 +3,7 @@ import { dockerClient, RegistryClient } from "@kiln/builder";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kafkaBaseImage, pushKafkaBaseImage } from "../harness/base-image/index.js";
+import { demux, follow } from "../harness/docker.js";
 import { required } from "../harness/inject.js";
 import { freePort } from "../harness/ports.js";
 import { CATALOG_DIR, e2eDir, eventually, kiln, LOCKFILE } from "./support.js";
@@ -16,22 +17,6 @@ import { CATALOG_DIR, e2eDir, eventually, kiln, LOCKFILE } from "./support.js";
  */
 
 const PLUGINS = ["debezium-postgres", "kafka-connect-file"];
-
-function demux(buf: Buffer): string {
-  let out = "";
-  for (let i = 0; i + 8 <= buf.length; ) {
-    const len = buf.readUInt32BE(i + 4);
-    out += buf.subarray(i + 8, i + 8 + len).toString("utf8");
-    i += 8 + len;
-  }
-  return out;
-}
-
-async function follow(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
-  await new Promise<void>((res, rej) =>
-    docker.modem.followProgress(stream, (e: Error | null) => (e ? rej(e) : res())),
-  );
-}
 
 describe("a baked Connect image runs in the Docker engine", () => {
   const registry = required("registryPlain");

@@ -5,6 +5,8 @@ import { runKiln } from "../harness/cli.js";
 import { required } from "../harness/inject.js";
 import { TEST_KILN_CACHE } from "../resolve/network.js";
 
+export { eventually } from "../harness/eventually.js";
+
 /** The repository root: the committed catalog and kiln.lock.json are what the suites bake. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const CATALOG_DIR = join(REPO_ROOT, "catalog", "connectors");
@@ -27,25 +29,4 @@ export function kiln(
 
 export async function e2eDir(prefix: string): Promise<string> {
   return mkdtemp(join(required("workDir"), `e2e-${prefix}-`));
-}
-
-/** Polls `fn` until it returns something other than undefined/false; `describe` explains a timeout. */
-export async function eventually<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  opts: { timeoutMs?: number; describe?: () => Promise<string> } = {},
-): Promise<T> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  const extra = opts.describe ? `\n${await opts.describe().catch((e) => String(e))}` : "";
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}${extra}`);
 }
