@@ -212,7 +212,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--prune", "delete undeclared connectors on clusters whose ownership mode is prune")
     .option("--wait", "wait until connectors and tasks reach their desired state")
     .option("--wait-timeout <seconds>", "how long --wait waits", "120")
-    .option("--concurrency <n>", "requests in flight per cluster (default: the target's, or 8)")
+    .option("--concurrency <n>", "requests in flight per cluster (default: the target's, or 128)")
     .action(run(() => import("./commands/connectors-apply.js")));
   connectorsCommon(connectors.command("status").description("connectors, tasks and worker ids of a cluster"))
     .option("--traces", "print failure traces")

@@ -12,8 +12,16 @@ import {
 import { type Change, needsStateChange, type Plan, targetState } from "./planner.js";
 import type { ConnectorState, ConnectorStatus, InitialState } from "./types.js";
 
+/**
+ * Requests in flight per cluster. Connect writes configs one at a time on its leader, so extra
+ * requests only wait in the leader's queue: a deep queue lets it write the new connectors back to
+ * back, one rebalance per batch, instead of interleaving each with the task configs of the ones
+ * just started. 128 stays well inside Jetty's 200 request threads and Connect's 90 s timeout.
+ */
+export const DEFAULT_CONCURRENCY = 128;
+
 export interface ApplyOptions {
-  /** Requests in flight at once against the cluster. */
+  /** Requests in flight at once against the cluster (default {@link DEFAULT_CONCURRENCY}). */
   concurrency?: number;
   /** Deletes are carried out only with prune. */
   prune?: boolean;
@@ -79,7 +87,7 @@ export async function applyPlan(
   const result: ApplyResult = { cluster: plan.cluster, applied: [], skipped: [], failed: [] };
   const emit = opts.onEvent ?? (() => {});
   const work = plan.changes.filter((c) => c.kind !== "noop" && c.kind !== "unmanaged");
-  await mapLimit(work, opts.concurrency ?? 8, async (change) => {
+  await mapLimit(work, opts.concurrency ?? DEFAULT_CONCURRENCY, async (change) => {
     if (change.kind === "delete" && !opts.prune) {
       result.skipped.push({ name: change.name, reason: "deletion needs --prune" });
       emit({ name: change.name, action: "skip", detail: "deletion needs --prune" });

@@ -116,7 +116,8 @@ export class ConnectClient {
       this.#headers.authorization = `Bearer ${opts.auth.token}`;
     }
     this.#dispatcher = new Agent({
-      connections: 16,
+      // Callers bound their own concurrency (an apply's may reach 256); this only caps sockets.
+      connections: 256,
       headersTimeout: this.#timeout,
       bodyTimeout: this.#timeout,
       connect: {

@@ -1,5 +1,6 @@
 import type { ConnectorPlugin, ConnectTarget, Diagnostic } from "@kiln/schemas";
 import { KilnError } from "@kiln/schemas";
+import { DEFAULT_CONCURRENCY } from "./applier.js";
 import { type ClusterChecks, checkCluster } from "./checks.js";
 import { ConnectClient, type ConnectClientOptions } from "./client.js";
 import { ConnectorDefinitionError, type DesiredConnector, resolveConnector } from "./desired.js";
@@ -102,7 +103,8 @@ export async function planDeployment(opts: PlanDeploymentOptions): Promise<Deplo
         const plan = planCluster(target.name, mine, live, ownership);
         const checks = await checkCluster(client, mine, plan, {
           validate: opts.validate ?? true,
-          concurrency: target.concurrency ?? 8,
+          // Validation is CPU work on the worker, not a queued write: a lower bound than apply's.
+          concurrency: Math.min(target.concurrency ?? DEFAULT_CONCURRENCY, 16),
         });
         clusters.push({
           target,

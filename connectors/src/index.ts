@@ -4,6 +4,7 @@ export {
   type ApplyOptions,
   type ApplyResult,
   applyPlan,
+  DEFAULT_CONCURRENCY,
   describeStatus,
   reached,
   WaitError,

@@ -1,6 +1,7 @@
 import {
   type ApplyResult,
   applyPlan,
+  DEFAULT_CONCURRENCY,
   formatPlan,
   passwordKeysLookup,
   pendingChanges,
@@ -50,7 +51,7 @@ export async function run(io: CommandIO, opts: ApplyCommandOptions): Promise<num
       try {
         results.push(
           await applyPlan(c.client, c.plan, {
-            concurrency: Number(opts.concurrency ?? c.target.concurrency ?? 8),
+            concurrency: Number(opts.concurrency ?? c.target.concurrency ?? DEFAULT_CONCURRENCY),
             prune: opts.prune ?? false,
             wait: opts.wait ?? false,
             waitTimeoutMs: Number(opts.waitTimeout ?? 120) * 1000,

@@ -54,7 +54,7 @@ export interface ConnectTarget {
     protect?: string[];
   };
   /**
-   * Requests in flight at once against this cluster while applying.
+   * Requests in flight at once against this cluster while applying. Connect queues writes on its leader, so a deep queue is cheap and lets it batch rebalances.
    */
   concurrency?: number;
   /**
