@@ -3,10 +3,12 @@ import { Agent, type Dispatcher, request } from "undici";
 import {
   ConnectError,
   ConnectTimeoutError,
+  ConnectTlsError,
   ConnectUnreachableError,
   classifyResponse,
   redactUrl,
 } from "./errors.js";
+import { tlsRejection } from "./tls-probe.js";
 import type {
   ConnectorInfo,
   ConnectorOffsets,
@@ -100,6 +102,7 @@ export class ConnectClient {
   readonly #retry: RetryPolicy;
   readonly #timeout: number;
   readonly #onRequest: ((e: RequestEvent) => void) | undefined;
+  readonly #tls: ConnectTls;
   #active = 0;
 
   constructor(opts: ConnectClientOptions) {
@@ -108,6 +111,7 @@ export class ConnectClient {
     this.#timeout = opts.requestTimeoutMs ?? 100_000;
     this.#retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.#onRequest = opts.onRequest;
+    this.#tls = opts.tls ?? {};
     this.#headers = { accept: "application/json" };
     if (opts.auth?.type === "basic") {
       const token = Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString("base64");
@@ -313,6 +317,12 @@ export class ConnectClient {
       }
     } catch (err) {
       if (err instanceof ConnectError) throw err;
+      // A dropped HTTPS connection may be a refused client certificate: find out and say so.
+      const code = (err as { code?: string })?.code;
+      if (base.startsWith("https:") && (code === "UND_ERR_SOCKET" || code === "ECONNRESET")) {
+        const why = await tlsRejection(base, this.#tls);
+        if (why) throw new ConnectTlsError(why, { ...req, cause: err });
+      }
       throw transportError(err, req, write);
     } finally {
       this.#onRequest?.({ method, url: redactUrl(url), status, write, ms: Date.now() - t0 });
@@ -349,8 +359,17 @@ function transportError(err: unknown, req: { method: string; url: string }, writ
           cause: err,
         });
   }
-  if (/certificate|self.signed|SSL|TLS/i.test(`${code} ${message}`)) {
-    return new ConnectError(`TLS failure talking to the Connect worker: ${message}`, { ...req, cause: err });
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME/.test(code)) {
+    return new ConnectTlsError(
+      `kiln does not trust the Connect worker's certificate (${code}): set tls.caFile to the CA that signed it, for this host`,
+      { ...req, cause: err },
+    );
+  }
+  if (/certificate|SSL|TLS/i.test(`${code} ${message}`)) {
+    return new ConnectTlsError(`TLS failure talking to the Connect worker: ${message}`, {
+      ...req,
+      cause: err,
+    });
   }
   return new ConnectError(`request failed: ${message}`, { ...req, cause: err });
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { backoffDelay } from "./client.js";
 import {
   ConnectAlreadyExistsError,
+  ConnectAuthError,
   ConnectConflictError,
   ConnectNotFoundError,
   ConnectRequestError,
@@ -32,12 +33,20 @@ describe("classifyResponse", () => {
     [500, "Request timed out", ConnectTimeoutError, false],
     [400, "Connector configuration is invalid", ConnectRequestError, false],
     [500, "NullPointerException", ConnectRequestError, false],
+    [401, "User cannot access the resource.", ConnectAuthError, false],
+    [403, "Forbidden", ConnectAuthError, false],
   ])("%i %s", (status, message, type, retryable) => {
     const e = classifyResponse(status, message, req);
     expect(e).toBeInstanceOf(type);
     expect(e.retryable).toBe(retryable);
     expect(e.message).not.toContain("s3cret");
     expect(e.message).not.toContain("abc");
+  });
+
+  it("points a refused credential at the ConnectTarget's auth", () => {
+    expect(classifyResponse(401, "User cannot access the resource.", req).message).toBe(
+      "PUT https://***@connect.example:8083/connectors/x/config?token=***: the Connect worker refused kiln's credentials (HTTP 401: User cannot access the resource.); check the ConnectTarget's auth",
+    );
   });
 
   it("redacts credentials in URLs", () => {

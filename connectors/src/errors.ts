@@ -47,8 +47,14 @@ export class ConnectAlreadyExistsError extends ConnectError {}
 /** 404: no such connector, plugin or task. */
 export class ConnectNotFoundError extends ConnectError {}
 
-/** A 4xx/5xx that retrying will not fix (bad config, unknown plugin, auth). */
+/** A 4xx/5xx that retrying will not fix (bad config, unknown plugin). */
 export class ConnectRequestError extends ConnectError {}
+
+/** 401/403: the worker refused kiln's credentials, or they lack a permission. */
+export class ConnectAuthError extends ConnectError {}
+
+/** The worker (or kiln) refused the TLS session: an untrusted or missing certificate. */
+export class ConnectTlsError extends ConnectError {}
 
 /**
  * The request timed out (client side, or Connect's own 500 "Request timed out"). A write may
@@ -76,6 +82,13 @@ export function classifyResponse(
 ): ConnectError {
   const text = message || `HTTP ${status}`;
   const opts = { ...req, status };
+  if (status === 401 || status === 403) {
+    const what = status === 401 ? "refused kiln's credentials" : "denied this request to kiln's user";
+    return new ConnectAuthError(
+      `the Connect worker ${what} (HTTP ${status}: ${text}); check the ConnectTarget's auth`,
+      opts,
+    );
+  }
   if (status === 409 && /already exists/i.test(text)) return new ConnectAlreadyExistsError(text, opts);
   if (status === 404) return new ConnectNotFoundError(text, opts);
   if (status === 409 || (status >= 500 && RETRYABLE_MESSAGES.some((re) => re.test(text)))) {

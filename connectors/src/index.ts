@@ -53,11 +53,13 @@ export {
 } from "./desired.js";
 export {
   ConnectAlreadyExistsError,
+  ConnectAuthError,
   ConnectConflictError,
   ConnectError,
   ConnectNotFoundError,
   ConnectRequestError,
   ConnectTimeoutError,
+  ConnectTlsError,
   ConnectUnreachableError,
   classifyResponse,
   redactUrl,

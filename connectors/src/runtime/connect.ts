@@ -6,7 +6,7 @@ import { freePort } from "./ports.js";
 import { type ServiceProcess, startProcess, waitFor } from "./process.js";
 
 export interface ConnectWorker {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https://` with the `https` option) */
   url: string;
   restPort: number;
   groupId: string;
@@ -41,6 +41,14 @@ export interface StartConnectWorkerOptions {
   timeoutMs?: number;
   /** Extra JVM arguments (e.g. `-javaagent:…`), before the main class. */
   jvmArgs?: string[];
+  /** Extra classpath entries after Kafka's own (e.g. a JAAS login module, which loads from there). */
+  classpath?: string[];
+  /**
+   * Serve REST over HTTPS: the listener becomes `https://…`, and `properties` should carry the
+   * `listeners.https.ssl.*` settings. `probe` answers the HTTP status of a GET for the readiness
+   * checks, since a secured worker needs the caller's CA, client certificate or credentials.
+   */
+  https?: { probe(url: string): Promise<number> };
 }
 
 export const FILE_CONFIG_PROVIDER = "org.apache.kafka.common.config.provider.FileConfigProvider";
@@ -57,6 +65,8 @@ export async function startConnectWorker(opts: StartConnectWorkerOptions): Promi
   const name = opts.name ?? `connect-${restPort}`;
   const dir = join(opts.workDir, name);
   await mkdir(dir, { recursive: true });
+  const scheme = opts.https ? "https" : "http";
+  const probe = opts.https?.probe ?? status;
   const providers = opts.configProviders ?? {};
   const providerProps: Record<string, string> = {};
   if (Object.keys(providers).length > 0) {
@@ -80,7 +90,8 @@ export async function startConnectWorker(opts: StartConnectWorkerOptions): Promi
     "status.storage.replication.factor": 1,
     "status.storage.partitions": 1,
     "offset.flush.interval.ms": 1000,
-    listeners: `http://127.0.0.1:${restPort}`,
+    listeners: `${scheme}://127.0.0.1:${restPort}`,
+    ...(opts.https ? { "rest.advertised.listener": "https" } : {}),
     "rest.advertised.host.name": "127.0.0.1",
     "rest.advertised.port": restPort,
     "plugin.path": (opts.pluginPath ?? [jars.fileStreamPluginDir]).join(","),
@@ -101,20 +112,20 @@ export async function startConnectWorker(opts: StartConnectWorkerOptions): Promi
       ...javaFlags(opts.heap ?? "384m"),
       `-Dlog4j2.configurationFile=${log4j}`,
       "-cp",
-      `${jars.libDir}/*`,
+      [`${jars.libDir}/*`, ...(opts.classpath ?? [])].join(":"),
       "org.apache.kafka.connect.cli.ConnectDistributed",
       propsFile,
     ],
     { logDir: dir },
   );
-  const url = `http://127.0.0.1:${restPort}`;
+  const url = `${scheme}://127.0.0.1:${restPort}`;
   try {
-    await waitFor(`Connect worker ${name} at ${url}`, async () => (await status(`${url}/`)) === 200, {
+    await waitFor(`Connect worker ${name} at ${url}`, async () => (await probe(`${url}/`)) === 200, {
       timeoutMs: opts.timeoutMs ?? 180_000,
       service: proc,
       intervalMs: 500,
     });
-    await waitFor(`Connect worker ${name} health`, async () => (await status(`${url}/health`)) === 200, {
+    await waitFor(`Connect worker ${name} health`, async () => (await probe(`${url}/health`)) === 200, {
       timeoutMs: opts.timeoutMs ?? 180_000,
       service: proc,
       intervalMs: 500,

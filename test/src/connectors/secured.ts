@@ -1,0 +1,252 @@
+import { execFile } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Agent, request } from "undici";
+import {
+  type ConnectWorker,
+  FILE_CONFIG_PROVIDER,
+  resolveKafkaJars,
+  startConnectWorker,
+} from "../harness/kafka/index.js";
+
+const run = promisify(execFile);
+
+/** PEM files (CA, worker and kiln certificates) and the Java stores made from them. */
+export interface SecuredMaterial {
+  dir: string;
+  caPem: string;
+  clientPem: string;
+  clientKey: string;
+  /** A CA the workers do not trust, and a client certificate it signed. */
+  rogueCaPem: string;
+  rogueClientPem: string;
+  rogueClientKey: string;
+  storePassword: string;
+  user: string;
+  password: string;
+}
+
+async function openssl(dir: string, ...args: string[]) {
+  await run("openssl", args, { cwd: dir });
+}
+
+async function ca(dir: string, name: string) {
+  await openssl(
+    dir,
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.pem`,
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${name}`,
+  );
+}
+
+async function leaf(dir: string, name: string, caName: string, cn: string, ext: string) {
+  await openssl(
+    dir,
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.csr`,
+    "-subj",
+    `/CN=${cn}`,
+  );
+  await writeFile(join(dir, `${name}.ext`), ext);
+  await openssl(
+    dir,
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    `${caName}.pem`,
+    "-CAkey",
+    `${caName}.key`,
+    "-CAcreateserial",
+    "-out",
+    `${name}.pem`,
+    "-days",
+    "2",
+    "-extfile",
+    `${name}.ext`,
+  );
+}
+
+/**
+ * A CA, one worker certificate for 127.0.0.1 (server and client: workers forward requests to
+ * the leader over the same mTLS listener), a client certificate for kiln, a rogue CA with its
+ * own client certificate, and PKCS12 key and trust stores for the JVM.
+ */
+export async function securedMaterial(dir: string): Promise<SecuredMaterial> {
+  await mkdir(dir, { recursive: true });
+  const storePassword = "kiln-test-store";
+  await ca(dir, "ca");
+  await ca(dir, "rogue-ca");
+  await leaf(
+    dir,
+    "worker",
+    "ca",
+    "127.0.0.1",
+    "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n",
+  );
+  await leaf(dir, "kiln", "ca", "kiln", "extendedKeyUsage=clientAuth\n");
+  await leaf(dir, "rogue", "rogue-ca", "kiln", "extendedKeyUsage=clientAuth\n");
+  await openssl(
+    dir,
+    "pkcs12",
+    "-export",
+    "-in",
+    "worker.pem",
+    "-inkey",
+    "worker.key",
+    "-certfile",
+    "ca.pem",
+    "-name",
+    "worker",
+    "-out",
+    "worker.p12",
+    "-passout",
+    `pass:${storePassword}`,
+  );
+  await run("keytool", [
+    "-importcert",
+    "-noprompt",
+    "-alias",
+    "ca",
+    "-file",
+    join(dir, "ca.pem"),
+    "-keystore",
+    join(dir, "trust.p12"),
+    "-storetype",
+    "PKCS12",
+    "-storepass",
+    storePassword,
+  ]);
+  const f = (n: string) => join(dir, n);
+  return {
+    dir,
+    caPem: f("ca.pem"),
+    clientPem: f("kiln.pem"),
+    clientKey: f("kiln.key"),
+    rogueCaPem: f("rogue-ca.pem"),
+    rogueClientPem: f("rogue.pem"),
+    rogueClientKey: f("rogue.key"),
+    storePassword,
+    user: "kiln-deployer",
+    password: "s3cret-connect-password-4711",
+  };
+}
+
+/**
+ * Kafka's Basic-auth REST extension (a jar from Maven Central). It goes on the classpath, not
+ * plugin.path: JAAS loads its login module through the request thread's class loader.
+ */
+async function basicAuthJars(version: string, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await run(
+    "mvn",
+    [
+      "-q",
+      "-B",
+      "dependency:copy",
+      `-Dartifact=org.apache.kafka:connect-basic-auth-extension:${version}`,
+      `-DoutputDirectory=${dir}`,
+    ],
+    { cwd: dir, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return `${dir}/*`;
+}
+
+/** A GET with kiln's client certificate and credentials: the readiness probe of a secured worker. */
+export function securedProbe(m: SecuredMaterial): (url: string) => Promise<number> {
+  let agent: Agent | undefined;
+  return async (url) => {
+    agent ??= new Agent({
+      connect: {
+        ca: await readFile(m.caPem, "utf8"),
+        cert: await readFile(m.clientPem, "utf8"),
+        key: await readFile(m.clientKey, "utf8"),
+      },
+    });
+    const res = await request(url, {
+      dispatcher: agent,
+      headers: { authorization: `Basic ${Buffer.from(`${m.user}:${m.password}`).toString("base64")}` },
+      headersTimeout: 5000,
+    });
+    await res.body.dump();
+    return res.statusCode;
+  };
+}
+
+/**
+ * Two workers of a group of their own behind HTTPS with client certificates required and
+ * Kafka's BasicAuthSecurityRestExtension: the REST API as a locked-down production cluster
+ * exposes it.
+ */
+export async function startSecuredWorkers(opts: {
+  bootstrap: string;
+  version: string;
+  workDir: string;
+  material: SecuredMaterial;
+}): Promise<ConnectWorker[]> {
+  const { material: m } = opts;
+  const jars = await resolveKafkaJars(opts.version);
+  const basicAuth = await basicAuthJars(opts.version, join(opts.workDir, "basic-auth"));
+  const users = join(m.dir, "users.properties");
+  await writeFile(users, `${m.user}=${m.password}\n`);
+  const jaas = join(m.dir, "connect-jaas.conf");
+  await writeFile(
+    jaas,
+    `KafkaConnect {\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n  file="${users}";\n};\n`,
+  );
+  const ssl = {
+    "listeners.https.ssl.keystore.location": join(m.dir, "worker.p12"),
+    "listeners.https.ssl.keystore.type": "PKCS12",
+    "listeners.https.ssl.keystore.password": m.storePassword,
+    "listeners.https.ssl.key.password": m.storePassword,
+    "listeners.https.ssl.truststore.location": join(m.dir, "trust.p12"),
+    "listeners.https.ssl.truststore.type": "PKCS12",
+    "listeners.https.ssl.truststore.password": m.storePassword,
+    "listeners.https.ssl.client.auth": "required",
+    "rest.extension.classes":
+      "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension",
+  };
+  const workers: ConnectWorker[] = [];
+  try {
+    for (const n of [1, 2]) {
+      workers.push(
+        await startConnectWorker({
+          bootstrap: opts.bootstrap,
+          groupId: "kiln-secured",
+          workDir: opts.workDir,
+          name: `secured-${n}`,
+          version: opts.version,
+          pluginPath: [jars.pluginsDir],
+          classpath: [basicAuth],
+          configProviders: { file: FILE_CONFIG_PROVIDER },
+          properties: ssl,
+          jvmArgs: [`-Djava.security.auth.login.config=${jaas}`],
+          https: { probe: securedProbe(m) },
+          timeoutMs: 90_000,
+        }),
+      );
+    }
+  } catch (err) {
+    await Promise.allSettled(workers.map((w) => w.stop()));
+    throw err;
+  }
+  return workers;
+}
