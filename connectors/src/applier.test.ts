@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { applyPlan } from "./applier.js";
+import { applyPlan, WaitError, waitForStates } from "./applier.js";
 import { ConnectClient } from "./client.js";
 import type { DesiredConnector } from "./desired.js";
 import { planCluster } from "./planner.js";
@@ -107,6 +107,48 @@ describe("applyPlan", () => {
       prune: true,
     });
     expect(pruned.applied).toStrictEqual([{ name: "old", kind: "delete" }]);
+    await client.close();
+  });
+});
+
+describe("waitForStates and connectors with no tasks", () => {
+  const running = { name: "m", connector: { state: "RUNNING", worker_id: "w" }, tasks: [] };
+
+  it("accepts a RUNNING connector whose task list stays empty for the grace period", async () => {
+    const s = await fake((method, url) => {
+      if (method === "GET" && url === "/connectors/m/status") return [200, running];
+      if (method === "GET" && url === "/connectors/m/tasks") return [200, []];
+      return [500, { message: `unexpected ${method} ${url}` }];
+    });
+    const client = new ConnectClient({ urls: [s.url], retry });
+    const events: string[] = [];
+    await waitForStates(client, [desired("m")], {
+      timeoutMs: 10_000,
+      intervalMs: 5,
+      zeroTaskGraceMs: 50,
+      emit: (e) => events.push(`${e.action} ${e.detail}`),
+    });
+    expect(events).toStrictEqual(["done RUNNING, no tasks (the connector generated none)"]);
+    // It asked for the task configs, not only the status.
+    expect(s.seen).toContain("GET /connectors/m/tasks");
+    await client.close();
+  });
+
+  it("keeps waiting while task configs exist that have not started", async () => {
+    const s = await fake((method, url) => {
+      if (method === "GET" && url === "/connectors/m/status") return [200, running];
+      if (method === "GET" && url === "/connectors/m/tasks")
+        return [200, [{ id: { connector: "m", task: 0 }, config: {} }]];
+      return [500, { message: `unexpected ${method} ${url}` }];
+    });
+    const client = new ConnectClient({ urls: [s.url], retry });
+    const err = await waitForStates(client, [desired("m")], {
+      timeoutMs: 300,
+      intervalMs: 5,
+      zeroTaskGraceMs: 0,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaitError);
+    expect((err as WaitError).failures).toStrictEqual([{ name: "m", state: "RUNNING", traces: [] }]);
     await client.close();
   });
 });

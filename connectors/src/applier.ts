@@ -28,6 +28,8 @@ export interface ApplyOptions {
   /** Wait until every applied connector reaches its desired state (tasks included). */
   wait?: boolean;
   waitTimeoutMs?: number;
+  /** See {@link WaitOptions.zeroTaskGraceMs}. */
+  zeroTaskGraceMs?: number;
   /** Time budget for one change, re-reads and retries included. */
   changeDeadlineMs?: number;
   onEvent?: (e: ApplyEvent) => void;
@@ -108,7 +110,11 @@ export async function applyPlan(
     const toWait = work
       .filter((c) => c.kind !== "delete" && c.desired)
       .map((c) => c.desired as DesiredConnector);
-    await waitForStates(client, toWait, { timeoutMs: opts.waitTimeoutMs ?? 120_000, emit });
+    await waitForStates(client, toWait, {
+      timeoutMs: opts.waitTimeoutMs ?? 120_000,
+      emit,
+      ...(opts.zeroTaskGraceMs === undefined ? {} : { zeroTaskGraceMs: opts.zeroTaskGraceMs }),
+    });
   }
   return result;
 }
@@ -278,6 +284,19 @@ async function retryAfterTimeout<T>(
   }
 }
 
+export interface WaitOptions {
+  timeoutMs: number;
+  emit?: (e: ApplyEvent) => void;
+  intervalMs?: number;
+  /**
+   * A running connector may legitimately generate no tasks (a MirrorCheckpointConnector before a
+   * consumer group matches). Connect has no marker for that, so once the connector is RUNNING
+   * and `GET /connectors/{name}/tasks` stays empty this long, the wait takes it at its word.
+   * Default 10 s: Connect writes task configs right after the connector starts.
+   */
+  zeroTaskGraceMs?: number;
+}
+
 /**
  * Polls status until each connector is in its desired state with every task RUNNING (for
  * running connectors), tolerating the brief 404/UNASSIGNED window after a write. A FAILED
@@ -286,8 +305,11 @@ async function retryAfterTimeout<T>(
 export async function waitForStates(
   client: ConnectClient,
   desired: DesiredConnector[],
-  opts: { timeoutMs: number; emit?: (e: ApplyEvent) => void; intervalMs?: number },
+  opts: WaitOptions,
 ): Promise<void> {
+  const grace = opts.zeroTaskGraceMs ?? 10_000;
+  /** When each running connector was first seen RUNNING with no task configs. */
+  const noTasksSince = new Map<string, number>();
   const deadline = Date.now() + opts.timeoutMs;
   const pending = new Map(desired.map((d) => [d.name, d]));
   const last = new Map<string, ConnectorStatus | undefined>();
@@ -315,6 +337,20 @@ export async function waitForStates(
       if (reached(s, d.state)) {
         pending.delete(d.name);
         opts.emit?.({ name: d.name, action: "done", detail: describeStatus(s) });
+      } else if (d.state === "running" && s.connector.state === "RUNNING" && s.tasks.length === 0) {
+        if ((await taskCount(client, d.name)) > 0) noTasksSince.delete(d.name);
+        else {
+          const since = noTasksSince.get(d.name) ?? Date.now();
+          noTasksSince.set(d.name, since);
+          if (Date.now() - since >= grace) {
+            pending.delete(d.name);
+            opts.emit?.({
+              name: d.name,
+              action: "done",
+              detail: "RUNNING, no tasks (the connector generated none)",
+            });
+          }
+        }
       }
     });
     if (pending.size > 0) await sleep(opts.intervalMs ?? 500);
@@ -328,6 +364,15 @@ export async function waitForStates(
     });
   }
   if (failures.length > 0) throw new WaitError(failures);
+}
+
+async function taskCount(client: ConnectClient, name: string): Promise<number> {
+  try {
+    return (await client.tasks(name)).length;
+  } catch (err) {
+    if (err instanceof ConnectNotFoundError) return 0;
+    throw err;
+  }
 }
 
 export function reached(s: ConnectorStatus, desired: DesiredState): boolean {

@@ -8,6 +8,7 @@ export {
   describeStatus,
   reached,
   WaitError,
+  type WaitOptions,
   waitForStates,
 } from "./applier.js";
 export {

@@ -278,6 +278,35 @@ describe("a failing task and its restart", () => {
   });
 });
 
+describe("--wait and a connector that generates no tasks", () => {
+  const name = "zero-task-checkpoint";
+  afterAll(() => client.delete(name).catch(() => undefined));
+
+  it("settles on a MirrorCheckpointConnector whose groups match nothing: RUNNING, no tasks", async () => {
+    const bootstrap = required("kafkaBootstrap");
+    const ws = await workspace([
+      {
+        name,
+        class: "org.apache.kafka.connect.mirror.MirrorCheckpointConnector",
+        config: {
+          "source.cluster.alias": "zt-src",
+          "target.cluster.alias": "zt-dst",
+          "source.cluster.bootstrap.servers": bootstrap,
+          "target.cluster.bootstrap.servers": bootstrap,
+          groups: "kiln-no-such-group-.*",
+        },
+      },
+    ]);
+    const applied = await kiln(ws, "connectors", "apply", "--wait", "--wait-timeout", "90");
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stderr).toContain(`done ${name} (RUNNING, no tasks (the connector generated none))`);
+    const s = await client.status(name);
+    expect(s.connector.state).toBe("RUNNING");
+    expect(s.tasks).toStrictEqual([]);
+    expect(await client.tasks(name)).toStrictEqual([]);
+  });
+});
+
 describe("offsets reset and alter on a FileStreamSource", () => {
   const src = "off-source";
   const sink = "off-sink";
