@@ -43,12 +43,13 @@ export interface StartConnectWorkerOptions {
   jvmArgs?: string[];
   /** Extra classpath entries after Kafka's own (e.g. a JAAS login module, which loads from there). */
   classpath?: string[];
+  /** Serve REST over HTTPS (`properties` should carry the `listeners.https.ssl.*` settings). */
+  https?: boolean;
   /**
-   * Serve REST over HTTPS: the listener becomes `https://…`, and `properties` should carry the
-   * `listeners.https.ssl.*` settings. `probe` answers the HTTP status of a GET for the readiness
-   * checks, since a secured worker needs the caller's CA, client certificate or credentials.
+   * The HTTP status of a GET, for the readiness checks (default: a plain fetch). A secured
+   * worker needs the caller's CA, client certificate or credentials.
    */
-  https?: { probe(url: string): Promise<number> };
+  probe?: (url: string) => Promise<number>;
 }
 
 export const FILE_CONFIG_PROVIDER = "org.apache.kafka.common.config.provider.FileConfigProvider";
@@ -66,7 +67,7 @@ export async function startConnectWorker(opts: StartConnectWorkerOptions): Promi
   const dir = join(opts.workDir, name);
   await mkdir(dir, { recursive: true });
   const scheme = opts.https ? "https" : "http";
-  const probe = opts.https?.probe ?? status;
+  const probe = opts.probe ?? status;
   const providers = opts.configProviders ?? {};
   const providerProps: Record<string, string> = {};
   if (Object.keys(providers).length > 0) {

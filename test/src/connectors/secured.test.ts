@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runKiln } from "../harness/cli.js";
 import { required } from "../harness/inject.js";
 import type { ConnectWorker } from "../harness/kafka/index.js";
-import { type SecuredMaterial, securedMaterial, startSecuredWorkers } from "./secured.js";
+import { type SecuredMaterial, securedMaterial, startBearerWorker, startSecuredWorkers } from "./secured.js";
 import { connectUrls, deleteAll, rawClient, SINK } from "./support.js";
 
 // A second Connect cluster locked down as production ones are: HTTPS with client certificates
@@ -169,3 +169,74 @@ async function readText(path: string): Promise<string> {
   const { readFile } = await import("node:fs/promises");
   return readFile(path, "utf8");
 }
+
+// Bearer tokens: a worker whose REST extension (a test fixture; Kafka ships Basic auth only)
+// requires `Authorization: Bearer …`.
+describe("a Connect cluster that requires a bearer token", () => {
+  const token = "kiln-test-bearer-token-0c5e9a";
+  let worker: ConnectWorker | undefined;
+
+  beforeAll(async () => {
+    worker = await startBearerWorker({
+      bootstrap: required("kafkaBootstrap"),
+      version: required("kafkaVersion"),
+      workDir: join(required("workDir"), "connect-bearer"),
+      token,
+    });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+  });
+
+  async function repo(tokenEnv: string): Promise<string> {
+    const root = await mkdtemp(join(required("workDir"), "connectors-bearer-"));
+    const doc = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+    await mkdir(join(root, "connectors"), { recursive: true });
+    await writeFile(
+      join(root, "connectors", "_target.yaml"),
+      doc({
+        apiVersion: "kiln.dev/v1",
+        kind: "ConnectTarget",
+        name: "bearer",
+        urls: [worker?.url],
+        auth: { type: "bearer", tokenEnv },
+      }),
+    );
+    await writeFile(
+      join(root, "connectors", "bearer-sink.yaml"),
+      doc({
+        apiVersion: "kiln.dev/v1",
+        kind: "Connector",
+        name: "bearer-sink",
+        connectCluster: "bearer",
+        plugin: { name: "kafka-file", class: SINK },
+        config: { topics: "bearer-in", file: join(required("workDir"), "bearer-sink.txt") },
+      }),
+    );
+    return root;
+  }
+
+  it("applies with the token from the environment and never prints it", async () => {
+    const env = { ...process.env, CONNECT_TOKEN: token };
+    const applied = await runKiln(["connectors", "apply", "--wait"], {
+      cwd: await repo("CONNECT_TOKEN"),
+      env,
+    });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(`${applied.stdout}${applied.stderr}`).not.toContain(token);
+    const client = new ConnectClient({ urls: [worker?.url as string], auth: { type: "bearer", token } });
+    try {
+      expect((await client.status("bearer-sink")).connector.state).toBe("RUNNING");
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("fails the plan clearly with a wrong token", async () => {
+    const env = { ...process.env, WRONG_TOKEN: "not-the-token" };
+    const res = await runKiln(["connectors", "plan"], { cwd: await repo("WRONG_TOKEN"), env });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/refused kiln's credentials \(HTTP 401: a valid bearer token is required\)/);
+    expect(`${res.stdout}${res.stderr}`).not.toContain("not-the-token");
+  });
+});

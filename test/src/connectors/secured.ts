@@ -1,8 +1,10 @@
 import { execFile } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Agent, request } from "undici";
+import { compileJava } from "../harness/kafka/clients.js";
 import {
   type ConnectWorker,
   FILE_CONFIG_PROVIDER,
@@ -239,7 +241,8 @@ export async function startSecuredWorkers(opts: {
           configProviders: { file: FILE_CONFIG_PROVIDER },
           properties: ssl,
           jvmArgs: [`-Djava.security.auth.login.config=${jaas}`],
-          https: { probe: securedProbe(m) },
+          https: true,
+          probe: securedProbe(m),
           timeoutMs: 90_000,
         }),
       );
@@ -249,4 +252,49 @@ export async function startSecuredWorkers(opts: {
     throw err;
   }
   return workers;
+}
+
+/**
+ * One worker of a group of its own that requires a bearer token, through the
+ * KilnBearerAuthExtension fixture (Kafka ships Basic auth only). Plain HTTP: TLS is covered above.
+ */
+export async function startBearerWorker(opts: {
+  bootstrap: string;
+  version: string;
+  workDir: string;
+  token: string;
+}): Promise<ConnectWorker> {
+  const jars = await resolveKafkaJars(opts.version);
+  const source = fileURLToPath(new URL("./KilnBearerAuthExtension.java", import.meta.url));
+  const { classpath } = await compileJava(source, opts.version);
+  // The extension is found through ServiceLoader, so it ships the registration javac does not write.
+  const services = join(opts.workDir, "bearer-services");
+  await mkdir(join(services, "META-INF", "services"), { recursive: true });
+  await writeFile(
+    join(services, "META-INF", "services", "org.apache.kafka.connect.rest.ConnectRestExtension"),
+    "KilnBearerAuthExtension\n",
+  );
+  const compiled = classpath.split(":").slice(1);
+  return startConnectWorker({
+    bootstrap: opts.bootstrap,
+    groupId: "kiln-bearer",
+    workDir: opts.workDir,
+    name: "bearer-1",
+    version: opts.version,
+    pluginPath: [jars.pluginsDir],
+    classpath: [...compiled, services],
+    properties: {
+      "rest.extension.classes": "KilnBearerAuthExtension",
+      "kiln.test.bearer.token": opts.token,
+    },
+    probe: async (url) => {
+      const res = await request(url, {
+        headers: { authorization: `Bearer ${opts.token}` },
+        headersTimeout: 5000,
+      });
+      await res.body.dump();
+      return res.statusCode;
+    },
+    timeoutMs: 90_000,
+  });
 }
