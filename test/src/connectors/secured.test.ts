@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { ConnectClient } from "@kiln/connectors";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,7 +6,15 @@ import { runKiln } from "../harness/cli.js";
 import { required } from "../harness/inject.js";
 import type { ConnectWorker } from "../harness/kafka/index.js";
 import { type SecuredMaterial, securedMaterial, startBearerWorker, startSecuredWorkers } from "./secured.js";
-import { connectUrls, deleteAll, rawClient, SINK } from "./support.js";
+import { type ConnectorFile, deleteAll, rawClient, SINK, type TargetFile, writeTree } from "./support.js";
+
+/** FileStreamSinks, each reading `<name>-in` into a file of its own. */
+const sinks = (names: string[]): ConnectorFile[] =>
+  names.map((name) => ({
+    name,
+    class: SINK,
+    config: { topics: `${name}-in`, file: join(required("workDir"), `${name}.txt`) },
+  }));
 
 // A second Connect cluster locked down as production ones are: HTTPS with client certificates
 // required and Kafka's own Basic-auth REST extension. One kiln apply deploys to it and to the
@@ -33,9 +41,9 @@ describe("a secured Connect cluster beside the plain one", () => {
     secured = new ConnectClient({
       urls: workers.map((w) => w.url),
       tls: {
-        ca: await readText(m.caPem),
-        cert: await readText(m.clientPem),
-        key: await readText(m.clientKey),
+        ca: await readFile(m.caPem, "utf8"),
+        cert: await readFile(m.clientPem, "utf8"),
+        key: await readFile(m.clientKey, "utf8"),
       },
       auth: { type: "basic", username: m.user, password: m.password },
     });
@@ -48,49 +56,24 @@ describe("a secured Connect cluster beside the plain one", () => {
     await Promise.allSettled(workers.map((w) => w.stop()));
   });
 
-  /** A repo with a ConnectTarget and a connector for each cluster; `tls`/`auth` override the secured target's. */
+  /** A repo with a ConnectTarget and sinks for each cluster; `secure` overrides the secured target's tls/auth. */
   async function repo(
     connectors: { secured: string[]; plain: string[] },
-    secure: { tls?: Record<string, string>; auth?: Record<string, string> } = {},
+    secure: Pick<TargetFile, "tls" | "auth"> = {},
   ): Promise<string> {
     const root = await mkdtemp(join(required("workDir"), "connectors-secured-"));
     const rel = (p: string) => relative(root, p);
-    const doc = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
-    await mkdir(join(root, "connectors"), { recursive: true });
-    await writeFile(
-      join(root, "connectors", "_secured.yaml"),
-      doc({
-        apiVersion: "kiln.dev/v1",
-        kind: "ConnectTarget",
-        name: "secured",
-        urls: workers.map((w) => w.url),
-        tls: secure.tls ?? { caFile: rel(m.caPem), certFile: rel(m.clientPem), keyFile: rel(m.clientKey) },
-        auth: secure.auth ?? {
-          type: "basic",
-          usernameEnv: "SECURED_CONNECT_USER",
-          passwordEnv: "SECURED_CONNECT_PASSWORD",
-        },
-      }),
-    );
-    await writeFile(
-      join(root, "connectors", "_plain.yaml"),
-      doc({ apiVersion: "kiln.dev/v1", kind: "ConnectTarget", name: "plain", urls: connectUrls() }),
-    );
-    for (const [cluster, names] of Object.entries(connectors)) {
-      for (const name of names) {
-        await writeFile(
-          join(root, "connectors", `${name}.yaml`),
-          doc({
-            apiVersion: "kiln.dev/v1",
-            kind: "Connector",
-            name,
-            connectCluster: cluster,
-            plugin: { name: "kafka-file", class: SINK },
-            config: { topics: `${name}-in`, file: join(required("workDir"), `${name}.txt`) },
-          }),
-        );
-      }
-    }
+    await writeTree(root, sinks(connectors.secured), {
+      name: "secured",
+      urls: workers.map((w) => w.url),
+      tls: secure.tls ?? { caFile: rel(m.caPem), certFile: rel(m.clientPem), keyFile: rel(m.clientKey) },
+      auth: secure.auth ?? {
+        type: "basic",
+        usernameEnv: "SECURED_CONNECT_USER",
+        passwordEnv: "SECURED_CONNECT_PASSWORD",
+      },
+    });
+    await writeTree(root, sinks(connectors.plain), { name: "plain" });
     return root;
   }
 
@@ -165,11 +148,6 @@ describe("a secured Connect cluster beside the plain one", () => {
   }
 });
 
-async function readText(path: string): Promise<string> {
-  const { readFile } = await import("node:fs/promises");
-  return readFile(path, "utf8");
-}
-
 // Bearer tokens: a worker whose REST extension (a test fixture; Kafka ships Basic auth only)
 // requires `Authorization: Bearer …`.
 describe("a Connect cluster that requires a bearer token", () => {
@@ -190,29 +168,11 @@ describe("a Connect cluster that requires a bearer token", () => {
 
   async function repo(tokenEnv: string): Promise<string> {
     const root = await mkdtemp(join(required("workDir"), "connectors-bearer-"));
-    const doc = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
-    await mkdir(join(root, "connectors"), { recursive: true });
-    await writeFile(
-      join(root, "connectors", "_target.yaml"),
-      doc({
-        apiVersion: "kiln.dev/v1",
-        kind: "ConnectTarget",
-        name: "bearer",
-        urls: [worker?.url],
-        auth: { type: "bearer", tokenEnv },
-      }),
-    );
-    await writeFile(
-      join(root, "connectors", "bearer-sink.yaml"),
-      doc({
-        apiVersion: "kiln.dev/v1",
-        kind: "Connector",
-        name: "bearer-sink",
-        connectCluster: "bearer",
-        plugin: { name: "kafka-file", class: SINK },
-        config: { topics: "bearer-in", file: join(required("workDir"), "bearer-sink.txt") },
-      }),
-    );
+    await writeTree(root, sinks(["bearer-sink"]), {
+      name: "bearer",
+      urls: [worker?.url as string],
+      auth: { type: "bearer", tokenEnv },
+    });
     return root;
   }
 

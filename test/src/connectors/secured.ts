@@ -11,6 +11,7 @@ import {
   resolveKafkaJars,
   startConnectWorker,
 } from "../harness/kafka/index.js";
+import { issue, selfSigned } from "../harness/tls.js";
 
 const run = promisify(execFile);
 
@@ -29,107 +30,47 @@ export interface SecuredMaterial {
   password: string;
 }
 
-async function openssl(dir: string, ...args: string[]) {
-  await run("openssl", args, { cwd: dir });
-}
-
-async function ca(dir: string, name: string) {
-  await openssl(
-    dir,
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.pem`,
-    "-days",
-    "2",
-    "-subj",
-    `/CN=${name}`,
-  );
-}
-
-async function leaf(dir: string, name: string, caName: string, cn: string, ext: string) {
-  await openssl(
-    dir,
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.csr`,
-    "-subj",
-    `/CN=${cn}`,
-  );
-  await writeFile(join(dir, `${name}.ext`), ext);
-  await openssl(
-    dir,
-    "x509",
-    "-req",
-    "-in",
-    `${name}.csr`,
-    "-CA",
-    `${caName}.pem`,
-    "-CAkey",
-    `${caName}.key`,
-    "-CAcreateserial",
-    "-out",
-    `${name}.pem`,
-    "-days",
-    "2",
-    "-extfile",
-    `${name}.ext`,
-  );
-}
-
 /**
  * A CA, one worker certificate for 127.0.0.1 (server and client: workers forward requests to
  * the leader over the same mTLS listener), a client certificate for kiln, a rogue CA with its
  * own client certificate, and PKCS12 key and trust stores for the JVM.
  */
 export async function securedMaterial(dir: string): Promise<SecuredMaterial> {
-  await mkdir(dir, { recursive: true });
   const storePassword = "kiln-test-store";
-  await ca(dir, "ca");
-  await ca(dir, "rogue-ca");
-  await leaf(
-    dir,
-    "worker",
-    "ca",
-    "127.0.0.1",
-    "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n",
-  );
-  await leaf(dir, "kiln", "ca", "kiln", "extendedKeyUsage=clientAuth\n");
-  await leaf(dir, "rogue", "rogue-ca", "kiln", "extendedKeyUsage=clientAuth\n");
-  await openssl(
-    dir,
+  const ca = await selfSigned(dir, "ca");
+  const rogueCa = await selfSigned(dir, "rogue-ca");
+  const worker = await issue(dir, {
+    name: "worker",
+    ca,
+    cn: "127.0.0.1",
+    ext: "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n",
+  });
+  const clientExt = "extendedKeyUsage=clientAuth\n";
+  const kiln = await issue(dir, { name: "kiln", ca, cn: "kiln", ext: clientExt });
+  const rogue = await issue(dir, { name: "rogue", ca: rogueCa, cn: "kiln", ext: clientExt });
+  await run("openssl", [
     "pkcs12",
     "-export",
     "-in",
-    "worker.pem",
+    worker.pem,
     "-inkey",
-    "worker.key",
+    worker.key,
     "-certfile",
-    "ca.pem",
+    ca.pem,
     "-name",
     "worker",
     "-out",
-    "worker.p12",
+    join(dir, "worker.p12"),
     "-passout",
     `pass:${storePassword}`,
-  );
+  ]);
   await run("keytool", [
     "-importcert",
     "-noprompt",
     "-alias",
     "ca",
     "-file",
-    join(dir, "ca.pem"),
+    ca.pem,
     "-keystore",
     join(dir, "trust.p12"),
     "-storetype",
@@ -137,15 +78,14 @@ export async function securedMaterial(dir: string): Promise<SecuredMaterial> {
     "-storepass",
     storePassword,
   ]);
-  const f = (n: string) => join(dir, n);
   return {
     dir,
-    caPem: f("ca.pem"),
-    clientPem: f("kiln.pem"),
-    clientKey: f("kiln.key"),
-    rogueCaPem: f("rogue-ca.pem"),
-    rogueClientPem: f("rogue.pem"),
-    rogueClientKey: f("rogue.key"),
+    caPem: ca.pem,
+    clientPem: kiln.pem,
+    clientKey: kiln.key,
+    rogueCaPem: rogueCa.pem,
+    rogueClientPem: rogue.pem,
+    rogueClientKey: rogue.key,
     storePassword,
     user: "kiln-deployer",
     password: "s3cret-connect-password-4711",
@@ -274,7 +214,6 @@ export async function startBearerWorker(opts: {
     join(services, "META-INF", "services", "org.apache.kafka.connect.rest.ConnectRestExtension"),
     "KilnBearerAuthExtension\n",
   );
-  const compiled = classpath.split(":").slice(1);
   return startConnectWorker({
     bootstrap: opts.bootstrap,
     groupId: "kiln-bearer",
@@ -282,7 +221,8 @@ export async function startBearerWorker(opts: {
     name: "bearer-1",
     version: opts.version,
     pluginPath: [jars.pluginsDir],
-    classpath: [...compiled, services],
+    // compileJava's classpath repeats Kafka's jars ahead of the compiled class: harmless.
+    classpath: [classpath, services],
     properties: {
       "rest.extension.classes": "KilnBearerAuthExtension",
       "kiln.test.bearer.token": opts.token,

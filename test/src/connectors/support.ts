@@ -37,30 +37,32 @@ export interface ConnectorFile {
 }
 
 /** A repo-like directory with a ConnectTarget for the shared workers and the given connector files. */
-export async function workspace(
-  connectors: ConnectorFile[],
-  target: { ownership?: { mode: string; protect?: string[] }; urls?: string[]; name?: string } = {},
-): Promise<string> {
+export async function workspace(connectors: ConnectorFile[], target: TargetFile = {}): Promise<string> {
   const dir = await mkdtemp(join(required("workDir"), "connectors-ws-"));
   await writeTree(dir, connectors, target);
   return dir;
 }
 
+/** A ConnectTarget (default: `local`, the shared workers); tls and auth as in the file format. */
+export interface TargetFile {
+  name?: string;
+  urls?: string[];
+  ownership?: { mode: string; protect?: string[] };
+  tls?: Record<string, string>;
+  auth?: Record<string, string>;
+}
+
+/** Writes `dir/connectors/`: the target (`_<name>.yaml`, so several can share a directory) and one file per connector. */
 export async function writeTree(
   dir: string,
   connectors: ConnectorFile[],
-  target: { ownership?: { mode: string; protect?: string[] }; urls?: string[]; name?: string } = {},
+  target: TargetFile = {},
 ): Promise<void> {
   await mkdir(join(dir, "connectors"), { recursive: true });
+  const { name = "local", urls = connectUrls(), ...rest } = target;
   await writeFile(
-    join(dir, "connectors", "_target.yaml"),
-    stringify({
-      apiVersion: "kiln.dev/v1",
-      kind: "ConnectTarget",
-      name: target.name ?? "local",
-      urls: target.urls ?? connectUrls(),
-      ...(target.ownership ? { ownership: target.ownership } : {}),
-    }),
+    join(dir, "connectors", `_${name}.yaml`),
+    stringify({ apiVersion: "kiln.dev/v1", kind: "ConnectTarget", name, urls, ...rest }),
   );
   for (const c of connectors) {
     await writeFile(
@@ -69,7 +71,7 @@ export async function writeTree(
         apiVersion: "kiln.dev/v1",
         kind: "Connector",
         name: c.name,
-        connectCluster: target.name ?? "local",
+        connectCluster: name,
         plugin: { name: "kafka-file", class: c.class },
         ...(c.state ? { state: c.state } : {}),
         config: c.config,

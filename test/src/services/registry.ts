@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "../harness/ports.js";
 import { type ServiceProcess, startProcess, waitFor } from "../harness/process.js";
+import { issue, selfSigned } from "../harness/tls.js";
 import type { Service } from "./service.js";
 
 const run = promisify(execFile);
@@ -114,57 +115,14 @@ function httpStatus(url: string): Promise<number> {
 
 /** A CA and a server certificate for 127.0.0.1 signed by it, made with openssl. */
 export async function makeTlsFiles(dir: string): Promise<{ ca: string; cert: string; key: string }> {
-  await mkdir(dir, { recursive: true });
-  const f = (n: string) => join(dir, n);
-  await run("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    f("ca.key"),
-    "-out",
-    f("ca.pem"),
-    "-days",
-    "2",
-    "-subj",
-    "/CN=kiln test CA",
-  ]);
-  await run("openssl", [
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    f("server.key"),
-    "-out",
-    f("server.csr"),
-    "-subj",
-    "/CN=127.0.0.1",
-  ]);
-  await writeFile(
-    f("ext.cnf"),
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
-  );
-  await run("openssl", [
-    "x509",
-    "-req",
-    "-in",
-    f("server.csr"),
-    "-CA",
-    f("ca.pem"),
-    "-CAkey",
-    f("ca.key"),
-    "-CAcreateserial",
-    "-out",
-    f("server.pem"),
-    "-days",
-    "2",
-    "-extfile",
-    f("ext.cnf"),
-  ]);
-  return { ca: f("ca.pem"), cert: f("server.pem"), key: f("server.key") };
+  const ca = await selfSigned(dir, "ca", "/CN=kiln test CA");
+  const server = await issue(dir, {
+    name: "server",
+    ca,
+    cn: "127.0.0.1",
+    ext: "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+  });
+  return { ca: ca.pem, cert: server.pem, key: server.key };
 }
 
 /** libtrust's key ID (what distribution matches a JWT's `kid` against): base32 of sha256(SPKI DER)[:30], in groups of 4. */
@@ -201,23 +159,7 @@ export async function startTokenServer(opts: {
   issuer: string;
 }): Promise<{ url: string; realm: string; cert: string; issued: () => number; stop(): Promise<void> }> {
   await mkdir(opts.dir, { recursive: true });
-  const key = join(opts.dir, "token.key");
-  const cert = join(opts.dir, "token.pem");
-  await run("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    key,
-    "-out",
-    cert,
-    "-days",
-    "2",
-    "-subj",
-    `/CN=${opts.issuer}`,
-  ]);
+  const { key, pem: cert } = await selfSigned(opts.dir, "token", `/CN=${opts.issuer}`);
   const privateKey = createPrivateKey(await readFile(key));
   const kid = libtrustKeyId(createPublicKey(privateKey).export({ type: "spki", format: "der" }) as Buffer);
   let issued = 0;
