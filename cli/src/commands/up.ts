@@ -1,0 +1,73 @@
+import { resolve } from "node:path";
+import { type LocalEnvironment, up } from "@kiln/local";
+import type { Cluster } from "@kiln/schemas";
+import { formatDiagnostic } from "@kiln/schemas";
+import { loadClusterFile } from "../cluster-source.js";
+import { EXIT_FAILURE, EXIT_OK, UsageError } from "../exit.js";
+import { type CommandIO, writeLine } from "../io.js";
+
+interface Options {
+  state: string;
+  scale?: string;
+  secrets?: string;
+  classpath?: string[];
+  timeout?: string;
+  json?: boolean;
+}
+
+/** A positive integer flag value, or a usage error naming the flag. */
+function positive(flag: string, value: string | undefined, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > max)
+    throw new UsageError(`${flag} takes a whole number from 1 to ${max}, not ${value}`);
+  return n;
+}
+
+/** Starts the clusters of Cluster files on loopback, secured as rendered; prints how to reach them. */
+export async function run(io: CommandIO, files: string[], opts: Options): Promise<number> {
+  const cwd = io.cwd ?? process.cwd();
+  const scale = positive("--scale", opts.scale, 9);
+  const timeout = positive("--timeout", opts.timeout, 3600);
+  const clusters: { cluster: Cluster; file: string }[] = [];
+  let failed = false;
+  for (const f of files) {
+    const loaded = await loadClusterFile(f, cwd);
+    for (const d of loaded.diagnostics)
+      writeLine(d.severity === "error" ? io.stderr : io.stdout, formatDiagnostic(d));
+    if (loaded.cluster) clusters.push({ cluster: loaded.cluster, file: loaded.file });
+    else failed = true;
+  }
+  if (failed) return EXIT_FAILURE;
+  const env = await up({
+    stateDir: resolve(cwd, opts.state),
+    clusters,
+    ...(scale ? { scale } : {}),
+    ...(opts.secrets ? { secretsDir: resolve(cwd, opts.secrets) } : {}),
+    classpath: (opts.classpath ?? []).map((p) => resolve(cwd, p)),
+    ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
+    progress: (line) => writeLine(io.stderr, line),
+  });
+  if (opts.json) writeLine(io.stdout, JSON.stringify(env, null, 2));
+  else summary(io, env);
+  return EXIT_OK;
+}
+
+function summary(io: CommandIO, env: LocalEnvironment) {
+  for (const c of env.clusters) {
+    writeLine(io.stdout, `cluster ${c.name} (${c.file}): ${c.nodes.length} nodes`);
+    for (const n of c.nodes)
+      writeLine(io.stdout, `  ${n.podName}  ${n.ip}  ${n.roles.join(",")}${n.zone ? `  ${n.zone}` : ""}`);
+    for (const l of c.listeners)
+      writeLine(
+        io.stdout,
+        `  listener ${l.name}: ${l.bootstrap} (${l.securityProtocol}, ${l.authentication})`,
+      );
+    for (const u of c.users)
+      for (const [listener, file] of Object.entries(u.configs))
+        writeLine(io.stdout, `  user ${u.name} on ${listener}: ${file}`);
+    writeLine(io.stdout, `  topic operator (creates topics): ${c.topicOperatorConfig}`);
+  }
+  writeLine(io.stdout, `JVM clients resolve cluster names with -Djdk.net.hosts.file=${env.hostsFile}`);
+  writeLine(io.stdout, `stop with: kiln down --state ${env.stateDir}`);
+}
