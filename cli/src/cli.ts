@@ -106,6 +106,10 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "--classpath <path...>",
       "extra jars or directories for the nodes (custom authenticators, authorizers)",
     )
+    .option(
+      "--add-host <name=ip...>",
+      "a service outside the clusters the nodes reach (an authorization server, OPA) on a loopback address",
+    )
     .option("--timeout <seconds>", "how long nodes may take to start (default: 180)")
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/up.js")));

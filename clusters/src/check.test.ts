@@ -172,7 +172,7 @@ describe("checkCluster", () => {
     [
       "an OAuth user on a cluster without an OAuth listener",
       "users:\n  - { name: app, authentication: oauth }\n",
-      "cluster-oauth-user-without-listener",
+      "cluster-user-without-listener",
     ],
   ])("rejects %s", (_what, extra, code) => {
     expect(codes(extra)).toContain(code);

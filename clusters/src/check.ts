@@ -270,14 +270,18 @@ export function checkCluster(
         ? userAuth === "scram-sha-512"
         : listenerAuth === "oauth"
           ? userAuth === "oauth"
-          : userAuth !== "oauth";
+          : // a custom authenticator may accept certificates or passwords too; only it names custom principals
+            userAuth !== "oauth" && (userAuth !== "custom" || listenerAuth === "custom");
   spec.users?.forEach((u, i) => {
     claim(u.name, ["users", i, "name"]);
-    if (u.authentication === "oauth" && !ctx.listeners.some((l) => l.authType === "oauth"))
+    if (
+      (u.authentication === "oauth" || u.authentication === "custom") &&
+      !ctx.listeners.some((l) => l.authType === u.authentication)
+    )
       error(
-        "oauth-user-without-listener",
+        "user-without-listener",
         ["users", i, "authentication"],
-        `user ${u.name} authenticates with OAuth but no listener accepts OAuth tokens`,
+        `user ${u.name} authenticates with ${u.authentication} but no listener uses ${u.authentication} authentication`,
       );
     if (!u.listener) return;
     const li = listenerIndex.get(u.listener);

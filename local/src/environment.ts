@@ -17,7 +17,7 @@ import {
   startNode,
 } from "./cluster.js";
 import { LocalRuntimeError } from "./errors.js";
-import { hostsFileText, loopbackBlock } from "./loopback.js";
+import { type HostEntry, hostsFileText, loopbackBlock } from "./loopback.js";
 import { type ClusterPlan, type LocalListener, planCluster } from "./plan.js";
 import { SecretStore } from "./secrets.js";
 import { applyUsers, type LocalUser, operatorConfig } from "./users.js";
@@ -29,6 +29,8 @@ export interface UpOptions {
   scale?: number;
   /** User-provided Secrets, `<dir>/<namespace>/<secret>/<key>`. */
   secretsDir?: string;
+  /** Names of services outside the clusters the nodes must reach (an authorization server, OPA), with their loopback addresses. */
+  hosts?: HostEntry[];
   /** Extra jars or directories on every node's classpath (custom authenticators, authorizers, OAuth). */
   classpath?: string[];
   jvmArgs?: string[];
@@ -109,7 +111,10 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
     file,
     plan: planCluster(render(cluster, file), { block: loopbackBlock(stateDir, i), scale: opts.scale }),
   }));
-  await writeFile(run.hostsFile, hostsFileText(plans.flatMap((p) => p.plan.hosts)));
+  await writeFile(
+    run.hostsFile,
+    hostsFileText([...plans.flatMap((p) => p.plan.hosts), ...(opts.hosts ?? [])]),
+  );
 
   const started: RunningNode[] = [];
   const state: State = { stateDir, hostsFile: run.hostsFile, clusters: [], pids: [] };

@@ -8,6 +8,7 @@ import { type CommandIO, writeLine } from "../io.js";
 
 interface Options {
   state: string;
+  addHost?: string[];
   scale?: string;
   secrets?: string;
   classpath?: string[];
@@ -24,6 +25,18 @@ function positive(flag: string, value: string | undefined, max: number): number 
   return n;
 }
 
+/** `name=ip` pairs for services outside the clusters, each ip on loopback. */
+function hosts(values: string[] = []): { name: string; ip: string }[] {
+  return values.map((v) => {
+    const m = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)=(127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.exec(v);
+    if (!m || m[3]?.split(".").some((o) => Number(o) > 255))
+      throw new UsageError(
+        `--add-host takes <dns-name>=<loopback address>, e.g. sso.example.com=127.0.0.5, not ${v}`,
+      );
+    return { name: m[1] as string, ip: m[3] as string };
+  });
+}
+
 /** Starts the clusters of Cluster files on loopback, secured as rendered; prints how to reach them. */
 export async function run(io: CommandIO, files: string[], opts: Options): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
@@ -33,8 +46,8 @@ export async function run(io: CommandIO, files: string[], opts: Options): Promis
   let failed = false;
   for (const f of files) {
     const loaded = await loadClusterFile(f, cwd);
-    for (const d of loaded.diagnostics)
-      writeLine(d.severity === "error" ? io.stderr : io.stdout, formatDiagnostic(d));
+    // stderr: with --json, stdout carries only the environment.
+    for (const d of loaded.diagnostics) writeLine(io.stderr, formatDiagnostic(d));
     if (loaded.cluster) clusters.push({ cluster: loaded.cluster, file: loaded.file });
     else failed = true;
   }
@@ -44,6 +57,7 @@ export async function run(io: CommandIO, files: string[], opts: Options): Promis
     clusters,
     ...(scale ? { scale } : {}),
     ...(opts.secrets ? { secretsDir: resolve(cwd, opts.secrets) } : {}),
+    hosts: hosts(opts.addHost),
     classpath: (opts.classpath ?? []).map((p) => resolve(cwd, p)),
     ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
     progress: (line) => writeLine(io.stderr, line),

@@ -3,7 +3,7 @@ import type { AclOperation, AclRule, KafkaUser } from "../wire/strimzi.js";
 import { STRIMZI_API } from "../wire/strimzi.js";
 import { type Ctx, meta, strimziCluster } from "./context.js";
 
-export type UserAuthType = "tls" | "tls-external" | "scram-sha-512" | "oauth";
+export type UserAuthType = "tls" | "tls-external" | "scram-sha-512" | "oauth" | "custom";
 
 export function topicAcl(r: AclResource, operations: AclOperation[]): AclRule {
   return { resource: { type: "topic", name: r.name, patternType: r.patternType ?? "literal" }, operations };
@@ -33,8 +33,9 @@ export function kafkaUser(
   quotas?: Quotas,
   extraLabels: Record<string, string> = {},
 ): KafkaUser {
-  // An OAuth principal authenticates with its token; its KafkaUser only carries ACLs and quotas.
-  const spec: KafkaUser["spec"] = auth === "oauth" ? {} : { authentication: { type: auth } };
+  // OAuth and custom principals authenticate elsewhere; their KafkaUser only carries ACLs and quotas.
+  const spec: KafkaUser["spec"] =
+    auth === "oauth" || auth === "custom" ? {} : { authentication: { type: auth } };
   if (aclsEnforced(ctx)) spec.authorization = { type: "simple", acls: mergeAcls(acls) };
   if (quotas && Object.keys(quotas).length > 0) spec.quotas = { ...quotas };
   return {

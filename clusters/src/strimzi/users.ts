@@ -16,8 +16,8 @@ export interface UserModel {
   name: string;
   /** The principal name without its `User:` type: `CN=<name>` for certificates, `<name>` otherwise. */
   principal: string;
-  /** certificate: the User Operator issues one from the clients CA; external: the user brings one; scram: a generated password; token: an OAuth token from the authorization server. */
-  credentials: "certificate" | "external" | "scram" | "token";
+  /** certificate: the User Operator issues one from the clients CA; external: the user brings one; scram: a generated password; elsewhere: an OAuth token or a custom authenticator names the principal. */
+  credentials: "certificate" | "external" | "scram" | "elsewhere";
   acls: AclBinding[];
   /** Kafka client quota keys (`producer_byte_rate`, …) for the user entity. */
   quotas: Record<string, number>;
@@ -79,7 +79,7 @@ export function userModel(user: KafkaUser): UserModel {
           ? "external"
           : auth === "scram-sha-512"
             ? "scram"
-            : "token",
+            : "elsewhere",
     acls,
     quotas,
   };

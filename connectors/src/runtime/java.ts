@@ -12,12 +12,12 @@ const run = promisify(execFile);
 /**
  * Compiles one Java source file against Kafka `version`'s jars (and `classpath`) with `javac`
  * into <kiln cache>/java/<name>-<sha of source and version>/ once, and returns the classpath
- * to run it with. Needs a JDK (javac), Java 17 or later.
+ * to run it with (`dir` alone holds the compiled classes). Needs a JDK (javac), Java 17 or later.
  */
 export async function compileJava(
   source: string,
   opts: { version?: string; classpath?: string[] } = {},
-): Promise<{ classpath: string }> {
+): Promise<{ classpath: string; dir: string }> {
   const version = opts.version ?? DEFAULT_KAFKA_VERSION;
   const jars = await resolveKafkaJars(version);
   const text = await readFile(source, "utf8");
@@ -26,7 +26,9 @@ export async function compileJava(
   const sha = createHash("sha256").update(text).update(deps).digest("hex").slice(0, 16);
   const out = join(defaultCacheDir(process.env), "java", `${name}-${sha}`);
   const classpath = `${deps}:${out}`;
-  if (existsSync(join(out, `${name}.class`))) return { classpath };
+  const pkg = /^\s*package\s+([\w.]+)\s*;/m.exec(text)?.[1];
+  const classFile = join(out, ...(pkg ? pkg.split(".") : []), `${name}.class`);
+  if (existsSync(classFile)) return { classpath, dir: out };
   const staging = `${out}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(staging, { recursive: true });
   const javac = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin", "javac") : "javac";
@@ -35,7 +37,7 @@ export async function compileJava(
     await rename(staging, out);
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
-    if (existsSync(join(out, `${name}.class`))) return { classpath };
+    if (existsSync(classFile)) return { classpath, dir: out };
     const e = err as { code?: string; stdout?: string; stderr?: string };
     if (e.code === "ENOENT")
       throw new Error(
@@ -46,5 +48,5 @@ export async function compileJava(
       );
     throw new Error(`javac ${source} failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`, { cause: err });
   }
-  return { classpath };
+  return { classpath, dir: out };
 }

@@ -7,9 +7,9 @@ export type ListenerName = string;
 export type HttpsEndpoint = string;
 export type ClassName = string;
 /**
- * How the user authenticates: mTLS with a User-Operator-issued certificate, SCRAM-SHA-512, mTLS with a certificate issued elsewhere, or an OAuth 2.0 token whose username claim is the user's name (the KafkaUser then carries only its ACLs and quotas).
+ * How the user authenticates: mTLS with a User-Operator-issued certificate, SCRAM-SHA-512, mTLS with a certificate issued elsewhere, an OAuth 2.0 token whose username claim is the user's name, or a custom listener's authenticator that names the principal (for oauth and custom the KafkaUser carries only ACLs and quotas).
  */
-export type UserAuth = "tls" | "scram-sha-512" | "tls-external" | "oauth";
+export type UserAuth = "tls" | "scram-sha-512" | "tls-external" | "oauth" | "custom";
 
 /**
  * A Kafka cluster run by Strimzi: KRaft node pools, listeners, security, monitoring, Connect clusters and MirrorMaker 2.
