@@ -174,6 +174,11 @@ describe("checkCluster", () => {
       "users:\n  - { name: app, authentication: oauth }\n",
       "cluster-user-without-listener",
     ],
+    [
+      "an OPA URL that names no decision",
+      "authorization:\n  type: opa\n  opa: { url: 'https://opa.example.com/authorize', image: 'registry.example.com/kafka-opa:4.3.1' }\n",
+      "cluster-opa-url",
+    ],
   ])("rejects %s", (_what, extra, code) => {
     expect(codes(extra)).toContain(code);
   });

@@ -9,6 +9,7 @@ import {
 } from "@kiln/schemas";
 import { resolve } from "./render/context.js";
 import { ZONE_TOPOLOGY_KEY } from "./render/defaults.js";
+import { opaDecision } from "./render/opa.js";
 
 export interface CheckOptions {
   /** Treat warnings as errors. */
@@ -244,6 +245,12 @@ export function checkCluster(
       "authorization-settings",
       ["authorization"],
       `authorization ${authzType} needs authorization.${authzType}`,
+    );
+  if (authzType === "opa" && authz?.opa && !opaDecision(authz.opa.url))
+    error(
+      "opa-url",
+      ["authorization", "opa", "url"],
+      "the OPA URL must name a decision in OPA's data API, https://<host>/v1/data/<package path>/<rule> (e.g. …/v1/data/kafka/authz/allow); kiln renders the policy for that package and rule",
     );
   if (authzType === "keycloak" && !ctx.listeners.some((l) => l.authType === "oauth"))
     error(

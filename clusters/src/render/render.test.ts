@@ -248,6 +248,22 @@ describe("renderCluster features", () => {
     if (type === "opa") expect(k?.spec.kafka.image).toBe("registry.example.com/kafka-opa:4.3.1");
   });
 
+  it("turns the users' grants into the Rego policy under OPA, and keeps them off the KafkaUsers", () => {
+    const r = render(`authorization:
+  type: opa
+  opa: { url: "https://opa.example.com/v1/data/kafka/authz/allow", image: "registry.example.com/kafka-opa:4.3.1" }
+users:
+  - { name: app, authentication: tls, topics: [{ name: orders, access: [read] }] }
+`);
+    expect(find(r, "KafkaUser", "app")?.spec).toStrictEqual({ authentication: { type: "tls" } });
+    const rego = find(r, "ConfigMap", "c1-kafka-authz")?.data["kafka-authz.rego"] ?? "";
+    expect(rego).toContain("package kafka.authz\n");
+    expect(rego).toContain("default allow := false");
+    expect(rego).toContain('"User:CN=app": [');
+    expect(rego).toContain('"User:CN=c1-kafka,O=io.strimzi"');
+    expect(r.items.find((i) => i.object.metadata.name === "c1-kafka-authz")?.component).toBe("kafka");
+  });
+
   it("annotates Connect for connector resources consistently with its mode", () => {
     const r = render(`connect:
   - { name: a, connectors: rest }

@@ -36,7 +36,8 @@ export function kafkaUser(
   // OAuth and custom principals authenticate elsewhere; their KafkaUser only carries ACLs and quotas.
   const spec: KafkaUser["spec"] =
     auth === "oauth" || auth === "custom" ? {} : { authentication: { type: auth } };
-  if (aclsEnforced(ctx)) spec.authorization = { type: "simple", acls: mergeAcls(acls) };
+  // Renderers always state the grants; renderCluster drops them where Kafka ACLs are not enforced.
+  spec.authorization = { type: "simple", acls: mergeAcls(acls) };
   if (quotas && Object.keys(quotas).length > 0) spec.quotas = { ...quotas };
   return {
     apiVersion: STRIMZI_API,
