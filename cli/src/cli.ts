@@ -110,6 +110,11 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "--add-host <name=ip...>",
       "a service outside the clusters the nodes reach (an authorization server, OPA) on a loopback address",
     )
+    .option(
+      "--image <name=ref...>",
+      "baked image of a Connect cluster, pinned by digest: its plugins are read from the registry",
+    )
+    .option("--insecure-registry <host:port...>", "registries spoken to over plain http")
     .option("--timeout <seconds>", "how long nodes may take to start (default: 180)")
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/up.js")));

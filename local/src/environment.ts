@@ -16,6 +16,7 @@ import {
   type RunningNode,
   startNode,
 } from "./cluster.js";
+import { copyPeerSecrets, type RegistryAccess, type RunningConnect, startConnect } from "./connect.js";
 import { LocalRuntimeError } from "./errors.js";
 import { type HostEntry, hostsFileText, loopbackBlock } from "./loopback.js";
 import { type ClusterPlan, type LocalListener, planCluster } from "./plan.js";
@@ -31,6 +32,9 @@ export interface UpOptions {
   secretsDir?: string;
   /** Names of services outside the clusters the nodes must reach (an authorization server, OPA), with their loopback addresses. */
   hosts?: HostEntry[];
+  /** Baked Connect images by Connect cluster name (`repo@sha256:…`), as for `kiln render --image`. */
+  images?: Record<string, string>;
+  registry?: RegistryAccess;
   /** Extra jars or directories on every node's classpath (custom authenticators, authorizers, OAuth). */
   classpath?: string[];
   jvmArgs?: string[];
@@ -46,6 +50,15 @@ export interface LocalCluster {
   nodes: { nodeId: number; podName: string; ip: string; roles: string[]; zone?: string; logFile: string }[];
   listeners: LocalListener[];
   users: LocalUser[];
+  /** Connect clusters (KafkaConnect, and the Connect cluster of each KafkaMirrorMaker2) with their REST URLs. */
+  connect: {
+    kind: string;
+    name: string;
+    urls: string[];
+    workers: { podName: string; ip: string; logFile: string }[];
+  }[];
+  /** Connect clusters not started, and why. */
+  skipped: string[];
   /** Client properties of Strimzi's topic operator: a super-user that creates topics as KafkaTopics would. */
   topicOperatorConfig: string;
   clusterCaCert: string;
@@ -61,8 +74,11 @@ export interface LocalEnvironment {
 }
 
 interface State extends LocalEnvironment {
-  /** Process group leaders, brokers before controllers: brokers shut down cleanly only while a controller answers. */
-  pids: { pid: number; controllerOnly: boolean }[];
+  /**
+   * Process group leaders by the order they stop in: Connect workers (0) while brokers answer,
+   * brokers (1) while a controller answers, controllers (2).
+   */
+  pids: { pid: number; tier: 0 | 1 | 2 }[];
 }
 
 const stateFile = (dir: string) => join(dir, "state.json");
@@ -79,9 +95,13 @@ export async function readState(stateDir: string): Promise<State | undefined> {
   }
 }
 
-function render(cluster: Cluster, file: string): RenderedObject[] {
+function render(cluster: Cluster, file: string, images: Record<string, string>): RenderedObject[] {
   try {
-    return renderCluster(cluster).items.map((i) => i.object);
+    return renderCluster(cluster, {
+      images: Object.fromEntries(
+        Object.entries(images).filter(([n]) => cluster.connect?.some((c) => c.name === n)),
+      ),
+    }).items.map((i) => i.object);
   } catch (err) {
     if (err instanceof RenderError)
       throw new LocalRuntimeError(err.message, { location: { file }, cause: err });
@@ -109,7 +129,10 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
 
   const plans = opts.clusters.map(({ cluster, file }, i) => ({
     file,
-    plan: planCluster(render(cluster, file), { block: loopbackBlock(stateDir, i), scale: opts.scale }),
+    plan: planCluster(render(cluster, file, opts.images ?? {}), {
+      block: loopbackBlock(stateDir, i),
+      scale: opts.scale,
+    }),
   }));
   await writeFile(
     run.hostsFile,
@@ -117,13 +140,14 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
   );
 
   const started: RunningNode[] = [];
+  const connects: RunningConnect[] = [];
   const state: State = { stateDir, hostsFile: run.hostsFile, clusters: [], pids: [] };
   const save = () => writeFile(stateFile(stateDir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   try {
     const prepared = await Promise.all(
       plans.map(async ({ plan, file }) => {
         const dir = join(stateDir, "clusters", plan.name);
-        const store = new SecretStore(
+        const store = await SecretStore.create(
           join(dir, "secrets"),
           plan.namespace,
           opts.secretsDir && resolve(opts.secretsDir),
@@ -141,20 +165,68 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
       for (const [i, n] of c.plan.nodes.entries()) {
         const node = await startNode(c.plan, n, c.nodes[i] as (typeof c.nodes)[number], run);
         started.push(node);
-        state.pids.push({ pid: node.process.child.pid as number, controllerOnly: !node.broker });
+        state.pids.push({ pid: node.process.child.pid as number, tier: node.broker ? 1 : 2 });
       }
     await save();
     progress(`starting ${started.length} nodes`);
     await Promise.all(started.map((n) => awaitNode(n, timeoutMs)));
+    const users = new Map<string, LocalUser[]>();
     for (const c of prepared) {
       progress(`${c.plan.name}: creating ${c.plan.users.length} users`);
-      const users = await applyUsers(c.plan, c.files, c.store, { hostsFile: run.hostsFile, timeoutMs });
-      state.clusters.push(await describe(c.plan, c.file, c.dir, c.files, users, started));
+      users.set(
+        c.plan.name,
+        await applyUsers(c.plan, c.files, c.store, { hostsFile: run.hostsFile, timeoutMs }),
+      );
+    }
+    for (const c of prepared) {
+      const running: RunningConnect[] = [];
+      const skipped: string[] = [];
+      for (const cp of c.plan.connect) {
+        if (cp.kind === "KafkaMirrorMaker2") {
+          // The runbook's first steps: the source's CA and read-only user, copied beside the target.
+          const peer = prepared.find((p) => cp.name.startsWith(`${p.plan.name}-to-`) && p !== c);
+          if (peer)
+            await copyPeerSecrets(c.store, peer.store, [
+              `${peer.plan.name}-cluster-ca-cert`,
+              `${cp.name}-mm2-source`,
+            ]);
+        } else if (cp.image && !cp.image.includes("@sha256:")) {
+          skipped.push(
+            `${cp.kind} ${cp.name}: runs ${cp.image}; pass its baked image with --image ${cp.name}=<repository>@sha256:…`,
+          );
+          continue;
+        }
+        progress(`${c.plan.name}: starting ${cp.kind} ${cp.name} (${cp.workers.length} workers)`);
+        const r = await startConnect(c.plan, cp, c.store, {
+          dir: c.dir,
+          hostsFile: run.hostsFile,
+          heap: opts.heap ?? "384m",
+          timeoutMs,
+          registry: opts.registry ?? {},
+        });
+        running.push(r);
+        for (const w of r.workers) state.pids.push({ pid: w.process.child.pid as number, tier: 0 });
+        connects.push(r);
+      }
+      state.clusters.push(
+        await describe(
+          c.plan,
+          c.file,
+          c.dir,
+          c.files,
+          users.get(c.plan.name) ?? [],
+          started,
+          running,
+          skipped,
+        ),
+      );
     }
     await save();
     for (const n of started) n.process.release();
+    for (const r of connects) for (const w of r.workers) w.process.release();
     return { stateDir, hostsFile: run.hostsFile, clusters: state.clusters };
   } catch (err) {
+    await Promise.all(connects.flatMap((r) => r.workers.map((w) => w.process.stop())));
     await Promise.all(started.filter((n) => n.broker).map((n) => n.process.stop()));
     await Promise.all(started.filter((n) => !n.broker).map((n) => n.process.stop()));
     await rm(stateFile(stateDir), { force: true });
@@ -169,6 +241,8 @@ async function describe(
   files: ClusterFiles,
   users: LocalUser[],
   started: RunningNode[],
+  connect: RunningConnect[],
+  skipped: string[],
 ): Promise<LocalCluster> {
   return {
     name: plan.name,
@@ -184,6 +258,13 @@ async function describe(
     })),
     listeners: plan.listeners,
     users,
+    connect: connect.map((r) => ({
+      kind: r.plan.kind,
+      name: r.plan.name,
+      urls: r.urls,
+      workers: r.workers.map((w) => ({ podName: w.podName, ip: w.ip, logFile: w.logFile })),
+    })),
+    skipped,
     topicOperatorConfig: await operatorConfig(
       plan,
       files,
@@ -201,12 +282,8 @@ export async function down(stateDir: string, opts: { keep?: boolean } = {}): Pro
   const dir = resolve(stateDir);
   const state = await readState(dir);
   if (!state) return { stopped: 0 };
-  const stop = (controllerOnly: boolean) =>
-    Promise.all(
-      state.pids.filter((p) => p.controllerOnly === controllerOnly).map((p) => stopProcessGroup(p.pid)),
-    );
-  await stop(false);
-  await stop(true);
+  for (const tier of [0, 1, 2])
+    await Promise.all(state.pids.filter((p) => p.tier === tier).map((p) => stopProcessGroup(p.pid)));
   if (opts.keep) await rm(stateFile(dir), { force: true });
   else await rm(dir, { recursive: true, force: true });
   return { stopped: state.pids.length };

@@ -1,6 +1,14 @@
 // The plan of one local cluster, derived from the objects kiln renders for it — not from the
 // Cluster file — so a local run proves what Strimzi would be given. Pure.
-import type { Kafka, KafkaNodePool, KafkaUser, RenderedObject } from "@kiln/clusters";
+import type {
+  Kafka,
+  KafkaConnect,
+  KafkaMirrorMaker2,
+  KafkaNodePool,
+  KafkaUser,
+  RenderedObject,
+} from "@kiln/clusters";
+import type { ConnectWorkerSpec } from "@kiln/clusters/strimzi";
 import {
   type Environment,
   listenerAddresses,
@@ -37,6 +45,20 @@ export interface LocalListener {
   ownCertificate?: { secretName: string; certificate: string; key: string };
 }
 
+/** A Connect cluster: a KafkaConnect, or the one a KafkaMirrorMaker2 runs on (beside its target). */
+export interface ConnectPlan {
+  kind: "KafkaConnect" | "KafkaMirrorMaker2";
+  name: string;
+  spec: ConnectWorkerSpec;
+  /** The image the workers run (a baked image by digest, or none for Kafka's own). */
+  image?: string;
+  /** The zone key when the resource is rack-aware. */
+  rack: boolean;
+  workers: { ip: string; podName: string }[];
+  /** The REST Service, `<name>-connect-api` or `<name>-mirrormaker2-api`. */
+  restService: string;
+}
+
 export interface ClusterPlan {
   name: string;
   namespace: string;
@@ -47,6 +69,7 @@ export interface ClusterPlan {
   nodes: LocalNode[];
   listeners: LocalListener[];
   users: UserModel[];
+  connect: ConnectPlan[];
   services: ServiceEntry[];
   hosts: HostEntry[];
   /** Broker settings a scaled-down run must change (replication factors above the broker count). */
@@ -107,6 +130,38 @@ export function planCluster(objects: RenderedObject[], opts: { block: string; sc
     };
   });
 
+  // Connect workers on .100 and up of the cluster's block, reachable through their REST Service.
+  let worker = 100;
+  const connect: ConnectPlan[] = objects
+    .filter(
+      (o): o is KafkaConnect | KafkaMirrorMaker2 =>
+        o.kind === "KafkaConnect" || o.kind === "KafkaMirrorMaker2",
+    )
+    .map((o) => {
+      const replicas = scale === undefined ? o.spec.replicas : Math.min(o.spec.replicas, scale);
+      const suffix = o.kind === "KafkaConnect" ? "connect" : "mirrormaker2";
+      const spec: ConnectWorkerSpec = o.kind === "KafkaConnect" ? o.spec : o.spec.target;
+      return {
+        kind: o.kind,
+        name: o.metadata.name,
+        spec,
+        ...(o.kind === "KafkaConnect" && o.spec.image ? { image: o.spec.image } : {}),
+        rack: o.spec.rack !== undefined,
+        workers: Array.from({ length: replicas }, (_, i) => ({
+          ip: `${opts.block}.${worker++}`,
+          podName: `${o.metadata.name}-${suffix}-${i}`,
+        })),
+        restService: `${o.metadata.name}-${suffix}-api`,
+      };
+    });
+  if (worker > 250)
+    throw new LocalRuntimeError(
+      `${cluster} has too many Connect workers for a local run: scale it down (--scale)`,
+    );
+  for (const c of connect)
+    for (const name of [c.restService, `${c.restService}.${namespace}`, `${c.restService}.${namespace}.svc`])
+      for (const w of c.workers) hosts.push({ name, ip: w.ip });
+
   const config = kafka.spec.kafka.config;
   const overrides: Record<string, string> = {};
   let rf = brokers;
@@ -130,6 +185,7 @@ export function planCluster(objects: RenderedObject[], opts: { block: string; sc
     nodes,
     listeners,
     users: objects.filter((o): o is KafkaUser => o.kind === "KafkaUser").map(userModel),
+    connect,
     services,
     hosts,
     overrides,

@@ -4,10 +4,13 @@ import type { Cluster } from "@kiln/schemas";
 import { formatDiagnostic } from "@kiln/schemas";
 import { loadClusterFile } from "../cluster-source.js";
 import { EXIT_FAILURE, EXIT_OK, UsageError } from "../exit.js";
+import { parseImages } from "../images.js";
 import { type CommandIO, writeLine } from "../io.js";
 
 interface Options {
   state: string;
+  image?: string[];
+  insecureRegistry?: string[];
   addHost?: string[];
   scale?: string;
   secrets?: string;
@@ -58,6 +61,8 @@ export async function run(io: CommandIO, files: string[], opts: Options): Promis
     ...(scale ? { scale } : {}),
     ...(opts.secrets ? { secretsDir: resolve(cwd, opts.secrets) } : {}),
     hosts: hosts(opts.addHost),
+    images: parseImages(opts.image),
+    registry: { insecure: opts.insecureRegistry ?? [] },
     classpath: (opts.classpath ?? []).map((p) => resolve(cwd, p)),
     ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
     progress: (line) => writeLine(io.stderr, line),
@@ -80,6 +85,8 @@ function summary(io: CommandIO, env: LocalEnvironment) {
     for (const u of c.users)
       for (const [listener, file] of Object.entries(u.configs))
         writeLine(io.stdout, `  user ${u.name} on ${listener}: ${file}`);
+    for (const k of c.connect) writeLine(io.stdout, `  ${k.kind} ${k.name}: ${k.urls.join(", ")}`);
+    for (const s of c.skipped) writeLine(io.stdout, `  not started: ${s}`);
     writeLine(io.stdout, `  topic operator (creates topics): ${c.topicOperatorConfig}`);
   }
   writeLine(io.stdout, `JVM clients resolve cluster names with -Djdk.net.hosts.file=${env.hostsFile}`);

@@ -1,17 +1,16 @@
 import type { Cluster } from "@kiln/schemas";
 import type { CoreObject } from "../wire/k8s.js";
 import type { PodMonitor, PrometheusRule } from "../wire/monitoring.js";
-import type { StrimziObject } from "../wire/strimzi.js";
+import type { KafkaUser, StrimziObject } from "../wire/strimzi.js";
 import { type ConnectRenderOptions, renderConnect } from "./connect.js";
 import { resolve } from "./context.js";
 import { renderKafka, renderNodePools } from "./kafka.js";
 import { renderDisasterRecovery } from "./mirrormaker2.js";
 import { type AlertOptions, alertmanagerExample } from "./monitoring/alerts.js";
 import { renderMonitoring } from "./monitoring/index.js";
-import { renderRunbook } from "./runbook.js";
 import { renderOpaPolicy } from "./opa.js";
+import { renderRunbook } from "./runbook.js";
 import { aclsEnforced, renderAppUser } from "./users.js";
-import type { KafkaUser } from "../wire/strimzi.js";
 
 export type RenderedObject = StrimziObject | CoreObject | PodMonitor | PrometheusRule;
 

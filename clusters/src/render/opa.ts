@@ -1,17 +1,20 @@
 // The Rego policy kiln renders for `authorization: opa`: the same least-privilege grants the
 // KafkaUsers would get as ACLs, evaluated by OPA for org.openpolicyagent.kafka.OpaAuthorizer.
 // Loaded into OPA from a ConfigMap (kube-mgmt's `openpolicyagent.org/policy: rego` label).
-import type { ConfigMap } from "../wire/k8s.js";
-import type { KafkaUser } from "../wire/strimzi.js";
+
 import { componentPrincipals } from "../strimzi/names.js";
 import { userModel } from "../strimzi/users.js";
+import type { ConfigMap } from "../wire/k8s.js";
+import type { KafkaUser } from "../wire/strimzi.js";
 import { type Ctx, meta, RenderError } from "./context.js";
 
 export const OPA_POLICY_CONFIGMAP = (cluster: string) => `${cluster}-kafka-authz`;
 
 /** `https://opa…/v1/data/kafka/authz/allow` → package `kafka.authz`, rule `allow`. */
 export function opaDecision(url: string): { pkg: string; rule: string } | undefined {
-  const m = /^https?:\/\/[^/]+\/v1\/data\/((?:[A-Za-z_][A-Za-z0-9_]*\/)+)([A-Za-z_][A-Za-z0-9_]*)\/?$/.exec(url);
+  const m = /^https?:\/\/[^/]+\/v1\/data\/((?:[A-Za-z_][A-Za-z0-9_]*\/)+)([A-Za-z_][A-Za-z0-9_]*)\/?$/.exec(
+    url,
+  );
   if (!m) return undefined;
   return { pkg: (m[1] ?? "").replace(/\/$/, "").replaceAll("/", "."), rule: m[2] ?? "" };
 }
@@ -59,16 +62,27 @@ implies("ALTER_CONFIGS", "DESCRIBE_CONFIGS")
 export function renderOpaPolicy(ctx: Ctx, users: KafkaUser[]): ConfigMap {
   const opa = ctx.cluster.authorization?.opa;
   const decision = opa && opaDecision(opa.url);
-  if (!decision) throw new RenderError(`authorization.opa.url must be OPA's data API, https://<host>/v1/data/<package path>/<rule>`);
+  if (!decision)
+    throw new RenderError(
+      `authorization.opa.url must be OPA's data API, https://<host>/v1/data/<package path>/<rule>`,
+    );
   const superUsers = [...componentPrincipals(ctx.name), ...(ctx.cluster.authorization?.superUsers ?? [])]
     .map((u) => `User:${u}`)
     .sort();
-  const grants: Record<string, { resourceType: string; name: string; patternType: string; operation: string }[]> = {};
+  const grants: Record<
+    string,
+    { resourceType: string; name: string; patternType: string; operation: string }[]
+  > = {};
   for (const u of users)
     for (const a of userModel(u).acls) {
       if (a.permission !== "ALLOW") continue;
       grants[a.principal] ??= [];
-      grants[a.principal]?.push({ resourceType: a.resourceType, name: a.name, patternType: a.patternType, operation: a.operation });
+      grants[a.principal]?.push({
+        resourceType: a.resourceType,
+        name: a.name,
+        patternType: a.patternType,
+        operation: a.operation,
+      });
     }
   const sorted = Object.fromEntries(Object.entries(grants).sort(([a], [b]) => a.localeCompare(b)));
   const rego = [

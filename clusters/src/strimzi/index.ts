@@ -2,6 +2,12 @@
 // names and certificates, broker properties, users' principals, ACLs and quotas. Used to run a
 // rendered cluster locally and to check what clients dial against what certificates cover.
 export { type BrokerConfigOptions, brokerProperties, type NodeFiles } from "./broker-config.js";
+export {
+  type ConnectFiles,
+  type ConnectWorkerOptions,
+  type ConnectWorkerSpec,
+  connectWorkerProperties,
+} from "./connect-config.js";
 export * from "./names.js";
 export {
   certificateNames,

@@ -3,6 +3,7 @@ import { renderCluster } from "../render/index.js";
 import { exampleFiles, loadCluster, loadExample } from "../testing/examples.js";
 import type { Kafka, KafkaConnect, KafkaMirrorMaker2, KafkaNodePool, KafkaUser } from "../wire/strimzi.js";
 import { brokerProperties } from "./broker-config.js";
+import { connectWorkerProperties } from "./connect-config.js";
 import { certificateNames, type Environment, nodeRefs, serviceEntries, unreachable } from "./topology.js";
 import { userModel } from "./users.js";
 
@@ -182,4 +183,69 @@ describe("the clients the examples render", () => {
       expect(unreachable(entries, address)).toBeUndefined();
     },
   );
+});
+
+describe("connectWorkerProperties", () => {
+  const files = {
+    trust: () => "/s/trust.pem",
+    keystore: () => "/s/keystore.pem",
+    secretDir: (name: string) => `/s/${name}`,
+  };
+  const base = {
+    bootstrapServers: "c1-kafka-tls-bootstrap.ns.svc:9093",
+    groupId: "etl-cluster",
+    configStorageTopic: "etl-configs",
+    offsetStorageTopic: "etl-offsets",
+    statusStorageTopic: "etl-status",
+    tls: { trustedCertificates: [{ secretName: "c1-cluster-ca-cert", certificate: "ca.crt" }] },
+  };
+  const opts = {
+    files,
+    restListener: "http://10.0.0.1:8083",
+    restHost: "10.0.0.1",
+    restPort: 8083,
+    pluginPath: "/p",
+  };
+
+  it("authenticates the worker and every client it creates with the Connect user's certificate", () => {
+    const props = connectWorkerProperties(
+      {
+        ...base,
+        authentication: {
+          type: "tls",
+          certificateAndKey: { secretName: "etl-connect", certificate: "user.crt", key: "user.key" },
+        },
+        config: { "config.providers": "secrets", "ssl.cipher.suites": "TLS_AES_128_GCM_SHA256" },
+      },
+      opts,
+    );
+    for (const prefix of ["", "producer.", "consumer.", "admin."])
+      expect(props, prefix || "worker").toMatchObject({
+        [`${prefix}security.protocol`]: "SSL",
+        [`${prefix}ssl.truststore.location`]: "/s/trust.pem",
+        [`${prefix}ssl.keystore.location`]: "/s/keystore.pem",
+      });
+    expect(props["config.providers"]).toBe("secrets,strimzienv,strimzifile,strimzidir");
+    // The user's settings apply to the worker only, as Strimzi passes them.
+    expect(props["ssl.cipher.suites"]).toBe("TLS_AES_128_GCM_SHA256");
+    expect(props["producer.ssl.cipher.suites"]).toBeUndefined();
+  });
+
+  it("reads a SCRAM password from the user's Secret, never inline", () => {
+    const props = connectWorkerProperties(
+      {
+        ...base,
+        authentication: {
+          type: "scram-sha-512",
+          username: "etl-connect",
+          passwordSecret: { secretName: "etl-connect", password: "password" },
+        },
+      },
+      opts,
+    );
+    expect(props["consumer.security.protocol"]).toBe("SASL_SSL");
+    expect(props["admin.sasl.jaas.config"]).toBe(
+      'org.apache.kafka.common.security.scram.ScramLoginModule required username="etl-connect" password="${strimzidir:/s/etl-connect:password}";',
+    );
+  });
 });
