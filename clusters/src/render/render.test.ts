@@ -97,7 +97,7 @@ describe("renderCluster, minimal definition", () => {
       "kafka/KafkaNodePool/controller",
       "kafka/KafkaNodePool/broker",
     ]);
-    expect(r.documents).toStrictEqual({});
+    expect(Object.keys(r.documents)).toStrictEqual(["connectivity.json"]);
   });
 });
 

@@ -28,6 +28,12 @@ export interface Cluster {
    * Restrict TLS to FIPS-approved protocols and cipher suites and SCRAM passwords to 32+ characters. Run the operator with FIPS_MODE=enabled on a FIPS-enabled node image.
    */
   fips?: boolean;
+  network?: {
+    /**
+     * Address ranges this cluster's pods reach other networks from (its VNet/VPC pod or node range), as a peer's NetworkPolicy sees them. kiln checks that a DR peer's listener admits this cluster's MirrorMaker 2 from there.
+     */
+    egressCidrs?: string[];
+  };
   kafka: {
     version: string;
     metadataVersion?: string;
