@@ -355,6 +355,12 @@ export interface RenderedCluster {
   objects: readonly { kind: string }[];
 }
 
+/** The policies and flows of one rendered cluster, before evaluation (for an independent evaluator). */
+export function model(self: RenderedCluster): { policies: Policy[]; flows: Flow[] } {
+  const r = rendered(self.ctx, self.objects);
+  return { policies: policiesOf(r).policies, flows: flows(r) };
+}
+
 /**
  * The connectivity matrix of one rendered cluster; with its DR peer rendered too, also
  * MirrorMaker 2 across the pair (each side's MirrorMaker 2 to the other's listener).
