@@ -3,9 +3,13 @@ import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolve } from "../render/context.js";
 import { renderCluster } from "../render/index.js";
-import { EXAMPLE_IMAGES, EXAMPLES_DIR, exampleFiles, loadCluster, loadExample } from "../testing/examples.js";
-import type { NetworkPolicy } from "../wire/k8s.js";
-import type { Kafka } from "../wire/strimzi.js";
+import {
+  EXAMPLES_DIR,
+  exampleFiles,
+  loadCluster,
+  loadExample,
+  threeZoneBeforeFixes,
+} from "../testing/examples.js";
 import { connectivity, type FlowResult, problems } from "./model.js";
 
 const flow = (flows: FlowResult[], from: RegExp, to: RegExp, port: number) => {
@@ -64,20 +68,8 @@ describe("the connectivity matrix of every example", () => {
 });
 
 describe("the matrix fails what kiln rendered before the NetworkPolicy fixes", () => {
-  // The three-zone output as it was: the tls listener without networkPolicyPeers, and the
-  // Connect REST policy admitting only the deploy namespace on 8083.
-  const example = loadExample("three-zone/cluster.yaml", { images: EXAMPLE_IMAGES });
-  const objects = structuredClone(example.result.items.map((i) => i.object));
-  const kafka = objects.find((o) => o.kind === "Kafka") as Kafka;
-  for (const l of kafka.spec.kafka.listeners) if (l.name === "tls") delete l.networkPolicyPeers;
-  const rest = objects.find((o) => o.kind === "NetworkPolicy") as NetworkPolicy;
-  rest.spec.ingress = [
-    {
-      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kiln-deploy" } } }],
-      ports: [{ protocol: "TCP", port: 8083 }],
-    },
-  ];
-  const found = problems(connectivity({ ctx: resolve(example.cluster), objects }));
+  const { cluster, objects } = threeZoneBeforeFixes();
+  const found = problems(connectivity({ ctx: resolve(cluster), objects }));
 
   it("names the blocked scrape, the blocked worker-to-worker REST and the open listener, with the policy to change", () => {
     expect(found).toContain(

@@ -3,13 +3,12 @@
 // fixes, which holds blocked and open flows) is evaluated again by cyclonus's policy engine
 // (github.com/mattfenwick/cyclonus, the Kubernetes SIG Network project; built from the Go
 // module proxy by test/checkers/build.sh) over the same kiln and Strimzi policies.
-import type { Kafka, NetworkPolicy } from "@kiln/clusters";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Endpoint } from "../../../clusters/src/network/evaluate.js";
 import { evaluate, policyTypes } from "../../../clusters/src/network/evaluate.js";
 import { model } from "../../../clusters/src/network/model.js";
 import { resolve } from "../../../clusters/src/render/context.js";
-import { exampleFiles, loadExample } from "../../../clusters/src/testing/examples.js";
+import { exampleFiles, loadExample, threeZoneBeforeFixes } from "../../../clusters/src/testing/examples.js";
 import { checkersDir, runChecker } from "../harness/checkers.js";
 
 // cyclonus matches ipBlocks on every peer's address: a pod the model gives none gets one from
@@ -70,18 +69,8 @@ describe("kiln's NetworkPolicy evaluator agrees with cyclonus's", () => {
   });
 
   it("on the three-zone output as it was before the fixes, where flows go wrong", async () => {
-    const e = loadExample("three-zone/cluster.yaml");
-    const objects = structuredClone(e.result.items.map((i) => i.object));
-    const kafka = objects.find((o) => o.kind === "Kafka") as Kafka;
-    for (const l of kafka.spec.kafka.listeners) if (l.name === "tls") delete l.networkPolicyPeers;
-    const rest = objects.find((o) => o.kind === "NetworkPolicy") as NetworkPolicy;
-    rest.spec.ingress = [
-      {
-        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kiln-deploy" } } }],
-        ports: [{ protocol: "TCP", port: 8083 }],
-      },
-    ];
-    const m = model({ ctx: resolve(e.cluster), objects });
+    const { cluster, objects } = threeZoneBeforeFixes();
+    const m = model({ ctx: resolve(cluster), objects });
     const { kiln, cyclonus } = await crossCheck(m);
     expect(kiln).toStrictEqual(cyclonus);
     const wrong = m.flows.filter((f, i) => (f.expect === "allow") !== cyclonus[i]);
