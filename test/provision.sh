@@ -11,6 +11,7 @@ packages=(
   busybox-static     # rootfs for locally built base images
   debootstrap        # Debian rootfs of the e2e Kafka Connect base image
   prometheus         # promtool check/test rules, and a real Prometheus
+  prometheus-alertmanager  # the monitoring suite routes its alerts through it (and amtool check-config)
   postgresql         # CDC source and sink databases
   etcd-server        # backing store for the test kube-apiserver
   openssl            # test CAs and certificates

@@ -84,6 +84,10 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .argument("<cluster-file>", "the Cluster definition")
     .requiredOption("--out <dir>", "output directory")
     .option("--image <name=ref...>", "baked image of a Connect cluster, pinned by digest (repeatable)")
+    .option(
+      "--peer <cluster-file...>",
+      "the other Cluster file of a DR pair: checks MirrorMaker 2 against both sides' NetworkPolicies",
+    )
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/render.js")));
 

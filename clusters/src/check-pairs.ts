@@ -8,6 +8,7 @@ import {
   type PathSegment,
   type SourceDocument,
 } from "@kiln/schemas";
+import { RenderError } from "./render/context.js";
 import { renderCluster } from "./render/index.js";
 import { type Environment, listenerAddresses, nodeRefs } from "./strimzi/topology.js";
 import type { Kafka, KafkaNodePool } from "./wire/strimzi.js";
@@ -24,7 +25,7 @@ export function checkClusterPairs(files: { cluster: Cluster; source: SourceDocum
   const byName = new Map(files.map((f) => [f.cluster.name, f]));
   for (const { cluster, source } of files) {
     const dr = cluster.disasterRecovery;
-    const peer = dr ? byName.get(dr.peer.name) : undefined;
+    const peer = dr && dr.peer.name !== cluster.name ? byName.get(dr.peer.name) : undefined;
     if (!dr || !peer) continue;
     const report = (path: PathSegment[], message: string) => {
       const pos = source.locate(path);
@@ -35,7 +36,13 @@ export function checkClusterPairs(files: { cluster: Cluster; source: SourceDocum
         location: { file: source.file, line: pos.line, column: pos.column, path: formatPath(path) },
       });
     };
-    const objects = renderCluster(peer.cluster).items.map((i) => i.object);
+    let objects: ReturnType<typeof renderCluster>["items"][number]["object"][];
+    try {
+      objects = renderCluster(peer.cluster).items.map((i) => i.object);
+    } catch (err) {
+      if (err instanceof RenderError) continue; // the peer's own checks report why it does not render
+      throw err;
+    }
     const kafka = objects.find((o): o is Kafka => o.kind === "Kafka");
     const pools = objects.filter((o): o is KafkaNodePool => o.kind === "KafkaNodePool");
     if (!kafka) continue;

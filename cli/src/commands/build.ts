@@ -25,7 +25,7 @@ import {
   writeLayout,
 } from "@kiln/builder";
 import { type Catalog, checkLock, defaultCacheDir, listSpecFiles, readCatalog } from "@kiln/catalog";
-import { renderCluster, toFiles } from "@kiln/clusters";
+import { connectivityProblems, renderCluster, toFiles } from "@kiln/clusters";
 import { type Cluster, type Diagnostic, formatDiagnostic, KilnError } from "@kiln/schemas";
 import { loadClusterFile } from "../cluster-source.js";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
@@ -369,7 +369,16 @@ async function build(
               },
         ),
       };
-      const rendered = renderCluster(withPlugins, { images });
+      const peers = clusters.map((c) => c.cluster).filter((c) => c !== cluster);
+      const rendered = renderCluster(withPlugins, { images, peers });
+      const problems = connectivityProblems(rendered.connectivity);
+      if (problems.length > 0)
+        throw new KilnError(
+          `the NetworkPolicies contradict the cluster's flows:\n  ${problems.join("\n  ")}`,
+          {
+            location: { file },
+          },
+        );
       const files = toFiles(rendered);
       const dir = join(out, "manifests", cluster.name);
       await writeRendered(dir, files);

@@ -106,4 +106,24 @@ export const CONNECT_CONFIG_PROVIDERS = {
 } as const;
 
 export const METRICS_PORT_NAME = "tcp-prometheus";
+/** Strimzi's fixed ports: metrics, Connect REST, KRaft/control plane, replication, Kafka agent. */
+export const PORTS = {
+  metrics: 9404,
+  rest: 8083,
+  controlPlane: 9090,
+  replication: 9091,
+  agent: 8443,
+} as const;
+/** Where kiln's NetworkPolicies expect Prometheus to scrape from, unless `monitoring.prometheusNamespace` says. */
+export const DEFAULT_PROMETHEUS_NAMESPACE = "monitoring";
+/** The label Kubernetes puts on every namespace with its own name. */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+/**
+ * The Strimzi Cluster Operator as Strimzi's own policies admit it when it runs in another
+ * namespace and STRIMZI_OPERATOR_NAMESPACE_LABELS is unset (NetworkPolicyUtils): any namespace.
+ */
+export const CLUSTER_OPERATOR_PEER = {
+  podSelector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } },
+  namespaceSelector: {},
+} as const;
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "kiln" } as const;

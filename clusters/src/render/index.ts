@@ -1,4 +1,5 @@
 import type { Cluster } from "@kiln/schemas";
+import { type ConnectivityMatrix, connectivity } from "../network/model.js";
 import type { CoreObject } from "../wire/k8s.js";
 import type { PodMonitor, PrometheusRule } from "../wire/monitoring.js";
 import type { KafkaUser, StrimziObject } from "../wire/strimzi.js";
@@ -27,9 +28,15 @@ export interface RenderResult {
   /** Extra documents (not Kubernetes objects) by relative path, e.g. the DR runbook. */
   documents: Record<string, string>;
   warnings: string[];
+  /** Required and forbidden flows over kiln's and Strimzi's NetworkPolicies (also in `connectivity.json`). */
+  connectivity: ConnectivityMatrix;
 }
 
-export type RenderOptions = ConnectRenderOptions & AlertOptions;
+export type RenderOptions = ConnectRenderOptions &
+  AlertOptions & {
+    /** The other Cluster file of a DR pair: MirrorMaker 2 across the pair joins the connectivity matrix. */
+    peers?: Cluster[];
+  };
 
 function componentOf(o: RenderedObject): Component {
   switch (o.kind) {
@@ -57,6 +64,24 @@ function componentOf(o: RenderedObject): Component {
 
 /** Renders every object for one Cluster definition. Pure: no fs, clock or network. */
 export function renderCluster(cluster: Cluster, options: RenderOptions = {}): RenderResult {
+  const { peers = [], ...rest } = options;
+  const own = renderObjects(cluster, rest);
+  const matrix = connectivity(
+    { ctx: own.ctx, objects: own.objects },
+    peers.map((p) => {
+      const r = renderObjects(p, {});
+      return { ctx: r.ctx, objects: r.objects };
+    }),
+  );
+  return {
+    items: own.objects.map((object) => ({ component: componentOf(object), object })),
+    documents: { ...own.documents, "connectivity.json": `${JSON.stringify(matrix, null, 2)}\n` },
+    warnings: own.warnings,
+    connectivity: matrix,
+  };
+}
+
+function renderObjects(cluster: Cluster, options: ConnectRenderOptions & AlertOptions) {
   const ctx = resolve(cluster);
   const objects: RenderedObject[] = [renderKafka(ctx), ...renderNodePools(ctx)];
   const warnings: string[] = [];
@@ -78,9 +103,5 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
   if (runbook) documents["DR-RUNBOOK.md"] = runbook;
   if (cluster.monitoring?.enabled !== false)
     documents["monitoring/alertmanager-routing.example.yaml"] = alertmanagerExample(ctx);
-  return {
-    items: objects.map((object) => ({ component: componentOf(object), object })),
-    documents,
-    warnings,
-  };
+  return { ctx, objects, documents, warnings };
 }

@@ -38,7 +38,15 @@ describe("renderCluster, minimal definition", () => {
           version: "4.3.1",
           metadataVersion: "4.3-IV0",
           listeners: [
-            { name: "tls", port: 9093, type: "cluster-ip", tls: true, authentication: { type: "tls" } },
+            {
+              name: "tls",
+              port: 9093,
+              type: "cluster-ip",
+              tls: true,
+              authentication: { type: "tls" },
+              // Strimzi opens a listener without peers to every namespace; internal ones keep to their own.
+              networkPolicyPeers: [{ podSelector: {} }],
+            },
           ],
           authorization: { type: "simple" },
           config: {
@@ -92,7 +100,7 @@ describe("renderCluster, minimal definition", () => {
       "kafka/KafkaNodePool/controller",
       "kafka/KafkaNodePool/broker",
     ]);
-    expect(r.documents).toStrictEqual({});
+    expect(Object.keys(r.documents)).toStrictEqual(["connectivity.json"]);
   });
 });
 
@@ -144,6 +152,71 @@ describe("renderCluster features", () => {
   ])("points Connect at the bootstrap Service Strimzi creates for a %s listener", (type, address) => {
     const r = render(`listeners:\n  - { name: tls, type: ${type} }\nconnect:\n  - { name: etl }\n`);
     expect(find(r, "KafkaConnect")?.spec.bootstrapServers).toBe(address);
+  });
+
+  it("admits only the cluster's namespace on internal listeners without peers, and the declared peers otherwise", () => {
+    const k = find(
+      render(`cloud: aks
+listeners:
+  - { name: ip, type: cluster-ip }
+  - { name: in, type: internal, tls: false, authentication: { type: none } }
+  - { name: peered, type: cluster-ip, peers: [{ namespaceSelector: { matchLabels: { team: a } } }] }
+  - { name: lb, type: loadbalancer, sourceRanges: [203.0.113.0/24] }
+  - { name: vnet, type: internal-loadbalancer }
+`),
+      "Kafka",
+    );
+    expect(k?.spec.kafka.listeners.map((l) => [l.name, l.networkPolicyPeers])).toStrictEqual([
+      ["ip", [{ podSelector: {} }]],
+      ["in", [{ podSelector: {} }]],
+      ["peered", [{ namespaceSelector: { matchLabels: { team: "a" } } }]],
+      // Reached from outside the Kubernetes cluster: anyone, as the schema says (sourceRanges narrow the LB).
+      ["lb", undefined],
+      ["vnet", undefined],
+    ]);
+  });
+
+  it("keeps Connect REST open to its own workers and the operator, and metrics to the Prometheus namespace", () => {
+    const workers = { "strimzi.io/cluster": "a", "strimzi.io/kind": "KafkaConnect" };
+    const operator = {
+      podSelector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } },
+      namespaceSelector: {},
+    };
+    const deploy = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kiln-deploy" } } };
+    const policy = (spec: string) =>
+      find(renderCluster(loadCluster(spec).cluster), "NetworkPolicy", "a-connect-rest");
+    const base = BASE.replace("monitoring:\n  enabled: false\n", "");
+    expect(
+      policy(`${base}connect:\n  - { name: a, restPeers: [${JSON.stringify(deploy)}] }\n`)?.spec,
+    ).toStrictEqual({
+      podSelector: { matchLabels: workers },
+      policyTypes: ["Ingress"],
+      ingress: [
+        // Followers forward REST writes to the leader: without the workers themselves, a write to a follower fails.
+        {
+          from: [{ podSelector: { matchLabels: workers } }, operator, deploy],
+          ports: [{ protocol: "TCP", port: 8083 }],
+        },
+        {
+          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+          ports: [{ protocol: "TCP", port: 9404 }],
+        },
+      ],
+    });
+    // A REST-mode cluster without restPeers still gets it (Strimzi writes no Connect policy then).
+    const named = policy(`${base}monitoring: { prometheusNamespace: prom }\nconnect:\n  - { name: a }\n`);
+    expect(named?.spec.ingress?.map((r) => r.from)).toStrictEqual([
+      [{ podSelector: { matchLabels: workers } }, operator],
+      [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "prom" } } }],
+    ]);
+    // Without monitoring there is no metrics port to admit.
+    expect(policy(`${BASE}connect:\n  - { name: a }\n`)?.spec.ingress?.map((r) => r.ports)).toStrictEqual([
+      [{ protocol: "TCP", port: 8083 }],
+    ]);
+    // With connector resources Strimzi's own policy covers workers, operator and metrics.
+    expect(
+      policy(`${base}connect:\n  - { name: a, connectors: kafka-connector-resources }\n`),
+    ).toBeUndefined();
   });
 
   it("restricts TLS and SCRAM passwords under FIPS", () => {

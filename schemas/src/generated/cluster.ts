@@ -28,6 +28,12 @@ export interface Cluster {
    * Restrict TLS to FIPS-approved protocols and cipher suites and SCRAM passwords to 32+ characters. Run the operator with FIPS_MODE=enabled on a FIPS-enabled node image.
    */
   fips?: boolean;
+  network?: {
+    /**
+     * Address ranges this cluster's pods reach other networks from (its VNet/VPC pod or node range), as a peer's NetworkPolicy sees them. kiln checks that a DR peer's listener admits this cluster's MirrorMaker 2 from there.
+     */
+    egressCidrs?: string[];
+  };
   kafka: {
     version: string;
     metadataVersion?: string;
@@ -195,7 +201,7 @@ export interface Listener {
    */
   sourceRanges?: string[];
   /**
-   * Who may connect (Strimzi renders the NetworkPolicy). Empty or absent: only pods in the namespace for internal listeners, anyone for external ones.
+   * Who may connect (Strimzi renders the NetworkPolicy from these networkPolicyPeers). Empty or absent: only pods in the cluster's namespace for internal listeners (internal, cluster-ip), anyone for the others (load balancers, node ports, ingress, routes; sourceRanges narrow a load balancer).
    */
   peers?: Peer[];
 }
@@ -350,7 +356,7 @@ export interface ConnectCluster {
   jvm?: Jvm;
   quotas?: Quotas;
   /**
-   * Who may reach the REST API on 8083 besides the operator (with connectors: rest, where kiln deploys from).
+   * Who may reach the REST API on 8083 besides the Strimzi operator and the cluster's own workers (with connectors: rest, where kiln deploys from). A Connect cluster with connectors: rest gets a kiln NetworkPolicy admitting exactly those on 8083 and the Prometheus namespace on the metrics port 9404; absent, nothing else reaches 8083.
    */
   restPeers?: Peer[];
   autoscaling?: {
@@ -410,6 +416,10 @@ export interface Monitoring {
     topicExcludeRegex?: string;
     groupExcludeRegex?: string;
   };
+  /**
+   * Namespace Prometheus scrapes from: kiln's NetworkPolicies admit it on the metrics port 9404 (Strimzi's own policies open 9404 to everyone).
+   */
+  prometheusNamespace?: string;
   /**
    * Labels the Prometheus instance selects PodMonitors and PrometheusRules by.
    */

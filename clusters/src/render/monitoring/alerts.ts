@@ -234,7 +234,12 @@ function ruleGroups(ctx: Ctx): RuleGroup[] {
   return groups;
 }
 
-/** Alertmanager routing example: critical pages, warnings go to chat, info is dropped. Receivers read secrets from files. */
+/**
+ * Alertmanager routing example: critical pages, warnings go to chat, info is dropped. While
+ * nodes of a cluster are down, the warnings that follow from it (under-replicated partitions,
+ * fenced brokers, Kafka Exporter timing out on the missing broker) are inhibited for that cluster; the critical partition alerts still page,
+ * since they say what clients lose. Receivers read secrets from files.
+ */
 export function alertmanagerExample(ctx: Ctx): string {
   return `# Example Alertmanager routing for ${ctx.name} (not applied by kustomize).
 # Receivers read their credentials from mounted files: no secret in this file.
@@ -252,8 +257,8 @@ route:
       receiver: "null"
 inhibit_rules:
   - source_matchers: ['alertname="KafkaNodesDown"']
-    target_matchers: ['alertname=~"KafkaUnderReplicatedPartitions|KafkaFencedBrokers"']
-    equal: [namespace]
+    target_matchers: ['alertname=~"KafkaUnderReplicatedPartitions|KafkaFencedBrokers|KafkaExporterDown"']
+    equal: [namespace, strimzi_io_cluster]
 receivers:
   - name: kafka-pager
     pagerduty_configs:

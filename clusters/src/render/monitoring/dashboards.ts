@@ -38,6 +38,7 @@ export function dashboardJson(d: Dashboard): string {
       editable: false,
       time: { from: "now-6h", to: "now" },
       refresh: "30s",
+      annotations: { list: [] },
       templating: {
         list: [{ name: "datasource", type: "datasource", query: "prometheus", label: "Data source" }],
       },
