@@ -4,7 +4,7 @@ import { connectivityProblems, RenderError, renderCluster, toFiles } from "@kiln
 import { type Cluster, KilnError } from "@kiln/schemas";
 import { requireCluster } from "../cluster-source.js";
 import { formatConnectivity } from "../connectivity.js";
-import { EXIT_FAILURE, EXIT_OK, UsageError } from "../exit.js";
+import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { parseImages } from "../images.js";
 import { type CommandIO, writeLine } from "../io.js";
 
