@@ -120,6 +120,10 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     )
     .option("--insecure-registry <host:port...>", "registries spoken to over plain http")
     .option("--timeout <seconds>", "how long nodes may take to start (default: 180)")
+    .option(
+      "--audit-log",
+      "log every authorization decision and the ACL that decided it (in each node's log)",
+    )
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/up.js")));
   program

@@ -46,6 +46,8 @@ export interface NodeRunOptions {
   jvmArgs: string[];
   heap: string;
   timeoutMs: number;
+  /** Log4j2 loggers at their own levels. */
+  loggers: Record<string, string>;
 }
 
 /** CAs and certificates: the cluster CA signs nodes and Strimzi's components, the clients CA users. */
@@ -216,7 +218,7 @@ export async function startNode(
 ): Promise<RunningNode> {
   const jars = await resolveKafkaJars(plan.version);
   await assertFree(node.ip, node.controller ? 9090 : REPLICATION_PORT, node.podName);
-  const log4j = await writeLog4j2(prepared.dir);
+  const log4j = await writeLog4j2(prepared.dir, "INFO", opts.loggers);
   const proc = await startProcess(
     node.podName,
     javaBin(),

@@ -39,6 +39,8 @@ export interface UpOptions {
   classpath?: string[];
   jvmArgs?: string[];
   heap?: string;
+  /** Log every authorization decision with the rule that decided it (Kafka's authorizer logger at DEBUG). */
+  auditLog?: boolean;
   timeoutMs?: number;
   progress?: (line: string) => void;
 }
@@ -124,6 +126,7 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
     jvmArgs: opts.jvmArgs ?? [],
     heap: opts.heap ?? "256m",
     timeoutMs,
+    loggers: (opts.auditLog ? { "kafka.authorizer.logger": "DEBUG" } : {}) as Record<string, string>,
   };
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
 

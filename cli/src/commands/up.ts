@@ -16,6 +16,7 @@ interface Options {
   secrets?: string;
   classpath?: string[];
   timeout?: string;
+  auditLog?: boolean;
   json?: boolean;
 }
 
@@ -65,6 +66,7 @@ export async function run(io: CommandIO, files: string[], opts: Options): Promis
     registry: { insecure: opts.insecureRegistry ?? [] },
     classpath: (opts.classpath ?? []).map((p) => resolve(cwd, p)),
     ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
+    auditLog: opts.auditLog ?? false,
     progress: (line) => writeLine(io.stderr, line),
   });
   if (opts.json) writeLine(io.stdout, JSON.stringify(env, null, 2));

@@ -1,8 +1,15 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
-/** A log4j2 configuration writing to stdout (the harness pipes it to the process's log file). */
-export async function writeLog4j2(dir: string, level = "INFO"): Promise<string> {
+/**
+ * A log4j2 configuration writing to stdout (the process's log file), with `loggers` at their own
+ * levels (e.g. `{ "kafka.authorizer.logger": "DEBUG" }` to log every authorization decision).
+ */
+export async function writeLog4j2(
+  dir: string,
+  level = "INFO",
+  loggers: Record<string, string> = {},
+): Promise<string> {
   const file = join(dir, "log4j2.properties");
   await writeFile(
     file,
@@ -21,6 +28,10 @@ export async function writeLog4j2(dir: string, level = "INFO"): Promise<string> 
       "logger.clients.level = WARN",
       "logger.config.name = org.apache.kafka.common.config.AbstractConfig",
       "logger.config.level = WARN",
+      ...Object.entries(loggers).flatMap(([name, l], i) => [
+        `logger.extra${i}.name = ${name}`,
+        `logger.extra${i}.level = ${l}`,
+      ]),
       "",
     ].join("\n"),
   );
