@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
+import { EXIT_USAGE } from "./exit.js";
 import { runCli } from "./testing/run-cli.js";
 
 const repoCatalog = new URL("../../catalog/", import.meta.url).pathname;
@@ -86,9 +87,9 @@ describe("kiln validate", () => {
     expect(res).toEqual({ code: 1, stdout: "", stderr: "kiln: nope.yaml: no such file or directory\n" });
   });
 
-  test("usage errors exit 2", async () => {
+  test("usage errors exit 64, not 2 (which means changes pending)", async () => {
     const res = await runCli(["validate", "--bogus"], { cwd });
-    expect(res.code).toBe(2);
+    expect(res.code).toBe(64);
     expect(res.stderr).toContain("unknown option '--bogus'");
   });
 });
@@ -113,7 +114,7 @@ describe("kiln catalog", () => {
   });
 
   test("list --type with an unknown choice is a usage error", async () => {
-    expect((await runCli(["catalog", "list", "--type", "bogus"], { cwd })).code).toBe(2);
+    expect((await runCli(["catalog", "list", "--type", "bogus"], { cwd })).code).toBe(EXIT_USAGE);
   });
 
   test("show: details, and a clear error for an unknown name", async () => {
