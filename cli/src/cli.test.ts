@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -149,4 +149,14 @@ test("--help lists the verbs", async () => {
   expect(res.code).toBe(0);
   expect(res.stdout).toMatch(/validate \[options\] \[paths\.\.\.\]/);
   expect(res.stdout).toMatch(/catalog/);
+});
+
+test("--version prints kiln's version and what it targets", async () => {
+  const root = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  const res = await runCli(["--version"]);
+  expect(res).toEqual({
+    code: 0,
+    stdout: `kiln ${root.version}\ntargets Strimzi 1.2.0 (kafka.strimzi.io/v1), Kafka 4.2 and 4.3 (default 4.3.1)\n`,
+    stderr: "",
+  });
 });

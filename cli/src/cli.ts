@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_USAGE, reportError } from "./exit.js";
 import type { CommandIO } from "./io.js";
+import { versionText } from "./product.js";
 
 /**
  * Declares every verb and its flags; each verb's code is imported only when it
@@ -18,7 +19,11 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .description(
       "Catalog, bake, render and deploy Kafka Connect plugins and Strimzi clusters from one git repo.",
     )
-    .version("0.1.0")
+    .version(
+      versionText(),
+      "-V, --version",
+      "print kiln's version and the Strimzi and Kafka versions it targets",
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
