@@ -74,6 +74,21 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .action(run(() => import("./commands/pr.js")));
 
   program
+    .command("init")
+    .description(
+      "scaffold a platform repository: catalog, clusters, connectors, lock, GitHub workflows, README (refuses to overwrite)",
+    )
+    .argument("[dir]", "where (default: the current directory)")
+    .option("--starter", "start the catalog with kiln's vetted entries and their lock")
+    .option("--force", "add only what is missing; every existing file is kept")
+    .option(
+      "--package <spec>",
+      "where the workflows install kiln from (tarball URL or path, or your registry's name); default: the KILN_PACKAGE variable",
+    )
+    .option("--json", "machine-readable output")
+    .action(run(() => import("./commands/init.js")));
+
+  program
     .command("validate")
     .description("validate catalog entries, cluster and connector files (default: the catalog)")
     .argument("[paths...]", "files or directories to validate")
