@@ -19,6 +19,7 @@ packages=(
   maven              # resolves Kafka and plugin jars from Maven Central
   openjdk-17-jre-headless
   openjdk-17-jdk-headless  # javac: the Kafka client tool and lag exporter of the DR and monitoring suites
+  shellcheck         # actionlint checks the workflows' run: scripts with it
 )
 
 missing=()
@@ -40,4 +41,6 @@ fi
 
 # The reference CRDs (Strimzi's generator over its API classes, prometheus-operator's module).
 bash "$here/reference/fetch.sh" >/dev/null
+# actionlint, built from its Go module.
+bash "$here/tools/actionlint.sh" >/dev/null
 echo "provision: ok"
