@@ -1,5 +1,5 @@
-// `npm run pack`: kiln as one installable npm package, `kiln-<version>.tgz` at the repository
-// root. esbuild bundles the CLI with every workspace and third-party module it imports (one
+// `npm run pack [-- --out <dir>]`: kiln as one installable npm package, `kiln-<version>.tgz`
+// at the repository root (or in <dir>, staged there too). esbuild bundles the CLI with every workspace and third-party module it imports (one
 // chunk per verb, loaded when the verb runs), so the package has no dependencies and needs
 // nothing else of this repository. Beside the bundle: the JSON Schemas (for editors), the
 // starter catalog and lock (`kiln init --starter`), the README, and a NOTICE with the licence
@@ -7,13 +7,16 @@
 // its Node.js engines do not cover kiln's.
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, sep } from "node:path";
+import { join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import * as esbuild from "esbuild";
 import semver from "semver";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const stage = join(root, "dist", "npm");
+const { values: args } = parseArgs({ options: { out: { type: "string" } } });
+const destination = args.out ? resolve(args.out) : root;
+const stage = args.out ? join(destination, "stage") : join(root, "dist", "npm");
 const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
 /** Licences a bundled package may carry (SPDX ids): permissive ones only. */
@@ -99,14 +102,14 @@ writeFileSync(
   )}\n`,
 );
 
-const out = execFileSync("npm", ["pack", "--json", "--pack-destination", root], {
+const out = execFileSync("npm", ["pack", "--json", "--pack-destination", destination], {
   cwd: stage,
   encoding: "utf8",
   stdio: ["ignore", "pipe", "inherit"],
 });
 const [packed] = JSON.parse(out);
 console.log(
-  `${join(root, packed.filename)}: ${packed.entryCount} files, ${(packed.size / 1048576).toFixed(1)} MiB (${bundled.length} bundled packages, see NOTICE)`,
+  `${join(destination, packed.filename)}: ${packed.entryCount} files, ${(packed.size / 1048576).toFixed(1)} MiB (${bundled.length} bundled packages, see NOTICE)`,
 );
 
 /** Every npm package with a module in the bundle, from esbuild's metafile. */
