@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { STRIMZI_VERSION } from "../versions.js";
 import { referenceDir } from "./reference.js";
 
 // The one place that reads ../shared: the workplace lays a copy of its shared/ folder beside
@@ -31,3 +32,10 @@ describe.skipIf(!present)(
     });
   },
 );
+
+describe("the reference CRDs", () => {
+  it("are Strimzi's for the release kiln targets", () => {
+    const script = readFileSync(new URL("../../../test/reference/fetch.sh", import.meta.url), "utf8");
+    expect(script.match(/^STRIMZI_VERSION=(\S+)/m)?.[1]).toBe(STRIMZI_VERSION);
+  });
+});
