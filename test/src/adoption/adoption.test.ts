@@ -113,7 +113,8 @@ describe.each([
     prefix = join(base, "prefix");
     repo = join(base, "platform");
     await mkdir(join(base, "home"));
-    env = cleanEnv(join(base, "home"), [join(prefix, "bin"), nodeBin]);
+    // npm is the machine's (beside its node); the node first on PATH is the one under test.
+    env = cleanEnv(join(base, "home"), [join(prefix, "bin"), nodeBin, dirname(process.execPath)]);
   });
 
   it("installs with npm install -g, offline: the package needs nothing but itself", async () => {
