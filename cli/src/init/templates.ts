@@ -313,6 +313,9 @@ the JSON Schemas of the kiln it ran from (\`${v.schemaDir}\`); start new files w
   the variable \`KILN_CLUSTER_DRIFT\` is \`true\` and the secret \`KILN_KUBECONFIG\` holds a kubeconfig.
 - A scheduled check for newer releases of catalog entries comes with a later kiln; its place is
   marked at the end of \`kiln-drift.yml\`.
+- **Moving to a newer kiln**: point \`KILN_PACKAGE\` at it and change \`KILN_VERSION\` in
+  \`.github/actions/install-kiln/action.yml\`; its \`kiln init --force\` adds files it introduced and keeps
+  every file that exists.
 
 Exit codes: 0 success, 1 failure, 2 changes pending / drift found, 64 usage error.
 `;
