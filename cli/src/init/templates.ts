@@ -254,7 +254,7 @@ ${installSteps(v)}      - name: Render every cluster and diff it against the liv
         env:
           KILN_KUBECONFIG: \${{ secrets.KILN_KUBECONFIG }}
         run: |
-          printf '%s\\n' "$KILN_KUBECONFIG" > "$RUNNER_TEMP/kubeconfig"
+          (umask 077 && printf '%s\\n' "$KILN_KUBECONFIG" > "$RUNNER_TEMP/kubeconfig")
           status=0
           for file in clusters/*.yaml; do
             grep -q '^kind: *Cluster *$' "$file" || continue
@@ -265,7 +265,7 @@ ${installSteps(v)}      - name: Render every cluster and diff it against the liv
           exit "$status"
 
   # Room for the scheduled "outdated" check (newer releases of catalog entries): it arrives
-  # with a later kiln, and \`kiln init --force\` from that kiln adds it beside these jobs' file.
+  # with a later kiln, whose \`kiln init --force\` adds its own workflow file next to this one.
 `;
 }
 
@@ -273,8 +273,8 @@ export function readme(v: TemplateValues): string {
   return `# ${v.project}
 
 Kafka Connect plugins, Connect images, Kafka clusters and connector deployments, reviewed in pull
-requests and built by CI with kiln ${v.version}. kiln ${v.version} targets
-Strimzi ${v.strimzi} and Kafka ${v.kafkaLines.join(" and ")} (default ${v.defaultKafka}).
+requests and built by CI with kiln ${v.version}, which targets Strimzi ${v.strimzi} and Kafka
+${v.kafkaLines.join(" and ")} (default ${v.defaultKafka}).
 
 | path                          | what                                                                                     |
 | ----------------------------- | ---------------------------------------------------------------------------------------- |
