@@ -1,10 +1,11 @@
-// `npm run pack [-- --out <dir>]`: kiln as one installable npm package, `kiln-<version>.tgz`
-// at the repository root (or in <dir>, staged there too). esbuild bundles the CLI with every workspace and third-party module it imports (one
-// chunk per verb, loaded when the verb runs), so the package has no dependencies and needs
-// nothing else of this repository. Beside the bundle: the JSON Schemas (for editors), the
-// starter catalog and lock (`kiln init --starter`), the README, and a NOTICE with the licence
-// of everything bundled. The pack fails when a bundled package's licence is not allowed or
-// its Node.js engines do not cover kiln's.
+// `npm run pack [-- --out <dir>]`: kiln as one installable npm package, `kiln-<version>.tgz` at
+// the repository root (or in <dir>, staged there too). esbuild bundles the CLI with every
+// workspace and third-party module it imports (one chunk per verb, loaded when the verb runs),
+// so the package has no dependencies and needs nothing else of this repository. Beside the
+// bundle: the JSON Schemas (for editors), the Java source `kiln up` compiles, the starter catalog
+// and lock (`kiln init --starter`), the README, and a NOTICE with the licence of everything
+// bundled. The pack fails when a bundled package's licence is not allowed or its Node.js engines
+// do not cover kiln's.
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
@@ -73,9 +74,11 @@ const result = await esbuild.build({
   ],
 });
 
-// Files found at run time beside the bundle: lib/../json (schemas/src/schema-registry.ts) and
-// the package root (cli/src/product.ts), laid out as in the repository.
+// Files found at run time beside the bundle: lib/../json (schemas/src/schema-registry.ts),
+// lib/../java (local/src/users.ts compiles it for `kiln up`) and the package root
+// (cli/src/product.ts), laid out as in the repository.
 cpSync(join(root, "schemas", "json"), join(stage, "json"), { recursive: true });
+cpSync(join(root, "local", "java"), join(stage, "java"), { recursive: true });
 mkdirSync(join(stage, "catalog"), { recursive: true });
 cpSync(join(root, "catalog", "connectors"), join(stage, "catalog", "connectors"), { recursive: true });
 cpSync(join(root, "catalog", "license-policy.yaml"), join(stage, "catalog", "license-policy.yaml"));

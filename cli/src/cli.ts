@@ -106,6 +106,44 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--image <name=ref...>", "baked image of a Connect cluster, pinned by digest (repeatable)")
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/render.js")));
+
+  program
+    .command("up")
+    .description(
+      "run Cluster files on loopback, secured as rendered: KRaft nodes, certificates, users, ACLs and quotas (needs Java 17+ JDK, openssl)",
+    )
+    .argument(
+      "<cluster-files...>",
+      "Cluster definitions (both files of a DR pair resolve each other's names)",
+    )
+    .option("--state <dir>", "where certificates, data, logs and client configs go", ".kiln/local")
+    .option("--scale <n>", "at most this many replicas per node pool")
+    .option(
+      "--secrets <dir>",
+      "Secrets the clusters reference but no operator creates: <dir>/<namespace>/<secret>/<key>",
+    )
+    .option(
+      "--classpath <path...>",
+      "extra jars or directories for the nodes (custom authenticators, authorizers)",
+    )
+    .option(
+      "--add-host <name=ip...>",
+      "a service outside the clusters the nodes reach (an authorization server, OPA) on a loopback address",
+    )
+    .option(
+      "--image <name=ref...>",
+      "baked image of a Connect cluster, pinned by digest: its plugins are read from the registry",
+    )
+    .option("--insecure-registry <host:port...>", "registries spoken to over plain http")
+    .option("--timeout <seconds>", "how long nodes may take to start (default: 180)")
+    .option("--json", "machine-readable output")
+    .action(run(() => import("./commands/up.js")));
+  program
+    .command("down")
+    .description("stop what kiln up started")
+    .option("--state <dir>", "the state directory kiln up used", ".kiln/local")
+    .option("--keep", "keep certificates, data and logs")
+    .action(run(() => import("./commands/down.js")));
   program
     .command("mirror-connectors")
     .description(

@@ -9,6 +9,7 @@ import {
 } from "@kiln/schemas";
 import { resolve } from "./render/context.js";
 import { ZONE_TOPOLOGY_KEY } from "./render/defaults.js";
+import { opaDecision } from "./render/opa.js";
 
 export interface CheckOptions {
   /** Treat warnings as errors. */
@@ -216,6 +217,10 @@ export function checkCluster(
         at("authentication"),
         "custom authentication needs authentication.custom with its listenerConfig",
       );
+    if (l.authType === "custom" && l.authentication?.custom)
+      checkCustomSasl(l.name, l.authentication.custom, (path, message) =>
+        error("custom-sasl", at("authentication", "custom", ...path), message),
+      );
     if (l.authType === "tls" && !l.tls)
       error("mtls-plaintext", at("tls"), "mTLS authentication needs tls: true");
     if ((l.type === "ingress" || l.type === "route") && !l.tls)
@@ -241,6 +246,12 @@ export function checkCluster(
       ["authorization"],
       `authorization ${authzType} needs authorization.${authzType}`,
     );
+  if (authzType === "opa" && authz?.opa && !opaDecision(authz.opa.url))
+    error(
+      "opa-url",
+      ["authorization", "opa", "url"],
+      "the OPA URL must name a decision in OPA's data API, https://<host>/v1/data/<package path>/<rule> (e.g. …/v1/data/kafka/authz/allow); kiln renders the policy for that package and rule",
+    );
   if (authzType === "keycloak" && !ctx.listeners.some((l) => l.authType === "oauth"))
     error(
       "keycloak-without-oauth",
@@ -264,9 +275,21 @@ export function checkCluster(
       ? userAuth === "tls" || userAuth === "tls-external"
       : listenerAuth === "scram-sha-512"
         ? userAuth === "scram-sha-512"
-        : true;
+        : listenerAuth === "oauth"
+          ? userAuth === "oauth"
+          : // a custom authenticator may accept certificates or passwords too; only it names custom principals
+            userAuth !== "oauth" && (userAuth !== "custom" || listenerAuth === "custom");
   spec.users?.forEach((u, i) => {
     claim(u.name, ["users", i, "name"]);
+    if (
+      (u.authentication === "oauth" || u.authentication === "custom") &&
+      !ctx.listeners.some((l) => l.authType === u.authentication)
+    )
+      error(
+        "user-without-listener",
+        ["users", i, "authentication"],
+        `user ${u.name} authenticates with ${u.authentication} but no listener uses ${u.authentication} authentication`,
+      );
     if (!u.listener) return;
     const li = listenerIndex.get(u.listener);
     const l = li === undefined ? undefined : ctx.listeners[li];
@@ -366,4 +389,59 @@ export function checkCluster(
     (a, b) =>
       (a.location.line ?? 0) - (b.location.line ?? 0) || (a.location.column ?? 0) - (b.location.column ?? 0),
   );
+}
+
+/** SASL mechanisms Kafka's broker implements itself; anything else needs a server callback handler. */
+const BUILT_IN_MECHANISMS = new Set(["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", "OAUTHBEARER"]);
+
+/**
+ * A custom SASL listener the broker would refuse to start with: Strimzi passes `listenerConfig`
+ * as `listener.name.<listener>.<key>`, and Kafka needs a JAAS entry for every enabled mechanism
+ * there (Strimzi writes no `KafkaServer` JAAS file). OAUTHBEARER without a server callback handler
+ * accepts unsigned tokens, and a mechanism Kafka does not implement needs its own handler.
+ */
+function checkCustomSasl(
+  listener: string,
+  custom: { sasl?: boolean; listenerConfig?: Record<string, string | number | boolean | undefined> },
+  fail: (path: PathSegment[], message: string) => void,
+) {
+  const config = custom.listenerConfig ?? {};
+  const mechanisms = String(config["sasl.enabled.mechanisms"] ?? "")
+    .split(",")
+    .map((m) => m.trim())
+    .filter((m) => m !== "");
+  if (!custom.sasl) {
+    if (mechanisms.length > 0)
+      fail(
+        ["sasl"],
+        `listener ${listener} enables SASL mechanisms (${mechanisms.join(", ")}) but not sasl: true, so Strimzi makes it an SSL listener and the mechanisms are never offered`,
+      );
+    return;
+  }
+  if (mechanisms.length === 0) {
+    fail(
+      ["listenerConfig"],
+      `listener ${listener} is a SASL listener (sasl: true) without sasl.enabled.mechanisms; name the mechanisms it offers`,
+    );
+    return;
+  }
+  for (const m of mechanisms) {
+    const prefix = m.toLowerCase();
+    if (config[`${prefix}.sasl.jaas.config`] === undefined)
+      fail(
+        ["listenerConfig"],
+        `listener ${listener} enables ${m} without ${prefix}.sasl.jaas.config: the broker refuses to start ("Could not find a 'KafkaServer' or 'listener.name.<listener>.${prefix}.sasl.jaas.config' entry in the JAAS configuration"); add the JAAS login module for ${m}`,
+      );
+    const handler = config[`${prefix}.sasl.server.callback.handler.class`];
+    if (m === "OAUTHBEARER" && handler === undefined)
+      fail(
+        ["listenerConfig"],
+        `listener ${listener} enables OAUTHBEARER without oauthbearer.sasl.server.callback.handler.class: Kafka's default handler accepts unsigned tokens; use authentication type oauth (strimzi-kafka-oauth validates tokens) or name a validating handler`,
+      );
+    if (!BUILT_IN_MECHANISMS.has(m) && handler === undefined)
+      fail(
+        ["listenerConfig"],
+        `listener ${listener} enables ${m}, which Kafka does not implement; name its server callback handler in ${prefix}.sasl.server.callback.handler.class`,
+      );
+  }
 }

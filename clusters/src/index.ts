@@ -1,4 +1,5 @@
 export { type CheckOptions, checkCluster } from "./check.js";
+export { checkClusterPairs } from "./check-pairs.js";
 export {
   type ClusterConnection,
   type ConnectorConfig,

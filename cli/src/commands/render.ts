@@ -3,7 +3,8 @@ import { dirname, join, resolve } from "node:path";
 import { RenderError, renderCluster, toFiles } from "@kiln/clusters";
 import { KilnError } from "@kiln/schemas";
 import { requireCluster } from "../cluster-source.js";
-import { EXIT_FAILURE, EXIT_OK, UsageError } from "../exit.js";
+import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
+import { parseImages } from "../images.js";
 import { type CommandIO, writeLine } from "../io.js";
 
 interface Options {
@@ -14,16 +15,6 @@ interface Options {
 
 /** The directories `kiln render` owns inside --out; stale YAML files in them are removed. */
 const COMPONENT_DIRS = ["connect", "kafka", "mirrormaker2", "monitoring", "network", "users"];
-
-function parseImages(values: string[] = []): Record<string, string> {
-  const images: Record<string, string> = {};
-  for (const v of values) {
-    const eq = v.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--image takes <connect-cluster>=<image@sha256:…>, not ${v}`);
-    images[v.slice(0, eq)] = v.slice(eq + 1);
-  }
-  return images;
-}
 
 /** Writes rendered files under `out`, removing stale YAML from the component directories kiln owns. */
 export async function writeRendered(out: string, files: Record<string, string>): Promise<void> {

@@ -14,7 +14,7 @@ import {
   RenderError,
   strimziCluster,
 } from "./context.js";
-import { CONNECT_CONFIG_PROVIDERS, FIPS_TLS } from "./defaults.js";
+import { CONNECT_CONFIG_PROVIDERS, FIPS_CONNECT_TLS } from "./defaults.js";
 import { jvm } from "./kafka.js";
 import { groupAcl, kafkaUser, topicAcl } from "./users.js";
 
@@ -114,7 +114,7 @@ export function renderConnect(ctx: Ctx, c: ConnectCluster, opts: ConnectRenderOp
     "offset.storage.replication.factor": -1,
     "status.storage.replication.factor": -1,
     "connector.client.config.override.policy": "All",
-    ...(ctx.fips ? FIPS_TLS : {}),
+    ...(ctx.fips ? FIPS_CONNECT_TLS : {}),
     ...defined(c.config),
   };
   const template = spread(ctx, c.name, "KafkaConnect");

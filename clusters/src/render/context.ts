@@ -86,8 +86,15 @@ export function clientListener(ctx: Ctx, wanted?: string): ResolvedListener {
   return l;
 }
 
+/**
+ * The in-cluster bootstrap address of a listener. Strimzi's `<cluster>-kafka-bootstrap` Service
+ * exposes only listeners of type `internal`; every other type gets its own
+ * `<cluster>-kafka-<listener>-bootstrap` Service (a ClusterIP one for `cluster-ip`).
+ */
 export function bootstrap(ctx: Ctx, l: ResolvedListener): string {
-  return `${ctx.name}-kafka-bootstrap.${ctx.namespace}.svc:${l.port}`;
+  const service =
+    l.type === "internal" ? `${ctx.name}-kafka-bootstrap` : `${ctx.name}-kafka-${l.name}-bootstrap`;
+  return `${service}.${ctx.namespace}.svc:${l.port}`;
 }
 
 export function clusterCaCert(clusterName: string) {

@@ -44,6 +44,20 @@ export const FIPS_TLS = {
   ].join(","),
 } as const;
 
+/**
+ * FIPS TLS settings for a Connect worker and every client it creates: Strimzi passes `config`
+ * to the worker as is, and the producers, consumers and admin clients of its connectors read
+ * only their own `producer.`/`consumer.`/`admin.` prefixed settings.
+ */
+export const FIPS_CONNECT_TLS: Record<string, string> = Object.fromEntries(
+  ["", "producer.", "consumer.", "admin."].flatMap((prefix) =>
+    Object.entries(FIPS_TLS).map(([k, v]) => [`${prefix}${k}`, v]),
+  ),
+);
+
+/** The principal builder of strimzi-kafka-oauth: keeps the token on the session (Keycloak authorization needs it) and maps TLS principals as Kafka's default does. */
+export const OAUTH_PRINCIPAL_BUILDER = "io.strimzi.kafka.oauth.server.OAuthKafkaPrincipalBuilder";
+
 /** FIPS needs SCRAM passwords of at least 32 characters (PBKDF2 key material). */
 export const FIPS_SCRAM_PASSWORD_LENGTH = 32;
 

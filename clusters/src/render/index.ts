@@ -1,15 +1,16 @@
 import type { Cluster } from "@kiln/schemas";
 import type { CoreObject } from "../wire/k8s.js";
 import type { PodMonitor, PrometheusRule } from "../wire/monitoring.js";
-import type { StrimziObject } from "../wire/strimzi.js";
+import type { KafkaUser, StrimziObject } from "../wire/strimzi.js";
 import { type ConnectRenderOptions, renderConnect } from "./connect.js";
 import { resolve } from "./context.js";
 import { renderKafka, renderNodePools } from "./kafka.js";
 import { renderDisasterRecovery } from "./mirrormaker2.js";
 import { type AlertOptions, alertmanagerExample } from "./monitoring/alerts.js";
 import { renderMonitoring } from "./monitoring/index.js";
+import { renderOpaPolicy } from "./opa.js";
 import { renderRunbook } from "./runbook.js";
-import { renderAppUser } from "./users.js";
+import { aclsEnforced, renderAppUser } from "./users.js";
 
 export type RenderedObject = StrimziObject | CoreObject | PodMonitor | PrometheusRule;
 
@@ -47,6 +48,8 @@ function componentOf(o: RenderedObject): Component {
       return "mirrormaker2";
     case "NetworkPolicy":
       return "network";
+    case "ConfigMap":
+      return o.metadata.labels?.["openpolicyagent.org/policy"] ? "kafka" : "monitoring";
     default:
       return "monitoring";
   }
@@ -64,6 +67,11 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
     warnings.push(...r.warnings);
   }
   objects.push(...renderDisasterRecovery(ctx));
+  const users = objects.filter((o): o is KafkaUser => o.kind === "KafkaUser");
+  // Under OPA the users' grants become the policy; Kafka ACLs would not be consulted (and
+  // OpaAuthorizer cannot store them, so the User Operator's ACL calls would fail).
+  if (ctx.cluster.authorization?.type === "opa") objects.push(renderOpaPolicy(ctx, users));
+  if (!aclsEnforced(ctx)) for (const u of users) delete u.spec.authorization;
   objects.push(...renderMonitoring(ctx, options));
   const documents: Record<string, string> = {};
   const runbook = renderRunbook(ctx);

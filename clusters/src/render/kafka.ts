@@ -26,6 +26,7 @@ import {
   FIPS_TLS,
   HOST_TOPOLOGY_KEY,
   INTERNAL_LB_ANNOTATIONS,
+  OAUTH_PRINCIPAL_BUILDER,
   RACK_AWARE_SELECTOR,
 } from "./defaults.js";
 
@@ -96,7 +97,38 @@ export function poolTemplate(ctx: Ctx, pool: NodePool): PodTemplate | undefined 
   return template;
 }
 
+/** The directory OAuth and Keycloak trust stores are mounted at in broker pods. */
+const OAUTH_CERTS_MOUNT = "/mnt/oauth-certs";
+
+/**
+ * What brokers need from Secrets for OAuth: the Secret holding the authorization server's CA
+ * (mounted as a volume) and the introspection client secret (an environment variable).
+ */
+function oauthSecrets(ctx: Ctx) {
+  const certs = new Set<string>();
+  const env: { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }[] = [];
+  for (const l of ctx.listeners) {
+    const o = l.authType === "oauth" ? l.authentication?.oauth : undefined;
+    if (o?.trustedCertificates) certs.add(o.trustedCertificates.secretName);
+    if (o?.introspectionEndpoint && o.clientSecret && env.length === 0)
+      env.push({
+        name: "OAUTH_CLIENT_SECRET",
+        valueFrom: { secretKeyRef: { name: o.clientSecret.secretName, key: o.clientSecret.key } },
+      });
+  }
+  const a = ctx.cluster.authorization;
+  if (a?.type === "keycloak" && a.keycloak?.trustedCertificates)
+    certs.add(a.keycloak.trustedCertificates.secretName);
+  const [certSecret] = [...certs].sort();
+  return { certSecret, env };
+}
+
 export function renderNodePools(ctx: Ctx): KafkaNodePool[] {
+  // A pool's `template.pod` replaces the Kafka-level one for its pods, so volumes go on every pool.
+  const { certSecret } = oauthSecrets(ctx);
+  const volumes = certSecret
+    ? { volumes: [{ name: "oauth-certs", secret: { secretName: certSecret } }] }
+    : {};
   return ctx.pools.map((pool) => ({
     apiVersion: STRIMZI_API,
     kind: "KafkaNodePool",
@@ -107,7 +139,7 @@ export function renderNodePools(ctx: Ctx): KafkaNodePool[] {
       storage: storage(pool.storage, pool.roles),
       ...(pool.resources ? { resources: structuredClone(pool.resources) } : {}),
       ...(pool.jvm ? { jvmOptions: jvm(pool.jvm) } : {}),
-      template: { pod: poolTemplate(ctx, pool) ?? {} },
+      template: { pod: { ...(poolTemplate(ctx, pool) ?? {}), ...volumes } },
     },
   }));
 }
@@ -145,7 +177,7 @@ function oauthAuthentication(l: Listener): ListenerAuthentication {
   if (o.trustedCertificates) {
     opts.push([
       "oauth.ssl.truststore.location",
-      `/mnt/oauth-certs/${o.trustedCertificates.certificate ?? "ca.crt"}`,
+      `${OAUTH_CERTS_MOUNT}/${o.trustedCertificates.certificate ?? "ca.crt"}`,
     ]);
     opts.push(["oauth.ssl.truststore.type", "PEM"]);
   }
@@ -213,12 +245,13 @@ export function renderListener(ctx: Ctx, l: ResolvedListener): GenericKafkaListe
   if (auth) out.authentication = auth;
   const configuration: NonNullable<GenericKafkaListener["configuration"]> = {};
   if (l.certificate) configuration.brokerCertChainAndKey = { ...l.certificate };
+  if (l.alternativeNames?.length) configuration.bootstrap = { alternativeNames: [...l.alternativeNames] };
   if (internalLb) {
     const cloud = ctx.cluster.cloud;
     if (!cloud || cloud === "generic")
       throw new RenderError(`listener ${l.name}: an internal load balancer needs cloud: aks, eks or gke`);
     const annotations = INTERNAL_LB_ANNOTATIONS[cloud];
-    configuration.bootstrap = { annotations: { ...annotations } };
+    configuration.bootstrap = { ...configuration.bootstrap, annotations: { ...annotations } };
     configuration.perBrokerAnnotationsTemplate = { ...annotations };
   }
   if (l.sourceRanges?.length && (l.type === "loadbalancer" || internalLb))
@@ -254,13 +287,12 @@ function authorization(ctx: Ctx): {
           ...su,
         },
         config: {
-          "principal.builder.class": "io.strimzi.kafka.oauth.server.OAuthKafkaPrincipalBuilder",
           "strimzi.authorization.client.id": k.clientId,
           "strimzi.authorization.token.endpoint.uri": k.tokenEndpoint,
           "strimzi.authorization.delegate.to.kafka.acl": String(k.delegateToKafkaAcls ?? true),
           ...(k.trustedCertificates
             ? {
-                "strimzi.authorization.ssl.truststore.location": `/mnt/oauth-certs/${k.trustedCertificates.certificate ?? "ca.crt"}`,
+                "strimzi.authorization.ssl.truststore.location": `${OAUTH_CERTS_MOUNT}/${k.trustedCertificates.certificate ?? "ca.crt"}`,
                 "strimzi.authorization.ssl.truststore.type": "PEM",
               }
             : {}),
@@ -304,26 +336,18 @@ export function renderKafka(ctx: Ctx): Kafka {
     ...brokerDefaults(rf, minIsr),
     ...(ctx.zoneKey ? { "replica.selector.class": RACK_AWARE_SELECTOR } : {}),
     ...(ctx.fips ? FIPS_TLS : {}),
+    // Strimzi sets this itself only for its deprecated `type: oauth`; kiln renders OAuth as `custom`.
+    ...(ctx.listeners.some((l) => l.authType === "oauth")
+      ? { "principal.builder.class": OAUTH_PRINCIPAL_BUILDER }
+      : {}),
     ...authzConfig,
     ...defined(c.kafka.config),
   };
   const sorted = Object.fromEntries(Object.entries(config).sort(([a], [b]) => a.localeCompare(b)));
 
-  // OAuth trust stores and introspection secrets reach the brokers as mounted Secrets / env vars.
-  const oauthCerts = new Set<string>();
-  const env: { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }[] = [];
-  for (const l of ctx.listeners) {
-    const o = l.authType === "oauth" ? l.authentication?.oauth : undefined;
-    if (o?.trustedCertificates) oauthCerts.add(o.trustedCertificates.secretName);
-    if (o?.introspectionEndpoint && o.clientSecret && env.length === 0)
-      env.push({
-        name: "OAUTH_CLIENT_SECRET",
-        valueFrom: { secretKeyRef: { name: o.clientSecret.secretName, key: o.clientSecret.key } },
-      });
-  }
-  if (c.authorization?.type === "keycloak" && c.authorization.keycloak?.trustedCertificates)
-    oauthCerts.add(c.authorization.keycloak.trustedCertificates.secretName);
-  const [certSecret] = [...oauthCerts].sort();
+  // OAuth trust stores and introspection secrets reach the brokers as mounted Secrets / env vars
+  // (the volumes themselves are on the node pools' pod templates).
+  const { certSecret, env } = oauthSecrets(ctx);
 
   const kafka: Kafka["spec"]["kafka"] = {
     version: ctx.version,
@@ -339,14 +363,11 @@ export function renderKafka(ctx: Ctx): Kafka {
     ...(ctx.zoneKey ? { rack: { topologyKey: ctx.zoneKey } } : {}),
     template: {
       podDisruptionBudget: { maxUnavailable: 1 },
-      ...(certSecret
-        ? { pod: { volumes: [{ name: "oauth-certs", secret: { secretName: certSecret } }] } }
-        : {}),
       ...(certSecret || env.length
         ? {
             kafkaContainer: {
               ...(certSecret
-                ? { volumeMounts: [{ name: "oauth-certs", mountPath: "/mnt/oauth-certs" }] }
+                ? { volumeMounts: [{ name: "oauth-certs", mountPath: OAUTH_CERTS_MOUNT }] }
                 : {}),
               ...(env.length ? { env } : {}),
             },

@@ -103,9 +103,14 @@ export interface KafkaNodePool {
     storage: Storage;
     resources?: ResourceRequirements;
     jvmOptions?: JvmOptions;
-    template?: { pod?: PodTemplate };
+    template?: { pod?: PodVolumesTemplate };
   };
 }
+
+/** A pod template that may mount Secrets as volumes. */
+export type PodVolumesTemplate = PodTemplate & {
+  volumes?: { name: string; secret: { secretName: string } }[];
+};
 
 export interface ListenerAuthentication {
   type: "tls" | "scram-sha-512" | "custom";
@@ -123,7 +128,7 @@ export interface GenericKafkaListener {
     brokerCertChainAndKey?: CertSecretSource;
     class?: string;
     loadBalancerSourceRanges?: string[];
-    bootstrap?: { host?: string; annotations?: Record<string, string> };
+    bootstrap?: { host?: string; alternativeNames?: string[]; annotations?: Record<string, string> };
     hostTemplate?: string;
     perBrokerAnnotationsTemplate?: Record<string, string>;
   };
@@ -152,7 +157,7 @@ export interface Kafka {
       rack?: Rack;
       metricsConfig?: MetricsConfig;
       template?: {
-        pod?: PodTemplate & { volumes?: { name: string; secret: { secretName: string } }[] };
+        pod?: PodVolumesTemplate;
         kafkaContainer?: ContainerTemplate & { volumeMounts?: { name: string; mountPath: string }[] };
         podDisruptionBudget?: { maxUnavailable: number };
       };
@@ -295,7 +300,8 @@ export interface KafkaUser {
   kind: "KafkaUser";
   metadata: ObjectMeta;
   spec: {
-    authentication: { type: "tls" | "tls-external" | "scram-sha-512" };
+    /** Absent for OAuth principals: the KafkaUser then carries only their ACLs and quotas. */
+    authentication?: { type: "tls" | "tls-external" | "scram-sha-512" };
     authorization?: { type: "simple"; acls: AclRule[] };
     quotas?: KafkaUserQuotas;
   };

@@ -8,6 +8,7 @@ export {
   startConnectWorker,
 } from "./connect.js";
 export { DEFAULT_KAFKA_VERSION, javaBin, javaFlags, type KafkaJars, resolveKafkaJars } from "./jars.js";
-export { writeLog4j2 } from "./log4j.js";
+export { compileJava } from "./java.js";
+export { propertiesText, writeLog4j2 } from "./log4j.js";
 export { freePort } from "./ports.js";
-export { type ServiceProcess, startProcess, waitFor } from "./process.js";
+export { type ServiceProcess, startProcess, stopProcessGroup, waitFor } from "./process.js";

@@ -7,9 +7,9 @@ export type ListenerName = string;
 export type HttpsEndpoint = string;
 export type ClassName = string;
 /**
- * How the user authenticates: mTLS with a User-Operator-issued certificate, SCRAM-SHA-512, or mTLS with a certificate issued elsewhere.
+ * How the user authenticates: mTLS with a User-Operator-issued certificate, SCRAM-SHA-512, mTLS with a certificate issued elsewhere, an OAuth 2.0 token whose username claim is the user's name, or a custom listener's authenticator that names the principal (for oauth and custom the KafkaUser carries only ACLs and quotas).
  */
-export type UserAuth = "tls" | "scram-sha-512" | "tls-external";
+export type UserAuth = "tls" | "scram-sha-512" | "tls-external" | "oauth" | "custom";
 
 /**
  * A Kafka cluster run by Strimzi: KRaft node pools, listeners, security, monitoring, Connect clusters and MirrorMaker 2.
@@ -181,6 +181,10 @@ export interface Listener {
    * Bootstrap host (ingress/route).
    */
   host?: string;
+  /**
+   * Extra DNS names clients dial for this listener (e.g. a DNS alias of a peering load balancer); Strimzi adds them to every broker's certificate. A name a client dials that is not in the certificate fails TLS hostname verification.
+   */
+  alternativeNames?: string[];
   /**
    * Per-broker host template for ingress, e.g. broker-{nodeId}.kafka.example.com.
    */

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Agent, request } from "undici";
-import { compileJava } from "../harness/kafka/clients.js";
 import {
   type ConnectWorker,
+  compileJava,
   FILE_CONFIG_PROVIDER,
   resolveKafkaJars,
   startConnectWorker,
@@ -206,7 +206,7 @@ export async function startBearerWorker(opts: {
 }): Promise<ConnectWorker> {
   const jars = await resolveKafkaJars(opts.version);
   const source = fileURLToPath(new URL("./KilnBearerAuthExtension.java", import.meta.url));
-  const { classpath } = await compileJava(source, opts.version);
+  const { classpath } = await compileJava(source, { version: opts.version });
   // The extension is found through ServiceLoader, so it ships the registration javac does not write.
   const services = join(opts.workDir, "bearer-services");
   await mkdir(join(services, "META-INF", "services"), { recursive: true });

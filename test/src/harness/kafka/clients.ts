@@ -1,50 +1,17 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { DEFAULT_KAFKA_VERSION, javaBin, javaFlags, resolveKafkaJars } from "@kiln/connectors/runtime";
+import { compileJava, DEFAULT_KAFKA_VERSION, javaBin, javaFlags } from "@kiln/connectors/runtime";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 
 function cacheRoot(): string {
   return process.env.KILN_TEST_CACHE ?? join(homedir(), ".cache", "kiln-test");
-}
-
-/**
- * Compiles one Java source file against Kafka `version`'s jars with `javac` (Java 17) into
- * ~/.cache/kiln-test/java-<name>-<sha of source>/ and returns the classpath to run it with.
- */
-export async function compileJava(
-  source: string,
-  version: string = DEFAULT_KAFKA_VERSION,
-): Promise<{ classpath: string }> {
-  const jars = await resolveKafkaJars(version);
-  const text = await readFile(source, "utf8");
-  const name = source.replace(/^.*\//, "").replace(/\.java$/, "");
-  const sha = createHash("sha256").update(text).update(version).digest("hex").slice(0, 16);
-  const out = join(cacheRoot(), `java-${name}-${sha}`);
-  const classpath = `${jars.libDir}/*:${out}`;
-  if (existsSync(join(out, `${name}.class`))) return { classpath };
-  const staging = `${out}.tmp-${process.pid}-${Date.now()}`;
-  await mkdir(staging, { recursive: true });
-  const javac = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin", "javac") : "javac";
-  try {
-    await run(javac, ["-nowarn", "-d", staging, "-cp", `${jars.libDir}/*`, source], {
-      maxBuffer: 8 * 1024 * 1024,
-    });
-    await rename(staging, out);
-  } catch (err) {
-    await rm(staging, { recursive: true, force: true });
-    if (existsSync(join(out, `${name}.class`))) return { classpath };
-    const e = err as { stdout?: string; stderr?: string };
-    throw new Error(`javac ${source} failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`, { cause: err });
-  }
-  return { classpath };
 }
 
 /** A log4j2 config sending WARN and above to stderr, so stdout carries only a tool's output. */
@@ -103,7 +70,7 @@ export class KafkaClients {
   ) {}
 
   static async create(version: string = DEFAULT_KAFKA_VERSION): Promise<KafkaClients> {
-    const { classpath } = await compileJava(join(here, "KilnKafkaClients.java"), version);
+    const { classpath } = await compileJava(join(here, "KilnKafkaClients.java"), { version });
     return new KafkaClients(classpath, await stderrLog4j2());
   }
 

@@ -5,8 +5,8 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { compileJava, stderrLog4j2 } from "../kafka/clients.js";
-import { DEFAULT_KAFKA_VERSION, javaBin, javaFlags } from "../kafka/index.js";
+import { stderrLog4j2 } from "../kafka/clients.js";
+import { compileJava, DEFAULT_KAFKA_VERSION, javaBin, javaFlags } from "../kafka/index.js";
 import { freePort } from "../ports.js";
 import { type ServiceProcess, startProcess, waitFor } from "../process.js";
 
@@ -91,10 +91,9 @@ export async function startLagExporter(opts: {
   workDir: string;
   version?: string;
 }): Promise<LagExporter> {
-  const { classpath } = await compileJava(
-    join(here, "KilnLagExporter.java"),
-    opts.version ?? DEFAULT_KAFKA_VERSION,
-  );
+  const { classpath } = await compileJava(join(here, "KilnLagExporter.java"), {
+    version: opts.version ?? DEFAULT_KAFKA_VERSION,
+  });
   const port = await freePort();
   const target = `127.0.0.1:${port}`;
   const proc = await startProcess(
