@@ -125,6 +125,10 @@ describe.each([
       env,
     });
     expect(install.code, install.stderr).toBe(0);
+    // What the bundle reads beside itself at run time, and the licences of what it bundles.
+    const installed = join(prefix, "lib", "node_modules", "kiln");
+    for (const file of ["NOTICE", "json/cluster.schema.json", "java/KilnUserOperator.java", "kiln.lock.json"])
+      expect((await sh("test", ["-s", join(installed, file)], { cwd: work, env })).code, file).toBe(0);
     const v = await sh("kiln", ["--version"], { cwd: work, env });
     expect(v).toMatchObject({ code: 0, stderr: "" });
     expect(v.stdout).toBe(
