@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cachedTool } from "../harness/tools.js";
 
 const exec = promisify(execFile);
@@ -92,6 +92,9 @@ beforeAll(async () => {
   });
   tarball = packed.stdout.trim().split("\n").at(-1)?.split(":")[0] ?? "";
   expect(tarball).toBe(join(work, "pack", `kiln-${version}.tgz`));
+});
+afterAll(async () => {
+  if (work && !process.env.KILN_TEST_KEEP) await rm(work, { recursive: true, force: true });
 });
 
 // A platform team adopting kiln: install the packed command into a fresh prefix and HOME (so
