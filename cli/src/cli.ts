@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_USAGE, reportError } from "./exit.js";
 import type { CommandIO } from "./io.js";
+import { versionText } from "./product.js";
 
 /**
  * Declares every verb and its flags; each verb's code is imported only when it
@@ -18,7 +19,11 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .description(
       "Catalog, bake, render and deploy Kafka Connect plugins and Strimzi clusters from one git repo.",
     )
-    .version("0.1.0")
+    .version(
+      versionText(),
+      "-V, --version",
+      "print kiln's version and the Strimzi and Kafka versions it targets",
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -67,6 +72,21 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--kafka <versions>", "Kafka versions for --conformance (default: 4.2.0,4.3.1)")
     .option("--json", "machine-readable report")
     .action(run(() => import("./commands/pr.js")));
+
+  program
+    .command("init")
+    .description(
+      "scaffold a platform repository: catalog, clusters, connectors, lock, GitHub workflows, README (refuses to overwrite)",
+    )
+    .argument("[dir]", "where (default: the current directory)")
+    .option("--starter", "start the catalog with kiln's vetted entries and their lock")
+    .option("--force", "add only what is missing; every existing file is kept")
+    .option(
+      "--package <spec>",
+      "where the workflows install kiln from (tarball URL or path, or your registry's name); default: the KILN_PACKAGE variable",
+    )
+    .option("--json", "machine-readable output")
+    .action(run(() => import("./commands/init.js")));
 
   program
     .command("validate")

@@ -32,6 +32,7 @@ import {
   writeLayout,
 } from "@kiln/builder";
 import { defaultCacheDir, type Layout, type Lockfile, resolvePlugins } from "@kiln/catalog";
+import { STRIMZI_VERSION } from "@kiln/clusters/versions";
 import { type Cluster, KilnError, loadSpec } from "@kiln/schemas";
 import { requireCatalog } from "../catalog-source.js";
 import { EXIT_OK, UsageError } from "../exit.js";
@@ -62,8 +63,7 @@ interface Options {
   json?: boolean;
 }
 
-/** Strimzi 1.2's own Kafka image for a Kafka version: the default base. */
-export const STRIMZI_VERSION = "1.2.0";
+/** Strimzi's own Kafka image for a Kafka version: the default base. */
 export function defaultBase(kafkaVersion: string): string {
   return `quay.io/strimzi/kafka:${STRIMZI_VERSION}-kafka-${kafkaVersion}`;
 }

@@ -25,7 +25,7 @@ import {
   writeLayout,
 } from "@kiln/builder";
 import { type Catalog, checkLock, defaultCacheDir, listSpecFiles, readCatalog } from "@kiln/catalog";
-import { connectivityProblems, renderCluster, toFiles } from "@kiln/clusters";
+import { connectivityProblems, RenderError, renderCluster, toFiles } from "@kiln/clusters";
 import { type Cluster, type Diagnostic, formatDiagnostic, KilnError } from "@kiln/schemas";
 import { loadClusterFile } from "../cluster-source.js";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
@@ -354,7 +354,8 @@ async function build(
     step(io, "render manifests");
     for (const { file, cluster } of clusters) {
       const images = connectImages.get(file) ?? {};
-      // A Connect cluster without a full image mounts its plugins as images (Strimzi 1.x spec.plugins).
+      // A Connect cluster without a full image mounts its plugins as images (Strimzi 1.x
+      // spec.plugins) onto its base image: the plugins are no longer baked into an image.
       const withPlugins: Cluster = {
         ...cluster,
         connect: (cluster.connect ?? []).map((c) =>
@@ -362,6 +363,7 @@ async function build(
             ? c
             : {
                 ...c,
+                plugins: [],
                 pluginImages: [
                   ...(c.pluginImages ?? []),
                   ...(c.plugins ?? []).map((n) => ({ name: n, reference: pluginRefs.get(n) as string })),
@@ -370,7 +372,15 @@ async function build(
         ),
       };
       const peers = clusters.map((c) => c.cluster).filter((c) => c !== cluster);
-      const rendered = renderCluster(withPlugins, { images, peers });
+      const rendered = (() => {
+        try {
+          return renderCluster(withPlugins, { images, peers });
+        } catch (err) {
+          if (err instanceof RenderError)
+            throw new KilnError(err.message, { location: { file }, cause: err });
+          throw err;
+        }
+      })();
       const problems = connectivityProblems(rendered.connectivity);
       if (problems.length > 0)
         throw new KilnError(

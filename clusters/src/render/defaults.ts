@@ -1,7 +1,6 @@
 // Every default kiln renders, in one place, each with its reason (see clusters/README.md).
 
-export const DEFAULT_KAFKA_VERSION = "4.3.1";
-export const SUPPORTED_KAFKA = /^4\.(2|3)\.\d+$/;
+export { DEFAULT_KAFKA_VERSION, SUPPORTED_KAFKA } from "../versions.js";
 export const ZONE_TOPOLOGY_KEY = "topology.kubernetes.io/zone";
 export const HOST_TOPOLOGY_KEY = "kubernetes.io/hostname";
 

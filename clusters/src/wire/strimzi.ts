@@ -1,5 +1,5 @@
 // Hand-written wire types for the Strimzi 1.2 (kafka.strimzi.io/v1) subset kiln
-// renders. Proven against the real CRDs in ../shared/reference by the tests;
+// renders. Proven against Strimzi's real CRDs (generated from its pinned release) by the tests;
 // nothing here is derived from those files.
 import type { LabelSelector, Labels, NetworkPolicyPeer, ObjectMeta } from "./k8s.js";
 

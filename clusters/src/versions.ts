@@ -1,0 +1,15 @@
+// What kiln targets: the Strimzi release it renders for and the Kafka versions that release
+// supports. A module of its own so `kiln --version` can print it without loading the renderers.
+
+/** The Strimzi release whose CRDs (`kafka.strimzi.io/v1`) and Kafka images kiln targets. */
+export const STRIMZI_VERSION = "1.2.0";
+
+/** Kafka feature releases Strimzi 1.2 supports. */
+export const SUPPORTED_KAFKA_LINES = ["4.2", "4.3"] as const;
+
+/** Strimzi 1.2's default Kafka version. */
+export const DEFAULT_KAFKA_VERSION = "4.3.1";
+
+export const SUPPORTED_KAFKA = new RegExp(
+  `^(${SUPPORTED_KAFKA_LINES.map((line) => line.replace(".", "\\.")).join("|")})\\.\\d+$`,
+);
