@@ -9,5 +9,22 @@ export {
 } from "./connect.js";
 export { DEFAULT_KAFKA_VERSION, javaBin, javaFlags, type KafkaJars, resolveKafkaJars } from "./jars.js";
 export { writeLog4j2 } from "./log4j.js";
+export {
+  cachedDirectory,
+  copyDependencies,
+  dependencyPom,
+  type JarSet,
+  type JarSetSpec,
+  type MavenArtifact,
+  resolveJarSet,
+} from "./maven.js";
 export { freePort } from "./ports.js";
 export { type ServiceProcess, startProcess, waitFor } from "./process.js";
+export {
+  BC_FIPS_JARS,
+  KEYCLOAK_AUTHORIZER_VERSION,
+  OPA_AUTHORIZER_JARS,
+  OPA_AUTHORIZER_VERSION,
+  STRIMZI_OAUTH_JARS,
+  STRIMZI_OAUTH_VERSION,
+} from "./security-jars.js";
