@@ -25,6 +25,9 @@ describe("dependencyPom", () => {
     );
     expect(pom).toContain("<version>26.7.3</version><type>zip</type><exclusions>");
     expect(dependencyPom("set", [oauth])).not.toContain("<exclusions>");
+    expect(dependencyPom("set", [oauth], ["*:*"])).toContain(
+      "<exclusion><groupId>*</groupId><artifactId>*</artifactId></exclusion>",
+    );
   });
 
   it.each([

@@ -24,8 +24,8 @@ export interface JarSetSpec {
   name: string;
   artifacts: MavenArtifact[];
   /**
-   * `groupId:artifactId` patterns (`*` as artifactId for a whole group) left out of every
-   * artifact's dependency tree, e.g. what the JVM that loads the set already has.
+   * `groupId:artifactId` patterns (`*` as artifactId for a whole group, `*:*` for all) left out of
+   * every artifact's dependency tree, e.g. what the JVM that loads the set already has.
    */
   exclusions?: string[];
   /** Resolve dependencies of the artifacts too (default true). */
@@ -40,7 +40,7 @@ export interface JarSet {
 }
 
 const COORD = /^[A-Za-z0-9_.-]+$/;
-const PATTERN = /^[A-Za-z0-9_.-]+:([A-Za-z0-9_.-]+|\*)$/;
+const PATTERN = /^([A-Za-z0-9_.-]+:([A-Za-z0-9_.-]+|\*)|\*:\*)$/;
 
 function checkCoord(what: string, value: string | undefined): void {
   if (value !== undefined && !COORD.test(value)) {
@@ -177,11 +177,13 @@ export function resolveJarSet(spec: JarSetSpec, cacheDir?: string): Promise<JarS
   return once(dir, async () => {
     const files = join(dir, "files");
     await cachedDirectory(dir, async (staging) => {
+      // Excluding everything keeps Maven from even reading the dependencies' POMs (a distribution's
+      // may name repositories this machine cannot reach).
+      const exclusions = spec.transitive === false ? ["*:*"] : spec.exclusions;
       await copyDependencies(
         join(staging, "pom"),
-        dependencyPom(spec.name, spec.artifacts, spec.exclusions),
+        dependencyPom(spec.name, spec.artifacts, exclusions),
         join(staging, "files"),
-        spec.transitive === false ? ["-DexcludeTransitive=true"] : [],
       );
     });
     const names = (await readdir(files)).sort();
