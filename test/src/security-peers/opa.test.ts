@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, OPA_AUTHORIZER_JARS, resolveJarSet } from "@kiln/connectors/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KafkaClients } from "../harness/kafka/clients.js";
+import { KafkaClients, writeClientConfig } from "../harness/kafka/clients.js";
 import { type KafkaNode, startKafka } from "../harness/kafka/index.js";
 import { jdkHostsFile } from "../harness/security/hosts.js";
 import { withKafkaLibs } from "../harness/security/kafka-libs.js";
@@ -96,26 +96,21 @@ describe("OPA: Kafka's OpaAuthorizer asks a real OPA server over HTTPS with a pr
     clients = await KafkaClients.create();
     asUser = async (cn) => {
       const cert = await issue(dir, { name: cn, ca, cn, ext: "extendedKeyUsage=clientAuth\n" });
-      const config = join(dir, `${cn}.properties`);
-      await writeFile(
-        config,
-        [
-          "security.protocol=SSL",
-          "ssl.keystore.type=PEM",
-          `ssl.keystore.location=${await pemKeyStore(dir, cn, cert)}`,
-          "ssl.truststore.type=PEM",
-          `ssl.truststore.location=${ca.pem}`,
-          "",
-        ].join("\n"),
-      );
+      const config = await writeClientConfig(join(dir, `${cn}.properties`), {
+        "security.protocol": "SSL",
+        "ssl.keystore.type": "PEM",
+        "ssl.keystore.location": await pemKeyStore(dir, cn, cert),
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": ca.pem,
+      });
       return clients.with({ configFile: config });
     };
-  });
+  }, 20 * 60_000);
 
   afterAll(async () => {
     await broker?.stop();
     await opa?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir && !process.env.KILN_TEST_KEEP) await rm(dir, { recursive: true, force: true });
   });
 
   it("allows a principal the policy grants the topic: its records are written", async () => {

@@ -72,8 +72,8 @@ public final class KilnKafkaClients {
 
   private static Admin admin(String bootstrap) throws Exception {
     Properties p = base(bootstrap);
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30000);
-    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10000);
+    p.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+    p.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
     return Admin.create(p);
   }
 

@@ -88,6 +88,18 @@ export interface PartitionInfo {
   isr: number[];
 }
 
+/** Writes client properties (security.protocol, ssl.*, sasl.*) to `file`, for `KafkaClientOptions.configFile`. */
+export async function writeClientConfig(file: string, props: Record<string, string>): Promise<string> {
+  await writeFile(
+    file,
+    `${Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n")}\n`,
+    { mode: 0o600 },
+  );
+  return file;
+}
+
 /** How the client JVMs connect: security settings and what they load. */
 export interface KafkaClientOptions {
   /** A client properties file (security.protocol, ssl.*, sasl.*) applied to every producer, consumer and admin. */
