@@ -7,6 +7,7 @@ export {
   type StartConnectWorkerOptions,
   startConnectWorker,
 } from "./connect.js";
+export { bcfksKeyStore, type FipsJvm, fipsJvm, fipsSecurityProperties } from "./fips.js";
 export { DEFAULT_KAFKA_VERSION, javaBin, javaFlags, type KafkaJars, resolveKafkaJars } from "./jars.js";
 export { writeLog4j2 } from "./log4j.js";
 export {
