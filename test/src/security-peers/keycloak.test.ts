@@ -15,10 +15,11 @@ const SSO_HOST = "sso.example.com";
 const SSO_IP = "127.14.2.2";
 const ORDERS = { clientId: "orders-app", secret: "orders-app-secret-5f1c", roles: ["orders-writer"] };
 const BILLING = { clientId: "billing-app", secret: "billing-app-secret-9a2e" };
+const BROKER = { clientId: "kafka", secret: "kafka-broker-secret-77d0" };
 
 const realm = kafkaAuthzRealm({
   realm: "kiln",
-  broker: { clientId: "kafka", secret: "kafka-broker-secret-77d0" },
+  broker: BROKER,
   users: [ORDERS, BILLING],
   resources: [
     { name: "Topic:orders", scopes: ["Create", "Write", "Read", "Describe"] },
@@ -151,16 +152,26 @@ describe("Keycloak: Strimzi OAuth (JWKS validation) and KeycloakAuthorizer on a 
     if (dir && !process.env.KILN_TEST_KEEP) await rm(dir, { recursive: true, force: true });
   });
 
-  it("issues client-credentials tokens whose service-account name is the Kafka principal", async () => {
+  it("issues client-credentials tokens whose service-account name is the Kafka principal, and introspects them", async () => {
     const token = await keycloak.token(ORDERS.clientId, ORDERS.secret);
     expect(jwtPart(token, 1)).toMatchObject({
       iss: keycloak.issuer,
       azp: ORDERS.clientId,
+      aud: BROKER.clientId,
       preferred_username: `service-account-${ORDERS.clientId}`,
     });
     await expect(keycloak.token(ORDERS.clientId, "wrong")).rejects.toThrow(
       /401.*unauthorized_client|invalid_client/,
     );
+    // The broker's client may introspect (the alternative to JWKS validation); a forgery is inactive.
+    expect(await keycloak.introspect(token, BROKER.clientId, BROKER.secret)).toMatchObject({
+      active: true,
+      aud: BROKER.clientId,
+      preferred_username: `service-account-${ORDERS.clientId}`,
+    });
+    expect(await keycloak.introspect(forge(token), BROKER.clientId, BROKER.secret)).toStrictEqual({
+      active: false,
+    });
   });
 
   it("lets a client in with Strimzi's login handler and allows the operations Keycloak grants", async () => {

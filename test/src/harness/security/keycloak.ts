@@ -132,6 +132,8 @@ export interface Keycloak {
   introspectionEndpoint: string;
   /** An access token for a confidential client, by the client-credentials grant. */
   token(clientId: string, secret: string): Promise<string>;
+  /** What the introspection endpoint says of `token`, asked by a confidential client (the broker's). */
+  introspect(token: string, clientId: string, secret: string): Promise<Record<string, unknown>>;
   process: ServiceProcess;
   stop(): Promise<void>;
 }
@@ -210,6 +212,11 @@ export async function startKeycloak(opts: StartKeycloakOptions): Promise<Keycloa
     throw err;
   }
   const base = `/realms/${encodeURIComponent(opts.realm.realm)}`;
+  const post = (path: string, form: Record<string, string>) =>
+    call(`${base}/protocol/openid-connect${path}`, port, {
+      method: "POST",
+      body: new URLSearchParams(form).toString(),
+    });
   const issuer = `${opts.hostname.replace(/\/$/, "")}${base}`;
   return {
     issuer,
@@ -217,18 +224,20 @@ export async function startKeycloak(opts: StartKeycloakOptions): Promise<Keycloa
     jwksEndpoint: `${issuer}/protocol/openid-connect/certs`,
     introspectionEndpoint: `${issuer}/protocol/openid-connect/token/introspect`,
     async token(clientId, secret) {
-      const body = new URLSearchParams({
+      const res = await post("/token", {
         grant_type: "client_credentials",
         client_id: clientId,
         client_secret: secret,
       });
-      const res = await call(`${base}/protocol/openid-connect/token`, port, {
-        method: "POST",
-        body: body.toString(),
-      });
       if (res.status !== 200)
         throw new Error(`Keycloak refused a token for ${clientId}: ${res.status} ${res.text}`);
       return (JSON.parse(res.text) as { access_token: string }).access_token;
+    },
+    async introspect(token, clientId, secret) {
+      const res = await post("/token/introspect", { token, client_id: clientId, client_secret: secret });
+      if (res.status !== 200)
+        throw new Error(`Keycloak refused introspection to ${clientId}: ${res.status} ${res.text}`);
+      return JSON.parse(res.text) as Record<string, unknown>;
     },
     process: proc,
     async stop() {
@@ -268,6 +277,21 @@ export interface KafkaAuthzRealmOptions {
   permissions: RealmPermission[];
   accessTokenLifespan?: number;
 }
+
+/**
+ * Puts `audience` in the client's access tokens: Keycloak 26 introspects a token only for a client
+ * in its `aud` ("Client '…' is not in the token audience"), and brokers may check the audience.
+ */
+const audienceMapper = (audience: string) => ({
+  name: `${audience} audience`,
+  protocol: "openid-connect",
+  protocolMapper: "oidc-audience-mapper",
+  config: {
+    "included.client.audience": audience,
+    "access.token.claim": "true",
+    "introspection.token.claim": "true",
+  },
+});
 
 const confidentialClient = (clientId: string, secret: string) => ({
   clientId,
@@ -330,7 +354,10 @@ export function kafkaAuthzRealm(o: KafkaAuthzRealmOptions): KeycloakRealm {
       realmRoles: "roles" in u ? (u.roles ?? []) : [],
     })),
     clients: [
-      ...o.users.map((u) => confidentialClient(u.clientId, u.secret)),
+      ...o.users.map((u) => ({
+        ...confidentialClient(u.clientId, u.secret),
+        protocolMappers: [audienceMapper(o.broker.clientId)],
+      })),
       {
         ...confidentialClient(o.broker.clientId, o.broker.secret),
         authorizationServicesEnabled: true,
