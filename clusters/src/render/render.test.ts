@@ -252,7 +252,7 @@ listeners:
     const r = renderCluster(loadCluster(readFileSync(OAUTH_FIXTURE, "utf8")).cluster);
     const kafka = find(r, "Kafka");
     const mounts = kafka?.spec.kafka.template?.kafkaContainer?.volumeMounts ?? [];
-    expect(mounts.map((m) => m.name)).toStrictEqual(["oauth-certs"]);
+    expect(mounts).toStrictEqual([{ name: "secret-0", mountPath: "/mnt/secrets/sso-ca" }]);
     const pools = r.items.map((i) => i.object).filter((o) => o.kind === "KafkaNodePool");
     expect(pools.length).toBeGreaterThan(0);
     for (const pool of pools) {

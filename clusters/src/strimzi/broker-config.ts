@@ -45,7 +45,11 @@ export interface BrokerConfigOptions {
 
 const protocol = (tls: boolean, sasl: boolean) => `${sasl ? "SASL_" : ""}${tls ? "SSL" : "PLAINTEXT"}`;
 
-export function keystoreProps(prefix: string, keystore: string, format: KeystoreFormat = { type: "PEM" }): Record<string, string> {
+export function keystoreProps(
+  prefix: string,
+  keystore: string,
+  format: KeystoreFormat = { type: "PEM" },
+): Record<string, string> {
   return {
     [`${prefix}ssl.keystore.location`]: keystore,
     [`${prefix}ssl.keystore.type`]: format.type,

@@ -3,7 +3,7 @@
 // KafkaMirrorMaker2 runs on (its target). Security settings go to the worker and, prefixed, to
 // its producers, consumers and admin clients; the user's `config` is applied as is. Pure: where
 // Strimzi reads Secrets through config providers, this takes files the caller provides.
-import { type KeystoreFormat, keystoreProps } from "./broker-config.js";
+
 import type {
   CertSecretSource,
   ClientAuthentication,
@@ -11,6 +11,7 @@ import type {
   ConfigValues,
   TrustedCertificate,
 } from "../wire/strimzi.js";
+import { type KeystoreFormat, keystoreProps } from "./broker-config.js";
 
 /** The parts of a KafkaConnect (or a KafkaMirrorMaker2 target) a worker's properties come from. */
 export interface ConnectWorkerSpec {
@@ -82,7 +83,10 @@ export function connectWorkerProperties(
       "ssl.truststore.type": "PEM",
     });
   if (auth?.type === "tls")
-    Object.assign(security, keystoreProps("", opts.files.keystore(auth.certificateAndKey), opts.files.keystoreFormat));
+    Object.assign(
+      security,
+      keystoreProps("", opts.files.keystore(auth.certificateAndKey), opts.files.keystoreFormat),
+    );
   else if (auth?.type === "scram-sha-512")
     Object.assign(security, {
       "sasl.mechanism": "SCRAM-SHA-512",

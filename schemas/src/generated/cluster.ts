@@ -257,6 +257,20 @@ export interface Authorization {
      * Kafka image that includes the OPA authorizer.
      */
     image: string;
+    /**
+     * A Secret with a PKCS12 trust store for OPA's certificate (the authorizer loads no PEM) and its password.
+     */
+    trustedCertificates?: {
+      secretName: K8SName;
+      /**
+       * Key of the PKCS12 trust store.
+       */
+      truststore?: string;
+      /**
+       * Key of the trust store's password.
+       */
+      password?: string;
+    };
   };
   custom?: {
     authorizerClass: ClassName;
