@@ -144,6 +144,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "--audit-log",
       "log every authorization decision and the ACL that decided it (in each node's log)",
     )
+    .option("--log <logger=level...>", "a log4j2 logger's level on every node and worker (repeatable)")
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/up.js")));
   program
