@@ -287,22 +287,29 @@ export async function startNode(
   return { ...node, process: proc, logFile: proc.logFile };
 }
 
-/** Until the node listens and has logged that it started. */
+/** Until the node listens and has logged that it started; a node that stops says why, from its log. */
 export async function awaitNode(node: RunningNode, timeoutMs: number): Promise<void> {
   const port = node.broker ? REPLICATION_PORT : 9090;
-  await waitFor(`${node.podName} on ${node.ip}:${port}`, () => portOpen(port, node.ip), {
-    timeoutMs,
-    service: node.process,
-  });
-  await waitFor(
-    `${node.podName} start-up`,
-    async () => (await node.process.tail(100_000)).includes("Kafka Server started"),
-    {
+  try {
+    await waitFor(`${node.podName} on ${node.ip}:${port}`, () => portOpen(port, node.ip), {
       timeoutMs,
       service: node.process,
-      intervalMs: 500,
-    },
-  );
+    });
+    await waitFor(
+      `${node.podName} start-up`,
+      async () => (await node.process.tail(100_000)).includes("Kafka Server started"),
+      { timeoutMs, service: node.process, intervalMs: 500 },
+    );
+  } catch (err) {
+    const errors = (await node.process.tail(100_000))
+      .split("\n")
+      .filter((l) => / ERROR |^Caused by: /.test(l))
+      .slice(0, 6);
+    throw new LocalRuntimeError(
+      `${node.podName} did not start${node.process.child.exitCode !== null ? ` (exit ${node.process.child.exitCode})` : ""}; from ${node.logFile}:\n  ${errors.join("\n  ") || String((err as Error).message)}`,
+      { cause: err },
+    );
+  }
 }
 
 /** A random password of `length` letters and digits, as the User Operator generates them. */

@@ -171,7 +171,13 @@ function quote(v: string): string {
 function oauthAuthentication(l: Listener): ListenerAuthentication {
   const o = l.authentication?.oauth;
   if (!o?.issuer) throw new RenderError(`listener ${l.name}: OAuth needs an issuer`);
-  const opts: [string, string][] = [["oauth.valid.issuer.uri", o.issuer]];
+  // The broker's own OAUTHBEARER login (the server side logs in too) needs a subject for its
+  // unsecured placeholder token, or the broker refuses to start ("No principal name in JWT
+  // claim: sub"); Strimzi's own builder writes the same option.
+  const opts: [string, string][] = [
+    ["unsecuredLoginStringClaim_sub", "thePrincipalName"],
+    ["oauth.valid.issuer.uri", o.issuer],
+  ];
   if (o.jwksEndpoint) opts.push(["oauth.jwks.endpoint.uri", o.jwksEndpoint]);
   if (o.introspectionEndpoint) {
     opts.push(["oauth.introspection.endpoint.uri", o.introspectionEndpoint]);

@@ -280,7 +280,7 @@ listeners:
     expect(auth?.sasl).toBe(true);
     expect(auth?.listenerConfig?.["sasl.enabled.mechanisms"]).toBe("OAUTHBEARER");
     expect(auth?.listenerConfig?.["oauthbearer.sasl.jaas.config"]).toBe(
-      'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required oauth.valid.issuer.uri="https://sso.example.com/realms/k" oauth.jwks.endpoint.uri="https://sso.example.com/realms/k/certs" oauth.check.audience="true" oauth.client.id="kafka" oauth.username.claim="preferred_username";',
+      'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="thePrincipalName" oauth.valid.issuer.uri="https://sso.example.com/realms/k" oauth.jwks.endpoint.uri="https://sso.example.com/realms/k/certs" oauth.check.audience="true" oauth.client.id="kafka" oauth.username.claim="preferred_username";',
     );
   });
 

@@ -65,12 +65,22 @@ export interface FipsJvm {
   securityFile: string;
 }
 
-/** The `java.security` of the JVM `javaBin()` runs (its `java.home`, as that JVM reports it). */
-async function jdkJavaSecurity(java: string): Promise<string> {
+/** The `java.home` of the JVM `javaBin()` runs, as that JVM reports it. */
+async function javaHome(java: string): Promise<string> {
   const { stderr } = await run(java, ["-XshowSettings:properties", "-version"]);
   const home = /^\s*java\.home = (.+)$/m.exec(stderr)?.[1];
   if (!home) throw new Error(`${java} -XshowSettings:properties reported no java.home`);
-  return readFile(join(home, "conf", "security", "java.security"), "utf8");
+  return home;
+}
+
+/**
+ * The format of the JDK's default trust store (`lib/security/cacerts`): JKS (magic FEEDFEED, as
+ * Debian's is) or PKCS12. With BCFKS as the default key store type, a TLS context without a trust
+ * store of its own (a listener without client authentication) would read it as BCFKS and fail.
+ */
+async function cacertsType(home: string): Promise<string> {
+  const head = await readFile(join(home, "lib", "security", "cacerts")).catch(() => Buffer.alloc(0));
+  return head.length >= 4 && head.readUInt32BE(0) === 0xfeedfeed ? "JKS" : "PKCS12";
 }
 
 /**
@@ -83,7 +93,8 @@ async function jdkJavaSecurity(java: string): Promise<string> {
 export async function fipsJvm(opts: { dir: string; jars: JarSet; java?: string }): Promise<FipsJvm> {
   const securityFile = join(opts.dir, "java.security");
   await mkdir(opts.dir, { recursive: true });
-  await writeFile(securityFile, fipsSecurityProperties(await jdkJavaSecurity(opts.java ?? javaBin())));
+  const home = await javaHome(opts.java ?? javaBin());
+  await writeFile(securityFile, fipsSecurityProperties(await readFile(join(home, "conf", "security", "java.security"), "utf8")));
   const jars = opts.jars.files.filter((f) => f.endsWith(".jar"));
   return {
     securityFile,
@@ -94,6 +105,7 @@ export async function fipsJvm(opts: { dir: string; jars: JarSet; java?: string }
       BC_FIPS_MODULES.join(","),
       `-Djava.security.properties==${securityFile}`,
       "-Dorg.bouncycastle.fips.approved_only=true",
+      `-Djavax.net.ssl.trustStoreType=${await cacertsType(home)}`,
     ],
   };
 }
