@@ -17,6 +17,7 @@ import {
 } from "./objects.js";
 import { hasReadiness } from "./readiness.js";
 import { type RiskyChange, riskyChanges } from "./risk.js";
+import { CLUSTER_LABEL, type ScaleDownGate, scaleDownGate } from "./scale-down.js";
 
 export interface PlanOptions {
   /** The cluster definition these objects belong to (the inventory label's value). */
@@ -27,6 +28,7 @@ export interface PlanOptions {
   namespace: string;
   prune?: boolean;
   forceConflicts?: boolean;
+  /** Shrink broker pools though no remove-brokers rebalance is known to have moved their partitions. */
   allowScaleDown?: boolean;
   /** diff: report problems instead of failing on them. */
   lenient?: boolean;
@@ -48,14 +50,16 @@ export interface PlannedObject {
   action: "create" | "update" | "unchanged";
   /** REST path of the object. */
   path: string;
-  /** Held back until everything else is ready, and only done with --allow-scale-down. */
+  /** A broker scale-down: held back until everything else is ready, and done only through its gate. */
   gated: boolean;
+  /** Why a broker pool may shrink now (or what must happen first). */
+  scaleDown?: ScaleDownGate;
 }
 
 export interface Plan {
   objects: PlannedObject[];
   /** Objects of this inventory that are no longer rendered. */
-  prune: Array<{ live: KubeObject; path: string; gated: boolean }>;
+  prune: Array<{ live: KubeObject; path: string; gated: boolean; scaleDown?: ScaleDownGate }>;
   namespacesToCreate: string[];
   risks: RiskyChange[];
   warnings: string[];
@@ -264,6 +268,7 @@ export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOp
     objects.push(copy);
     paths.push(await client.pathFor(copy.apiVersion, copy.kind, copy.metadata.namespace, copy.metadata.name));
   }
+  const autoscaled = autoscaledPools(objects);
   const rendered = new Set(objects.map(objectKey));
   const namespaces = [
     ...new Set(objects.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : []))),
@@ -404,10 +409,28 @@ export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOp
     }
   }
 
+  // Broker scale-downs open only through a remove-brokers rebalance (see scale-down.ts).
+  const rebalances = new Map<string, KubeObject[]>();
+  const gate = async (live: KubeObject, desired: KubeObject | undefined): Promise<ScaleDownGate> => {
+    const cluster = live.metadata.labels?.[CLUSTER_LABEL];
+    const ns = live.metadata.namespace ?? opts.namespace;
+    const kafka = objects.find(
+      (x) => x.kind === "Kafka" && x.metadata.name === cluster && x.metadata.namespace === ns,
+    );
+    const key = `${ns}/${cluster}`;
+    if (!rebalances.has(key)) rebalances.set(key, await liveRebalances(client, ns, cluster));
+    return scaleDownGate(live, desired, {
+      kafka,
+      rebalances: rebalances.get(key) ?? [],
+      allowScaleDown: Boolean(opts.allowScaleDown),
+    });
+  };
+
   // Live objects and a server-side dry run of each (nothing is stored).
   const planned: PlannedObject[] = [];
   const risks: RiskyChange[] = [];
-  for (const [i, o] of objects.entries()) {
+  for (const [i, given] of objects.entries()) {
+    let o = given;
     const path = paths[i] as string;
     const inMissingNs =
       o.metadata.namespace !== undefined && missingNamespaces.includes(o.metadata.namespace);
@@ -418,6 +441,18 @@ export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOp
         ...(o.kind === "Secret" ? { accept: METADATA_ONLY } : {}),
       });
       live = r.status === 404 ? undefined : { ...r.body, apiVersion: o.apiVersion, kind: o.kind };
+    }
+    const range = autoscaled.get(objectKey(o));
+    if (range && live) {
+      // The autoscaler owns the size within its range; kiln only moves it back into the range.
+      const current = Number(live.spec?.replicas ?? 0);
+      const kept = Math.min(range.max, Math.max(range.min, current));
+      if (kept !== Number(o.spec?.replicas))
+        warnings.push(
+          `${describe(o)} is autoscaled by ${range.hpa} (${range.min}–${range.max}): ${kept === current ? `it keeps its live ${current} replicas` : `its live ${current} replicas move into that range (${kept})`}`,
+        );
+      o = { ...o, spec: { ...o.spec, replicas: kept } };
+      objects[i] = o;
     }
     let dryRun: KubeObject | undefined;
     if (inMissingNs) {
@@ -443,21 +478,22 @@ export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOp
         `${describe(o)} belongs to inventory "${owner}" (label ${INVENTORY_LABEL}); kiln does not move objects between cluster definitions — rename it, or remove the label if the move is intended`,
       );
     const objRisks = riskyChanges(live, o);
-    risks.push(...objRisks);
-    planned.push({ desired: o, live, dryRun, action, path, gated: objRisks.some((r) => r.gated) });
+    risks.push(...objRisks.filter((r) => !r.gated));
+    const gated = objRisks.some((r) => r.gated);
+    const scaleDown = gated && live ? await gate(live, o) : undefined;
+    planned.push({ desired: o, live, dryRun, action, path, gated, ...(scaleDown ? { scaleDown } : {}) });
   }
   if (opts.prune)
     for (const p of prune) {
       const r = riskyChanges(p.live, undefined);
-      risks.push(...r);
+      risks.push(...r.filter((x) => !x.gated));
       p.gated = r.some((x) => x.gated);
+      if (p.gated) p.scaleDown = await gate(p.live, undefined);
     }
-  for (const r of risks) {
-    if (r.gated && !opts.allowScaleDown && !opts.lenient)
-      problems.push(
-        `${r.message}; re-run with --allow-scale-down once that is done (the change is then applied last)`,
-      );
-    else warnings.push(r.message);
+  for (const r of risks) warnings.push(r.message);
+  for (const g of [...planned, ...prune].flatMap((x) => (x.scaleDown ? [x.scaleDown] : []))) {
+    if (g.open || opts.lenient) warnings.push(g.open ? `${g.message}; applied last` : g.message);
+    else problems.push(g.message);
   }
   for (const w of warnings) emit({ phase: "warning", message: w });
   fail();
@@ -477,4 +513,47 @@ function sortKeys(v: unknown): unknown {
       .sort()
       .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
   );
+}
+
+/** Rendered KafkaNodePools an autoscaler targets (by object key), with its range. */
+function autoscaledPools(objects: KubeObject[]): Map<string, { min: number; max: number; hpa: string }> {
+  const out = new Map<string, { min: number; max: number; hpa: string }>();
+  for (const o of objects) {
+    if (o.kind !== "HorizontalPodAutoscaler") continue;
+    const ref = o.spec?.scaleTargetRef as { apiVersion?: string; kind?: string; name?: string } | undefined;
+    if (ref?.kind !== "KafkaNodePool" || groupOf(ref.apiVersion ?? "") !== STRIMZI_GROUP || !ref.name)
+      continue;
+    const key = objectKey({
+      apiVersion: ref.apiVersion ?? "",
+      kind: ref.kind,
+      metadata: { name: ref.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) },
+    });
+    out.set(key, {
+      min: Number(o.spec?.minReplicas ?? 1),
+      max: Number(o.spec?.maxReplicas ?? Number.MAX_SAFE_INTEGER),
+      hpa: describe(o),
+    });
+  }
+  return out;
+}
+
+/** The live KafkaRebalances of one cluster (none when the CRD is not installed). */
+async function liveRebalances(
+  client: KubeClient,
+  ns: string,
+  cluster: string | undefined,
+): Promise<KubeObject[]> {
+  const apiVersion = `${STRIMZI_GROUP}/v1`;
+  if (!cluster || !(await client.resourceFor(apiVersion, "KafkaRebalance"))) return [];
+  const r = await client.request<{ items?: KubeObject[] }>(
+    "GET",
+    await client.pathFor(apiVersion, "KafkaRebalance", ns),
+    {
+      query: { labelSelector: `${CLUSTER_LABEL}=${cluster}` },
+      allow: [403, 404],
+    },
+  );
+  return r.status === 200
+    ? (r.body.items ?? []).map((x) => ({ ...x, apiVersion, kind: "KafkaRebalance" }))
+    : [];
 }

@@ -131,9 +131,62 @@ export async function rollout(
     if (opts.wait !== false) {
       const kafkas = now.map((o) => o.desired).filter((o) => o.kind === "Kafka");
       await waitAll(client, kafkas, opts, emit, result);
+      for (const o of later.filter((x) => x.scaleDown?.auto))
+        await waitBrokersLeft(client, o, opts.timeoutMs ?? 10 * 60_000, emit);
     }
   }
   return result;
+}
+
+/**
+ * Until Strimzi has removed the brokers a pool shrink lets go: it first runs the remove-brokers
+ * rebalance (reported on the Kafka's `status.autoRebalance`), then removes them from the pool.
+ */
+export async function waitBrokersLeft(
+  client: KubeClient,
+  o: PlannedObject,
+  timeoutMs: number,
+  emit: NonNullable<RolloutOptions["onEvent"]>,
+  intervalMs = 2000,
+): Promise<void> {
+  const name = describe(o.desired);
+  const want = Number(o.desired.spec?.replicas ?? 0);
+  const leaving = o.scaleDown?.brokers ?? [];
+  const cluster = o.desired.metadata.labels?.["strimzi.io/cluster"];
+  const kafkaPath = cluster
+    ? await client.pathFor(o.desired.apiVersion, "Kafka", o.desired.metadata.namespace, cluster)
+    : undefined;
+  const deadline = Date.now() + timeoutMs;
+  let seen = "";
+  let last = "";
+  for (;;) {
+    const pool = (await client.request<KubeObject>("GET", o.path, { allow: [404] })).body;
+    const ids = Array.isArray(pool?.status?.nodeIds) ? (pool.status.nodeIds as number[]) : undefined;
+    const replicas = Number(pool?.status?.replicas ?? Number.NaN);
+    if (ids ? !leaving.some((id) => ids.includes(id)) && ids.length <= want : replicas <= want) {
+      emit({
+        phase: "wait",
+        object: name,
+        message: `${name}: brokers ${leaving.join(", ") || "removed"} left`,
+      });
+      return;
+    }
+    const kafka = kafkaPath
+      ? (await client.request<KubeObject>("GET", kafkaPath, { allow: [404] })).body
+      : undefined;
+    const auto = kafka?.status?.autoRebalance as
+      | { state?: string; modes?: { mode: string; brokers?: number[] }[] }
+      | undefined;
+    last = `auto-rebalance ${auto?.state ?? "not reported"}${auto?.modes?.length ? ` (${auto.modes.map((m) => `${m.mode} [${(m.brokers ?? []).join(", ")}]`).join("; ")})` : ""}; pool nodes ${ids ? ids.join(", ") : "not reported"}`;
+    if (last !== seen) emit({ phase: "wait", object: name, message: `${name}: ${last}` });
+    seen = last;
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new RolloutWaitError(
+    [{ object: name, condition: "brokers still in the pool", message: last }],
+    `${name}: brokers ${leaving.join(", ")} did not leave within ${Math.round(timeoutMs / 1000)}s (the shrink was applied; Strimzi removes them after their remove-brokers rebalance)`,
+  );
 }
 
 async function applyAll(
