@@ -418,6 +418,12 @@ function checkScaling(
       ["scaling", "autoscaling"],
       "broker autoscalers read the metrics the rendered monitoring exports; turn monitoring on (monitoring.enabled)",
     );
+  if (s.autoscaling?.length && s.cruiseControl?.autoRebalance === false)
+    error(
+      "autoscaling-without-auto-rebalance",
+      ["scaling", "cruiseControl", "autoRebalance"],
+      "an autoscaler shrinks broker pools on its own, and only Strimzi's remove-brokers auto-rebalance moves the partitions off the leaving brokers first; keep autoRebalance on with autoscaling",
+    );
   const seen = new Set<string>();
   let fixed = counts.brokers;
   s.autoscaling?.forEach((a, i) => {

@@ -167,7 +167,8 @@ export const CRUISE_CONTROL_DEFAULTS = {
     scaleUpWindowSeconds: 300,
     scaleUpPeriodSeconds: 900,
     scaleDownWindowSeconds: 3600,
-    scaleDownPeriodSeconds: 3600,
+    // The autoscaling/v2 API allows at most 1800 s per policy period.
+    scaleDownPeriodSeconds: 1800,
   },
 } as const;
 

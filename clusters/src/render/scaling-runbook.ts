@@ -112,7 +112,7 @@ export function renderScalingRunbook(ctx: Ctx): string | undefined {
     const step = ctx.zoneKey && zones.length > 1 ? `${zones.length} brokers (one per zone)` : "one broker";
     lines.push(
       "",
-      `Every step moves data, so the autoscalers are slow on purpose: up by at most ${step} every ${b.scaleUpPeriodSeconds / 60} minutes after ${b.scaleUpWindowSeconds / 60} minutes of load; down by one broker an hour, only after ${b.scaleDownWindowSeconds / 60} minutes below every target. A scale-down waits for its remove-brokers rebalance. Controllers are never autoscaled: the KRaft quorum keeps its size.`,
+      `Every step moves data, so the autoscalers are slow on purpose: up by at most ${step} every ${b.scaleUpPeriodSeconds / 60} minutes after ${b.scaleUpWindowSeconds / 60} minutes of load; down by one broker every ${b.scaleDownPeriodSeconds / 60} minutes, only after ${b.scaleDownWindowSeconds / 60} minutes below every target. A scale-down waits for its remove-brokers rebalance. Controllers are never autoscaled: the KRaft quorum keeps its size.`,
       "",
       "### The metrics adapter",
       "",

@@ -151,7 +151,7 @@ describe("broker autoscalers", () => {
     expect(hpa.spec.behavior?.scaleDown).toMatchObject({
       stabilizationWindowSeconds: 3600,
       selectPolicy: "Min",
-      policies: [{ type: "Pods", value: 1, periodSeconds: 3600 }],
+      policies: [{ type: "Pods", value: 1, periodSeconds: 1800 }],
     });
     expect(r.documents["monitoring/prometheus-adapter-rules.yaml"]).toContain(
       "as: kafka_broker_request_handler_busy_ratio",
@@ -196,6 +196,11 @@ describe("scaling checks", () => {
       "no monitoring to read metrics from",
       `${POOLS}monitoring: { enabled: false }\nscaling:\n  autoscaling: [{ pool: brokers, maxReplicas: 6 }]\n`,
       "error cluster-autoscaling-without-monitoring scaling.autoscaling: broker autoscalers read the metrics the rendered monitoring exports; turn monitoring on (monitoring.enabled)",
+    ],
+    [
+      "autoscaling without auto-rebalance",
+      `${POOLS}scaling:\n  cruiseControl: { autoRebalance: false }\n  autoscaling: [{ pool: brokers, maxReplicas: 6 }]\n`,
+      "error cluster-autoscaling-without-auto-rebalance scaling.cruiseControl.autoRebalance: an autoscaler shrinks broker pools on its own, and only Strimzi's remove-brokers auto-rebalance moves the partitions off the leaving brokers first; keep autoRebalance on with autoscaling",
     ],
     [
       "one broker",

@@ -197,7 +197,7 @@ const podsMetric = (name: string, averageValue: string): HpaMetric => ({
  * metrics are per broker pod (prometheus-adapter serves them from what the rendered exporters
  * and the kubelet export, see `adapterRules`); the autoscaler averages them over the pool's pods.
  * Each step moves partitions (an add-brokers or remove-brokers rebalance), so it adds one broker
- * per zone at a time and removes one broker an hour after an hour of low load.
+ * per zone at a time and removes one broker per half hour after an hour of low load.
  */
 export function renderBrokerAutoscalers(ctx: Ctx): HorizontalPodAutoscaler[] {
   const zones = ctx.zoneKey ? (ctx.cluster.placement?.zones?.length ?? 1) : 1;

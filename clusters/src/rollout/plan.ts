@@ -16,7 +16,7 @@ import {
   withInventory,
 } from "./objects.js";
 import { hasReadiness } from "./readiness.js";
-import { type RiskyChange, riskyChanges } from "./risk.js";
+import { isPool, type RiskyChange, riskyChanges } from "./risk.js";
 import { CLUSTER_LABEL, type ScaleDownGate, scaleDownGate } from "./scale-down.js";
 
 export interface PlanOptions {
@@ -52,14 +52,28 @@ export interface PlannedObject {
   path: string;
   /** A broker scale-down: held back until everything else is ready, and done only through its gate. */
   gated: boolean;
-  /** Why a broker pool may shrink now (or what must happen first). */
-  scaleDown?: ScaleDownGate;
+  /** A broker pool this change shrinks (itself, or the pool an autoscaler's lower maximum shrinks). */
+  shrink?: Shrink;
+}
+
+export interface Shrink {
+  /** Why the pool may shrink now (or what must happen first). */
+  gate: ScaleDownGate;
+  /** The pool: its REST path, the replicas it shrinks to, its cluster. */
+  pool: {
+    name: string;
+    path: string;
+    replicas: number;
+    cluster: string | undefined;
+    apiVersion: string;
+    namespace?: string;
+  };
 }
 
 export interface Plan {
   objects: PlannedObject[];
   /** Objects of this inventory that are no longer rendered. */
-  prune: Array<{ live: KubeObject; path: string; gated: boolean; scaleDown?: ScaleDownGate }>;
+  prune: Array<{ live: KubeObject; path: string; gated: boolean; shrink?: Shrink }>;
   namespacesToCreate: string[];
   risks: RiskyChange[];
   warnings: string[];
@@ -411,7 +425,8 @@ export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOp
 
   // Broker scale-downs open only through a remove-brokers rebalance (see scale-down.ts).
   const rebalances = new Map<string, KubeObject[]>();
-  const gate = async (live: KubeObject, desired: KubeObject | undefined): Promise<ScaleDownGate> => {
+  const livePools = new Map<string, { live: KubeObject; path: string }>();
+  const gate = async (live: KubeObject, desired: KubeObject | undefined, path: string): Promise<Shrink> => {
     const cluster = live.metadata.labels?.[CLUSTER_LABEL];
     const ns = live.metadata.namespace ?? opts.namespace;
     const kafka = objects.find(
@@ -419,11 +434,21 @@ export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOp
     );
     const key = `${ns}/${cluster}`;
     if (!rebalances.has(key)) rebalances.set(key, await liveRebalances(client, ns, cluster));
-    return scaleDownGate(live, desired, {
-      kafka,
-      rebalances: rebalances.get(key) ?? [],
-      allowScaleDown: Boolean(opts.allowScaleDown),
-    });
+    return {
+      gate: scaleDownGate(live, desired, {
+        kafka,
+        rebalances: rebalances.get(key) ?? [],
+        allowScaleDown: Boolean(opts.allowScaleDown),
+      }),
+      pool: {
+        name: describe(live),
+        path,
+        replicas: Number(desired?.spec?.replicas ?? 0),
+        cluster,
+        apiVersion: live.apiVersion,
+        ...(live.metadata.namespace ? { namespace: live.metadata.namespace } : {}),
+      },
+    };
   };
 
   // Live objects and a server-side dry run of each (nothing is stored).
@@ -442,18 +467,19 @@ export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOp
       });
       live = r.status === 404 ? undefined : { ...r.body, apiVersion: o.apiVersion, kind: o.kind };
     }
-    const range = autoscaled.get(objectKey(o));
-    if (range && live) {
-      // The autoscaler owns the size within its range; kiln only moves it back into the range.
+    const hpa = autoscaled.get(objectKey(o));
+    if (hpa && live) {
+      // The autoscaler owns the size (and moves it into a changed range itself): kiln keeps the
+      // live one, so applying never fights the autoscaler over spec.replicas.
       const current = Number(live.spec?.replicas ?? 0);
-      const kept = Math.min(range.max, Math.max(range.min, current));
-      if (kept !== Number(o.spec?.replicas))
+      if (current !== Number(o.spec?.replicas))
         warnings.push(
-          `${describe(o)} is autoscaled by ${range.hpa} (${range.min}–${range.max}): ${kept === current ? `it keeps its live ${current} replicas` : `its live ${current} replicas move into that range (${kept})`}`,
+          `${describe(o)} is autoscaled by ${hpa}: it keeps the ${current} replicas its autoscaler chose (the file says ${o.spec?.replicas})`,
         );
-      o = { ...o, spec: { ...o.spec, replicas: kept } };
+      o = { ...o, spec: { ...o.spec, replicas: current } };
       objects[i] = o;
     }
+    if (live && isPool(live)) livePools.set(objectKey(live), { live, path });
     let dryRun: KubeObject | undefined;
     if (inMissingNs) {
       warnings.push(
@@ -479,19 +505,33 @@ export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOp
       );
     const objRisks = riskyChanges(live, o);
     risks.push(...objRisks.filter((r) => !r.gated));
-    const gated = objRisks.some((r) => r.gated);
-    const scaleDown = gated && live ? await gate(live, o) : undefined;
-    planned.push({ desired: o, live, dryRun, action, path, gated, ...(scaleDown ? { scaleDown } : {}) });
+    let shrink = objRisks.some((r) => r.gated) && live ? await gate(live, o, path) : undefined;
+    // A lower maximum makes the autoscaler shrink the pool as soon as it is applied.
+    const target = autoscaledPool(o);
+    const pool = target ? livePools.get(target) : undefined;
+    if (pool && Number(pool.live.spec?.replicas ?? 0) > Number(o.spec?.maxReplicas)) {
+      const to = { ...pool.live, spec: { ...pool.live.spec, replicas: Number(o.spec?.maxReplicas) } };
+      shrink = await gate(pool.live, to, pool.path);
+    }
+    planned.push({
+      desired: o,
+      live,
+      dryRun,
+      action,
+      path,
+      gated: shrink !== undefined,
+      ...(shrink ? { shrink } : {}),
+    });
   }
   if (opts.prune)
     for (const p of prune) {
       const r = riskyChanges(p.live, undefined);
       risks.push(...r.filter((x) => !x.gated));
       p.gated = r.some((x) => x.gated);
-      if (p.gated) p.scaleDown = await gate(p.live, undefined);
+      if (p.gated) p.shrink = await gate(p.live, undefined, p.path);
     }
   for (const r of risks) warnings.push(r.message);
-  for (const g of [...planned, ...prune].flatMap((x) => (x.scaleDown ? [x.scaleDown] : []))) {
+  for (const { gate: g } of [...planned, ...prune].flatMap((x) => (x.shrink ? [x.shrink] : []))) {
     if (g.open || opts.lenient) warnings.push(g.open ? `${g.message}; applied last` : g.message);
     else problems.push(g.message);
   }
@@ -515,24 +555,25 @@ function sortKeys(v: unknown): unknown {
   );
 }
 
-/** Rendered KafkaNodePools an autoscaler targets (by object key), with its range. */
-function autoscaledPools(objects: KubeObject[]): Map<string, { min: number; max: number; hpa: string }> {
-  const out = new Map<string, { min: number; max: number; hpa: string }>();
+/** The object key of the KafkaNodePool an autoscaler targets, if it is one. */
+function autoscaledPool(o: KubeObject): string | undefined {
+  if (o.kind !== "HorizontalPodAutoscaler") return undefined;
+  const ref = o.spec?.scaleTargetRef as { apiVersion?: string; kind?: string; name?: string } | undefined;
+  if (ref?.kind !== "KafkaNodePool" || groupOf(ref.apiVersion ?? "") !== STRIMZI_GROUP || !ref.name)
+    return undefined;
+  return objectKey({
+    apiVersion: ref.apiVersion ?? "",
+    kind: ref.kind,
+    metadata: { name: ref.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) },
+  });
+}
+
+/** Rendered KafkaNodePools an autoscaler targets (by object key), with the autoscaler's name. */
+function autoscaledPools(objects: KubeObject[]): Map<string, string> {
+  const out = new Map<string, string>();
   for (const o of objects) {
-    if (o.kind !== "HorizontalPodAutoscaler") continue;
-    const ref = o.spec?.scaleTargetRef as { apiVersion?: string; kind?: string; name?: string } | undefined;
-    if (ref?.kind !== "KafkaNodePool" || groupOf(ref.apiVersion ?? "") !== STRIMZI_GROUP || !ref.name)
-      continue;
-    const key = objectKey({
-      apiVersion: ref.apiVersion ?? "",
-      kind: ref.kind,
-      metadata: { name: ref.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) },
-    });
-    out.set(key, {
-      min: Number(o.spec?.minReplicas ?? 1),
-      max: Number(o.spec?.maxReplicas ?? Number.MAX_SAFE_INTEGER),
-      hpa: describe(o),
-    });
+    const key = autoscaledPool(o);
+    if (key) out.set(key, describe(o));
   }
   return out;
 }

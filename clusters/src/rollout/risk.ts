@@ -10,7 +10,7 @@ export interface RiskyChange {
   gated: boolean;
 }
 
-function isPool(o: KubeObject | undefined): o is KubeObject {
+export function isPool(o: KubeObject | undefined): o is KubeObject {
   return o !== undefined && o.kind === "KafkaNodePool" && groupOf(o.apiVersion) === STRIMZI_GROUP;
 }
 

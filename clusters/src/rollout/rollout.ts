@@ -2,7 +2,15 @@ import type { KubeClient } from "./client.js";
 import { diffObject, type ObjectDiff } from "./diff.js";
 import { ApplyError, KubeApiError, RolloutWaitError } from "./errors.js";
 import { describe, type KubeObject, orderForApply } from "./objects.js";
-import { applyFailure, applyObject, type Plan, type PlannedObject, type PlanOptions, plan } from "./plan.js";
+import {
+  applyFailure,
+  applyObject,
+  type Plan,
+  type PlannedObject,
+  type PlanOptions,
+  plan,
+  type Shrink,
+} from "./plan.js";
 import { hasReadiness, type Readiness, readinessOf } from "./readiness.js";
 
 export interface RolloutOptions extends PlanOptions {
@@ -131,8 +139,8 @@ export async function rollout(
     if (opts.wait !== false) {
       const kafkas = now.map((o) => o.desired).filter((o) => o.kind === "Kafka");
       await waitAll(client, kafkas, opts, emit, result);
-      for (const o of later.filter((x) => x.scaleDown?.auto))
-        await waitBrokersLeft(client, o, opts.timeoutMs ?? 10 * 60_000, emit);
+      for (const o of later)
+        if (o.shrink?.gate.auto) await waitBrokersLeft(client, o.shrink, opts.timeoutMs ?? 10 * 60_000, emit);
     }
   }
   return result;
@@ -144,23 +152,23 @@ export async function rollout(
  */
 export async function waitBrokersLeft(
   client: KubeClient,
-  o: PlannedObject,
+  shrink: Shrink,
   timeoutMs: number,
   emit: NonNullable<RolloutOptions["onEvent"]>,
   intervalMs = 2000,
 ): Promise<void> {
-  const name = describe(o.desired);
-  const want = Number(o.desired.spec?.replicas ?? 0);
-  const leaving = o.scaleDown?.brokers ?? [];
-  const cluster = o.desired.metadata.labels?.["strimzi.io/cluster"];
-  const kafkaPath = cluster
-    ? await client.pathFor(o.desired.apiVersion, "Kafka", o.desired.metadata.namespace, cluster)
+  const { pool: target, gate } = shrink;
+  const name = target.name;
+  const want = target.replicas;
+  const leaving = gate.brokers ?? [];
+  const kafkaPath = target.cluster
+    ? await client.pathFor(target.apiVersion, "Kafka", target.namespace, target.cluster)
     : undefined;
   const deadline = Date.now() + timeoutMs;
   let seen = "";
   let last = "";
   for (;;) {
-    const pool = (await client.request<KubeObject>("GET", o.path, { allow: [404] })).body;
+    const pool = (await client.request<KubeObject>("GET", target.path, { allow: [404] })).body;
     const ids = Array.isArray(pool?.status?.nodeIds) ? (pool.status.nodeIds as number[]) : undefined;
     const replicas = Number(pool?.status?.replicas ?? Number.NaN);
     if (ids ? !leaving.some((id) => ids.includes(id)) && ids.length <= want : replicas <= want) {

@@ -300,7 +300,7 @@ describe("kiln rollout against a real kube-apiserver", () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PreflightError);
     expect((err as PreflightError).userMessage).toContain(
-      `KafkaNodePool ${ns}/dual scales brokers down from 5 to 3`,
+      `KafkaNodePool ${ns}/dual shrinks from 5 to 3 brokers, but the leaving brokers may still hold partitions: the operator has not reported the pool's node ids (status.nodeIds)`,
     );
     expect((await api.get(strimzi(ns, "kafkanodepools", "dual"))).body.spec.replicas).toBe(5);
 
