@@ -47,7 +47,16 @@ export interface LocalCluster {
   name: string;
   namespace: string;
   file: string;
-  nodes: { nodeId: number; podName: string; ip: string; roles: string[]; zone?: string; logFile: string }[];
+  nodes: {
+    nodeId: number;
+    podName: string;
+    ip: string;
+    roles: string[];
+    zone?: string;
+    logFile: string;
+    /** The node's process group (stop one node, e.g. a broker that left its pool, with its id). */
+    pid: number;
+  }[];
   listeners: LocalListener[];
   users: LocalUser[];
   /** Connect clusters (KafkaConnect, and the Connect cluster of each KafkaMirrorMaker2) with their REST URLs. */
@@ -255,6 +264,7 @@ async function describe(
       roles: [...(n.controller ? ["controller"] : []), ...(n.broker ? ["broker"] : [])],
       ...(n.zone ? { zone: n.zone } : {}),
       logFile: started.find((s) => s.podName === n.podName)?.logFile ?? "",
+      pid: started.find((s) => s.podName === n.podName)?.process.child.pid ?? 0,
     })),
     listeners: plan.listeners,
     users,
