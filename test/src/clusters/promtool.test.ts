@@ -411,7 +411,7 @@ describe("prometheus-adapter rules for the broker autoscalers", () => {
       [`kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent{${broker("orders-brokers-4")}}`]:
         "0.5x20",
       // A controller of the same cluster is not a pod of the pool.
-      "kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent{namespace="kafka",pod="orders-controllers-0"}":
+      'kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent{namespace="kafka",pod="orders-controllers-0"}':
         "0x20",
       [`kafka_server_brokertopicmetrics_bytes_in_total{${broker("orders-brokers-3")}}`]: "0+6000x20",
       [`kafka_server_brokertopicmetrics_bytes_in_total{${broker("orders-brokers-4")}}`]: "0+12000x20",
