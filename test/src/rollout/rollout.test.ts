@@ -11,10 +11,7 @@ import {
 } from "@kiln/clusters/rollout";
 import { beforeAll, describe, expect, it } from "vitest";
 import { required } from "../harness/inject.js";
-import { admin, clientFor, clusterObjects, freshNamespace } from "./fixtures.js";
-
-const strimzi = (ns: string, plural: string, name = "") =>
-  `/apis/kafka.strimzi.io/v1/namespaces/${ns}/${plural}${name ? `/${name}` : ""}`;
+import { admin, clientFor, clusterObjects, freshNamespace, strimzi } from "./fixtures.js";
 
 describe("kiln rollout against a real kube-apiserver", () => {
   let client: KubeClient;

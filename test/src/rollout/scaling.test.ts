@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { renderCluster } from "../../../clusters/src/render/index.js";
 import { loadCluster } from "../../../clusters/src/testing/examples.js";
 import { required } from "../harness/inject.js";
-import { admin, clientFor, freshNamespace } from "./fixtures.js";
+import { admin, clientFor, freshNamespace, strimzi } from "./fixtures.js";
 
 interface FileOptions {
   autoRebalance: boolean;
@@ -46,9 +46,6 @@ function rendered(ns: string, opts: FileOptions): KubeObject[] {
   const { cluster } = loadCluster(clusterFile(ns, opts), "orders.yaml");
   return renderCluster(cluster).items.map((i) => i.object as unknown as KubeObject);
 }
-
-const strimzi = (ns: string, plural: string, name = "") =>
-  `/apis/kafka.strimzi.io/v1/namespaces/${ns}/${plural}${name ? `/${name}` : ""}`;
 
 describe("broker scaling against a real kube-apiserver", () => {
   let client: KubeClient;
