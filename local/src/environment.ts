@@ -190,6 +190,10 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
     for (const c of prepared) {
       const running: RunningConnect[] = [];
       const skipped: string[] = [];
+      if (c.plan.kafka.spec.cruiseControl)
+        skipped.push(
+          "Cruise Control: kiln up runs the Kafka nodes, users and Connect only; move partitions with Kafka's reassignment tool (kafka-reassign-partitions) as the topic operator's user",
+        );
       for (const cp of c.plan.connect) {
         if (cp.kind === "KafkaMirrorMaker2") {
           // The runbook's first steps: the source's CA and read-only user, copied beside the target.
