@@ -196,7 +196,8 @@ describe("broker scaling against a real kube-apiserver", () => {
         lastTransitionTime: new Date().toISOString(),
         modes: [{ mode: "remove-brokers", brokers: [7, 8] }],
       });
-      await new Promise((r) => setTimeout(r, 2500));
+      // Long enough for the rollout (polling every 2 s) to see the rebalance running.
+      await new Promise((r) => setTimeout(r, 5000));
       await poolStatus(ns, [3, 4, 5, 6]);
       await kafkaReady(ns, { state: "Idle", lastTransitionTime: new Date().toISOString() });
     })();
