@@ -60,7 +60,16 @@ export interface LocalCluster {
   name: string;
   namespace: string;
   file: string;
-  nodes: { nodeId: number; podName: string; ip: string; roles: string[]; zone?: string; logFile: string }[];
+  nodes: {
+    nodeId: number;
+    podName: string;
+    ip: string;
+    roles: string[];
+    zone?: string;
+    logFile: string;
+    /** The node's process group (stop one node, e.g. a broker that left its pool, with its id). */
+    pid: number;
+  }[];
   listeners: LocalListener[];
   users: LocalUser[];
   /** Connect clusters (KafkaConnect, and the Connect cluster of each KafkaMirrorMaker2) with their REST URLs. */
@@ -221,6 +230,10 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
     for (const c of prepared) {
       const running: RunningConnect[] = [];
       const skipped: string[] = [];
+      if (c.plan.kafka.spec.cruiseControl)
+        skipped.push(
+          "Cruise Control: kiln up runs the Kafka nodes, users and Connect only; move partitions with Kafka's reassignment tool (kafka-reassign-partitions) as the topic operator's user",
+        );
       for (const cp of c.plan.connect) {
         if (cp.kind === "KafkaMirrorMaker2") {
           // The runbook's first steps: the source's CA and read-only user, copied beside the target.
@@ -295,6 +308,7 @@ async function describe(
       roles: [...(n.controller ? ["controller"] : []), ...(n.broker ? ["broker"] : [])],
       ...(n.zone ? { zone: n.zone } : {}),
       logFile: started.find((s) => s.podName === n.podName)?.logFile ?? "",
+      pid: started.find((s) => s.podName === n.podName)?.process.child.pid ?? 0,
     })),
     listeners: plan.listeners,
     users,

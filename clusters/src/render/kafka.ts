@@ -29,6 +29,7 @@ import {
   OAUTH_PRINCIPAL_BUILDER,
   RACK_AWARE_SELECTOR,
 } from "./defaults.js";
+import { renderCruiseControl } from "./scaling.js";
 
 export const KAFKA_METRICS_CONFIGMAP = (cluster: string) => `${cluster}-kafka-metrics`;
 export const EXPORTER_LABEL = "kafka-exporter";
@@ -428,6 +429,8 @@ export function renderKafka(ctx: Ctx): Kafka {
         : {}),
     },
   };
+  const cruiseControl = renderCruiseControl(ctx);
+  if (cruiseControl) spec.cruiseControl = cruiseControl;
   if (c.monitoring?.enabled !== false) {
     const e = c.monitoring?.kafkaExporter ?? {};
     spec.kafkaExporter = {

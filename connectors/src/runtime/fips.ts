@@ -94,7 +94,10 @@ export async function fipsJvm(opts: { dir: string; jars: JarSet; java?: string }
   const securityFile = join(opts.dir, "java.security");
   await mkdir(opts.dir, { recursive: true });
   const home = await javaHome(opts.java ?? javaBin());
-  await writeFile(securityFile, fipsSecurityProperties(await readFile(join(home, "conf", "security", "java.security"), "utf8")));
+  await writeFile(
+    securityFile,
+    fipsSecurityProperties(await readFile(join(home, "conf", "security", "java.security"), "utf8")),
+  );
   const jars = opts.jars.files.filter((f) => f.endsWith(".jar"));
   return {
     securityFile,

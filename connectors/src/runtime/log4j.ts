@@ -28,7 +28,10 @@ export async function writeLog4j2(
       "appender.console.layout.pattern = [%d] %p %m (%c)%n",
       `rootLogger.level = ${level}`,
       "rootLogger.appenderRef.stdout.ref = STDOUT",
-      ...Object.entries(levels).flatMap(([name, l], i) => [`logger.l${i}.name = ${name}`, `logger.l${i}.level = ${l}`]),
+      ...Object.entries(levels).flatMap(([name, l], i) => [
+        `logger.l${i}.name = ${name}`,
+        `logger.l${i}.level = ${l}`,
+      ]),
       "",
     ].join("\n"),
   );
