@@ -10,10 +10,6 @@ import { testCacheDir } from "../cache.js";
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 
-function cacheRoot(): string {
-  return testCacheDir();
-}
-
 /** A log4j2 config sending WARN and above to stderr, so stdout carries only a tool's output. */
 export async function stderrLog4j2(): Promise<string> {
   const file = join(testCacheDir(), "log4j2-stderr.properties");
