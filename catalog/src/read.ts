@@ -3,6 +3,12 @@ import { dirname, join, relative } from "node:path";
 import { DEFAULT_MAX_BYTES, type Diagnostic, KilnError, SpecError } from "@kiln/schemas";
 import { type CatalogResult, loadCatalog, type SourceFile } from "./load.js";
 
+// `@kiln/catalog/read`: what reading and checking a catalog needs, without the resolvers'
+// network and archive modules (commands that only validate load this much).
+export { Catalog } from "./catalog.js";
+export { checkCatalog, type LoadedEntry } from "./check.js";
+export { type CatalogResult, loadCatalog, loadPolicy, type SourceFile } from "./load.js";
+
 const SPEC_FILE = /\.(ya?ml|json)$/;
 
 /**

@@ -1,4 +1,4 @@
-import { formatLocation, KilnError } from "@kiln/schemas";
+import { formatLocation, KilnError } from "@kiln/schemas/errors";
 import type { CommandIO } from "./io.js";
 
 // Every exit code kiln uses, in one table (README.md "Exit codes" documents it; a test keeps

@@ -8,7 +8,7 @@ export {
 } from "./errors.js";
 export type * from "./generated/index.js";
 export { formatPath, type PathSegment, parsePointer } from "./json-path.js";
-export { isKind, KINDS, type Kind, schemaDocument, schemaFile } from "./schema-registry.js";
+export { isKind, KINDS, type Kind, schemaDocument, schemaFile } from "./kinds.js";
 export { type LoadedSpec, loadSpec, validateDocument } from "./validate.js";
 export {
   DEFAULT_MAX_ALIAS_COUNT,

@@ -1,8 +1,16 @@
+import type { ErrorObject } from "ajv";
+import { validatorFor } from "#validators";
 import type { Diagnostic } from "./errors.js";
 import { SpecError } from "./errors.js";
+import { fastParse } from "./fast-yaml.js";
 import { formatPath, type PathSegment, parsePointer } from "./json-path.js";
-import { type ErrorObject, isKind, KINDS, type Kind, validator } from "./schema-registry.js";
-import { type LoadOptions, parseSourceDocument, type SourceDocument } from "./yaml-document.js";
+import { isKind, KINDS, type Kind } from "./kinds.js";
+import {
+  DEFAULT_MAX_BYTES,
+  type LoadOptions,
+  parseSourceDocument,
+  type SourceDocument,
+} from "./yaml-document.js";
 
 function describe(value: unknown): string {
   if (value === null) return "null";
@@ -118,7 +126,7 @@ function toDiagnostic(doc: SourceDocument, err: ErrorObject): Diagnostic | undef
 
 /** Validates a parsed document against a kind's schema; returns every finding, sorted by position. */
 export function validateDocument(kind: Kind, doc: SourceDocument): Diagnostic[] {
-  const validate = validator(kind);
+  const validate = validatorFor(kind);
   if (validate(doc.value)) return [];
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
@@ -162,10 +170,31 @@ export interface LoadedSpec<T = unknown> {
   source: SourceDocument;
 }
 
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A document read by the fast parser and found valid: it knows where its values are only when
+ * asked (a semantic check that fails), and then parses the text again with positions.
+ */
+function locatedOnDemand(text: string, file: string, value: unknown, options?: LoadOptions): SourceDocument {
+  let located: SourceDocument | undefined;
+  return {
+    file,
+    value,
+    locate(path, opts) {
+      located ??= parseSourceDocument(text, file, options);
+      return located.locate(path, opts);
+    },
+  };
+}
+
 /**
  * Parses a file's text, works out its kind from `kind:` (or `expected`), and
  * validates it. Throws a {@link SpecError} with every finding; never returns
- * an invalid document.
+ * an invalid document. A valid file is read by the fast parser alone; the
+ * located parse runs only for files that fail (or that the fast parser leaves to it).
  */
 export function loadSpec<T = unknown>(
   text: string,
@@ -173,9 +202,19 @@ export function loadSpec<T = unknown>(
   expected?: Kind,
   options?: LoadOptions,
 ): LoadedSpec<T> {
+  // Oversized text goes straight to the located parse, which refuses it with its size.
+  if (Buffer.byteLength(text, "utf8") <= (options?.maxBytes ?? DEFAULT_MAX_BYTES)) {
+    const fast = fastParse(text);
+    if (fast && isMapping(fast.value)) {
+      const declared = fast.value.kind;
+      const kind = expected ?? (isKind(declared) ? declared : undefined);
+      if (kind && validatorFor(kind)(fast.value))
+        return { kind, value: fast.value as T, source: locatedOnDemand(text, file, fast.value, options) };
+    }
+  }
   const source = parseSourceDocument(text, file, options);
   const value = source.value;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  if (!isMapping(value)) {
     const pos = source.locate([]);
     throw new SpecError([
       {
@@ -186,7 +225,7 @@ export function loadSpec<T = unknown>(
       },
     ]);
   }
-  const declared = (value as Record<string, unknown>).kind;
+  const declared = value.kind;
   const kind = expected ?? (isKind(declared) ? declared : undefined);
   if (!kind) {
     const pos = source.locate(["kind"]);

@@ -1,7 +1,5 @@
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 
 /** The document kinds kiln reads, each with its own JSON Schema. */
 export const KINDS = {
@@ -29,27 +27,3 @@ export function schemaFile(kind: Kind): string {
 export function schemaDocument(kind: Kind): Record<string, unknown> {
   return require(`../json/${KINDS[kind]}`) as Record<string, unknown>;
 }
-
-let compiled: Map<Kind, ValidateFunction> | undefined;
-
-/** Validators are compiled once per process, on first use. */
-export function validator(kind: Kind): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv2020({
-      strict: true,
-      allErrors: true,
-      verbose: true,
-      allowUnionTypes: true,
-      discriminator: true,
-    });
-    addFormats.default(ajv);
-    // Annotation only: a human description of what a `pattern` demands.
-    ajv.addKeyword({ keyword: "x-message", schemaType: "string" });
-    compiled = new Map((Object.keys(KINDS) as Kind[]).map((k) => [k, ajv.compile(schemaDocument(k))]));
-  }
-  const fn = compiled.get(kind);
-  if (!fn) throw new Error(`no schema for kind ${kind}`);
-  return fn;
-}
-
-export type { ErrorObject };
