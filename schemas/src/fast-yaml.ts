@@ -2,18 +2,25 @@ import { FAILSAFE_SCHEMA, load, Type } from "js-yaml";
 
 // The YAML 1.2 core schema exactly as the `yaml` package resolves plain scalars (its
 // schema/core tags: same patterns, same constructors), so a document read here has the
-// value the located parser would give it.
-const scalar = (tag: string, test: RegExp, construct: (s: string) => unknown) =>
-  new Type(tag, { kind: "scalar", resolve: (s: string | null) => test.test(s ?? ""), construct });
+// value the located parser would give it. Each is tried on every plain scalar: a
+// first-character check skips most of the patterns.
+const scalar = (tag: string, first: RegExp, test: RegExp, construct: (s: string) => unknown) =>
+  new Type(tag, {
+    kind: "scalar",
+    resolve: (s: string | null) => first.test((s ?? "").charAt(0)) && test.test(s ?? ""),
+    construct,
+  });
+const NUMERIC_START = /^[-+.0-9]$/;
 const CORE_AS_YAML = FAILSAFE_SCHEMA.extend({
   implicit: [
-    scalar("tag:yaml.org,2002:null", /^(?:~|[Nn]ull|NULL)?$/, () => null),
+    scalar("tag:yaml.org,2002:null", /^[~nN]?$/, /^(?:~|[Nn]ull|NULL)?$/, () => null),
     scalar(
       "tag:yaml.org,2002:bool",
+      /^[tTfF]$/,
       /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
       (s) => s[0] === "t" || s[0] === "T",
     ),
-    scalar("tag:yaml.org,2002:int", /^(?:0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+)$/, (s) =>
+    scalar("tag:yaml.org,2002:int", NUMERIC_START, /^(?:0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+)$/, (s) =>
       s.startsWith("0o")
         ? parseInt(s.slice(2), 8)
         : s.startsWith("0x")
@@ -22,6 +29,7 @@ const CORE_AS_YAML = FAILSAFE_SCHEMA.extend({
     ),
     scalar(
       "tag:yaml.org,2002:float",
+      NUMERIC_START,
       /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*))$/,
       (s) =>
         /^[-+]?\.(?:inf|Inf|INF)$/.test(s)
