@@ -29,7 +29,6 @@ export {
   layerKey,
   recipeFromEnv,
   storedLayer,
-  tarStream,
   UnsupportedCompressionError,
   writeLayer,
   zstdSupported,
