@@ -1,4 +1,5 @@
 import { KilnError } from "@kiln/schemas";
+import type { FileDigestCache } from "./layer/digest-cache.js";
 import type { PluginSource } from "./layer/source.js";
 import type { EagerSink, LayerRecipe } from "./layer/writer.js";
 import type { BlobStore } from "./layout/blob-store.js";
@@ -27,6 +28,8 @@ export interface BakeInput {
   labels?: Record<string, string>;
   /** Upload fresh layers to this registry while they are made (one pass); the push then finds them present. */
   eager?: EagerSink;
+  /** Digests of plugin files the lock does not pin, kept by file identity between runs. */
+  digests?: FileDigestCache;
 }
 
 export interface BakeResult {
@@ -87,6 +90,7 @@ export async function bake(client: RegistryClient, store: BlobStore, input: Bake
             recipe: input.recipe,
             layout: input.layout ?? "plain",
             ...(input.eager ? { eager: input.eager } : {}),
+            ...(input.digests ? { digests: input.digests } : {}),
           });
         }
       };

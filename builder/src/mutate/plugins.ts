@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { FileDigestCache } from "../layer/digest-cache.js";
 import { type PluginSource, PluginSourceError, type ResolvedFile, resolveFiles } from "../layer/source.js";
 import { type EagerSink, entriesUnder, type LayerRecipe, storedLayer, writeLayer } from "../layer/writer.js";
 import type { BlobStore } from "../layout/blob-store.js";
@@ -43,13 +44,21 @@ function placeFiles(p: PluginSource, files: ResolvedFile[], layout: PluginLayout
  */
 export async function buildPluginLayer(
   p: PluginSource,
-  opts: { store: BlobStore; recipe: LayerRecipe; layout?: PluginLayout; root?: string; eager?: EagerSink },
+  opts: {
+    store: BlobStore;
+    recipe: LayerRecipe;
+    layout?: PluginLayout;
+    root?: string;
+    eager?: EagerSink;
+    /** Digests of files the lock does not pin, by file identity (see `FileDigestCache`). */
+    digests?: FileDigestCache;
+  },
 ): Promise<PluginLayer> {
   if (!NAME_RE.test(p.name))
     throw new PluginSourceError(
       `plugin name "${p.name}" cannot be a directory name (lower-case letters, digits, . _ -)`,
     );
-  const files = await resolveFiles(p);
+  const files = await resolveFiles(p, opts.digests ? { digests: opts.digests } : {});
   if (files.length === 0) throw new PluginSourceError(`plugin ${p.name}: no files in ${p.dir}`);
   const placed = placeFiles(p, files, opts.layout ?? "plain");
   const root = opts.root ?? `${PLUGINS_ROOT}/${p.name}`;

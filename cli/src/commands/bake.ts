@@ -4,15 +4,13 @@ import {
   type BakeResult,
   BlobStore,
   bake,
-  buildInEngine,
   buildPluginLayer,
   descriptorOf,
-  dockerClient,
   dockerConfigCredentials,
   eagerUpload,
+  FileDigestCache,
   formatReference,
   generateSbom,
-  loadIntoEngine,
   MediaType,
   type Platform,
   type PluginSource,
@@ -31,13 +29,13 @@ import {
   writeDockerArchive,
   writeLayout,
 } from "@kiln/builder";
-import { defaultCacheDir, type Layout, type Lockfile, resolvePlugins } from "@kiln/catalog";
+import type { Layout, Lockfile } from "@kiln/catalog";
+import { defaultCacheDir } from "@kiln/catalog/cache";
 import { STRIMZI_VERSION } from "@kiln/clusters/versions";
 import { type Cluster, KilnError, loadSpec } from "@kiln/schemas";
 import { requireCatalog } from "../catalog-source.js";
 import { EXIT_OK, UsageError } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
-import { requireLockfile } from "../lockfile.js";
 import { progressReporter } from "../progress.js";
 
 interface Options {
@@ -159,6 +157,11 @@ export async function sources(
   }
   const fromCatalog = names.filter((n) => !dirs.has(n));
   if (fromCatalog.length === 0) return out;
+  // The resolvers (HTTP, archives, GitHub) load only when plugins come from the catalog.
+  const [{ resolvePlugins }, { requireLockfile }] = await Promise.all([
+    import("@kiln/catalog"),
+    import("../lockfile.js"),
+  ]);
   const catalog = await requireCatalog(opts.catalog, cwd);
   const lock = await requireLockfile(opts.lockfile, cwd);
   const resolved = await resolvePlugins(catalog, lock, fromCatalog, {
@@ -237,6 +240,8 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
     credentials: dockerConfigCredentials(io.env),
   });
   const store = new BlobStore(join(defaultCacheDir(io.env), "images"));
+  // --plugin-dir files are read once per change, not once per run.
+  const digests = FileDigestCache.of(store);
   const outDir = resolve(cwd, opts.out);
   const source =
     opts.source ??
@@ -262,6 +267,7 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
         base: job.base,
         plugins,
         recipe,
+        digests,
         ...(platforms ? { platforms } : {}),
         ...(opts.layout === "strimzi" && plugins.every((p) => p.version === "local")
           ? { layout: "strimzi" as const }
@@ -297,13 +303,6 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
                   );
                 })()
               : undefined;
-      const sbom = await generateSbom({
-        image: { name: pushTarget ?? job.name, digest },
-        plugins: result.plugins,
-        epoch: recipe.epoch,
-      });
-      const sbomBytes = Buffer.from(`${JSON.stringify(sbom, null, 2)}\n`);
-
       if (opts.plan) {
         if (!pushTarget) {
           entry.plan = {
@@ -320,6 +319,18 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
         continue;
       }
 
+      // The SBOM of what is written or pushed; its digests come from the lock or the digest cache.
+      const sbomBytes = Buffer.from(
+        `${JSON.stringify(
+          generateSbom({
+            image: { name: pushTarget ?? job.name, digest },
+            plugins: result.plugins,
+            epoch: recipe.epoch,
+          }),
+          null,
+          2,
+        )}\n`,
+      );
       await mkdir(outDir, { recursive: true });
       const sbomFile = join(outDir, `${job.name}.cdx.json`);
       await writeFile(sbomFile, sbomBytes);
@@ -362,7 +373,7 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
         if (opts.pluginImages) {
           const images: string[] = [];
           for (const p of plugins) {
-            const pl = await buildPluginLayer(p, { store, recipe, root: "" });
+            const pl = await buildPluginLayer(p, { store, recipe, root: "", digests });
             const art = pluginImage({
               name: p.name,
               version: p.version,
@@ -386,6 +397,8 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
           await writeDockerArchive(o.file, singleImage(result.artifact, platforms?.[0]), [tag]);
           done.push(`docker-archive:${o.file}`);
         } else if (o.kind === "docker") {
+          // dockerode (and ssh2) load only for the outputs that talk to a Docker engine.
+          const { dockerClient, loadIntoEngine } = await import("@kiln/builder/docker");
           await loadIntoEngine(
             dockerClient(io.env.DOCKER_HOST),
             singleImage(result.artifact, platforms?.[0]),
@@ -393,8 +406,9 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
           );
           done.push(`docker:${tag}`);
         } else {
+          const { buildInEngine, dockerClient } = await import("@kiln/builder/docker");
           const resolved = await Promise.all(
-            plugins.map(async (p) => ({ name: p.name, files: await resolveFiles(p) })),
+            plugins.map(async (p) => ({ name: p.name, files: await resolveFiles(p, { digests }) })),
           );
           await buildInEngine(dockerClient(io.env.DOCKER_HOST), {
             base: formatReference(result.base.reference),

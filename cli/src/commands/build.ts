@@ -152,7 +152,7 @@ async function writeSbom(
   recipe: LayerRecipe,
   root?: string,
 ): Promise<string> {
-  const sbom = await generateSbom({
+  const sbom = generateSbom({
     image: { name: image.repository, digest: image.digest as `sha256:${string}` },
     plugins: layers,
     epoch: recipe.epoch,
