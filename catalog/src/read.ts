@@ -9,6 +9,7 @@ import { type CatalogResult, loadCatalog, type SourceFile } from "./load.js";
 export { Catalog } from "./catalog.js";
 export { checkCatalog, type LoadedEntry } from "./check.js";
 export { type CatalogResult, loadCatalog, loadPolicy, type SourceFile } from "./load.js";
+export { isValidRange, normalizeVersion, supportsKafka } from "./version.js";
 
 const SPEC_FILE = /\.(ya?ml|json)$/;
 

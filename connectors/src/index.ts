@@ -6,6 +6,7 @@ export {
   applyPlan,
   DEFAULT_CONCURRENCY,
   describeStatus,
+  InvalidConfigError,
   reached,
   WaitError,
   type WaitOptions,
@@ -19,6 +20,7 @@ export {
   mapLimit,
   passwordKeysOf,
   supportsPluginVersion,
+  validateOnServer,
   type WorkerInventory,
 } from "./checks.js";
 export {

@@ -1,4 +1,4 @@
-import { normalizeVersion } from "@kiln/catalog";
+import { normalizeVersion } from "@kiln/catalog/read";
 import type { ConnectorPlugin } from "@kiln/schemas";
 import { findLiteralSecrets } from "../secrets.js";
 import type { PluginInfo, ValidationResult } from "../types.js";

@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { defaultCacheDir } from "@kiln/catalog";
+import { defaultCacheDir } from "@kiln/catalog/cache";
 import { cachedDirectory, copyDependencies, dependencyPom, once } from "./maven.js";
 
 /** Kafka 4.3.1 is Strimzi 1.2's default. */
