@@ -18,7 +18,7 @@
 // (1; 0 skips BuildKit and legacy), BENCH_LEGACY (1; 0 skips the legacy builder).
 import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
@@ -35,6 +35,7 @@ import {
 } from "@kiln/builder";
 import { dockerd } from "../../test/src/services/dockerd.js";
 import { startRegistry } from "../../test/src/services/registry.js";
+import { kilnCommands, loadAverage } from "../kiln-commands.js";
 import { type RawLayer, rawPush } from "./lower-bound.js";
 import { craneAppend, dockerBuild, dockerContext, kilnCommand, type Measured } from "./peers.js";
 import { makeBase, makePlugin, makePlugins } from "./workload.js";
@@ -56,17 +57,12 @@ type ToolRun = (c: Case, set: PluginSource[], fresh: Set<string>) => Promise<Mea
 const work = await mkdtemp(join(tmpdir(), "kiln-bench-bake-"));
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ");
+const load = loadAverage;
 const loadAtStart = load();
 
 const crane = (await run("bash", [join(root, "bench/tools/crane.sh")])).stdout.trim();
 log("packing the bundle (npm run pack)");
-await run(process.execPath, [join(root, "cli/scripts/pack.mjs"), "--out", join(work, "pack")], { cwd: root });
-const bundleJs = join(work, "pack", "stage", "lib", "kiln.js");
-const devJs = join(root, "cli", "bin", "kiln.js");
+const { bundle: bundleJs, dev: devJs } = await kilnCommands(work);
 
 const reg = await startRegistry({ dir: join(work, "registry"), name: "bench-registry" });
 const blobsDir = join(work, "registry", "data", "docker", "registry", "v2", "blobs");
