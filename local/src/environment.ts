@@ -10,6 +10,7 @@ import {
   BC_FIPS_JARS,
   fipsJvm,
   type JarSetSpec,
+  JMX_EXPORTER_JARS,
   OPA_AUTHORIZER_JARS,
   resolveJarSet,
   STRIMZI_OAUTH_JARS,
@@ -20,6 +21,7 @@ import {
   awaitNode,
   type ClusterFiles,
   issueClusterCertificates,
+  METRICS_PORT,
   type NodeRunOptions,
   prepareNode,
   type RunningNode,
@@ -78,7 +80,11 @@ export interface LocalCluster {
     name: string;
     urls: string[];
     workers: { podName: string; ip: string; logFile: string }[];
+    /** `<ip>:9404` of each worker's JMX exporter, when metrics are on. */
+    metrics: string[];
   }[];
+  /** `<ip>:9404` of each node's JMX exporter, when metrics are on (what the PodMonitors select). */
+  metrics: string[];
   /** Connect clusters not started, and why. */
   skipped: string[];
   /** Client properties of Strimzi's topic operator: a super-user that creates topics as KafkaTopics would. */
@@ -177,8 +183,12 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
     password: randomBytes(24).toString("base64url"),
     vm: await fipsJvm({ dir: join(stateDir, "fips"), jars: fipsJars }),
   };
+  const jmxAgent = plans.some((p) => p.plan.metricsConfig || p.plan.connect.some((c) => c.metricsConfig))
+    ? (await resolveJarSet(JMX_EXPORTER_JARS)).files.find((f) => f.endsWith(".jar"))
+    : undefined;
   const runFor = async (plan: ClusterPlan): Promise<NodeRunOptions> => ({
     ...run,
+    ...(jmxAgent ? { jmxAgent } : {}),
     classpath: [
       ...run.classpath,
       ...(await Promise.all(plan.libraries.map((l) => resolveJarSet(LIBRARIES[l])))).flatMap((s) => s.files),
@@ -317,7 +327,9 @@ async function describe(
       name: r.plan.name,
       urls: r.urls,
       workers: r.workers.map((w) => ({ podName: w.podName, ip: w.ip, logFile: w.logFile })),
+      metrics: r.plan.metricsConfig ? r.workers.map((w) => `${w.ip}:${METRICS_PORT}`) : [],
     })),
+    metrics: plan.metricsConfig ? plan.nodes.map((n) => `${n.ip}:${METRICS_PORT}`) : [],
     skipped,
     topicOperatorConfig: await operatorConfig(
       plan,
