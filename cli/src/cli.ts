@@ -152,6 +152,10 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .description("stop what kiln up started")
     .option("--state <dir>", "the state directory kiln up used", ".kiln/local")
     .option("--keep", "keep certificates, data and logs")
+    .option(
+      "--cluster <names...>",
+      "stop only these clusters (e.g. to lose one region of a DR pair); the rest keep running",
+    )
     .action(run(() => import("./commands/down.js")));
   program
     .command("mirror-connectors")
@@ -171,6 +175,10 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "connector setting, kind source|checkpoint|heartbeat (repeatable)",
     )
     .option("--heartbeats", "also a MirrorHeartbeatConnector")
+    .option(
+      "--state <state>",
+      "running (default), paused or stopped: e.g. stopped to pause replication after a failover",
+    )
     .option("--secrets-namespace <ns>", "namespace in ${secrets:…} placeholders (default: the cluster's)")
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/mirror-connectors.js")));

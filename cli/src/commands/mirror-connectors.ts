@@ -21,6 +21,7 @@ interface Options {
   client?: string[];
   override?: string[];
   heartbeats?: boolean;
+  state?: string;
   secretsNamespace?: string;
   json?: boolean;
 }
@@ -70,6 +71,9 @@ function parseOverrides(values: string[] = []): Overrides {
 export async function run(io: CommandIO, file: string, opts: Options): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
   const connections = parseConnections(opts.connection, opts.client);
+  const state = opts.state;
+  if (state !== undefined && state !== "running" && state !== "paused" && state !== "stopped")
+    throw new UsageError(`--state takes running, paused or stopped, not ${state}`);
   const overrides = parseOverrides(opts.override);
   const cluster = await requireCluster(io, file);
   if (!cluster) return EXIT_FAILURE;
@@ -98,6 +102,7 @@ export async function run(io: CommandIO, file: string, opts: Options): Promise<n
     connections,
     overrides,
     heartbeats: opts.heartbeats ?? false,
+    ...(state ? { state } : {}),
   });
   const out = resolve(cwd, opts.out);
   await mkdir(out, { recursive: true });
