@@ -44,13 +44,13 @@ export function renderRunbook(ctx: Ctx): string | undefined {
       `2. Check replication has caught up as far as possible: the **MirrorMaker 2 ${peer} to ${self}** dashboard (replication latency, record age) and \`kubectl -n ${ns} get kafkamirrormaker2 ${inbound.mirrorMaker}\`; with plain connectors, every MirrorMaker 2 connector and task of the flow:`,
       ...kiln([`kiln connectors status --dir <connectors-dir> --cluster <connect-cluster>`]),
       `3. Consumers: with offset sync on, groups matching \`${dr.groupsPattern ?? ".*"}\` already have translated offsets here. Point them at ${self} and subscribe to \`${remote("<topic>", peer)}\`${identity ? "" : ` (or to both \`<topic>\` and \`${peer}.<topic>\` with a pattern)`}.`,
-      `4. Producers: point them at ${self}'s bootstrap address; they write \`<topic>\` here.`,
+      `4. Producers: point them at ${self}'s bootstrap address; they write \`<topic>\` here, so it must exist here first (declare it as a KafkaTopic: kiln renders brokers with topic auto-creation off).`,
       ...(dr.mode === "active-passive"
         ? [
             `5. Pause replication from the failed primary, so a half-recovered ${peer} cannot overwrite offsets: \`kubectl -n ${ns} annotate kafkamirrormaker2 ${inbound.mirrorMaker} strimzi.io/pause-reconciliation=true\` and scale it to 0; with plain connectors, stop them (their offsets are kept for the failback):`,
             ...kiln([
               `kiln mirror-connectors <cluster-file> --connect-cluster <connect-cluster> --out <connectors-dir> --state stopped`,
-              `kiln connectors apply --dir <connectors-dir> --cluster <connect-cluster>`,
+              `kiln connectors apply --dir <connectors-dir> --cluster <connect-cluster> --wait`,
             ]),
           ]
         : [
