@@ -3,6 +3,7 @@ import type { GithubReleaseArtifact } from "@kiln/schemas";
 import { Octokit } from "@octokit/rest";
 import { ResolveError } from "./errors.js";
 import { fetchToCache } from "./fetch.js";
+import { pinnedFileOf } from "./sources.js";
 import type { ArtifactResolver, LockedArtifact, PinnedFile, ResolveContext } from "./types.js";
 
 export const GITHUB_API = "https://api.github.com";
@@ -100,14 +101,7 @@ export const githubReleaseResolver: ArtifactResolver<GithubReleaseArtifact> = {
     const size = (await ctx.cache.has(a.sha512))
       ? (await stat(ctx.cache.pathOf(a.sha512))).size
       : (await download(ctx, (await findAsset(a, ctx)).url, a.sha512, a.asset)).size;
-    const unpack = /\.(tar\.gz|tgz)$/.test(a.asset) ? "tgz" : a.asset.endsWith(".zip") ? "zip" : undefined;
-    const file: PinnedFile = {
-      fileName: a.asset,
-      url: `https://github.com/${a.repository}/releases/download/${encodeURIComponent(a.tag)}/${encodeURIComponent(a.asset)}`,
-      size,
-      sha512: a.sha512,
-      ...(unpack ? { unpack } : {}),
-    };
+    const file: PinnedFile = { ...pinnedFileOf(a), size, sha512: a.sha512 };
     return { source: githubSource(a), files: [file] };
   },
 
