@@ -26,7 +26,14 @@ export {
   parseLock,
   serializeLock,
 } from "./lock/lock.js";
-export { defaultPolicyPath, listSpecFiles, readCatalog, readSourceFile } from "./read.js";
+export {
+  defaultPolicyPath,
+  FileReadError,
+  listSpecFiles,
+  readCatalog,
+  readSourceFile,
+  readTextFile,
+} from "./read.js";
 export { ChecksumError, DownloadError, ResolveError, UnsafeArchiveError } from "./resolve/errors.js";
 export { type ExtractLimits, extractArchive } from "./resolve/extract.js";
 export { HttpClient, type HttpOptions, type HttpStats } from "./resolve/http.js";

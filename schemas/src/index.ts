@@ -25,7 +25,6 @@ export {
 export {
   type CredentialSpan,
   findUrlCredentials,
-  hasPlaceholder,
   hasUrlCredentials,
   isPlaceholderOnly,
   looksLikeSecretKey,

@@ -6,7 +6,6 @@
  * ConfigTransformer syntax).
  */
 const PLACEHOLDER = String.raw`\$\{[A-Za-z0-9_.-]+:[^}]*\}`;
-const ONE_PLACEHOLDER = new RegExp(PLACEHOLDER);
 const ONLY_PLACEHOLDER = new RegExp(String.raw`^\s*${PLACEHOLDER}\s*$`);
 
 /**
@@ -15,10 +14,6 @@ const ONLY_PLACEHOLDER = new RegExp(String.raw`^\s*${PLACEHOLDER}\s*$`);
  */
 export function isPlaceholderOnly(value: string): boolean {
   return ONLY_PLACEHOLDER.test(value);
-}
-
-export function hasPlaceholder(value: string): boolean {
-  return ONE_PLACEHOLDER.test(value);
 }
 
 /** Key names that hold secrets in practice. */
@@ -48,7 +43,7 @@ const USERINFO = /[a-z][a-z0-9+.-]*:\/\/([^\s/?#@:]*):([^\s/?#@]*)@/dgi;
 const ORACLE = /jdbc:oracle:[a-z0-9]+:([^\s/@:]+)\/([^\s@]+)@/dgi;
 /** `?password=…`, `&token=…`, `;password=…` (JDBC), inside something that reads as a URL. */
 const PARAMETER =
-  /[?&;](password|passwd|pwd|secret|client[_-]?secret|token|access[_-]?token|api[_-]?key|sig)=([^&;\s#]*)/dgi;
+  /[?&;](password|passwd|pwd|secret|client[_-]?secret|token|access[_-]?token|api[_-]?key|sig)=([^&;\s#)"'<>`]*)/dgi;
 const URL_LIKE = /[a-z][a-z0-9+.-]*:\/\/|jdbc:/i;
 
 /**
@@ -64,7 +59,7 @@ export function findUrlCredentials(text: string): CredentialSpan[] {
     for (let m = re.exec(text); m; m = re.exec(text)) {
       const secret = m[group] ?? "";
       const span = m.indices?.[group];
-      if (!span || secret === "" || isPlaceholderOnly(secret)) continue;
+      if (!span || secret === "" || secret === "***" || isPlaceholderOnly(secret)) continue;
       out.push({ start: span[0], end: span[1], kind });
     }
   };

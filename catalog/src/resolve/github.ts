@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import type { GithubReleaseArtifact } from "@kiln/schemas";
+import { abortedError, describeNetworkError, type GithubReleaseArtifact } from "@kiln/schemas";
 import { Octokit } from "@octokit/rest";
 import { ResolveError } from "./errors.js";
 import { fetchToCache } from "./fetch.js";
@@ -26,6 +26,7 @@ function octokitFor(ctx: ResolveContext): Octokit {
     baseUrl: baseUrlOf(ctx),
     userAgent: "kiln/0.1",
     ...(token ? { auth: token } : {}),
+    ...(ctx.signal ? { request: { signal: ctx.signal } } : {}),
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
   });
   // API calls count as requests too (a warm resolve must make none).
@@ -41,7 +42,9 @@ interface RequestErrorLike {
 }
 
 /** Maps an octokit failure to one sentence: not found, rate limit (with reset time), or denied. */
-function githubError(err: unknown, a: GithubReleaseArtifact, baseUrl: string): Error {
+function githubError(err: unknown, a: GithubReleaseArtifact, baseUrl: string, signal?: AbortSignal): Error {
+  const timedOut = abortedError(signal, `asking GitHub for release ${a.repository}@${a.tag}`, err);
+  if (timedOut) return timedOut;
   const e = err as RequestErrorLike;
   const headers = e.response?.headers ?? {};
   const where = { location: { url: `${baseUrl}/repos/${a.repository}/releases/tags/${a.tag}` }, cause: err };
@@ -60,7 +63,10 @@ function githubError(err: unknown, a: GithubReleaseArtifact, baseUrl: string): E
       where,
     );
   }
-  return err instanceof Error ? err : new Error(String(err));
+  return new ResolveError(
+    `GitHub API call for ${a.repository}@${a.tag} failed: ${e.status ? `HTTP ${e.status}` : describeNetworkError(err)}`,
+    where,
+  );
 }
 
 /** Finds the asset's API URL (works for private repositories and GitHub Enterprise alike). */
@@ -74,7 +80,7 @@ async function findAsset(
   try {
     release = (await octokit.rest.repos.getReleaseByTag({ owner, repo, tag: a.tag })).data;
   } catch (err) {
-    throw githubError(err, a, baseUrlOf(ctx));
+    throw githubError(err, a, baseUrlOf(ctx), ctx.signal);
   }
   const asset = release.assets.find((x) => x.name === a.asset);
   if (!asset) {

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
-import type { MavenArtifact } from "@kiln/schemas";
+import { abortedError, type MavenArtifact } from "@kiln/schemas";
 import { ChecksumError, DownloadError, ResolveError } from "./errors.js";
 import { fetchToCache } from "./fetch.js";
 import { isKafkaProvided } from "./kafka-provided.js";
@@ -172,7 +172,15 @@ async function resolveTransitive(a: MavenArtifact, ctx: ResolveContext): Promise
     await run(ctx.mvn ?? "mvn", args, {
       env: { ...ctx.env, MAVEN_OPTS: ctx.env.MAVEN_OPTS ?? "-Xmx256m" },
       maxBuffer: 16 << 20,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
     }).catch((err: { stdout?: string; stderr?: string; code?: unknown }) => {
+      const timedOut = abortedError(ctx.signal, `running mvn for ${coordinates(a)}`, err);
+      if (timedOut) throw timedOut;
+      if (err.code === "ENOENT")
+        throw new ResolveError(
+          `transitive resolution of ${coordinates(a)} needs Maven: ${ctx.mvn ?? "mvn"} is not on PATH`,
+          { cause: err },
+        );
       const out = `${err.stdout ?? ""}${err.stderr ?? ""}`
         .split("\n")
         .filter((l) => /ERROR/.test(l))

@@ -95,6 +95,33 @@ describe("kiln render", () => {
     expect(r.stderr).toMatch(/must be pinned by digest/);
   });
 
+  it.each([
+    [
+      "a Connect cluster the file does not have",
+      `nosuch=registry.example.com/c@sha256:${"ab".repeat(32)}`,
+      /the cluster has no Connect cluster named nosuch \(it has cdc, sinks\)/,
+    ],
+    [
+      "no name",
+      `=registry.example.com/c@sha256:${"ab".repeat(32)}`,
+      /--image <name=ref>' argument .* is invalid\. must be <connect-cluster>=<image@sha256:…>/,
+    ],
+    ["no image", "cdc=", /must be <connect-cluster>=<image@sha256:…>/],
+  ])("refuses --image naming %s: a usage error, nothing written", async (_name, value, message) => {
+    const out = join(tmp, `image-${Math.random().toString(36).slice(2)}`);
+    const r = await runCli([
+      "render",
+      join(examples, "three-zone/cluster.yaml"),
+      "--out",
+      out,
+      "--image",
+      value,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(() => readdirSync(out)).toThrow();
+  });
+
   it("kiln validate runs the same semantic checks on Cluster files", async () => {
     expect((await runCli(["validate", join(examples, "dr-active-active")])).code).toBe(0);
     const file = join(tmp, "same-peer.yaml");

@@ -1,26 +1,32 @@
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { RenderError, renderCluster, toFiles } from "@kiln/clusters";
-import { KilnError } from "@kiln/schemas";
+import { type Cluster, KilnError } from "@kiln/schemas";
 import { requireCluster } from "../cluster-source.js";
 import { EXIT_FAILURE, EXIT_OK, UsageError } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
 
 interface Options {
   out: string;
-  image?: string[];
+  /** `--image name=ref`, parsed. */
+  image?: Array<[string, string]>;
   json?: boolean;
 }
 
 /** The directories `kiln render` owns inside --out; stale YAML files in them are removed. */
 const COMPONENT_DIRS = ["connect", "kafka", "mirrormaker2", "monitoring", "network", "users"];
 
-function parseImages(values: string[] = []): Record<string, string> {
+/** `--image` values: each names a Connect cluster of the file (the renderer checks the digest pin). */
+function parseImages(values: Array<[string, string]>, cluster: Cluster): Record<string, string> {
+  const known = (cluster.connect ?? []).map((c) => c.name);
   const images: Record<string, string> = {};
-  for (const v of values) {
-    const eq = v.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--image takes <connect-cluster>=<image@sha256:…>, not ${v}`);
-    images[v.slice(0, eq)] = v.slice(eq + 1);
+  for (const [name, ref] of values) {
+    if (!known.includes(name))
+      throw new UsageError(
+        `--image ${name}=…: the cluster has no Connect cluster named ${name} (it has ${known.join(", ") || "none"})`,
+      );
+    if (images[name]) throw new UsageError(`--image ${name} is given twice`);
+    images[name] = ref;
   }
   return images;
 }
@@ -41,9 +47,9 @@ export async function writeRendered(out: string, files: Record<string, string>):
 /** Renders a Cluster file into deterministic, sorted YAML under --out (plus the DR runbook). */
 export async function run(io: CommandIO, file: string, opts: Options): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
-  const images = parseImages(opts.image);
   const cluster = await requireCluster(io, file);
   if (!cluster) return EXIT_FAILURE;
+  const images = parseImages(opts.image ?? [], cluster);
 
   let files: Record<string, string>;
   let warnings: string[];
