@@ -7,7 +7,7 @@ import { Cache } from "../cache/cache.js";
 import { Catalog } from "../catalog.js";
 import type { LockedPlugin } from "../lock/lock.js";
 import { checkLock, parseLock, serializeLock } from "../lock/lock.js";
-import { makeJar, makeTgz, sha1, sha512 } from "../testing/archives.js";
+import { lieAboutSizes, makeJar, makeTgz, makeZip, sha1, sha512 } from "../testing/archives.js";
 import { LoopbackServer } from "../testing/server.js";
 import { ChecksumError, ResolveError } from "./errors.js";
 import { HttpClient } from "./http.js";
@@ -456,4 +456,20 @@ describe("resolvePlugins against the lock", () => {
       new RegExp(`foo-1\\.0\\.jar is ${jar.length} bytes, but the lock says 1`),
     );
   });
+
+  it("a zip whose headers lie about sizes is refused, and leaves no temporary files", async () => {
+    const liar = lieAboutSizes(await makeZipOf(), -3);
+    srv.file("/liar.zip", liar);
+    const catalog = catalogOf(
+      entry("liar", [{ type: "zip", url: `${srv.url}/liar.zip`, sha512: sha512(liar) }]),
+    );
+    await expect(lockCatalog(catalog, undefined, undefined, opts())).rejects.toThrow(
+      /refusing to unpack liar\.zip: corrupt zip \(too many bytes in the stream/,
+    );
+    expect(await readdir(join(cacheDir, "tmp"))).toStrictEqual([]);
+  });
 });
+
+async function makeZipOf(): Promise<Buffer> {
+  return makeZip([{ name: "liar/foo-1.0.jar", data: jar }]);
+}
