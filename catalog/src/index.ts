@@ -16,6 +16,7 @@ export {
   diffLines,
   emptyLock,
   expectedLock,
+  LOCKFILE_MAX_BYTES,
   LOCKFILE_NAME,
   LOCKFILE_VERSION,
   type LockCheck,

@@ -27,10 +27,12 @@ export class KilnError extends Error {
   readonly userMessage: string;
   readonly location: Location | undefined;
   readonly exitCode: number;
+  /** What to do about it, when the message alone does not say (printed on a line of its own). */
+  readonly hint: string | undefined;
 
   constructor(
     userMessage: string,
-    options: { location?: Location; cause?: unknown; exitCode?: number } = {},
+    options: { location?: Location; cause?: unknown; exitCode?: number; hint?: string } = {},
   ) {
     const where = options.location ? `${formatLocation(options.location)}: ` : "";
     const message = redactText(userMessage);
@@ -39,6 +41,7 @@ export class KilnError extends Error {
     this.userMessage = message;
     this.location = options.location;
     this.exitCode = options.exitCode ?? 1;
+    this.hint = options.hint;
   }
 }
 
@@ -60,10 +63,11 @@ export function formatDiagnostic(d: Diagnostic): string {
 export class SpecError extends KilnError {
   readonly diagnostics: Diagnostic[];
 
-  constructor(diagnostics: Diagnostic[]) {
+  constructor(diagnostics: Diagnostic[], options: { hint?: string } = {}) {
     const first = diagnostics[0];
     super(first ? first.message : "invalid document", {
       ...(first ? { location: first.location } : {}),
+      ...options,
     });
     this.diagnostics = diagnostics;
   }

@@ -121,6 +121,7 @@ export const githubReleaseResolver: ArtifactResolver<GithubReleaseArtifact> = {
       tag: m[2] as string,
       asset: m[3] as string,
       sha512: file.sha512,
+      checksumSource: "kiln.lock.json",
     };
     const asset = await findAsset(a, ctx);
     return (await download(ctx, asset.url, file.sha512, a.asset)).path;

@@ -302,7 +302,14 @@ describe("github-release artifacts (fake GitHub API)", () => {
   }
   const gh = (sha = sha512(tgz)) =>
     entry("foo", [
-      { type: "github-release", repository: "acme/foo", tag: "v1.0", asset: "foo-plugin.tgz", sha512: sha },
+      {
+        type: "github-release",
+        repository: "acme/foo",
+        tag: "v1.0",
+        asset: "foo-plugin.tgz",
+        sha512: sha,
+        checksumSource: "release notes",
+      },
     ]);
 
   it("finds the asset through the REST API (GitHub Enterprise baseUrl) and drops the token at storage (fake GitHub API)", async () => {
@@ -364,7 +371,14 @@ describe("github-release artifacts (fake GitHub API)", () => {
   it("names the assets a release does have when one is missing (fake GitHub API)", async () => {
     serveRelease();
     const missing = entry("foo", [
-      { type: "github-release", repository: "acme/foo", tag: "v1.0", asset: "nope.jar", sha512: sha512(tgz) },
+      {
+        type: "github-release",
+        repository: "acme/foo",
+        tag: "v1.0",
+        asset: "nope.jar",
+        sha512: sha512(tgz),
+        checksumSource: "release notes",
+      },
     ]);
     await expect(
       lockCatalog(

@@ -292,7 +292,11 @@ async function build(
     ...(opts.insecureRegistry ?? []),
     ...(io.env.KILN_INSECURE_REGISTRIES?.split(",").filter(Boolean) ?? []),
   ];
-  const client = new RegistryClient({ insecure, credentials: dockerConfigCredentials(io.env) });
+  const client = new RegistryClient({
+    insecure,
+    credentials: dockerConfigCredentials(io.env),
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
   const store = new BlobStore(join(defaultCacheDir(io.env), "images"));
   const layout = join(out, "oci");
   await mkdir(out, { recursive: true });

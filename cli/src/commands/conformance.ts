@@ -62,6 +62,7 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
   const resolved = await resolvePlugins(catalog, lock, names.length > 0 ? names : undefined, {
     env: io.env,
     onProgress: progressReporter(io),
+    ...(io.signal ? { signal: io.signal } : {}),
   });
   const plugins: ConformancePlugin[] = [];
   for (const r of resolved) {

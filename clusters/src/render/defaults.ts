@@ -1,7 +1,10 @@
 // Every default kiln renders, in one place, each with its reason (see clusters/README.md).
 
 export const DEFAULT_KAFKA_VERSION = "4.3.1";
-export const SUPPORTED_KAFKA = /^4\.(2|3)\.\d+$/;
+/** The Kafka versions Strimzi 1.2 runs (its kafka-versions.yaml). */
+export const SUPPORTED_KAFKA_VERSIONS = ["4.2.0", "4.2.1", "4.3.0", "4.3.1"] as const;
+/** The oldest metadata version Kafka 4.x starts with (KRaft before 3.3-IV3 is no longer supported). */
+export const MIN_METADATA_VERSION = "3.3-IV3";
 export const ZONE_TOPOLOGY_KEY = "topology.kubernetes.io/zone";
 export const HOST_TOPOLOGY_KEY = "kubernetes.io/hostname";
 
