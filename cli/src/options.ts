@@ -98,3 +98,15 @@ export function kafkaVersions(value: string): string {
     throw new InvalidArgumentError("must be comma-separated Kafka versions such as 4.2.0,4.3.1");
   return list.map((v) => kafkaVersion(v)).join(",");
 }
+
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[^\s,:[\]]+):[0-9]{1,5}$/;
+
+/** `host:port[,host:port…]`, an IPv6 address in brackets (`[fd00::1]:9094`). */
+export function bootstrapServers(value: string): string {
+  const list = value.split(",").map((s) => s.trim());
+  if (list.some((hp) => !HOST_PORT.test(hp) || Number(hp.slice(hp.lastIndexOf(":") + 1)) > 65535))
+    throw new InvalidArgumentError(
+      "must be host:port[,host:port…] (an IPv6 address in brackets: [fd00::1]:9094)",
+    );
+  return list.join(",");
+}

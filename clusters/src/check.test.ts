@@ -209,6 +209,14 @@ describe("checkCluster", () => {
     expect(regexProblem(pattern.split(",")[0] as string, dialect)).toBeUndefined();
   });
 
+  it("accepts an IPv6 peer bootstrap address in brackets", () => {
+    expect(
+      codes(
+        "disasterRecovery:\n  mode: active-active\n  peer: { name: b, bootstrapServers: '[fd00::1]:9094,[fd00::2]:9094' }\n",
+      ),
+    ).toStrictEqual([]);
+  });
+
   it("locates what it rejects and says what to do", () => {
     const d = check("placement:\n  zones: [a, b, c]\n  nodeSelector: { topology.kubernetes.io/zone: a }\n");
     expect(
