@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { abortedError, describeNetworkError, networkErrorCode } from "@kiln/schemas";
+import { abortedError, describeNetworkError, networkErrorCode, scrubSecrets } from "@kiln/schemas";
 import { Agent, type Dispatcher, request } from "undici";
 import {
   ConnectError,
@@ -111,6 +111,8 @@ export class ConnectClient {
   readonly #onRequest: ((e: RequestEvent) => void) | undefined;
   readonly #tls: ConnectTls;
   readonly #signal: AbortSignal | undefined;
+  /** Credential values, scrubbed from anything a worker says back before kiln repeats it. */
+  readonly #secrets: string[];
   #active = 0;
 
   constructor(opts: ConnectClientOptions) {
@@ -121,6 +123,8 @@ export class ConnectClient {
     this.#onRequest = opts.onRequest;
     this.#tls = opts.tls ?? {};
     this.#signal = opts.signal;
+    this.#secrets =
+      opts.auth?.type === "basic" ? [opts.auth.password] : opts.auth?.type === "bearer" ? [opts.auth.token] : [];
     this.#headers = { accept: "application/json" };
     if (opts.auth?.type === "basic") {
       const token = Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString("base64");
@@ -349,17 +353,18 @@ export class ConnectClient {
       if (status >= 400) {
         let message = text;
         try {
-          message = (JSON.parse(text) as { message?: string }).message ?? text;
+          const parsed = JSON.parse(text) as { message?: unknown };
+          if (typeof parsed?.message === "string") message = parsed.message;
         } catch {}
-        throw classifyResponse(status, message, req);
+        throw classifyResponse(status, scrubSecrets(message.slice(0, 2000), this.#secrets), req);
       }
-      if (status === 204 || (text === "" && !shape)) return undefined as T;
+      if (!shape && (status === 204 || text === "")) return undefined as T;
       let value: unknown;
       try {
         value = JSON.parse(text);
       } catch (cause) {
         throw new ConnectProtocolError(
-          `the worker's answer is not JSON (HTTP ${status}, ${text === "" ? "empty" : `starts ${JSON.stringify(text.slice(0, 40))}`}): is the ConnectTarget URL a Connect REST endpoint?`,
+          `the worker's answer is not JSON (HTTP ${status}, ${text === "" ? "empty" : `starts ${JSON.stringify(scrubSecrets(text.slice(0, 40), this.#secrets))}`}): is the ConnectTarget URL a Connect REST endpoint?`,
           { ...req, status, cause },
         );
       }

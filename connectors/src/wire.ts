@@ -6,6 +6,7 @@
 export type Shape = (value: unknown, at: string) => string | undefined;
 
 function kindOf(v: unknown): string {
+  if (v === undefined) return "missing";
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
@@ -15,7 +16,7 @@ function kindOf(v: unknown): string {
 const expect =
   (what: string, test: (v: unknown) => boolean): Shape =>
   (v, at) =>
-    test(v) ? undefined : `${at} is ${kindOf(v)}, not ${what}`;
+    test(v) ? undefined : `${at} is ${kindOf(v)}${v === undefined ? `; expected ${what}` : `, not ${what}`}`;
 
 export const string = expect("a string", (v) => typeof v === "string");
 export const integer = expect("a whole number", (v) => Number.isSafeInteger(v));

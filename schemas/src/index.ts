@@ -30,6 +30,7 @@ export {
   looksLikeSecretKey,
   redactText,
   redactUrl,
+  scrubSecrets,
 } from "./secrets.js";
 export { type LoadedSpec, loadSpec, urlCredentialFindings, validateDocument } from "./validate.js";
 export {

@@ -104,3 +104,13 @@ export function redactUrl(url: string): string {
     return redactText(url).replace(/\/\/[^/@\s]*@/, "//***@");
   }
 }
+
+/**
+ * `text` with every occurrence of the given secret values (credentials kiln holds) replaced by
+ * `***`: for what a server echoes back, which kiln may print.
+ */
+export function scrubSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 3) out = out.split(s).join("***");
+  return out;
+}

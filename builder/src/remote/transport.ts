@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { rootCertificates } from "node:tls";
-import { abortedError, describeNetworkError, type NetworkHints } from "@kiln/schemas";
+import { abortedError, describeNetworkError, type NetworkHints, scrubSecrets } from "@kiln/schemas";
 import { Agent, type Dispatcher, interceptors, request } from "undici";
 import { type Challenge, type CredentialSource, parseChallenge } from "./credentials.js";
 import { isTransientNetworkError, parseErrorBody, parseRetryAfter, RegistryError } from "./errors.js";
@@ -272,7 +272,9 @@ export class Transport {
     const text = await res.body.text().catch(() => "");
     const timedOut = abortedError(this.opts.signal, `${req.what} at ${this.registry}`);
     if (timedOut) throw timedOut;
-    const codes = parseErrorBody(text);
+    // A registry may echo what it was sent; the password never goes further.
+    const password = (await this.creds().catch(() => undefined))?.password;
+    const codes = parseErrorBody(scrubSecrets(text, [password]));
     const detail = codes.length
       ? `: ${codes.map((c) => `${c.code}${c.message ? ` (${c.message})` : ""}`).join(", ")}`
       : "";
