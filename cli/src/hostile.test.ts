@@ -31,6 +31,8 @@ const repo = new URL("../../", import.meta.url).pathname;
 const corpusDir = new URL("../fixtures/hostile/", import.meta.url).pathname;
 /** Runs per property; raise with KILN_FUZZ_RUNS for a longer hunt. */
 const RUNS = Number(process.env.KILN_FUZZ_RUNS ?? 25);
+/** A property's time budget: a run may wait out a fault's whole --timeout (2-3 s). */
+const BUDGET = { timeout: 60_000 + RUNS * 5_000 };
 const SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector";
 
 let server: FaultServer;
@@ -319,7 +321,7 @@ const kinds: Kind[] = [
 
 describe("hostile input: generated cases keep every invariant", () => {
   for (const kind of kinds) {
-    it(`malformed ${kind.name} documents`, async () => {
+    it(`malformed ${kind.name} documents`, BUDGET, async () => {
       await fc.assert(
         fc.asyncProperty(
           fc.array(mutation, { maxLength: 3 }),
@@ -343,7 +345,7 @@ describe("hostile input: generated cases keep every invariant", () => {
     });
   }
 
-  it("malformed lockfiles", async () => {
+  it("malformed lockfiles", BUDGET, async () => {
     const lockText = readFileSync(join(boxes.template, "work", "kiln.lock.json"), "utf8");
     const lockValue = fc.oneof(
       oddValue,
@@ -408,7 +410,7 @@ describe("hostile input: generated cases keep every invariant", () => {
     );
   });
 
-  it("flag values", async () => {
+  it("flag values", BUDGET, async () => {
     const value = fc.oneof(
       fc.string({ maxLength: 12 }).filter((s) => !s.startsWith("-")),
       fc.integer({ min: -5, max: 100_000 }).map(String),
@@ -435,10 +437,18 @@ describe("hostile input: generated cases keep every invariant", () => {
     );
     const positive = (min: number, max: number) => (v: string) =>
       /^\s*[0-9]+\s*$/.test(v) && Number(v) >= min && Number(v) <= max;
+    // The grammar the flag documents, written out independently of its parser.
     const duration = (v: string) => {
-      const m = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?$/.exec(v.trim());
-      if (!m) return false;
-      const ms = Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"] as number);
+      const t = v.trim();
+      const bare = /^[0-9]+(\.[0-9]+)?$/.test(t);
+      if (!bare && !/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(t)) return false;
+      const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>;
+      const ms = bare
+        ? Number(t) * 1000
+        : [...t.matchAll(/([0-9.]+)(ms|s|m|h)/g)].reduce(
+            (n, m) => n + Number(m[1]) * (unit[m[2] as string] as number),
+            0,
+          );
       return ms > 0 && ms <= 7 * 24 * 3_600_000;
     };
     const flags: Array<{
@@ -553,7 +563,7 @@ describe("hostile input: generated cases keep every invariant", () => {
     );
   });
 
-  it("Connect workers answering wrong", async () => {
+  it("Connect workers answering wrong", BUDGET, async () => {
     const body = fc.oneof(
       fc.constantFrom(
         "",
@@ -613,7 +623,7 @@ describe("hostile input: generated cases keep every invariant", () => {
     );
   });
 
-  it("registries answering wrong", async () => {
+  it("registries answering wrong", BUDGET, async () => {
     const realm = fc.constantFrom(
       `Bearer realm="http://{host}/token",service="r"`,
       'Bearer realm="::not a url::"',

@@ -124,7 +124,11 @@ export class ConnectClient {
     this.#tls = opts.tls ?? {};
     this.#signal = opts.signal;
     this.#secrets =
-      opts.auth?.type === "basic" ? [opts.auth.password] : opts.auth?.type === "bearer" ? [opts.auth.token] : [];
+      opts.auth?.type === "basic"
+        ? [opts.auth.password]
+        : opts.auth?.type === "bearer"
+          ? [opts.auth.token]
+          : [];
     this.#headers = { accept: "application/json" };
     if (opts.auth?.type === "basic") {
       const token = Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString("base64");
