@@ -348,11 +348,18 @@ export class Transport {
       if (res.statusCode === 401 && authTry === 0) {
         // A first 401: learn (or refresh) the challenge, renew the token, and try once more.
         const ch = parseChallenge(flatHeaders(res.headers)["www-authenticate"]);
+        const header = flatHeaders(res.headers)["www-authenticate"];
         await res.body.dump();
         if (body && typeof body !== "string" && !Buffer.isBuffer(body)) body.destroy();
         if (ch) this.challenge = ch;
         if (ch || this.challenge) continue;
-        return this.checkResponse(req, url, res);
+        // The body is gone (undici cannot read a drained body again): say what the registry asked for.
+        throw new RegistryError({
+          message: `${req.what} at ${this.registry}: not authorised (HTTP 401), and the registry asks for ${header ? `an authentication kiln does not speak (${header.split(/\s/)[0]})` : "no authentication kiln knows (no WWW-Authenticate header)"}`,
+          status: 401,
+          url,
+          codes: [{ code: "UNAUTHORIZED" }],
+        });
       }
       return this.checkResponse(req, url, res);
     }
