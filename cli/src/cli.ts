@@ -71,7 +71,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--out <dir>", "where the OCI layout, SBOMs, manifests and summary go", "out")
     .option("--push <registry>", "also push every image to this registry (e.g. ghcr.io/acme)")
     .option(
-      "--insecure-registry <host:port>",
+      "--insecure-registry <host:port...>",
       "a registry spoken to over plain http (repeatable)",
       repeatable(registryHost),
     )
@@ -125,7 +125,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .argument("<cluster-file>", "the Cluster definition")
     .requiredOption("--out <dir>", "output directory")
     .option(
-      "--image <name=ref>",
+      "--image <name=ref...>",
       "baked image of a Connect cluster, pinned by digest (repeatable)",
       repeatable(keyValue("<connect-cluster>=<image@sha256:…>", dnsLabel)),
     )
@@ -140,17 +140,17 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .requiredOption("--connect-cluster <name>", "ConnectTarget the connectors run on", dnsLabel)
     .requiredOption("--out <dir>", "directory for the Connector files")
     .option(
-      "--connection <alias=bootstrap>",
+      "--connection <alias=bootstrap...>",
       "how the Connect workers reach a cluster (repeatable)",
       repeatable((v: string) => v),
     )
     .option(
-      "--client <alias:key=value>",
+      "--client <alias:key=value...>",
       "client setting for a --connection, e.g. security.protocol (repeatable)",
       repeatable((v: string) => v),
     )
     .option(
-      "--override <kind:key=value>",
+      "--override <kind:key=value...>",
       "connector setting, kind source|checkpoint|heartbeat (repeatable)",
       repeatable((v: string) => v),
     )
@@ -199,7 +199,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--base <ref>", "base image (default: connect[].image.base, else Strimzi's Kafka image)")
     .option("--plugin <name...>", "catalog entries to bake (added to the file's)")
     .option(
-      "--plugin-dir <name=path>",
+      "--plugin-dir <name=path...>",
       "use a local plugin directory instead of the catalog and lock (repeatable)",
       repeatable((v: string) => v),
     )
@@ -219,7 +219,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       (v: string) => (v === "auto" ? v : String(wholeNumber(0, 22)(v))),
     )
     .option(
-      "--insecure-registry <host:port>",
+      "--insecure-registry <host:port...>",
       "a registry spoken to over plain http (repeatable)",
       repeatable(registryHost),
     )

@@ -104,7 +104,7 @@ describe("kiln render", () => {
     [
       "no name",
       `=registry.example.com/c@sha256:${"ab".repeat(32)}`,
-      /--image <name=ref>' argument .* is invalid\. must be <connect-cluster>=<image@sha256:…>/,
+      /--image <name=ref\.\.\.>' argument .* is invalid\. must be <connect-cluster>=<image@sha256:…>/,
     ],
     ["no image", "cdc=", /must be <connect-cluster>=<image@sha256:…>/],
   ])("refuses --image naming %s: a usage error, nothing written", async (_name, value, message) => {
