@@ -114,10 +114,17 @@ export async function readCatalog(
   opts: { policy?: string; cwd?: string } = {},
 ): Promise<CatalogResult> {
   const paths = await listSpecFiles(connectorsDir).catch((err: NodeJS.ErrnoException) => {
-    throw new KilnError(err.code === "ENOENT" ? "catalog directory not found" : err.message, {
-      location: { file: connectorsDir },
-      cause: err,
-    });
+    throw new KilnError(
+      err.code === "ENOENT"
+        ? "catalog directory not found"
+        : err.code === "ENOTDIR"
+          ? "is a file, not the catalog directory"
+          : err.message,
+      {
+        location: { file: connectorsDir },
+        cause: err,
+      },
+    );
   });
   const unreadable: Diagnostic[] = [];
   const files: SourceFile[] = [];
