@@ -30,7 +30,7 @@ import {
 const repo = new URL("../../", import.meta.url).pathname;
 const corpusDir = new URL("../fixtures/hostile/", import.meta.url).pathname;
 /** Runs per property; raise with KILN_FUZZ_RUNS for a longer hunt. */
-const RUNS = Number(process.env.KILN_FUZZ_RUNS ?? 25);
+const RUNS = Number(process.env.KILN_FUZZ_RUNS ?? 15);
 /** A property's time budget: a run may wait out a fault's whole --timeout (2-3 s). */
 const BUDGET = { timeout: 60_000 + RUNS * 5_000 };
 const SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector";
