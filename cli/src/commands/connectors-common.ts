@@ -40,6 +40,10 @@ export async function loadFiles(io: CommandIO, opts: ConnectorsOptions): Promise
       `no ConnectTarget file under ${opts.dir.join(", ")}: declare where the Connect clusters are`,
     );
   }
+  const targets = files.targets.map((t) => t.target.name);
+  for (const c of opts.cluster ?? [])
+    if (!targets.includes(c))
+      throw new UsageError(`--cluster ${c}: no ConnectTarget has this name (known: ${targets.join(", ")})`);
   if (opts.env) {
     // An environment no file declares would quietly apply the base definitions.
     const known = declaredEnvironments(files);
