@@ -38,6 +38,19 @@ const SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector";
 let server: FaultServer;
 let boxes: Sandboxes;
 
+/** `kiln bake` of a local plugin directory onto a base in the fault injector's registry. */
+const BAKE = [
+  "bake",
+  "--base",
+  "{host}/base:1",
+  "--insecure-registry",
+  "{host}",
+  "--plugin-dir",
+  "p=plugin-dir",
+  "--output",
+  "oci:out/img",
+];
+
 /** A Connect worker as far as planning needs one: one plugin, no connectors; every write refused. */
 function connectScript(): Record<string, Reply> {
   const json = (status: number, body: unknown): Reply => ({ status, body: JSON.stringify(body) });
@@ -481,41 +494,13 @@ describe("hostile input: generated cases keep every invariant", () => {
       },
       {
         flag: "--level",
-        args: (v) => [
-          "bake",
-          "--base",
-          "{host}/base:1",
-          "--insecure-registry",
-          "{host}",
-          "--plugin-dir",
-          "p=plugin-dir",
-          "--output",
-          "oci:out/img",
-          "--timeout",
-          "3s",
-          "--level",
-          v,
-        ],
+        args: (v) => [...BAKE, "--timeout", "3s", "--level", v],
         valid: (v) => v === "auto" || positive(0, 22)(v),
         allowed: ["out"],
       },
       {
         flag: "--platform",
-        args: (v) => [
-          "bake",
-          "--base",
-          "{host}/base:1",
-          "--insecure-registry",
-          "{host}",
-          "--plugin-dir",
-          "p=plugin-dir",
-          "--output",
-          "oci:out/img",
-          "--timeout",
-          "3s",
-          "--platform",
-          v,
-        ],
+        args: (v) => [...BAKE, "--timeout", "3s", "--platform", v],
         valid: (v) =>
           /^[a-z0-9._-]+\/[a-z0-9._-]+(\/[a-z0-9._-]+)?(,[a-z0-9._-]+\/[a-z0-9._-]+(\/[a-z0-9._-]+)?)*$/.test(
             v,
@@ -667,23 +652,11 @@ describe("hostile input: generated cases keep every invariant", () => {
           "HEAD /v2/base/manifests/1": manifest,
           "GET /v2/base/manifests/1": manifest,
         };
-        const { violations } = await attempt(
-          {},
-          [
-            "bake",
-            "--base",
-            "{host}/base:1",
-            "--insecure-registry",
-            "{host}",
-            "--plugin-dir",
-            "p=plugin-dir",
-            "--output",
-            "oci:out/img",
-            "--timeout",
-            "2s",
-          ],
-          { script, mustFail: true, allowed: ["out"] },
-        );
+        const { violations } = await attempt({}, [...BAKE, "--timeout", "2s"], {
+          script,
+          mustFail: true,
+          allowed: ["out"],
+        });
         expect(violations).toStrictEqual([]);
       }),
       { numRuns: RUNS },
