@@ -31,6 +31,11 @@ const repo = new URL("../../", import.meta.url).pathname;
 const corpusDir = new URL("../fixtures/hostile/", import.meta.url).pathname;
 /** Runs per property; raise with KILN_FUZZ_RUNS for a longer hunt. */
 const RUNS = Number(process.env.KILN_FUZZ_RUNS ?? 15);
+/** KILN_FUZZ_SEED replays a failing run (fast-check prints the seed). */
+const runs = (n: number) => ({
+  numRuns: n,
+  ...(process.env.KILN_FUZZ_SEED ? { seed: Number(process.env.KILN_FUZZ_SEED) } : {}),
+});
 /** A property's time budget: a run may wait out a fault's whole --timeout (2-3 s). */
 const BUDGET = { timeout: 60_000 + RUNS * 5_000 };
 const SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector";
@@ -353,7 +358,7 @@ describe("hostile input: generated cases keep every invariant", () => {
             expect(violations).toStrictEqual([]);
           },
         ),
-        { numRuns: RUNS },
+        runs(RUNS),
       );
     });
   }
@@ -419,7 +424,7 @@ describe("hostile input: generated cases keep every invariant", () => {
           expect(violations).toStrictEqual([]);
         },
       ),
-      { numRuns: RUNS * 2 },
+      runs(RUNS * 2),
     );
   });
 
@@ -544,7 +549,7 @@ describe("hostile input: generated cases keep every invariant", () => {
           expect(r.stderr).toContain(f.flag === "offsets" ? "action" : f.flag);
         }
       }),
-      { numRuns: RUNS * 3 },
+      runs(RUNS * 3),
     );
   });
 
@@ -604,7 +609,7 @@ describe("hostile input: generated cases keep every invariant", () => {
           expect(r.code).toBe(1);
         },
       ),
-      { numRuns: RUNS },
+      runs(RUNS),
     );
   });
 
@@ -659,7 +664,7 @@ describe("hostile input: generated cases keep every invariant", () => {
         });
         expect(violations).toStrictEqual([]);
       }),
-      { numRuns: RUNS },
+      runs(RUNS),
     );
   });
 });

@@ -123,7 +123,9 @@ export async function loadDeploymentFiles(paths: string[]): Promise<DeploymentFi
               ? "is not a mapping: a connector directory holds Connector and ConnectTarget documents"
               : kind === undefined
                 ? "has no `kind`: a connector directory holds Connector and ConnectTarget documents"
-                : `has kind ${JSON.stringify(kind)}${isKind(kind) ? "" : ", which kiln does not know"}: a connector directory holds Connector and ConnectTarget documents`,
+                : typeof kind !== "string"
+                  ? `has a \`kind\` that is not a name (${Array.isArray(kind) ? "a list" : kind === null ? "null" : typeof kind === "object" ? "a mapping" : `a ${typeof kind}`}): a connector directory holds Connector and ConnectTarget documents`
+                  : `has kind ${JSON.stringify(kind.slice(0, 60))}${isKind(kind) ? "" : ", which kiln does not know"}: a connector directory holds Connector and ConnectTarget documents`,
           location: { file, ...pos, path: "kind" },
         });
         continue;

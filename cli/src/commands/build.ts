@@ -115,7 +115,7 @@ async function clusterFiles(paths: string[], cwd: string, diagnostics: Diagnosti
         diagnostics.push({
           severity: "error",
           code: "unknown-kind",
-          message: `has ${kind === undefined ? "no `kind`" : `kind ${JSON.stringify(kind)}, which kiln does not know`}: kiln build reads Cluster files (other kiln documents are skipped)`,
+          message: `has ${kind === undefined ? "no `kind`" : typeof kind === "string" ? `kind ${JSON.stringify(kind.slice(0, 60))}, which kiln does not know` : "a `kind` that is not a name"}: kiln build reads Cluster files (other kiln documents are skipped)`,
           location: { file: source.file, path: "kind" },
         });
         continue;
