@@ -108,6 +108,7 @@ export {
 } from "./planner.js";
 export { changeJson, formatPlan, hasPending, type PlanSummary, summarize } from "./render.js";
 export {
+  connectorFileSecrets,
   describeFinding,
   findLiteralSecrets,
   isPlaceholderOnly,

@@ -1,9 +1,13 @@
 import {
+  type Connector,
+  type Diagnostic,
   findUrlCredentials,
+  formatPath,
   isPlaceholderOnly,
   type Location,
   looksLikeSecretKey,
   redactText,
+  type SourceDocument,
 } from "@kiln/schemas";
 
 export { isPlaceholderOnly, looksLikeSecretKey };
@@ -71,4 +75,39 @@ export function redactConfig(
   return Object.fromEntries(
     Object.entries(config).map(([k, v]) => [k, redactValue(k, v, passwordKeys) as string]),
   );
+}
+
+/**
+ * Literal secrets a Connector file holds, found without a worker (by key name only; `plan` adds
+ * the plugin's PASSWORD keys): its base config and every environment's overlay. Located. Pure.
+ */
+export function connectorFileSecrets(doc: Connector, source: SourceDocument): Diagnostic[] {
+  const configs: Array<[Array<string | number>, Record<string, unknown> | undefined]> = [
+    [["config"], doc.config],
+    ...Object.entries(doc.environments ?? {}).map(
+      ([env, o]): [Array<string | number>, Record<string, unknown> | undefined] => [
+        ["environments", env, "config"],
+        o?.config,
+      ],
+    ),
+  ];
+  const out: Diagnostic[] = [];
+  for (const [at, config] of configs) {
+    const strings = Object.fromEntries(
+      Object.entries(config ?? {}).flatMap(([k, v]) =>
+        v === null || v === undefined ? [] : [[k, String(v)]],
+      ),
+    );
+    for (const f of findLiteralSecrets(strings, new Set())) {
+      const path = [...at, f.key];
+      const pos = source.locate(path);
+      out.push({
+        severity: "error",
+        code: "literal-secret",
+        message: `${doc.name}: ${describeFinding(f)}`,
+        location: { file: source.file, line: pos.line, column: pos.column, path: formatPath(path) },
+      });
+    }
+  }
+  return out;
 }

@@ -10,8 +10,10 @@ import {
   readSourceFile,
 } from "@kiln/catalog";
 import { checkCluster } from "@kiln/clusters";
+import { connectorFileSecrets } from "@kiln/connectors";
 import {
   type Cluster,
+  type Connector,
   type ConnectorPlugin,
   type Diagnostic,
   formatDiagnostic,
@@ -57,6 +59,8 @@ async function validatePaths(
       if (spec.kind === "ConnectorPlugin")
         entries.push({ entry: spec.value as ConnectorPlugin, source: spec.source });
       if (spec.kind === "Cluster") diagnostics.push(...checkCluster(spec.value as Cluster, spec.source));
+      if (spec.kind === "Connector")
+        diagnostics.push(...connectorFileSecrets(spec.value as Connector, spec.source));
     } catch (err) {
       if (err instanceof SpecError) diagnostics.push(...err.diagnostics);
       else throw err;
