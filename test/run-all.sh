@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole suite, as README.md documents it: provision, then lint, build,
 # typecheck and test every workspace (the real-peer suites in test/ start and
-# stop their services themselves). Ends with one "N passed, N failed" line.
+# stop their services themselves), then the unit tier on Node.js 22 and 24.
+# Ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash test/provision.sh
@@ -15,6 +16,14 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 npx turbo run build typecheck test --concurrency=2 --output-logs=new-only 2>&1 | tee "$log" || status=$?
+# The unit tier again on each other Node.js line kiln supports (pinned binaries from the npm
+# registry, test/tools/node.sh; npm and vitest then run on them). KILN_TEST_NODE keeps turbo's
+# cached results per line. The real-peer suites' adoption test covers the packed kiln on each.
+for major in 22 24; do
+  node_bin="$(bash test/tools/node.sh "$major")"
+  PATH="$node_bin:$PATH" KILN_TEST_NODE="$major" \
+    npx turbo run test --filter='!@kiln/test' --concurrency=2 --output-logs=new-only 2>&1 | tee -a "$log" || status=$?
+done
 # Each workspace's vitest prints "Tests  N failed | N passed (N)"; add them up.
 sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
   /Tests +[0-9]/ {

@@ -1,7 +1,8 @@
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
+import { EXIT_USAGE } from "./exit.js";
 import { runCli } from "./testing/run-cli.js";
 
 const repoCatalog = new URL("../../catalog/", import.meta.url).pathname;
@@ -86,9 +87,9 @@ describe("kiln validate", () => {
     expect(res).toEqual({ code: 1, stdout: "", stderr: "kiln: nope.yaml: no such file or directory\n" });
   });
 
-  test("usage errors exit 2", async () => {
+  test("usage errors exit 64, not 2 (which means changes pending)", async () => {
     const res = await runCli(["validate", "--bogus"], { cwd });
-    expect(res.code).toBe(2);
+    expect(res.code).toBe(64);
     expect(res.stderr).toContain("unknown option '--bogus'");
   });
 });
@@ -113,7 +114,7 @@ describe("kiln catalog", () => {
   });
 
   test("list --type with an unknown choice is a usage error", async () => {
-    expect((await runCli(["catalog", "list", "--type", "bogus"], { cwd })).code).toBe(2);
+    expect((await runCli(["catalog", "list", "--type", "bogus"], { cwd })).code).toBe(EXIT_USAGE);
   });
 
   test("show: details, and a clear error for an unknown name", async () => {
@@ -148,4 +149,14 @@ test("--help lists the verbs", async () => {
   expect(res.code).toBe(0);
   expect(res.stdout).toMatch(/validate \[options\] \[paths\.\.\.\]/);
   expect(res.stdout).toMatch(/catalog/);
+});
+
+test("--version prints kiln's version and what it targets", async () => {
+  const root = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  const res = await runCli(["--version"]);
+  expect(res).toEqual({
+    code: 0,
+    stdout: `kiln ${root.version}\ntargets Strimzi 1.2.0 (kafka.strimzi.io/v1), Kafka 4.2 and 4.3 (default 4.3.1)\n`,
+    stderr: "",
+  });
 });

@@ -6,13 +6,13 @@ import {
   dnsLabel,
   kafkaVersion,
   kafkaVersions,
-  keyValue,
   oneOf,
   parseDuration,
   registryHost,
   repeatable,
   wholeNumber,
 } from "./options.js";
+import { versionText } from "./product.js";
 
 /** `--timeout` on a verb that talks to the network: one overall limit, with a default that fits the verb. */
 function timeout(
@@ -52,7 +52,11 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .description(
       "Catalog, bake, render and deploy Kafka Connect plugins and Strimzi clusters from one git repo.",
     )
-    .version("0.1.0")
+    .version(
+      versionText(),
+      "-V, --version",
+      "print kiln's version and the Strimzi and Kafka versions it targets",
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -110,6 +114,21 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .action(run(() => import("./commands/pr.js")));
 
   program
+    .command("init")
+    .description(
+      "scaffold a platform repository: catalog, clusters, connectors, lock, GitHub workflows, README (refuses to overwrite)",
+    )
+    .argument("[dir]", "where (default: the current directory)")
+    .option("--starter", "start the catalog with kiln's vetted entries and their lock")
+    .option("--force", "add only what is missing; every existing file is kept")
+    .option(
+      "--package <spec>",
+      "where the workflows install kiln from (tarball URL or path, or your registry's name); default: the KILN_PACKAGE variable",
+    )
+    .option("--json", "machine-readable output")
+    .action(run(() => import("./commands/init.js")));
+
+  program
     .command("validate")
     .description("validate catalog entries, cluster and connector files (default: the catalog)")
     .argument("[paths...]", "files or directories to validate")
@@ -124,13 +143,56 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     )
     .argument("<cluster-file>", "the Cluster definition")
     .requiredOption("--out <dir>", "output directory")
+    .option("--image <name=ref...>", "baked image of a Connect cluster, pinned by digest (repeatable)")
     .option(
-      "--image <name=ref...>",
-      "baked image of a Connect cluster, pinned by digest (repeatable)",
-      repeatable(keyValue("<connect-cluster>=<image@sha256:…>", dnsLabel)),
+      "--peer <cluster-file...>",
+      "the other Cluster file of a DR pair: checks MirrorMaker 2 against both sides' NetworkPolicies",
     )
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/render.js")));
+
+  program
+    .command("up")
+    .description(
+      "run Cluster files on loopback, secured as rendered: KRaft nodes, certificates, users, ACLs and quotas (needs Java 17+ JDK, openssl)",
+    )
+    .argument(
+      "<cluster-files...>",
+      "Cluster definitions (both files of a DR pair resolve each other's names)",
+    )
+    .option("--state <dir>", "where certificates, data, logs and client configs go", ".kiln/local")
+    .option("--scale <n>", "at most this many replicas per node pool")
+    .option(
+      "--secrets <dir>",
+      "Secrets the clusters reference but no operator creates: <dir>/<namespace>/<secret>/<key>",
+    )
+    .option(
+      "--classpath <path...>",
+      "extra jars or directories for the nodes (custom authenticators, authorizers)",
+    )
+    .option(
+      "--add-host <name=ip...>",
+      "a service outside the clusters the nodes reach (an authorization server, OPA) on a loopback address",
+    )
+    .option(
+      "--image <name=ref...>",
+      "baked image of a Connect cluster, pinned by digest: its plugins are read from the registry",
+    )
+    .option("--insecure-registry <host:port...>", "registries spoken to over plain http")
+    .option("--timeout <seconds>", "how long nodes may take to start (default: 180)")
+    .option(
+      "--audit-log",
+      "log every authorization decision and the ACL that decided it (in each node's log)",
+    )
+    .option("--log <logger=level...>", "a log4j2 logger's level on every node and worker (repeatable)")
+    .option("--json", "machine-readable output")
+    .action(run(() => import("./commands/up.js")));
+  program
+    .command("down")
+    .description("stop what kiln up started")
+    .option("--state <dir>", "the state directory kiln up used", ".kiln/local")
+    .option("--keep", "keep certificates, data and logs")
+    .action(run(() => import("./commands/down.js")));
   program
     .command("mirror-connectors")
     .description(
@@ -349,7 +411,10 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--dry-run", "server-side dry run: check everything, store nothing")
     .option("--prune", "delete objects of this inventory that are no longer rendered")
     .option("--force-conflicts", "take over fields owned by other field managers")
-    .option("--allow-scale-down", "apply broker scale-downs (last, after everything else is ready)")
+    .option(
+      "--allow-scale-down",
+      "shrink broker pools whose partitions you moved yourself (without a Ready remove-brokers rebalance)",
+    )
     .option("--no-wait", "do not wait for Strimzi resources to become ready")
     .addOption(timeout("10m", "overall time limit, readiness waits included"))
     .action(run(() => import("./commands/rollout.js")));

@@ -1,11 +1,32 @@
 import { formatDiagnostic, formatLocation, KilnError, redactText, SpecError } from "@kiln/schemas";
 import type { CommandIO } from "./io.js";
 
+// Every exit code kiln uses, in one table (README.md "Exit codes" documents it; a test keeps
+// the two equal). Plan-style verbs follow terraform's `-detailed-exitcode`; usage errors take
+// sysexits' EX_USAGE, so a scheduled job can tell "drift found" from "called wrongly".
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+export const EXIT_CHANGES = 2;
+export const EXIT_USAGE = 64;
 
-/** A usage mistake: exit 2, message only. */
+export const EXIT_CODES: ReadonlyArray<{ code: number; meaning: string }> = [
+  { code: EXIT_OK, meaning: "success; for `plan`, `drift` and `diff`: nothing differs" },
+  {
+    code: EXIT_FAILURE,
+    meaning: "failure: invalid input (a located error), a failed operation, or a bug in kiln",
+  },
+  {
+    code: EXIT_CHANGES,
+    meaning:
+      "success, and something differs: `connectors plan` has pending changes, `connectors drift` found drift, `diff` found differences",
+  },
+  {
+    code: EXIT_USAGE,
+    meaning: "usage error: unknown command or option, a bad option value, a missing argument",
+  },
+];
+
+/** A usage mistake: exit EXIT_USAGE, message only. */
 export class UsageError extends KilnError {
   constructor(message: string) {
     super(message, { exitCode: EXIT_USAGE });

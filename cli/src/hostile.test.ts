@@ -12,6 +12,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { EXIT_USAGE } from "./exit.js";
 import {
   CONNECT_PASSWORD,
   catalogEntry,
@@ -545,7 +546,7 @@ describe("hostile input: generated cases keep every invariant", () => {
         });
         expect(violations).toStrictEqual([]);
         if (!f.valid(v)) {
-          expect({ value: v, code: r.code }).toStrictEqual({ value: v, code: 2 });
+          expect({ value: v, code: r.code }).toStrictEqual({ value: v, code: EXIT_USAGE });
           expect(r.stderr).toContain(f.flag === "offsets" ? "action" : f.flag);
         }
       }),

@@ -195,6 +195,31 @@ describe("checkCluster", () => {
       "monitoring:\n  kafkaExporter: { groupRegex: '(?!internal).*' }\n",
       "cluster-regex",
     ],
+    [
+      "a custom SASL listener without a JAAS entry (the broker would not start)",
+      "listeners:\n  - name: c\n    type: cluster-ip\n    authentication:\n      type: custom\n      custom: { sasl: true, listenerConfig: { sasl.enabled.mechanisms: PLAIN } }\n",
+      "cluster-custom-sasl",
+    ],
+    [
+      "a custom OAUTHBEARER listener without a validating callback handler",
+      "listeners:\n  - name: c\n    type: cluster-ip\n    authentication:\n      type: custom\n      custom: { sasl: true, listenerConfig: { sasl.enabled.mechanisms: OAUTHBEARER, oauthbearer.sasl.jaas.config: 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;' } }\n",
+      "cluster-custom-sasl",
+    ],
+    [
+      "a custom listener offering SASL mechanisms without sasl: true",
+      "listeners:\n  - name: c\n    type: cluster-ip\n    authentication:\n      type: custom\n      custom: { listenerConfig: { sasl.enabled.mechanisms: PLAIN } }\n",
+      "cluster-custom-sasl",
+    ],
+    [
+      "an OAuth user on a cluster without an OAuth listener",
+      "users:\n  - { name: app, authentication: oauth }\n",
+      "cluster-user-without-listener",
+    ],
+    [
+      "an OPA URL that names no decision",
+      "authorization:\n  type: opa\n  opa: { url: 'https://opa.example.com/authorize', image: 'registry.example.com/kafka-opa:4.3.1' }\n",
+      "cluster-opa-url",
+    ],
   ])("rejects %s", (_what, extra, code, version?: string) => {
     expect(version ? codesWith(version, extra) : codes(extra)).toContain(code);
   });

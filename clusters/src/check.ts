@@ -10,7 +10,10 @@ import {
   type SourceDocument,
 } from "@kiln/schemas";
 import { resolve } from "./render/context.js";
-import { MIN_METADATA_VERSION, SUPPORTED_KAFKA_VERSIONS, ZONE_TOPOLOGY_KEY } from "./render/defaults.js";
+import { ZONE_TOPOLOGY_KEY } from "./render/defaults.js";
+import { opaDecision } from "./render/opa.js";
+import { byteRate } from "./render/scaling.js";
+import { MIN_METADATA_VERSION, SUPPORTED_KAFKA_VERSIONS } from "./versions.js";
 
 export interface CheckOptions {
   /** Treat warnings as errors. */
@@ -290,6 +293,10 @@ export function checkCluster(
         at("authentication"),
         "custom authentication needs authentication.custom with its listenerConfig",
       );
+    if (l.authType === "custom" && l.authentication?.custom)
+      checkCustomSasl(l.name, l.authentication.custom, (path, message) =>
+        error("custom-sasl", at("authentication", "custom", ...path), message),
+      );
     if (l.authType === "tls" && !l.tls)
       error("mtls-plaintext", at("tls"), "mTLS authentication needs tls: true");
     if ((l.type === "ingress" || l.type === "route") && !l.tls)
@@ -322,6 +329,12 @@ export function checkCluster(
         ["authorization", other],
         `authorization.${other} is set, but authorization.type is ${authzType}: it would be ignored; set type: ${other} or remove the block`,
       );
+  if (authzType === "opa" && authz?.opa && !opaDecision(authz.opa.url))
+    error(
+      "opa-url",
+      ["authorization", "opa", "url"],
+      "the OPA URL must name a decision in OPA's data API, https://<host>/v1/data/<package path>/<rule> (e.g. …/v1/data/kafka/authz/allow); kiln renders the policy for that package and rule",
+    );
   if (authzType === "keycloak" && !ctx.listeners.some((l) => l.authType === "oauth"))
     error(
       "keycloak-without-oauth",
@@ -345,9 +358,21 @@ export function checkCluster(
       ? userAuth === "tls" || userAuth === "tls-external"
       : listenerAuth === "scram-sha-512"
         ? userAuth === "scram-sha-512"
-        : true;
+        : listenerAuth === "oauth"
+          ? userAuth === "oauth"
+          : // a custom authenticator may accept certificates or passwords too; only it names custom principals
+            userAuth !== "oauth" && (userAuth !== "custom" || listenerAuth === "custom");
   spec.users?.forEach((u, i) => {
     claim(u.name, ["users", i, "name"]);
+    if (
+      (u.authentication === "oauth" || u.authentication === "custom") &&
+      !ctx.listeners.some((l) => l.authType === u.authentication)
+    )
+      error(
+        "user-without-listener",
+        ["users", i, "authentication"],
+        `user ${u.name} authenticates with ${u.authentication} but no listener uses ${u.authentication} authentication`,
+      );
     if (!u.listener) return;
     const li = listenerIndex.get(u.listener);
     const l = li === undefined ? undefined : ctx.listeners[li];
@@ -473,8 +498,151 @@ export function checkCluster(
         `${field} "${pattern}" is not a valid regular expression: ${why}`,
       );
   }
+  checkScaling(spec, ctx, { rf, minIsr, brokers }, error, warn);
   return out.sort(
     (a, b) =>
       (a.location.line ?? 0) - (b.location.line ?? 0) || (a.location.column ?? 0) - (b.location.column ?? 0),
   );
+}
+
+type Report = (code: string, path: PathSegment[], message: string) => void;
+
+/** `scaling`: Cruise Control needs brokers to balance; autoscalers target broker-only pools within a sane range. */
+function checkScaling(
+  spec: Cluster,
+  ctx: ReturnType<typeof resolve>,
+  counts: { rf: number; minIsr: number; brokers: number },
+  error: Report,
+  warn: Report,
+) {
+  const s = spec.scaling;
+  if (!s) return;
+  if (counts.brokers < 2)
+    error(
+      "cruise-control-brokers",
+      ["scaling"],
+      `Cruise Control needs at least two brokers to move partitions between; the node pools have ${counts.brokers}`,
+    );
+  const inbound = s.cruiseControl?.networkCapacity?.inbound;
+  if (s.autoscaling?.length && spec.monitoring?.enabled === false)
+    error(
+      "autoscaling-without-monitoring",
+      ["scaling", "autoscaling"],
+      "broker autoscalers read the metrics the rendered monitoring exports; turn monitoring on (monitoring.enabled)",
+    );
+  if (s.autoscaling?.length && s.cruiseControl?.autoRebalance === false)
+    error(
+      "autoscaling-without-auto-rebalance",
+      ["scaling", "cruiseControl", "autoRebalance"],
+      "an autoscaler shrinks broker pools on its own, and only Strimzi's remove-brokers auto-rebalance moves the partitions off the leaving brokers first; keep autoRebalance on with autoscaling",
+    );
+  const seen = new Set<string>();
+  let fixed = counts.brokers;
+  s.autoscaling?.forEach((a, i) => {
+    const at = (...rest: PathSegment[]): PathSegment[] => ["scaling", "autoscaling", i, ...rest];
+    if (seen.has(a.pool))
+      error("autoscaling-duplicate", at("pool"), `node pool ${a.pool} has two autoscalers`);
+    seen.add(a.pool);
+    const pool = ctx.pools.find((p) => p.name === a.pool);
+    if (!pool) {
+      error("autoscaling-pool", at("pool"), `node pool ${a.pool} is not declared`);
+      return;
+    }
+    if (pool.roles.includes("controller"))
+      error(
+        "autoscaling-controllers",
+        at("pool"),
+        `node pool ${a.pool} has the controller role: controllers are never autoscaled (the KRaft quorum keeps its size); give the brokers a pool of their own`,
+      );
+    else if (!pool.roles.includes("broker"))
+      error("autoscaling-pool", at("pool"), `node pool ${a.pool} has no broker role`);
+    const min = a.minReplicas ?? pool.replicas;
+    if (a.maxReplicas < min)
+      error(
+        "autoscaling-range",
+        at("maxReplicas"),
+        `maxReplicas ${a.maxReplicas} is below minReplicas ${min}`,
+      );
+    if (pool.replicas < min || pool.replicas > a.maxReplicas)
+      error(
+        "autoscaling-replicas",
+        at(a.minReplicas !== undefined && pool.replicas < min ? "minReplicas" : "maxReplicas"),
+        `node pool ${a.pool} starts with ${pool.replicas} replicas, outside its autoscaling range ${min}–${a.maxReplicas}`,
+      );
+    fixed += min - pool.replicas;
+    const zones = ctx.zoneKey ? (spec.placement?.zones?.length ?? 0) : 0;
+    if (zones > 1 && (min % zones !== 0 || a.maxReplicas % zones !== 0))
+      warn(
+        "autoscaling-zones",
+        at(min % zones !== 0 && a.minReplicas !== undefined ? "minReplicas" : "maxReplicas"),
+        `${min}–${a.maxReplicas} brokers over ${zones} zones: at some sizes the zones carry unequal numbers of brokers (the autoscaler adds ${zones} at a time, one per zone)`,
+      );
+    if (a.bytesInPerBroker && inbound && byteRate(a.bytesInPerBroker) >= byteRate(inbound))
+      warn(
+        "autoscaling-network",
+        at("bytesInPerBroker"),
+        `bytesInPerBroker ${a.bytesInPerBroker} is not below the network capacity ${inbound}: brokers are full before the autoscaler adds any`,
+      );
+  });
+  if (s.autoscaling?.length && fixed < counts.rf)
+    error(
+      "autoscaling-below-replication-factor",
+      ["scaling", "autoscaling"],
+      `at their minReplicas the node pools hold ${fixed} brokers, fewer than the replication factor ${counts.rf}`,
+    );
+}
+
+/** SASL mechanisms Kafka's broker implements itself; anything else needs a server callback handler. */
+const BUILT_IN_MECHANISMS = new Set(["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", "OAUTHBEARER"]);
+
+/**
+ * A custom SASL listener the broker would refuse to start with: Strimzi passes `listenerConfig`
+ * as `listener.name.<listener>.<key>`, and Kafka needs a JAAS entry for every enabled mechanism
+ * there (Strimzi writes no `KafkaServer` JAAS file). OAUTHBEARER without a server callback handler
+ * accepts unsigned tokens, and a mechanism Kafka does not implement needs its own handler.
+ */
+function checkCustomSasl(
+  listener: string,
+  custom: { sasl?: boolean; listenerConfig?: Record<string, string | number | boolean | undefined> },
+  fail: (path: PathSegment[], message: string) => void,
+) {
+  const config = custom.listenerConfig ?? {};
+  const mechanisms = String(config["sasl.enabled.mechanisms"] ?? "")
+    .split(",")
+    .map((m) => m.trim())
+    .filter((m) => m !== "");
+  if (!custom.sasl) {
+    if (mechanisms.length > 0)
+      fail(
+        ["sasl"],
+        `listener ${listener} enables SASL mechanisms (${mechanisms.join(", ")}) but not sasl: true, so Strimzi makes it an SSL listener and the mechanisms are never offered`,
+      );
+    return;
+  }
+  if (mechanisms.length === 0) {
+    fail(
+      ["listenerConfig"],
+      `listener ${listener} is a SASL listener (sasl: true) without sasl.enabled.mechanisms; name the mechanisms it offers`,
+    );
+    return;
+  }
+  for (const m of mechanisms) {
+    const prefix = m.toLowerCase();
+    if (config[`${prefix}.sasl.jaas.config`] === undefined)
+      fail(
+        ["listenerConfig"],
+        `listener ${listener} enables ${m} without ${prefix}.sasl.jaas.config: the broker refuses to start ("Could not find a 'KafkaServer' or 'listener.name.<listener>.${prefix}.sasl.jaas.config' entry in the JAAS configuration"); add the JAAS login module for ${m}`,
+      );
+    const handler = config[`${prefix}.sasl.server.callback.handler.class`];
+    if (m === "OAUTHBEARER" && handler === undefined)
+      fail(
+        ["listenerConfig"],
+        `listener ${listener} enables OAUTHBEARER without oauthbearer.sasl.server.callback.handler.class: Kafka's default handler accepts unsigned tokens; use authentication type oauth (strimzi-kafka-oauth validates tokens) or name a validating handler`,
+      );
+    if (!BUILT_IN_MECHANISMS.has(m) && handler === undefined)
+      fail(
+        ["listenerConfig"],
+        `listener ${listener} enables ${m}, which Kafka does not implement; name its server callback handler in ${prefix}.sasl.server.callback.handler.class`,
+      );
+  }
 }

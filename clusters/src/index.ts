@@ -1,4 +1,5 @@
 export { type CheckOptions, checkCluster } from "./check.js";
+export { checkClusterPairs } from "./check-pairs.js";
 export {
   type ClusterConnection,
   type ConnectorConfig,
@@ -8,6 +9,11 @@ export {
   mirrorConnectorDocuments,
   type TranslateOptions,
 } from "./mirrormaker/connector-configs.js";
+export {
+  type ConnectivityMatrix,
+  type FlowResult,
+  problems as connectivityProblems,
+} from "./network/model.js";
 export { canonical, toFiles, toYaml } from "./output.js";
 export type { KafkaConnectorInput } from "./render/connect.js";
 export { RenderError } from "./render/context.js";

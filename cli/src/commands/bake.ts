@@ -39,6 +39,7 @@ import {
   readTextFile,
   resolvePlugins,
 } from "@kiln/catalog";
+import { STRIMZI_VERSION } from "@kiln/clusters/versions";
 import { type Cluster, KilnError, loadSpec } from "@kiln/schemas";
 import { requireCatalog } from "../catalog-source.js";
 import { EXIT_OK, UsageError } from "../exit.js";
@@ -69,8 +70,7 @@ interface Options {
   json?: boolean;
 }
 
-/** Strimzi 1.2's own Kafka image for a Kafka version: the default base. */
-export const STRIMZI_VERSION = "1.2.0";
+/** Strimzi's own Kafka image for a Kafka version: the default base. */
 export function defaultBase(kafkaVersion: string): string {
   return `quay.io/strimzi/kafka:${STRIMZI_VERSION}-kafka-${kafkaVersion}`;
 }

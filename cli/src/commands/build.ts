@@ -33,7 +33,7 @@ import {
   readCatalog,
   readSourceFile,
 } from "@kiln/catalog";
-import { renderCluster, toFiles } from "@kiln/clusters";
+import { connectivityProblems, RenderError, renderCluster, toFiles } from "@kiln/clusters";
 import {
   type Cluster,
   type Diagnostic,
@@ -401,7 +401,8 @@ async function build(
     step(io, "render manifests");
     for (const { file, cluster } of clusters) {
       const images = connectImages.get(file) ?? {};
-      // A Connect cluster without a full image mounts its plugins as images (Strimzi 1.x spec.plugins).
+      // A Connect cluster without a full image mounts its plugins as images (Strimzi 1.x
+      // spec.plugins) onto its base image: the plugins are no longer baked into an image.
       const withPlugins: Cluster = {
         ...cluster,
         connect: (cluster.connect ?? []).map((c) =>
@@ -409,6 +410,7 @@ async function build(
             ? c
             : {
                 ...c,
+                plugins: [],
                 pluginImages: [
                   ...(c.pluginImages ?? []),
                   ...(c.plugins ?? []).map((n) => ({ name: n, reference: pluginRefs.get(n) as string })),
@@ -416,7 +418,24 @@ async function build(
               },
         ),
       };
-      const rendered = renderCluster(withPlugins, { images });
+      const peers = clusters.map((c) => c.cluster).filter((c) => c !== cluster);
+      const rendered = (() => {
+        try {
+          return renderCluster(withPlugins, { images, peers });
+        } catch (err) {
+          if (err instanceof RenderError)
+            throw new KilnError(err.message, { location: { file }, cause: err });
+          throw err;
+        }
+      })();
+      const problems = connectivityProblems(rendered.connectivity);
+      if (problems.length > 0)
+        throw new KilnError(
+          `the NetworkPolicies contradict the cluster's flows:\n  ${problems.join("\n  ")}`,
+          {
+            location: { file },
+          },
+        );
       const files = toFiles(rendered);
       const dir = join(out, "manifests", cluster.name);
       await writeRendered(dir, files);

@@ -7,15 +7,9 @@ import {
   pendingChanges,
   WaitError,
 } from "@kiln/connectors";
+import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
-import {
-  type ConnectorsOptions,
-  EXIT_ERROR,
-  EXIT_NO_CHANGES,
-  planFor,
-  progress,
-  reportDiagnostics,
-} from "./connectors-common.js";
+import { type ConnectorsOptions, planFor, progress, reportDiagnostics } from "./connectors-common.js";
 
 export interface ApplyCommandOptions extends ConnectorsOptions {
   prune?: boolean;
@@ -29,7 +23,7 @@ export interface ApplyCommandOptions extends ConnectorsOptions {
 export async function run(io: CommandIO, opts: ApplyCommandOptions): Promise<number> {
   const plan = await planFor(io, opts);
   try {
-    if (reportDiagnostics(io, plan)) return EXIT_ERROR;
+    if (reportDiagnostics(io, plan)) return EXIT_FAILURE;
     if (!opts.json) {
       writeLine(
         io.stdout,
@@ -85,7 +79,7 @@ export async function run(io: CommandIO, opts: ApplyCommandOptions): Promise<num
         }
       }
     }
-    return failed.length > 0 || waitFailure ? EXIT_ERROR : EXIT_NO_CHANGES;
+    return failed.length > 0 || waitFailure ? EXIT_FAILURE : EXIT_OK;
   } finally {
     await plan.close();
   }

@@ -15,11 +15,6 @@ import { requireCatalog } from "../catalog-source.js";
 import { UsageError } from "../exit.js";
 import type { CommandIO } from "../io.js";
 
-/** Exit codes of plan/apply/drift, as Terraform's `-detailed-exitcode`: 0 no changes, 2 changes pending, 1 error. */
-export const EXIT_NO_CHANGES = 0;
-export const EXIT_ERROR = 1;
-export const EXIT_CHANGES = 2;
-
 export interface ConnectorsOptions {
   /** Files or directories holding Connector and ConnectTarget files. */
   dir: string[];

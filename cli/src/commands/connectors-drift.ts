@@ -1,6 +1,7 @@
 import { changeJson, driftOf, passwordKeysLookup } from "@kiln/connectors";
+import { EXIT_CHANGES, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
-import { type ConnectorsOptions, EXIT_CHANGES, EXIT_NO_CHANGES, planFor } from "./connectors-common.js";
+import { type ConnectorsOptions, planFor } from "./connectors-common.js";
 
 /**
  * `kiln connectors drift`: for scheduled CI. Reads live state only (no validation calls) and
@@ -25,7 +26,7 @@ export async function run(io: CommandIO, opts: ConnectorsOptions): Promise<numbe
       }
       writeLine(io.stdout, total > 0 ? `Drift: ${total} connector(s) differ from the files.` : "No drift.");
     }
-    return total > 0 ? EXIT_CHANGES : EXIT_NO_CHANGES;
+    return total > 0 ? EXIT_CHANGES : EXIT_OK;
   } finally {
     await plan.close();
   }

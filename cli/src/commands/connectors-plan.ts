@@ -1,13 +1,7 @@
 import { changeJson, formatPlan, hasPending, passwordKeysLookup, summarize } from "@kiln/connectors";
+import { EXIT_CHANGES, EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
-import {
-  type ConnectorsOptions,
-  EXIT_CHANGES,
-  EXIT_ERROR,
-  EXIT_NO_CHANGES,
-  planFor,
-  reportDiagnostics,
-} from "./connectors-common.js";
+import { type ConnectorsOptions, planFor, reportDiagnostics } from "./connectors-common.js";
 
 export interface PlanOptions extends ConnectorsOptions {
   verbose?: boolean;
@@ -17,7 +11,7 @@ export interface PlanOptions extends ConnectorsOptions {
 export async function run(io: CommandIO, opts: PlanOptions): Promise<number> {
   const plan = await planFor(io, opts);
   try {
-    if (reportDiagnostics(io, plan)) return EXIT_ERROR;
+    if (reportDiagnostics(io, plan)) return EXIT_FAILURE;
     const keys = passwordKeysLookup(plan);
     const summary = summarize(plan.clusters.map((c) => c.plan));
     if (opts.json) {
@@ -48,7 +42,7 @@ export async function run(io: CommandIO, opts: PlanOptions): Promise<number> {
         ),
       );
     }
-    return hasPending(summary) ? EXIT_CHANGES : EXIT_NO_CHANGES;
+    return hasPending(summary) ? EXIT_CHANGES : EXIT_OK;
   } finally {
     await plan.close();
   }

@@ -1,10 +1,7 @@
 import { diff } from "@kiln/clusters/rollout";
-import { EXIT_OK } from "../exit.js";
+import { EXIT_CHANGES, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
 import { type KubeOptions, prepare, progressLines } from "./rollout-common.js";
-
-/** Differences found (like `connectors plan`): 0 none, 2 some, 1 error. */
-export const EXIT_DIFFERENCES = 2;
 
 /** `kiln diff <rendered dir>`: live objects versus what a rollout would store; Secret values never shown. */
 export async function run(io: CommandIO, paths: string[], opts: KubeOptions): Promise<number> {
@@ -31,5 +28,5 @@ export async function run(io: CommandIO, paths: string[], opts: KubeOptions): Pr
       `${inventory}: ${changed.length} of ${diffs.length} object(s) differ${warnings.length ? ` (${warnings.length} warning(s) on stderr)` : ""}`,
     );
   }
-  return changed.length > 0 ? EXIT_DIFFERENCES : EXIT_OK;
+  return changed.length > 0 ? EXIT_CHANGES : EXIT_OK;
 }

@@ -50,7 +50,7 @@ describe("kiln mirror-connectors", () => {
     expect(doc.config["offset.lag.max"]).toBe("50");
     // The target keeps the resource's in-cluster address and certificate placeholders.
     expect(doc.config["target.cluster.bootstrap.servers"]).toBe(
-      "payments-neu-kafka-bootstrap.kafka.svc:9093",
+      "payments-neu-kafka-tls-bootstrap.kafka.svc:9093",
     );
     expect(doc.config["target.cluster.ssl.keystore.key"]).toMatch(/^\$\{secrets:kafka\//);
   });

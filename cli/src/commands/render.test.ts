@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { EXIT_USAGE } from "../exit.js";
 import { runCli } from "../testing/run-cli.js";
 
 const examples = new URL("../../../examples/", import.meta.url).pathname;
@@ -82,6 +83,65 @@ describe("kiln render", () => {
     expect(() => readdirSync(join(tmp, "bad-out"))).toThrow();
   });
 
+  it("prints the connectivity matrix and writes it as connectivity.json", async () => {
+    const out = join(tmp, "matrix");
+    const r = await runCli([
+      "render",
+      join(examples, "three-zone/cluster.yaml"),
+      "--out",
+      out,
+      "--image",
+      IMAGE,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^connectivity of kafka\/orders: 44 of 44 flows as required, over 4 NetworkPolicies \(kafka\/cdc-connect-rest by kiln, /,
+    );
+    expect(r.stdout).toMatch(
+      /\nrequired +Prometheus \(namespace monitoring\) +cdc-connect +9404 +open +kafka\/cdc-connect-rest\n/,
+    );
+    expect(r.stdout).toMatch(/\nforbidden +a pod of namespace kiln-stranger +orders-brokers +9093 +closed +/);
+    const json = JSON.parse(readFileSync(join(out, "connectivity.json"), "utf8")) as {
+      flows: { expect: string; actual: string }[];
+    };
+    expect(json.flows).toHaveLength(44);
+    expect(json.flows.every((f) => f.expect === f.actual)).toBe(true);
+  });
+
+  it("checks MirrorMaker 2 against the peer's policies with --peer", async () => {
+    const dir = join(examples, "dr-active-passive");
+    const alone = await runCli(["render", join(dir, "primary.yaml"), "--out", join(tmp, "p1")]);
+    expect(alone.stdout).toMatch(/\nnote: MirrorMaker 2 between payments-weu and payments-neu is checked/);
+    const r = await runCli([
+      "render",
+      join(dir, "primary.yaml"),
+      "--peer",
+      join(dir, "backup.yaml"),
+      "--out",
+      join(tmp, "p2"),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/note:/);
+    expect(r.stdout).toMatch(
+      /\nrequired +payments-weu-to-payments-neu-mirrormaker2 \(10\.40\.0\.20\) +payments-weu\/payments-weu-broker +9094 +open +/,
+    );
+  });
+
+  it("refuses, writing nothing, a definition whose policies block a flow it needs, naming the policy", async () => {
+    const file = join(tmp, "blocked.yaml");
+    writeFileSync(
+      file,
+      "apiVersion: kiln.dev/v1\nkind: Cluster\nname: x\nnamespace: k\nkafka: { version: 4.3.1 }\nlisteners:\n  - { name: tls, type: cluster-ip, peers: [{ ipBlock: { cidr: 10.0.0.0/8 } }] }\nconnect:\n  - { name: a }\n",
+    );
+    const r = await runCli(["render", file, "--out", join(tmp, "blocked-out")], { cwd: tmp });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      "blocked.yaml: error: required flow a-connect → x-broker:9093 (Connect a reaches its listener tls) is blocked by NetworkPolicy k/x-network-policy-kafka (Strimzi's); change listeners[tls].peers\n",
+    );
+    expect(r.stdout).toMatch(/\nrequired +a-connect +x-broker +9093 +BLOCKED +k\/x-network-policy-kafka\n/);
+    expect(() => readdirSync(join(tmp, "blocked-out"))).toThrow();
+  });
+
   it("refuses an image that is not pinned by digest", async () => {
     const r = await runCli([
       "render",
@@ -104,9 +164,9 @@ describe("kiln render", () => {
     [
       "no name",
       `=registry.example.com/c@sha256:${"ab".repeat(32)}`,
-      /--image <name=ref\.\.\.>' argument .* is invalid\. must be <connect-cluster>=<image@sha256:…>/,
+      /--image takes <connect-cluster>=<image@sha256:…>, not =registry/,
     ],
-    ["no image", "cdc=", /must be <connect-cluster>=<image@sha256:…>/],
+    ["no image", "cdc=", /--image takes <connect-cluster>=<image@sha256:…>, not cdc=/],
   ])("refuses --image naming %s: a usage error, nothing written", async (_name, value, message) => {
     const out = join(tmp, `image-${Math.random().toString(36).slice(2)}`);
     const r = await runCli([
@@ -117,7 +177,7 @@ describe("kiln render", () => {
       "--image",
       value,
     ]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(EXIT_USAGE);
     expect(r.stderr).toMatch(message);
     expect(() => readdirSync(out)).toThrow();
   });

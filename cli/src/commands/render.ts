@@ -1,35 +1,22 @@
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { RenderError, renderCluster, toFiles } from "@kiln/clusters";
+import { dirname, join, relative, resolve } from "node:path";
+import { connectivityProblems, RenderError, renderCluster, toFiles } from "@kiln/clusters";
 import { type Cluster, KilnError } from "@kiln/schemas";
 import { requireCluster } from "../cluster-source.js";
-import { EXIT_FAILURE, EXIT_OK, UsageError } from "../exit.js";
+import { formatConnectivity } from "../connectivity.js";
+import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
+import { parseImages } from "../images.js";
 import { type CommandIO, writeLine } from "../io.js";
 
 interface Options {
   out: string;
-  /** `--image name=ref`, parsed. */
-  image?: Array<[string, string]>;
+  image?: string[];
+  peer?: string[];
   json?: boolean;
 }
 
 /** The directories `kiln render` owns inside --out; stale YAML files in them are removed. */
 const COMPONENT_DIRS = ["connect", "kafka", "mirrormaker2", "monitoring", "network", "users"];
-
-/** `--image` values: each names a Connect cluster of the file (the renderer checks the digest pin). */
-function parseImages(values: Array<[string, string]>, cluster: Cluster): Record<string, string> {
-  const known = (cluster.connect ?? []).map((c) => c.name);
-  const images: Record<string, string> = {};
-  for (const [name, ref] of values) {
-    if (!known.includes(name))
-      throw new UsageError(
-        `--image ${name}=…: the cluster has no Connect cluster named ${name} (it has ${known.join(", ") || "none"})`,
-      );
-    if (images[name]) throw new UsageError(`--image ${name} is given twice`);
-    images[name] = ref;
-  }
-  return images;
-}
 
 /** Writes rendered files under `out`, removing stale YAML from the component directories kiln owns. */
 export async function writeRendered(out: string, files: Record<string, string>): Promise<void> {
@@ -49,23 +36,39 @@ export async function run(io: CommandIO, file: string, opts: Options): Promise<n
   const cwd = io.cwd ?? process.cwd();
   const cluster = await requireCluster(io, file);
   if (!cluster) return EXIT_FAILURE;
-  const images = parseImages(opts.image ?? [], cluster);
+  const images = parseImages(opts.image, cluster);
+  const peers: Cluster[] = [];
+  for (const p of opts.peer ?? []) {
+    const peer = await requireCluster(io, p);
+    if (!peer) return EXIT_FAILURE;
+    peers.push(peer);
+  }
 
-  let files: Record<string, string>;
-  let warnings: string[];
+  let result: ReturnType<typeof renderCluster>;
   try {
-    const result = renderCluster(cluster, { images });
-    files = toFiles(result);
-    warnings = result.warnings;
+    result = renderCluster(cluster, { images, peers });
   } catch (err) {
     if (err instanceof RenderError) throw new KilnError(err.message, { location: { file }, cause: err });
     throw err;
+  }
+  const files = toFiles(result);
+  const { warnings, connectivity } = result;
+  // A required flow blocked or a forbidden one open: nothing is written.
+  const problems = connectivityProblems(connectivity);
+  if (!opts.json || problems.length > 0) writeLine(io.stdout, formatConnectivity(connectivity));
+  if (problems.length > 0) {
+    const shown = relative(cwd, resolve(cwd, file));
+    for (const p of problems) writeLine(io.stderr, `${shown}: error: ${p}`);
+    return EXIT_FAILURE;
   }
 
   await writeRendered(resolve(cwd, opts.out), files);
   for (const w of warnings) writeLine(io.stderr, `warning: ${w}`);
   if (opts.json)
-    writeLine(io.stdout, JSON.stringify({ out: opts.out, files: Object.keys(files), warnings }, null, 2));
+    writeLine(
+      io.stdout,
+      JSON.stringify({ out: opts.out, files: Object.keys(files), warnings, connectivity }, null, 2),
+    );
   else
     writeLine(
       io.stdout,

@@ -9,7 +9,7 @@ import {
   readCatalog,
   readSourceFile,
 } from "@kiln/catalog";
-import { checkCluster } from "@kiln/clusters";
+import { checkCluster, checkClusterPairs } from "@kiln/clusters";
 import { connectorFileSecrets } from "@kiln/connectors";
 import {
   type Cluster,
@@ -52,13 +52,17 @@ async function validatePaths(
   const files = await expand(paths, cwd);
   const diagnostics: Diagnostic[] = [];
   const entries: LoadedEntry[] = [];
+  const clusters: Parameters<typeof checkClusterPairs>[0] = [];
   for (const path of files) {
     try {
       const source = await readSourceFile(path, cwd);
       const spec = loadSpec(source.text, source.file);
       if (spec.kind === "ConnectorPlugin")
         entries.push({ entry: spec.value as ConnectorPlugin, source: spec.source });
-      if (spec.kind === "Cluster") diagnostics.push(...checkCluster(spec.value as Cluster, spec.source));
+      if (spec.kind === "Cluster") {
+        diagnostics.push(...checkCluster(spec.value as Cluster, spec.source));
+        clusters.push({ cluster: spec.value as Cluster, source: spec.source });
+      }
       if (spec.kind === "Connector")
         diagnostics.push(...connectorFileSecrets(spec.value as Connector, spec.source));
     } catch (err) {
@@ -66,6 +70,8 @@ async function validatePaths(
       else throw err;
     }
   }
+  // Both sides of a DR pair named together: what each dials must be the other's listener.
+  diagnostics.push(...checkClusterPairs(clusters));
   if (entries.length > 0) {
     // Named entries are checked together, and against the catalog's licence policy.
     try {

@@ -14,7 +14,14 @@ import {
   RenderError,
   strimziCluster,
 } from "./context.js";
-import { CONNECT_CONFIG_PROVIDERS, FIPS_TLS } from "./defaults.js";
+import {
+  CLUSTER_OPERATOR_PEER,
+  CONNECT_CONFIG_PROVIDERS,
+  DEFAULT_PROMETHEUS_NAMESPACE,
+  FIPS_CONNECT_TLS,
+  NAMESPACE_NAME_LABEL,
+  PORTS,
+} from "./defaults.js";
 import { jvm } from "./kafka.js";
 import { groupAcl, kafkaUser, topicAcl } from "./users.js";
 
@@ -114,7 +121,7 @@ export function renderConnect(ctx: Ctx, c: ConnectCluster, opts: ConnectRenderOp
     "offset.storage.replication.factor": -1,
     "status.storage.replication.factor": -1,
     "connector.client.config.override.policy": "All",
-    ...(ctx.fips ? FIPS_TLS : {}),
+    ...(ctx.fips ? FIPS_CONNECT_TLS : {}),
     ...defined(c.config),
   };
   const template = spread(ctx, c.name, "KafkaConnect");
@@ -209,18 +216,9 @@ export function renderConnect(ctx: Ctx, c: ConnectCluster, opts: ConnectRenderOp
     });
   }
 
-  if ((c.restPeers ?? []).length > 0) {
-    objects.push({
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: meta(ctx, `${c.name}-connect-rest`),
-      spec: {
-        podSelector: { matchLabels: { ...strimziCluster(c.name), "strimzi.io/kind": "KafkaConnect" } },
-        policyTypes: ["Ingress"],
-        ingress: [{ from: (c.restPeers ?? []).map(peer), ports: [{ protocol: "TCP", port: 8083 }] }],
-      },
-    });
-  }
+  // With connector resources Strimzi writes its own Connect policy (operator and workers on 8083,
+  // everyone on 9404); without, it writes none, and this one alone decides what reaches the pods.
+  if (!useCrs || (c.restPeers ?? []).length > 0) objects.push(restPolicy(ctx, c));
 
   const a = c.autoscaling;
   if (a) {
@@ -264,6 +262,44 @@ export function renderConnect(ctx: Ctx, c: ConnectCluster, opts: ConnectRenderOp
     });
   }
   return { objects, warnings };
+}
+
+/**
+ * Who reaches a Connect cluster's pods: on REST, its own workers (followers forward writes to
+ * the leader), the Strimzi operator and `restPeers`; on metrics, the Prometheus namespace.
+ */
+function restPolicy(ctx: Ctx, c: ConnectCluster): NetworkPolicy {
+  const selector = { ...strimziCluster(c.name), "strimzi.io/kind": "KafkaConnect" };
+  const ingress: NonNullable<NetworkPolicy["spec"]["ingress"]> = [
+    {
+      from: [
+        { podSelector: { matchLabels: selector } },
+        structuredClone(CLUSTER_OPERATOR_PEER),
+        ...(c.restPeers ?? []).map(peer),
+      ],
+      ports: [{ protocol: "TCP", port: PORTS.rest }],
+    },
+  ];
+  const monitoring = ctx.cluster.monitoring;
+  if (monitoring?.enabled !== false)
+    ingress.push({
+      from: [
+        {
+          namespaceSelector: {
+            matchLabels: {
+              [NAMESPACE_NAME_LABEL]: monitoring?.prometheusNamespace ?? DEFAULT_PROMETHEUS_NAMESPACE,
+            },
+          },
+        },
+      ],
+      ports: [{ protocol: "TCP", port: PORTS.metrics }],
+    });
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: meta(ctx, `${c.name}-connect-rest`),
+    spec: { podSelector: { matchLabels: selector }, policyTypes: ["Ingress"], ingress },
+  };
 }
 
 function connector(

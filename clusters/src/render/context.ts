@@ -33,10 +33,21 @@ export interface Ctx {
 
 const PORTS_BY_ORDER = [9093, 9094, 9095, 9096, 9097, 9098];
 
+/** Listener types reachable only from inside the Kubernetes cluster. */
+export const INTERNAL_LISTENER_TYPES: readonly string[] = ["internal", "cluster-ip"];
+
+/**
+ * Every pod of the listener's namespace. Strimzi writes a listener without
+ * `networkPolicyPeers` as a rule with no `from` (open to every namespace), so an
+ * internal listener the file gives no peers gets this one.
+ */
+export const SAME_NAMESPACE_PEER: Peer = { podSelector: {} };
+
 export function resolve(cluster: Cluster): Ctx {
   const declared = cluster.listeners ?? [DEFAULT_LISTENER as unknown as Listener];
   const listeners = declared.map((l, i) => ({
     ...l,
+    ...(!l.peers?.length && INTERNAL_LISTENER_TYPES.includes(l.type) ? { peers: [SAME_NAMESPACE_PEER] } : {}),
     port: l.port ?? PORTS_BY_ORDER[i] ?? 9093 + i,
     tls: l.tls ?? true,
     authType: l.authentication?.type ?? "tls",
@@ -86,8 +97,15 @@ export function clientListener(ctx: Ctx, wanted?: string): ResolvedListener {
   return l;
 }
 
+/**
+ * The in-cluster bootstrap address of a listener. Strimzi's `<cluster>-kafka-bootstrap` Service
+ * exposes only listeners of type `internal`; every other type gets its own
+ * `<cluster>-kafka-<listener>-bootstrap` Service (a ClusterIP one for `cluster-ip`).
+ */
 export function bootstrap(ctx: Ctx, l: ResolvedListener): string {
-  return `${ctx.name}-kafka-bootstrap.${ctx.namespace}.svc:${l.port}`;
+  const service =
+    l.type === "internal" ? `${ctx.name}-kafka-bootstrap` : `${ctx.name}-kafka-${l.name}-bootstrap`;
+  return `${service}.${ctx.namespace}.svc:${l.port}`;
 }
 
 export function clusterCaCert(clusterName: string) {
@@ -119,7 +137,7 @@ export function defined<T>(r: Record<string, T | undefined> | undefined): Record
 /** A NetworkPolicy peer as the wire carries it. */
 export function peer(p: Peer): NetworkPolicyPeer {
   const sel = (s: { matchLabels?: Record<string, string | undefined> } | undefined) =>
-    s ? { matchLabels: defined(s.matchLabels) } : undefined;
+    s ? (s.matchLabels ? { matchLabels: defined(s.matchLabels) } : {}) : undefined;
   const out: NetworkPolicyPeer = {};
   const ns = sel(p.namespaceSelector);
   const pod = sel(p.podSelector);

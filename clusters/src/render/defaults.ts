@@ -1,10 +1,6 @@
 // Every default kiln renders, in one place, each with its reason (see clusters/README.md).
 
-export const DEFAULT_KAFKA_VERSION = "4.3.1";
-/** The Kafka versions Strimzi 1.2 runs (its kafka-versions.yaml). */
-export const SUPPORTED_KAFKA_VERSIONS = ["4.2.0", "4.2.1", "4.3.0", "4.3.1"] as const;
-/** The oldest metadata version Kafka 4.x starts with (KRaft before 3.3-IV3 is no longer supported). */
-export const MIN_METADATA_VERSION = "3.3-IV3";
+export { DEFAULT_KAFKA_VERSION, SUPPORTED_KAFKA } from "../versions.js";
 export const ZONE_TOPOLOGY_KEY = "topology.kubernetes.io/zone";
 export const HOST_TOPOLOGY_KEY = "kubernetes.io/hostname";
 
@@ -47,6 +43,20 @@ export const FIPS_TLS = {
     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
   ].join(","),
 } as const;
+
+/**
+ * FIPS TLS settings for a Connect worker and every client it creates: Strimzi passes `config`
+ * to the worker as is, and the producers, consumers and admin clients of its connectors read
+ * only their own `producer.`/`consumer.`/`admin.` prefixed settings.
+ */
+export const FIPS_CONNECT_TLS: Record<string, string> = Object.fromEntries(
+  ["", "producer.", "consumer.", "admin."].flatMap((prefix) =>
+    Object.entries(FIPS_TLS).map(([k, v]) => [`${prefix}${k}`, v]),
+  ),
+);
+
+/** The principal builder of strimzi-kafka-oauth: keeps the token on the session (Keycloak authorization needs it) and maps TLS principals as Kafka's default does. */
+export const OAUTH_PRINCIPAL_BUILDER = "io.strimzi.kafka.oauth.server.OAuthKafkaPrincipalBuilder";
 
 /** FIPS needs SCRAM passwords of at least 32 characters (PBKDF2 key material). */
 export const FIPS_SCRAM_PASSWORD_LENGTH = 32;
@@ -95,4 +105,75 @@ export const CONNECT_CONFIG_PROVIDERS = {
 } as const;
 
 export const METRICS_PORT_NAME = "tcp-prometheus";
+/** Strimzi's fixed ports: metrics, Connect REST, KRaft/control plane, replication, Kafka agent. */
+export const PORTS = {
+  metrics: 9404,
+  rest: 8083,
+  controlPlane: 9090,
+  replication: 9091,
+  agent: 8443,
+} as const;
+/** Where kiln's NetworkPolicies expect Prometheus to scrape from, unless `monitoring.prometheusNamespace` says. */
+export const DEFAULT_PROMETHEUS_NAMESPACE = "monitoring";
+/** The label Kubernetes puts on every namespace with its own name. */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+/**
+ * The Strimzi Cluster Operator as Strimzi's own policies admit it when it runs in another
+ * namespace and STRIMZI_OPERATOR_NAMESPACE_LABELS is unset (NetworkPolicyUtils): any namespace.
+ */
+export const CLUSTER_OPERATOR_PEER = {
+  podSelector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } },
+  namespaceSelector: {},
+} as const;
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "kiln" } as const;
+
+/** Cruise Control's goal classes live here. */
+export const CRUISE_CONTROL_GOAL_PACKAGE = "com.linkedin.kafka.cruisecontrol.analyzer.goals";
+/** Hard goals: no broker above its replica, disk, network or CPU capacity. */
+export const CAPACITY_GOALS = [
+  "ReplicaCapacityGoal",
+  "DiskCapacityGoal",
+  "NetworkInboundCapacityGoal",
+  "NetworkOutboundCapacityGoal",
+  "CpuCapacityGoal",
+] as const;
+/** Soft goals, in priority order: even replicas, disk, network, CPU and leadership. */
+export const DISTRIBUTION_GOALS = [
+  "ReplicaDistributionGoal",
+  "PotentialNwOutGoal",
+  "DiskUsageDistributionGoal",
+  "NetworkInboundUsageDistributionGoal",
+  "NetworkOutboundUsageDistributionGoal",
+  "CpuUsageDistributionGoal",
+  "TopicReplicaDistributionGoal",
+  "LeaderReplicaDistributionGoal",
+  "LeaderBytesInDistributionGoal",
+] as const;
+
+export const CRUISE_CONTROL_DEFAULTS = {
+  /** A 1 Gbit/s network per broker. */
+  networkCapacity: "125MiB/s",
+  replicasPerGib: 1000,
+  maxReplicasPerBrokerFloor: 1000,
+  /** Cruise Control's own default for max.replicas.per.broker. */
+  maxReplicasPerBrokerCeiling: 10000,
+  concurrentPartitionMovementsPerBroker: 5,
+  requestHandlerBusyPercent: 70,
+  /** Scale up before a broker's network is full: the rebalance onto new brokers needs headroom. */
+  bytesInShareOfCapacity: 0.7,
+  diskUsedPercent: 70,
+  behavior: {
+    scaleUpWindowSeconds: 300,
+    scaleUpPeriodSeconds: 900,
+    scaleDownWindowSeconds: 3600,
+    // The autoscaling/v2 API allows at most 1800 s per policy period.
+    scaleDownPeriodSeconds: 1800,
+  },
+} as const;
+
+/** Per-broker metrics prometheus-adapter serves to the broker autoscalers (custom.metrics.k8s.io). */
+export const BROKER_METRICS = {
+  busy: "kafka_broker_request_handler_busy_ratio",
+  bytesIn: "kafka_broker_bytes_in_per_second",
+  disk: "kafka_broker_disk_used_ratio",
+} as const;

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 
 // Renderers are pure: (cluster, options) => objects. No file system, network,
 // clock, randomness or environment in their sources (tests excepted).
-const ROOTS = ["render", "mirrormaker", "wire"].map((d) =>
+const ROOTS = ["render", "mirrormaker", "wire", "strimzi", "network"].map((d) =>
   join(dirname(fileURLToPath(import.meta.url)), "..", d),
 );
 const PURE_FILES = ["output.ts", "check.ts"].map((f) =>

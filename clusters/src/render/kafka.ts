@@ -26,8 +26,10 @@ import {
   FIPS_TLS,
   HOST_TOPOLOGY_KEY,
   INTERNAL_LB_ANNOTATIONS,
+  OAUTH_PRINCIPAL_BUILDER,
   RACK_AWARE_SELECTOR,
 } from "./defaults.js";
+import { renderCruiseControl } from "./scaling.js";
 
 export const KAFKA_METRICS_CONFIGMAP = (cluster: string) => `${cluster}-kafka-metrics`;
 export const EXPORTER_LABEL = "kafka-exporter";
@@ -96,7 +98,48 @@ export function poolTemplate(ctx: Ctx, pool: NodePool): PodTemplate | undefined 
   return template;
 }
 
+/** Where a Secret the brokers read (a trust store) is mounted in their pods. */
+export const secretMountPath = (secretName: string) => `/mnt/secrets/${secretName}`;
+
+type SecretEnv = { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
+
+/**
+ * What brokers read from Secrets: trust stores for the authorization server or OPA (each Secret
+ * mounted as a volume under /mnt/secrets/<name>) and passwords (environment variables, read
+ * through Strimzi's `strimzienv` provider). Manifests carry only the references.
+ */
+function brokerSecrets(ctx: Ctx): { volumes: { name: string; secretName: string }[]; env: SecretEnv[] } {
+  const mounted = new Set<string>();
+  const env: SecretEnv[] = [];
+  const fromSecret = (name: string, ref: { secretName: string; key: string }) =>
+    env.push({ name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
+  for (const l of ctx.listeners) {
+    const o = l.authType === "oauth" ? l.authentication?.oauth : undefined;
+    if (o?.trustedCertificates) mounted.add(o.trustedCertificates.secretName);
+    if (o?.introspectionEndpoint && o.clientSecret && !env.some((e) => e.name === "OAUTH_CLIENT_SECRET"))
+      fromSecret("OAUTH_CLIENT_SECRET", o.clientSecret);
+  }
+  const a = ctx.cluster.authorization;
+  if (a?.type === "keycloak" && a.keycloak?.trustedCertificates)
+    mounted.add(a.keycloak.trustedCertificates.secretName);
+  const opaTrust = a?.type === "opa" ? a.opa?.trustedCertificates : undefined;
+  if (opaTrust) {
+    mounted.add(opaTrust.secretName);
+    fromSecret("OPA_TRUSTSTORE_PASSWORD", {
+      secretName: opaTrust.secretName,
+      key: opaTrust.password ?? "truststore.password",
+    });
+  }
+  return { volumes: [...mounted].sort().map((secretName, i) => ({ name: `secret-${i}`, secretName })), env };
+}
+
 export function renderNodePools(ctx: Ctx): KafkaNodePool[] {
+  // A pool's `template.pod` replaces the Kafka-level one for its pods, so volumes go on every pool.
+  const secrets = brokerSecrets(ctx).volumes;
+  const volumes =
+    secrets.length > 0
+      ? { volumes: secrets.map((v) => ({ name: v.name, secret: { secretName: v.secretName } })) }
+      : {};
   return ctx.pools.map((pool) => ({
     apiVersion: STRIMZI_API,
     kind: "KafkaNodePool",
@@ -107,7 +150,7 @@ export function renderNodePools(ctx: Ctx): KafkaNodePool[] {
       storage: storage(pool.storage, pool.roles),
       ...(pool.resources ? { resources: structuredClone(pool.resources) } : {}),
       ...(pool.jvm ? { jvmOptions: jvm(pool.jvm) } : {}),
-      template: { pod: poolTemplate(ctx, pool) ?? {} },
+      template: { pod: { ...(poolTemplate(ctx, pool) ?? {}), ...volumes } },
     },
   }));
 }
@@ -129,7 +172,13 @@ function quote(v: string): string {
 function oauthAuthentication(l: Listener): ListenerAuthentication {
   const o = l.authentication?.oauth;
   if (!o?.issuer) throw new RenderError(`listener ${l.name}: OAuth needs an issuer`);
-  const opts: [string, string][] = [["oauth.valid.issuer.uri", o.issuer]];
+  // The broker's own OAUTHBEARER login (the server side logs in too) needs a subject for its
+  // unsecured placeholder token, or the broker refuses to start ("No principal name in JWT
+  // claim: sub"); Strimzi's own builder writes the same option.
+  const opts: [string, string][] = [
+    ["unsecuredLoginStringClaim_sub", "thePrincipalName"],
+    ["oauth.valid.issuer.uri", o.issuer],
+  ];
   if (o.jwksEndpoint) opts.push(["oauth.jwks.endpoint.uri", o.jwksEndpoint]);
   if (o.introspectionEndpoint) {
     opts.push(["oauth.introspection.endpoint.uri", o.introspectionEndpoint]);
@@ -145,7 +194,7 @@ function oauthAuthentication(l: Listener): ListenerAuthentication {
   if (o.trustedCertificates) {
     opts.push([
       "oauth.ssl.truststore.location",
-      `/mnt/oauth-certs/${o.trustedCertificates.certificate ?? "ca.crt"}`,
+      `${secretMountPath(o.trustedCertificates.secretName)}/${o.trustedCertificates.certificate ?? "ca.crt"}`,
     ]);
     opts.push(["oauth.ssl.truststore.type", "PEM"]);
   }
@@ -213,12 +262,13 @@ export function renderListener(ctx: Ctx, l: ResolvedListener): GenericKafkaListe
   if (auth) out.authentication = auth;
   const configuration: NonNullable<GenericKafkaListener["configuration"]> = {};
   if (l.certificate) configuration.brokerCertChainAndKey = { ...l.certificate };
+  if (l.alternativeNames?.length) configuration.bootstrap = { alternativeNames: [...l.alternativeNames] };
   if (internalLb) {
     const cloud = ctx.cluster.cloud;
     if (!cloud || cloud === "generic")
       throw new RenderError(`listener ${l.name}: an internal load balancer needs cloud: aks, eks or gke`);
     const annotations = INTERNAL_LB_ANNOTATIONS[cloud];
-    configuration.bootstrap = { annotations: { ...annotations } };
+    configuration.bootstrap = { ...configuration.bootstrap, annotations: { ...annotations } };
     configuration.perBrokerAnnotationsTemplate = { ...annotations };
   }
   if (l.sourceRanges?.length && (l.type === "loadbalancer" || internalLb))
@@ -254,13 +304,12 @@ function authorization(ctx: Ctx): {
           ...su,
         },
         config: {
-          "principal.builder.class": "io.strimzi.kafka.oauth.server.OAuthKafkaPrincipalBuilder",
           "strimzi.authorization.client.id": k.clientId,
           "strimzi.authorization.token.endpoint.uri": k.tokenEndpoint,
           "strimzi.authorization.delegate.to.kafka.acl": String(k.delegateToKafkaAcls ?? true),
           ...(k.trustedCertificates
             ? {
-                "strimzi.authorization.ssl.truststore.location": `/mnt/oauth-certs/${k.trustedCertificates.certificate ?? "ca.crt"}`,
+                "strimzi.authorization.ssl.truststore.location": `${secretMountPath(k.trustedCertificates.secretName)}/${k.trustedCertificates.certificate ?? "ca.crt"}`,
                 "strimzi.authorization.ssl.truststore.type": "PEM",
               }
             : {}),
@@ -276,6 +325,14 @@ function authorization(ctx: Ctx): {
           "opa.authorizer.url": o.url,
           "opa.authorizer.allow.on.error": String(o.allowOnError ?? false),
           "opa.authorizer.cache.expire.after.seconds": 3600,
+          // The authorizer loads a Java key store (PKCS12), not PEM, to trust OPA's certificate.
+          ...(o.trustedCertificates
+            ? {
+                "opa.authorizer.truststore.path": `${secretMountPath(o.trustedCertificates.secretName)}/${o.trustedCertificates.truststore ?? "truststore.p12"}`,
+                "opa.authorizer.truststore.password": placeholder("strimzienv:OPA_TRUSTSTORE_PASSWORD"),
+                "opa.authorizer.truststore.type": "PKCS12",
+              }
+            : {}),
         },
       };
     }
@@ -304,26 +361,18 @@ export function renderKafka(ctx: Ctx): Kafka {
     ...brokerDefaults(rf, minIsr),
     ...(ctx.zoneKey ? { "replica.selector.class": RACK_AWARE_SELECTOR } : {}),
     ...(ctx.fips ? FIPS_TLS : {}),
+    // Strimzi sets this itself only for its deprecated `type: oauth`; kiln renders OAuth as `custom`.
+    ...(ctx.listeners.some((l) => l.authType === "oauth")
+      ? { "principal.builder.class": OAUTH_PRINCIPAL_BUILDER }
+      : {}),
     ...authzConfig,
     ...defined(c.kafka.config),
   };
   const sorted = Object.fromEntries(Object.entries(config).sort(([a], [b]) => a.localeCompare(b)));
 
-  // OAuth trust stores and introspection secrets reach the brokers as mounted Secrets / env vars.
-  const oauthCerts = new Set<string>();
-  const env: { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }[] = [];
-  for (const l of ctx.listeners) {
-    const o = l.authType === "oauth" ? l.authentication?.oauth : undefined;
-    if (o?.trustedCertificates) oauthCerts.add(o.trustedCertificates.secretName);
-    if (o?.introspectionEndpoint && o.clientSecret && env.length === 0)
-      env.push({
-        name: "OAUTH_CLIENT_SECRET",
-        valueFrom: { secretKeyRef: { name: o.clientSecret.secretName, key: o.clientSecret.key } },
-      });
-  }
-  if (c.authorization?.type === "keycloak" && c.authorization.keycloak?.trustedCertificates)
-    oauthCerts.add(c.authorization.keycloak.trustedCertificates.secretName);
-  const [certSecret] = [...oauthCerts].sort();
+  // Trust stores and passwords reach the brokers as mounted Secrets and env vars (the volumes
+  // themselves are on the node pools' pod templates).
+  const { volumes, env } = brokerSecrets(ctx);
 
   const kafka: Kafka["spec"]["kafka"] = {
     version: ctx.version,
@@ -339,14 +388,16 @@ export function renderKafka(ctx: Ctx): Kafka {
     ...(ctx.zoneKey ? { rack: { topologyKey: ctx.zoneKey } } : {}),
     template: {
       podDisruptionBudget: { maxUnavailable: 1 },
-      ...(certSecret
-        ? { pod: { volumes: [{ name: "oauth-certs", secret: { secretName: certSecret } }] } }
-        : {}),
-      ...(certSecret || env.length
+      ...(volumes.length || env.length
         ? {
             kafkaContainer: {
-              ...(certSecret
-                ? { volumeMounts: [{ name: "oauth-certs", mountPath: "/mnt/oauth-certs" }] }
+              ...(volumes.length
+                ? {
+                    volumeMounts: volumes.map((v) => ({
+                      name: v.name,
+                      mountPath: secretMountPath(v.secretName),
+                    })),
+                  }
                 : {}),
               ...(env.length ? { env } : {}),
             },
@@ -378,6 +429,8 @@ export function renderKafka(ctx: Ctx): Kafka {
         : {}),
     },
   };
+  const cruiseControl = renderCruiseControl(ctx);
+  if (cruiseControl) spec.cruiseControl = cruiseControl;
   if (c.monitoring?.enabled !== false) {
     const e = c.monitoring?.kafkaExporter ?? {};
     spec.kafkaExporter = {

@@ -1,5 +1,5 @@
 import type { AclResource, DisasterRecovery } from "@kiln/schemas";
-import type { AclRule, KafkaMirrorMaker2, KafkaUser } from "../wire/strimzi.js";
+import type { AclOperation, AclRule, KafkaMirrorMaker2, KafkaUser } from "../wire/strimzi.js";
 import { STRIMZI_API } from "../wire/strimzi.js";
 import {
   bootstrap,
@@ -11,7 +11,7 @@ import {
   RenderError,
   strimziCluster,
 } from "./context.js";
-import { FIPS_TLS } from "./defaults.js";
+import { FIPS_CONNECT_TLS, FIPS_TLS } from "./defaults.js";
 import { groupAcl, kafkaUser, topicAcl } from "./users.js";
 
 export const IDENTITY_POLICY = "org.apache.kafka.connect.mirror.IdentityReplicationPolicy";
@@ -120,7 +120,8 @@ export function renderMirrorMaker2(ctx: Ctx, dr: DisasterRecovery): KafkaMirrorM
           "config.storage.replication.factor": -1,
           "offset.storage.replication.factor": -1,
           "status.storage.replication.factor": -1,
-          ...tlsConfig,
+          // The target's settings configure the Connect worker MirrorMaker 2 runs on.
+          ...(ctx.fips ? FIPS_CONNECT_TLS : {}),
         },
       },
       mirrors: [
@@ -182,7 +183,17 @@ export function renderTargetUser(ctx: Ctx, dr: DisasterRecovery): KafkaUser {
   const names = flowNames(dr.peer.name, ctx.name);
   const listener = clientListener(ctx);
   const localAuth = listener.authType === "scram-sha-512" ? "scram-sha-512" : "tls";
-  const writeOps = ["Write", "Create", "Describe", "Alter", "AlterConfigs", "DescribeConfigs"] as const;
+  const syncOffsets = dr.syncGroupOffsets !== false;
+  // Committing translated group offsets on the target needs Read on the topics they are for.
+  const writeOps: AclOperation[] = [
+    ...(syncOffsets ? (["Read"] as const) : []),
+    "Write",
+    "Create",
+    "Describe",
+    "Alter",
+    "AlterConfigs",
+    "DescribeConfigs",
+  ];
   const remote: AclResource[] =
     dr.replicationPolicy === "identity"
       ? patternToAclResources(dr.topicsPattern)
@@ -192,11 +203,12 @@ export function renderTargetUser(ctx: Ctx, dr: DisasterRecovery): KafkaUser {
     ...[names.configs, names.offsets, names.status].map((t) =>
       topicAcl({ name: t }, ["Read", "Write", "Create", "Describe", "DescribeConfigs"]),
     ),
-    ...remote.map((r) => topicAcl(r, [...writeOps])),
+    ...remote.map((r) => topicAcl(r, writeOps)),
     topicAcl({ name: `${dr.peer.name}.checkpoints.internal` }, ["Read", "Write", "Create", "Describe"]),
-    topicAcl({ name: `mm2-offset-syncs.${ctx.name}.internal` }, ["Read", "Write", "Create", "Describe"]),
+    // With offset-syncs.topic.location: target, MirrorSourceConfig names the topic after the *source* alias.
+    topicAcl({ name: `mm2-offset-syncs.${dr.peer.name}.internal` }, ["Read", "Write", "Create", "Describe"]),
     // Offset sync for failover writes the translated offsets of the mirrored groups here.
-    ...(dr.syncGroupOffsets === false
+    ...(!syncOffsets
       ? []
       : patternToAclResources(dr.groupsPattern).map((g) => groupAcl(g, ["Read", "Describe"]))),
   ];

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { toFiles } from "../output.js";
 import { exampleFiles, loadCluster, loadExample } from "../testing/examples.js";
@@ -21,6 +22,8 @@ const find = <K extends string>(r: ReturnType<typeof render>, kind: K, name?: st
     | Extract<ReturnType<typeof render>["items"][number]["object"], { kind: K }>
     | undefined;
 
+const OAUTH_FIXTURE = new URL("__fixtures__/oauth-keycloak-fips.yaml", import.meta.url);
+
 const LABELS = { "app.kubernetes.io/managed-by": "kiln", "app.kubernetes.io/part-of": "c1" };
 
 describe("renderCluster, minimal definition", () => {
@@ -35,7 +38,15 @@ describe("renderCluster, minimal definition", () => {
           version: "4.3.1",
           metadataVersion: "4.3-IV0",
           listeners: [
-            { name: "tls", port: 9093, type: "cluster-ip", tls: true, authentication: { type: "tls" } },
+            {
+              name: "tls",
+              port: 9093,
+              type: "cluster-ip",
+              tls: true,
+              authentication: { type: "tls" },
+              // Strimzi opens a listener without peers to every namespace; internal ones keep to their own.
+              networkPolicyPeers: [{ podSelector: {} }],
+            },
           ],
           authorization: { type: "simple" },
           config: {
@@ -89,7 +100,7 @@ describe("renderCluster, minimal definition", () => {
       "kafka/KafkaNodePool/controller",
       "kafka/KafkaNodePool/broker",
     ]);
-    expect(r.documents).toStrictEqual({});
+    expect(Object.keys(r.documents)).toStrictEqual(["connectivity.json"]);
   });
 });
 
@@ -119,6 +130,95 @@ describe("renderCluster features", () => {
     });
   });
 
+  it("puts a listener's alternative names in its certificate (configuration.bootstrap.alternativeNames)", () => {
+    const k = find(
+      render(
+        "cloud: eks\nlisteners:\n  - { name: peering, type: internal-loadbalancer, alternativeNames: [kafka-peering.internal.example.com] }\n",
+      ),
+      "Kafka",
+    );
+    expect(k?.spec.kafka.listeners[0]?.configuration?.bootstrap).toStrictEqual({
+      alternativeNames: ["kafka-peering.internal.example.com"],
+      annotations: {
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+        "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+      },
+    });
+  });
+
+  it.each([
+    ["internal", "c1-kafka-bootstrap.ns.svc:9093"],
+    ["cluster-ip", "c1-kafka-tls-bootstrap.ns.svc:9093"],
+  ])("points Connect at the bootstrap Service Strimzi creates for a %s listener", (type, address) => {
+    const r = render(`listeners:\n  - { name: tls, type: ${type} }\nconnect:\n  - { name: etl }\n`);
+    expect(find(r, "KafkaConnect")?.spec.bootstrapServers).toBe(address);
+  });
+
+  it("admits only the cluster's namespace on internal listeners without peers, and the declared peers otherwise", () => {
+    const k = find(
+      render(`cloud: aks
+listeners:
+  - { name: ip, type: cluster-ip }
+  - { name: in, type: internal, tls: false, authentication: { type: none } }
+  - { name: peered, type: cluster-ip, peers: [{ namespaceSelector: { matchLabels: { team: a } } }] }
+  - { name: lb, type: loadbalancer, sourceRanges: [203.0.113.0/24] }
+  - { name: vnet, type: internal-loadbalancer }
+`),
+      "Kafka",
+    );
+    expect(k?.spec.kafka.listeners.map((l) => [l.name, l.networkPolicyPeers])).toStrictEqual([
+      ["ip", [{ podSelector: {} }]],
+      ["in", [{ podSelector: {} }]],
+      ["peered", [{ namespaceSelector: { matchLabels: { team: "a" } } }]],
+      // Reached from outside the Kubernetes cluster: anyone, as the schema says (sourceRanges narrow the LB).
+      ["lb", undefined],
+      ["vnet", undefined],
+    ]);
+  });
+
+  it("keeps Connect REST open to its own workers and the operator, and metrics to the Prometheus namespace", () => {
+    const workers = { "strimzi.io/cluster": "a", "strimzi.io/kind": "KafkaConnect" };
+    const operator = {
+      podSelector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } },
+      namespaceSelector: {},
+    };
+    const deploy = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kiln-deploy" } } };
+    const policy = (spec: string) =>
+      find(renderCluster(loadCluster(spec).cluster), "NetworkPolicy", "a-connect-rest");
+    const base = BASE.replace("monitoring:\n  enabled: false\n", "");
+    expect(
+      policy(`${base}connect:\n  - { name: a, restPeers: [${JSON.stringify(deploy)}] }\n`)?.spec,
+    ).toStrictEqual({
+      podSelector: { matchLabels: workers },
+      policyTypes: ["Ingress"],
+      ingress: [
+        // Followers forward REST writes to the leader: without the workers themselves, a write to a follower fails.
+        {
+          from: [{ podSelector: { matchLabels: workers } }, operator, deploy],
+          ports: [{ protocol: "TCP", port: 8083 }],
+        },
+        {
+          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+          ports: [{ protocol: "TCP", port: 9404 }],
+        },
+      ],
+    });
+    // A REST-mode cluster without restPeers still gets it (Strimzi writes no Connect policy then).
+    const named = policy(`${base}monitoring: { prometheusNamespace: prom }\nconnect:\n  - { name: a }\n`);
+    expect(named?.spec.ingress?.map((r) => r.from)).toStrictEqual([
+      [{ podSelector: { matchLabels: workers } }, operator],
+      [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "prom" } } }],
+    ]);
+    // Without monitoring there is no metrics port to admit.
+    expect(policy(`${BASE}connect:\n  - { name: a }\n`)?.spec.ingress?.map((r) => r.ports)).toStrictEqual([
+      [{ protocol: "TCP", port: 8083 }],
+    ]);
+    // With connector resources Strimzi's own policy covers workers, operator and metrics.
+    expect(
+      policy(`${base}connect:\n  - { name: a, connectors: kafka-connector-resources }\n`),
+    ).toBeUndefined();
+  });
+
   it("restricts TLS and SCRAM passwords under FIPS", () => {
     const k = find(render("fips: true\n"), "Kafka");
     expect(k?.spec.kafka.config["ssl.enabled.protocols"]).toBe("TLSv1.3,TLSv1.2");
@@ -130,6 +230,38 @@ describe("renderCluster features", () => {
     expect(k?.spec.entityOperator.template?.userOperatorContainer?.env).toStrictEqual([
       { name: "STRIMZI_SCRAM_SHA_PASSWORD_LENGTH", value: "32" },
     ]);
+  });
+
+  it("restricts TLS for the Connect worker and every client it creates under FIPS", () => {
+    const r = render("fips: true\nconnect:\n  - { name: etl }\n");
+    const config = find(r, "KafkaConnect")?.spec.config ?? {};
+    for (const prefix of ["", "producer.", "consumer.", "admin."]) {
+      expect(config[`${prefix}ssl.enabled.protocols`], `${prefix}ssl.enabled.protocols`).toBe(
+        "TLSv1.3,TLSv1.2",
+      );
+      expect(config[`${prefix}ssl.protocol`], `${prefix}ssl.protocol`).toBe("TLSv1.3");
+      expect(
+        String(config[`${prefix}ssl.cipher.suites`])
+          .split(",")
+          .every((s) => s.includes("GCM")),
+      ).toBe(true);
+    }
+  });
+
+  it("keeps the OAuth trust volume on every node pool, whose pod template replaces the Kafka-level one", () => {
+    const r = renderCluster(loadCluster(readFileSync(OAUTH_FIXTURE, "utf8")).cluster);
+    const kafka = find(r, "Kafka");
+    const mounts = kafka?.spec.kafka.template?.kafkaContainer?.volumeMounts ?? [];
+    expect(mounts).toStrictEqual([{ name: "secret-0", mountPath: "/mnt/secrets/sso-ca" }]);
+    const pools = r.items.map((i) => i.object).filter((o) => o.kind === "KafkaNodePool");
+    expect(pools.length).toBeGreaterThan(0);
+    for (const pool of pools) {
+      // Strimzi: a pool's template.pod, when present, replaces spec.kafka.template.pod for its pods.
+      const pod = pool.spec.template?.pod ?? kafka?.spec.kafka.template?.pod;
+      const volumes = new Set((pod?.volumes ?? []).map((v) => v.name));
+      for (const m of mounts)
+        expect(volumes.has(m.name), `${pool.metadata.name} has volume ${m.name}`).toBe(true);
+    }
   });
 
   it("expresses OAuth as custom OAUTHBEARER authentication with issuer, JWKS and audience", () => {
@@ -148,7 +280,7 @@ describe("renderCluster features", () => {
     expect(auth?.sasl).toBe(true);
     expect(auth?.listenerConfig?.["sasl.enabled.mechanisms"]).toBe("OAUTHBEARER");
     expect(auth?.listenerConfig?.["oauthbearer.sasl.jaas.config"]).toBe(
-      'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required oauth.valid.issuer.uri="https://sso.example.com/realms/k" oauth.jwks.endpoint.uri="https://sso.example.com/realms/k/certs" oauth.check.audience="true" oauth.client.id="kafka" oauth.username.claim="preferred_username";',
+      'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="thePrincipalName" oauth.valid.issuer.uri="https://sso.example.com/realms/k" oauth.jwks.endpoint.uri="https://sso.example.com/realms/k/certs" oauth.check.audience="true" oauth.client.id="kafka" oauth.username.claim="preferred_username";',
     );
   });
 
@@ -187,6 +319,22 @@ describe("renderCluster features", () => {
       superUsers: ["admin"],
     });
     if (type === "opa") expect(k?.spec.kafka.image).toBe("registry.example.com/kafka-opa:4.3.1");
+  });
+
+  it("turns the users' grants into the Rego policy under OPA, and keeps them off the KafkaUsers", () => {
+    const r = render(`authorization:
+  type: opa
+  opa: { url: "https://opa.example.com/v1/data/kafka/authz/allow", image: "registry.example.com/kafka-opa:4.3.1" }
+users:
+  - { name: app, authentication: tls, topics: [{ name: orders, access: [read] }] }
+`);
+    expect(find(r, "KafkaUser", "app")?.spec).toStrictEqual({ authentication: { type: "tls" } });
+    const rego = find(r, "ConfigMap", "c1-kafka-authz")?.data["kafka-authz.rego"] ?? "";
+    expect(rego).toContain("package kafka.authz\n");
+    expect(rego).toContain("default allow := false");
+    expect(rego).toContain('"User:CN=app": [');
+    expect(rego).toContain('"User:CN=c1-kafka,O=io.strimzi"');
+    expect(r.items.find((i) => i.object.metadata.name === "c1-kafka-authz")?.component).toBe("kafka");
   });
 
   it("annotates Connect for connector resources consistently with its mode", () => {
@@ -299,6 +447,36 @@ describe("renderCluster features", () => {
       },
       quotas: { consumerByteRate: 1000 },
     });
+  });
+});
+
+describe("the MirrorMaker 2 target user", () => {
+  const user = (extra = "") =>
+    find(
+      render(`disasterRecovery:
+  mode: active-passive
+  role: backup
+  peer: { name: src, bootstrapServers: "src.example.com:9094" }
+  topicsPattern: "orders"
+${extra}`),
+      "KafkaUser",
+      "src-to-c1-mm2",
+    );
+  const ops = (u: ReturnType<typeof user>, topic: string) =>
+    u?.spec.authorization?.acls.find((a) => a.resource.type === "topic" && a.resource.name === topic)
+      ?.operations;
+  it("may write the offset-syncs topic MirrorSourceConnector names after the source alias (location: target)", () => {
+    expect(ops(user(), "mm2-offset-syncs.src.internal")).toStrictEqual([
+      "Read",
+      "Write",
+      "Create",
+      "Describe",
+    ]);
+    expect(ops(user(), "mm2-offset-syncs.c1.internal")).toBeUndefined();
+  });
+  it("may read the remote topics it commits translated group offsets for, and only then", () => {
+    expect(ops(user(), "src.")).toContain("Read");
+    expect(ops(user("  syncGroupOffsets: false\n"), "src.")).not.toContain("Read");
   });
 });
 

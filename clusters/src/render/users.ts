@@ -3,7 +3,7 @@ import type { AclOperation, AclRule, KafkaUser } from "../wire/strimzi.js";
 import { STRIMZI_API } from "../wire/strimzi.js";
 import { type Ctx, meta, strimziCluster } from "./context.js";
 
-export type UserAuthType = "tls" | "tls-external" | "scram-sha-512";
+export type UserAuthType = "tls" | "tls-external" | "scram-sha-512" | "oauth" | "custom";
 
 export function topicAcl(r: AclResource, operations: AclOperation[]): AclRule {
   return { resource: { type: "topic", name: r.name, patternType: r.patternType ?? "literal" }, operations };
@@ -33,8 +33,11 @@ export function kafkaUser(
   quotas?: Quotas,
   extraLabels: Record<string, string> = {},
 ): KafkaUser {
-  const spec: KafkaUser["spec"] = { authentication: { type: auth } };
-  if (aclsEnforced(ctx)) spec.authorization = { type: "simple", acls: mergeAcls(acls) };
+  // OAuth and custom principals authenticate elsewhere; their KafkaUser only carries ACLs and quotas.
+  const spec: KafkaUser["spec"] =
+    auth === "oauth" || auth === "custom" ? {} : { authentication: { type: auth } };
+  // Renderers always state the grants; renderCluster drops them where Kafka ACLs are not enforced.
+  spec.authorization = { type: "simple", acls: mergeAcls(acls) };
   if (quotas && Object.keys(quotas).length > 0) spec.quotas = { ...quotas };
   return {
     apiVersion: STRIMZI_API,

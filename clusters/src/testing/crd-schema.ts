@@ -1,26 +1,12 @@
-// Test support (never imported by renderers): turns the real CRDs in
-// ../shared/reference into strict JSON Schemas, so rendered objects are checked
-// the way `kubectl apply --validate=strict` checks them. Reads ../shared at
-// test time; nothing derived from it is committed.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+// Test support (never imported by renderers): turns the real CRDs (made from pinned
+// upstream artifacts, see reference.ts) into strict JSON Schemas, so rendered objects are
+// checked the way `kubectl apply --validate=strict` checks them.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import { parseAllDocuments } from "yaml";
 
-/** `../shared` beside the repository root (where CI puts it too). */
-export function sharedDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, "..", "shared");
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "turbo.json")) && existsSync(candidate))
-      return candidate;
-    dir = dirname(dir);
-  }
-  const env = process.env.KILN_SHARED_DIR;
-  if (env && existsSync(env)) return resolve(env);
-  throw new Error("../shared (reference CRDs) not found beside the repository root");
-}
+export { prometheusCrdDir, strimziCrdDir } from "./reference.js";
 
 type Json = Record<string, unknown>;
 
@@ -109,11 +95,4 @@ export function loadCrdValidator(dirs: string[]): CrdValidator {
       );
     },
   };
-}
-
-export function strimziCrdDir(): string {
-  return join(sharedDir(), "reference", "strimzi", "crds");
-}
-export function prometheusCrdDir(): string {
-  return join(sharedDir(), "reference", "prometheus-operator", "crds");
 }

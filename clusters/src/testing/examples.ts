@@ -3,7 +3,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Cluster, loadSpec, type SourceDocument } from "@kiln/schemas";
-import { type RenderOptions, type RenderResult, renderCluster } from "../render/index.js";
+import {
+  type RenderedObject,
+  type RenderOptions,
+  type RenderResult,
+  renderCluster,
+} from "../render/index.js";
+import type { NetworkPolicy } from "../wire/k8s.js";
+import type { Kafka } from "../wire/strimzi.js";
 
 export const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "examples");
 
@@ -37,4 +44,24 @@ export function loadCluster(
 ): { cluster: Cluster; source: SourceDocument } {
   const spec = loadSpec<Cluster>(text, file, "Cluster");
   return { cluster: spec.value, source: spec.source };
+}
+
+/**
+ * The three-zone example's objects as kiln rendered them before the NetworkPolicy fixes: the
+ * internal tls listener without networkPolicyPeers (Strimzi then admits every namespace), and
+ * the Connect REST policy admitting only the deploy namespace on 8083.
+ */
+export function threeZoneBeforeFixes(): { cluster: Cluster; objects: RenderedObject[] } {
+  const example = loadExample("three-zone/cluster.yaml");
+  const objects = structuredClone(example.result.items.map((i) => i.object));
+  const kafka = objects.find((o) => o.kind === "Kafka") as Kafka;
+  for (const l of kafka.spec.kafka.listeners) if (l.name === "tls") delete l.networkPolicyPeers;
+  const rest = objects.find((o) => o.kind === "NetworkPolicy") as NetworkPolicy;
+  rest.spec.ingress = [
+    {
+      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kiln-deploy" } } }],
+      ports: [{ protocol: "TCP", port: 8083 }],
+    },
+  ];
+  return { cluster: example.cluster, objects };
 }

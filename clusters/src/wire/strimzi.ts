@@ -1,5 +1,5 @@
 // Hand-written wire types for the Strimzi 1.2 (kafka.strimzi.io/v1) subset kiln
-// renders. Proven against the real CRDs in ../shared/reference by the tests;
+// renders. Proven against Strimzi's real CRDs (generated from its pinned release) by the tests;
 // nothing here is derived from those files.
 import type { LabelSelector, Labels, NetworkPolicyPeer, ObjectMeta } from "./k8s.js";
 
@@ -103,9 +103,14 @@ export interface KafkaNodePool {
     storage: Storage;
     resources?: ResourceRequirements;
     jvmOptions?: JvmOptions;
-    template?: { pod?: PodTemplate };
+    template?: { pod?: PodVolumesTemplate };
   };
 }
+
+/** A pod template that may mount Secrets as volumes. */
+export type PodVolumesTemplate = PodTemplate & {
+  volumes?: { name: string; secret: { secretName: string } }[];
+};
 
 export interface ListenerAuthentication {
   type: "tls" | "scram-sha-512" | "custom";
@@ -123,7 +128,7 @@ export interface GenericKafkaListener {
     brokerCertChainAndKey?: CertSecretSource;
     class?: string;
     loadBalancerSourceRanges?: string[];
-    bootstrap?: { host?: string; annotations?: Record<string, string> };
+    bootstrap?: { host?: string; alternativeNames?: string[]; annotations?: Record<string, string> };
     hostTemplate?: string;
     perBrokerAnnotationsTemplate?: Record<string, string>;
   };
@@ -152,7 +157,7 @@ export interface Kafka {
       rack?: Rack;
       metricsConfig?: MetricsConfig;
       template?: {
-        pod?: PodTemplate & { volumes?: { name: string; secret: { secretName: string } }[] };
+        pod?: PodVolumesTemplate;
         kafkaContainer?: ContainerTemplate & { volumeMounts?: { name: string; mountPath: string }[] };
         podDisruptionBudget?: { maxUnavailable: number };
       };
@@ -162,6 +167,7 @@ export interface Kafka {
       userOperator: Record<string, unknown>;
       template?: { userOperatorContainer?: ContainerTemplate };
     };
+    cruiseControl?: CruiseControlSpec;
     kafkaExporter?: {
       topicRegex?: string;
       groupRegex?: string;
@@ -169,6 +175,31 @@ export interface Kafka {
       groupExcludeRegex?: string;
       template?: { pod?: PodTemplate };
     };
+  };
+}
+
+/** `spec.cruiseControl`: Strimzi derives CPU and disk capacity from each pool's resources and storage. */
+export interface CruiseControlSpec {
+  brokerCapacity?: { inboundNetwork?: string; outboundNetwork?: string };
+  config?: ConfigValues;
+  resources?: ResourceRequirements;
+  metricsConfig?: MetricsConfig;
+  autoRebalance?: { mode: "add-brokers" | "remove-brokers"; template?: { name: string } }[];
+}
+
+export type RebalanceMode = "full" | "add-brokers" | "remove-brokers" | "remove-disks";
+
+export interface KafkaRebalance {
+  apiVersion: Api;
+  kind: "KafkaRebalance";
+  metadata: ObjectMeta;
+  spec: {
+    mode?: RebalanceMode;
+    brokers?: number[];
+    goals?: string[];
+    skipHardGoalCheck?: boolean;
+    replicationThrottle?: number;
+    concurrentPartitionMovementsPerBroker?: number;
   };
 }
 
@@ -295,7 +326,8 @@ export interface KafkaUser {
   kind: "KafkaUser";
   metadata: ObjectMeta;
   spec: {
-    authentication: { type: "tls" | "tls-external" | "scram-sha-512" };
+    /** Absent for OAuth principals: the KafkaUser then carries only their ACLs and quotas. */
+    authentication?: { type: "tls" | "tls-external" | "scram-sha-512" };
     authorization?: { type: "simple"; acls: AclRule[] };
     quotas?: KafkaUserQuotas;
   };
@@ -307,4 +339,5 @@ export type StrimziObject =
   | KafkaConnect
   | KafkaConnector
   | KafkaMirrorMaker2
+  | KafkaRebalance
   | KafkaUser;

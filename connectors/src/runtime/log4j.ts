@@ -1,9 +1,23 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
-/** A log4j2 configuration writing to stdout (the harness pipes it to the process's log file). */
-export async function writeLog4j2(dir: string, level = "INFO"): Promise<string> {
+/**
+ * A log4j2 configuration writing to stdout (the process's log file), with `loggers` at their own
+ * levels (e.g. `{ "kafka.authorizer.logger": "DEBUG" }` to log every authorization decision).
+ */
+export async function writeLog4j2(
+  dir: string,
+  level = "INFO",
+  loggers: Record<string, string> = {},
+): Promise<string> {
   const file = join(dir, "log4j2.properties");
+  // Chatty at INFO and useless for diagnosing a test, unless asked for.
+  const levels = {
+    "org.reflections": "ERROR",
+    "org.apache.kafka.clients": "WARN",
+    "org.apache.kafka.common.config.AbstractConfig": "WARN",
+    ...loggers,
+  };
   await writeFile(
     file,
     [
@@ -14,13 +28,10 @@ export async function writeLog4j2(dir: string, level = "INFO"): Promise<string> 
       "appender.console.layout.pattern = [%d] %p %m (%c)%n",
       `rootLogger.level = ${level}`,
       "rootLogger.appenderRef.stdout.ref = STDOUT",
-      // Chatty at INFO and useless for diagnosing a test.
-      "logger.reflections.name = org.reflections",
-      "logger.reflections.level = ERROR",
-      "logger.clients.name = org.apache.kafka.clients",
-      "logger.clients.level = WARN",
-      "logger.config.name = org.apache.kafka.common.config.AbstractConfig",
-      "logger.config.level = WARN",
+      ...Object.entries(levels).flatMap(([name, l], i) => [
+        `logger.l${i}.name = ${name}`,
+        `logger.l${i}.level = ${l}`,
+      ]),
       "",
     ].join("\n"),
   );

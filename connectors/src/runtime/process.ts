@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -12,8 +12,14 @@ export interface ServiceProcess {
   /** The last lines of the log, for failure messages. */
   tail(lines?: number): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Lets this process exit while the service keeps running (it is stopped later by its pid). */
+  release(): void;
 }
 
+/**
+ * Starts a process in a process group of its own, its output appended to `<logDir>/<name>.log`
+ * by the process itself: it keeps running and logging when this one exits (`kiln up`).
+ */
 export async function startProcess(
   name: string,
   command: string,
@@ -22,15 +28,18 @@ export async function startProcess(
 ): Promise<ServiceProcess> {
   await mkdir(opts.logDir, { recursive: true });
   const logFile = join(opts.logDir, `${name}.log`);
-  const log = createWriteStream(logFile, { flags: "a" });
-  const child = spawn(command, args, {
-    cwd: opts.cwd,
-    env: { ...process.env, ...opts.env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  const log = openSync(logFile, "a");
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ["ignore", log, log],
+      detached: true,
+    });
+  } finally {
+    closeSync(log);
+  }
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const tail = async (lines = 40) => {
     const text = await readFile(logFile, "utf8").catch(() => "");
@@ -41,6 +50,7 @@ export async function startProcess(
     child,
     logFile,
     tail,
+    release: () => child.unref(),
     async stop(signal = "SIGTERM") {
       if (child.exitCode !== null || child.signalCode !== null) return;
       try {
@@ -88,4 +98,21 @@ export async function waitFor(
   throw new Error(
     `timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}${tail}`,
   );
+}
+
+/** Stops a process group started by `startProcess` in another run, by its leader's pid: TERM, then KILL. */
+export async function stopProcessGroup(pid: number, timeoutMs = 15_000): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  process.kill(-pid, "SIGTERM");
+  const deadline = Date.now() + timeoutMs;
+  while (alive() && Date.now() < deadline) await sleep(200);
+  if (alive()) process.kill(-pid, "SIGKILL");
 }

@@ -7,9 +7,10 @@ export type ListenerName = string;
 export type HttpsEndpoint = string;
 export type ClassName = string;
 /**
- * How the user authenticates: mTLS with a User-Operator-issued certificate, SCRAM-SHA-512, or mTLS with a certificate issued elsewhere.
+ * How the user authenticates: mTLS with a User-Operator-issued certificate, SCRAM-SHA-512, mTLS with a certificate issued elsewhere, an OAuth 2.0 token whose username claim is the user's name, or a custom listener's authenticator that names the principal (for oauth and custom the KafkaUser carries only ACLs and quotas).
  */
-export type UserAuth = "tls" | "scram-sha-512" | "tls-external";
+export type UserAuth = "tls" | "scram-sha-512" | "tls-external" | "oauth" | "custom";
+export type ByteRate = string;
 
 /**
  * A Kafka cluster run by Strimzi: KRaft node pools, listeners, security, monitoring, Connect clusters and MirrorMaker 2.
@@ -28,6 +29,12 @@ export interface Cluster {
    * Restrict TLS to FIPS-approved protocols and cipher suites and SCRAM passwords to 32+ characters. Run the operator with FIPS_MODE=enabled on a FIPS-enabled node image.
    */
   fips?: boolean;
+  network?: {
+    /**
+     * Address ranges this cluster's pods reach other networks from (its VNet/VPC pod or node range), as a peer's NetworkPolicy sees them. kiln checks that a DR peer's listener admits this cluster's MirrorMaker 2 from there.
+     */
+    egressCidrs?: string[];
+  };
   kafka: {
     version: string;
     metadataVersion?: string;
@@ -71,6 +78,7 @@ export interface Cluster {
   users?: AppUser[];
   connect?: ConnectCluster[];
   disasterRecovery?: DisasterRecovery;
+  scaling?: Scaling;
   monitoring?: Monitoring;
 }
 export interface NodePool {
@@ -182,6 +190,10 @@ export interface Listener {
    */
   host?: string;
   /**
+   * Extra DNS names clients dial for this listener (e.g. a DNS alias of a peering load balancer); Strimzi adds them to every broker's certificate. A name a client dials that is not in the certificate fails TLS hostname verification.
+   */
+  alternativeNames?: string[];
+  /**
    * Per-broker host template for ingress, e.g. broker-{nodeId}.kafka.example.com.
    */
   hostTemplate?: string;
@@ -191,7 +203,7 @@ export interface Listener {
    */
   sourceRanges?: string[];
   /**
-   * Who may connect (Strimzi renders the NetworkPolicy). Empty or absent: only pods in the namespace for internal listeners, anyone for external ones.
+   * Who may connect (Strimzi renders the NetworkPolicy from these networkPolicyPeers). Empty or absent: only pods in the cluster's namespace for internal listeners (internal, cluster-ip), anyone for the others (load balancers, node ports, ingress, routes; sourceRanges narrow a load balancer).
    */
   peers?: Peer[];
 }
@@ -247,6 +259,20 @@ export interface Authorization {
      * Kafka image that includes the OPA authorizer.
      */
     image: string;
+    /**
+     * A Secret with a PKCS12 trust store for OPA's certificate (the authorizer loads no PEM) and its password.
+     */
+    trustedCertificates?: {
+      secretName: K8SName;
+      /**
+       * Key of the PKCS12 trust store.
+       */
+      truststore?: string;
+      /**
+       * Key of the trust store's password.
+       */
+      password?: string;
+    };
   };
   custom?: {
     authorizerClass: ClassName;
@@ -346,7 +372,7 @@ export interface ConnectCluster {
   jvm?: Jvm;
   quotas?: Quotas;
   /**
-   * Who may reach the REST API on 8083 besides the operator (with connectors: rest, where kiln deploys from).
+   * Who may reach the REST API on 8083 besides the Strimzi operator and the cluster's own workers (with connectors: rest, where kiln deploys from). A Connect cluster with connectors: rest gets a kiln NetworkPolicy admitting exactly those on 8083 and the Prometheus namespace on the metrics port 9404; absent, nothing else reaches 8083.
    */
   restPeers?: Peer[];
   autoscaling?: {
@@ -398,6 +424,58 @@ export interface DisasterRecovery {
   tasksMax?: number;
   resources?: Resources;
 }
+/**
+ * Brokers that follow their workload: Cruise Control keeps partitions balanced over brokers and zones, rebalances when brokers are added or removed, and an autoscaler grows and shrinks broker node pools. Present (even empty): Cruise Control is deployed.
+ */
+export interface Scaling {
+  cruiseControl?: {
+    /**
+     * What one broker's network carries (Cruise Control's NetworkInbound/OutboundCapacityGoal). CPU and disk capacity come from each pool's resources and storage.
+     */
+    networkCapacity?: {
+      inbound?: string;
+      outbound?: string;
+    };
+    /**
+     * ReplicaCapacityGoal's limit. Default: 1000 per GiB of the smallest broker pool's memory, between 1000 and 10000.
+     */
+    maxReplicasPerBroker?: number;
+    /**
+     * Strimzi rebalances onto added brokers (add-brokers) and moves partitions off brokers before removing them (remove-brokers), using the rendered KafkaRebalance templates. false: run KafkaRebalance resources yourself; kiln rollout then shrinks a broker pool only after a remove-brokers rebalance covering its brokers is Ready.
+     */
+    autoRebalance?: boolean;
+    /**
+     * Upper bound on the bandwidth partition movements use per broker, so clients keep theirs. Default: unthrottled.
+     */
+    replicationThrottle?: ByteRate;
+    concurrentPartitionMovementsPerBroker?: number;
+    resources?: Resources;
+  };
+  /**
+   * An autoscaler per broker node pool (never a pool with the controller role).
+   */
+  autoscaling?: BrokerAutoscaling[];
+}
+export interface BrokerAutoscaling {
+  pool: K8SName;
+  /**
+   * Default: the pool's replicas.
+   */
+  minReplicas?: number;
+  maxReplicas: number;
+  /**
+   * Scale up when the pool's request handler threads are busier than this on average (1 - RequestHandlerAvgIdlePercent).
+   */
+  requestHandlerBusyPercent?: number;
+  /**
+   * Scale up when a broker receives more than this on average. Default: 70% of cruiseControl.networkCapacity.inbound.
+   */
+  bytesInPerBroker?: ByteRate;
+  /**
+   * Scale up when the pool's volumes are fuller than this on average.
+   */
+  diskUsedPercent?: number;
+}
 export interface Monitoring {
   enabled?: boolean;
   kafkaExporter?: {
@@ -406,6 +484,10 @@ export interface Monitoring {
     topicExcludeRegex?: string;
     groupExcludeRegex?: string;
   };
+  /**
+   * Namespace Prometheus scrapes from: kiln's NetworkPolicies admit it on the metrics port 9404 (Strimzi's own policies open 9404 to everyone).
+   */
+  prometheusNamespace?: string;
   /**
    * Labels the Prometheus instance selects PodMonitors and PrometheusRules by.
    */
@@ -417,5 +499,9 @@ export interface Monitoring {
     diskFreePercent?: number;
     replicationLatencyMs?: number;
     certificateExpiryDays?: number;
+    /**
+     * Cruise Control's balancedness score (100 = balanced) below which KafkaClusterUnbalanced fires.
+     */
+    balancednessScore?: number;
   };
 }

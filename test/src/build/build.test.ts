@@ -125,5 +125,7 @@ describe("kiln build (real registry, real catalog entry from Maven Central)", ()
     const kc = await readFile(join(cwd, "out/manifests/offline/connect/kafkaconnect-files.yaml"), "utf8");
     expect(kc).toContain(`reference: ${plugin?.reference}`);
     expect(kc).toContain("type: image");
+    // The plugins are mounted onto the declared base, not onto a Connect image never built.
+    expect(kc).toContain("image: registry.invalid/strimzi/kafka:1.2.0-kafka-4.3.1");
   });
 });

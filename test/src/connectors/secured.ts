@@ -4,14 +4,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Agent, request } from "undici";
-import { compileJava } from "../harness/kafka/clients.js";
 import {
   type ConnectWorker,
+  compileJava,
   FILE_CONFIG_PROVIDER,
   resolveKafkaJars,
   startConnectWorker,
 } from "../harness/kafka/index.js";
-import { issue, selfSigned } from "../harness/tls.js";
+import { issue, pkcs12TrustStore, selfSigned } from "../harness/tls.js";
 
 const run = promisify(execFile);
 
@@ -64,20 +64,7 @@ export async function securedMaterial(dir: string): Promise<SecuredMaterial> {
     "-passout",
     `pass:${storePassword}`,
   ]);
-  await run("keytool", [
-    "-importcert",
-    "-noprompt",
-    "-alias",
-    "ca",
-    "-file",
-    ca.pem,
-    "-keystore",
-    join(dir, "trust.p12"),
-    "-storetype",
-    "PKCS12",
-    "-storepass",
-    storePassword,
-  ]);
+  await pkcs12TrustStore(dir, "trust", ca.pem, storePassword);
   return {
     dir,
     caPem: ca.pem,
@@ -206,7 +193,7 @@ export async function startBearerWorker(opts: {
 }): Promise<ConnectWorker> {
   const jars = await resolveKafkaJars(opts.version);
   const source = fileURLToPath(new URL("./KilnBearerAuthExtension.java", import.meta.url));
-  const { classpath } = await compileJava(source, opts.version);
+  const { classpath } = await compileJava(source, { version: opts.version });
   // The extension is found through ServiceLoader, so it ships the registration javac does not write.
   const services = join(opts.workDir, "bearer-services");
   await mkdir(join(services, "META-INF", "services"), { recursive: true });

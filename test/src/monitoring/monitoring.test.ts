@@ -1,9 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ConfigMap, PrometheusRule, RenderedObject } from "@kiln/clusters";
 import { KAFKA_EXPORTER_METRICS, renderCluster } from "@kiln/clusters";
 import { ConnectClient } from "@kiln/connectors";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { clusterSpec, eventually } from "../dr/support.js";
 import { required } from "../harness/inject.js";
 import { KafkaClients } from "../harness/kafka/clients.js";
@@ -13,6 +14,16 @@ import {
   startConnectWorker,
   startKafka,
 } from "../harness/kafka/index.js";
+import {
+  type Alertmanager,
+  amtoolCheckConfig,
+  amtoolRoutes,
+  type Notification,
+  routingForTest,
+  startAlertmanager,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from "../harness/monitoring/alertmanager.js";
 import {
   jmxAgent,
   type LagExporter,
@@ -49,6 +60,10 @@ const cluster = clusterSpec({
 // Rendered with every alert's `for:` shortened to 2s: the expressions are the ones shipped.
 const rendered: RenderedObject[] = renderCluster(cluster, { alertFor: "2s" }).items.map((i) => i.object);
 
+// The Alertmanager routing kiln renders beside the rules (monitoring/alertmanager-routing.example.yaml).
+const ROUTING = renderCluster(cluster).documents["monitoring/alertmanager-routing.example.yaml"] ?? "";
+const GROUP_BY = (parse(ROUTING) as { route: { group_by: string[] } }).route.group_by;
+
 function configMap(name: string): ConfigMap {
   const cm = rendered.find((o) => o.kind === "ConfigMap" && o.metadata.name === name);
   if (!cm) throw new Error(`no rendered ConfigMap ${name}`);
@@ -63,10 +78,11 @@ function dashboardQueries(): Array<{ dashboard: string; title: string; expr: str
     for (const text of Object.values((o as ConfigMap).data ?? {})) {
       const d = JSON.parse(text) as {
         uid: string;
-        panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+        // Row panels carry no query.
+        panels: Array<{ title: string; targets?: Array<{ expr: string }> }>;
       };
       for (const p of d.panels)
-        for (const t of p.targets) out.push({ dashboard: d.uid, title: p.title, expr: t.expr });
+        for (const t of p.targets ?? []) out.push({ dashboard: d.uid, title: p.title, expr: t.expr });
     }
   }
   return out;
@@ -81,6 +97,23 @@ describe("monitoring: rendered exporter configs, Kafka Exporter metrics and aler
   let prom: Prometheus;
   let clients: KafkaClients;
   let connect: ConnectClient;
+  let webhook: WebhookReceiver;
+  let am: Alertmanager;
+
+  /** Firing alerts the webhook received, as `receiver alertname`, once each. */
+  const delivered = () => [
+    ...new Set(
+      webhook.received.flatMap((n) =>
+        n.body.alerts
+          .filter((a) => a.status === "firing")
+          .map((a) => `${n.body.receiver} ${a.labels.alertname}`),
+      ),
+    ),
+  ];
+  const waitForDelivery = (receiver: string, alertname: string) =>
+    eventually(`${alertname} delivered to ${receiver}`, async () =>
+      delivered().includes(`${receiver} ${alertname}`) ? true : undefined,
+    );
 
   beforeAll(async () => {
     dir = await mkdtemp(join(required("workDir"), "monitoring-"));
@@ -130,7 +163,15 @@ describe("monitoring: rendered exporter configs, Kafka Exporter metrics and aler
     const kafkaPod = (pod: string) =>
       strimziPodLabels({ namespace: NS, cluster: NAME, kind: "Kafka", name: `${NAME}-kafka`, pod });
     const rule = rendered.find((o) => o.kind === "PrometheusRule") as PrometheusRule;
+    // The notification service, and Alertmanager with kiln's routing (its timers shortened as alertFor shortens for:).
+    webhook = await startWebhookReceiver();
+    am = await startAlertmanager({
+      workDir: dir,
+      config: routingForTest(ROUTING, webhook.url, { wait: "2s", interval: "2s" }),
+    });
     prom = await startPrometheus({
+      alertmanagers: [am.target],
+      rulesOnceUp: true,
       workDir: dir,
       // Generous for a busy 2-core machine: a scrape that times out reads as a target down.
       scrapeInterval: "3s",
@@ -189,7 +230,7 @@ describe("monitoring: rendered exporter configs, Kafka Exporter metrics and aler
 
   afterAll(async () => {
     await connect?.close();
-    await Promise.allSettled([prom?.stop(), exporter?.stop(), worker?.stop()]);
+    await Promise.allSettled([prom?.stop(), exporter?.stop(), worker?.stop(), am?.stop(), webhook?.stop()]);
     await Promise.allSettled([node2?.stop(), node1?.stop()]);
     if (dir && !process.env.KILN_TEST_KEEP) await rm(dir, { recursive: true, force: true });
   });
@@ -207,6 +248,19 @@ describe("monitoring: rendered exporter configs, Kafka Exporter metrics and aler
       return KAFKA_EXPORTER_METRICS.every((m) => names.has(m)) ? names : undefined;
     });
     expect([...KAFKA_EXPORTER_METRICS].filter((m) => !exported.has(m))).toEqual([]);
+  });
+
+  it("runs kiln's Alertmanager routing: amtool accepts it and routes by severity", async () => {
+    const file = join(dir, "alertmanager-routing.example.yaml");
+    await writeFile(file, ROUTING);
+    await amtoolCheckConfig(file);
+    const route = (severity: string) => amtoolRoutes(file, { alertname: "X", namespace: NS, severity });
+    expect(await route("critical")).toStrictEqual(["kafka-pager"]);
+    expect(await route("warning")).toStrictEqual(["kafka-chat"]);
+    expect(await route("info")).toStrictEqual(["null"]);
+    expect(
+      await amtoolRoutes(am.configFile, { alertname: "X", namespace: NS, severity: "critical" }),
+    ).toStrictEqual(["kafka-pager"]);
   });
 
   it("answers every query of the rendered Kafka, KRaft, Kafka Exporter and Connect dashboards", async () => {
@@ -273,6 +327,24 @@ describe("monitoring: rendered exporter configs, Kafka Exporter metrics and aler
     expect(firing.map((a) => a.labels.connector)).toEqual(["broken-sink"]);
   });
 
+  it("delivers the lag to chat and the failed task to the pager through Alertmanager, grouped as routed, and nothing for the healthy series", async () => {
+    await waitForDelivery("kafka-chat", "KafkaConsumerGroupLagTooLarge");
+    await waitForDelivery("kafka-pager", "KafkaConnectFailedTask");
+    // Nothing else so far: every other rule watches a healthy series.
+    expect(delivered().sort()).toStrictEqual([
+      "kafka-chat KafkaConsumerGroupLagTooLarge",
+      "kafka-pager KafkaConnectFailedTask",
+    ]);
+    expectRoutedAndGrouped(webhook.received);
+    const task = webhook.received.find((n) => n.body.groupLabels.alertname === "KafkaConnectFailedTask");
+    expect(task?.path).toBe("/kafka-pager");
+    expect(task?.body.groupLabels).toStrictEqual({
+      alertname: "KafkaConnectFailedTask",
+      namespace: NS,
+      strimzi_io_cluster: CONNECT,
+    });
+  });
+
   it("fires KafkaUnderReplicatedPartitions, KafkaOfflinePartitions and KafkaNodesDown when broker 2 dies", async () => {
     expect((await clients.describeTopic(node1.bootstrap, "replicated"))[0]?.isr.sort()).toEqual([1, 2]);
     expect(
@@ -297,4 +369,52 @@ describe("monitoring: rendered exporter configs, Kafka Exporter metrics and aler
     const leaderless = await prom.query(`kafka_topic_partition_leader{topic="lonely"}`);
     expect(leaderless[0]?.value[1]).toBe("-1");
   });
+
+  it("pages KafkaNodesDown and KafkaOfflinePartitions and inhibits the warnings that follow from a node down", async () => {
+    await waitForDelivery("kafka-pager", "KafkaNodesDown");
+    await waitForDelivery("kafka-pager", "KafkaOfflinePartitions");
+    // Prometheus fires the under-replicated and fenced-broker warnings; Alertmanager holds them back.
+    await prom.waitForFiring("KafkaUnderReplicatedPartitions", { strimzi_io_cluster: NAME });
+    await prom.waitForFiring("KafkaFencedBrokers", { strimzi_io_cluster: NAME });
+    const inhibited = await eventually("the warnings inhibited in Alertmanager", async () => {
+      const held = (await am.alerts()).filter((a) =>
+        ["KafkaUnderReplicatedPartitions", "KafkaFencedBrokers"].includes(a.labels.alertname ?? ""),
+      );
+      return held.length === 2 && held.every((a) => a.status.state === "suppressed") ? held : undefined;
+    });
+    const nodesDown = (await am.alerts()).find((a) => a.labels.alertname === "KafkaNodesDown");
+    expect(inhibited.every((a) => a.status.inhibitedBy.length > 0)).toBe(true);
+    expect(nodesDown?.status.state).toBe("active");
+    // Past a group interval, still nothing for them at the webhook.
+    await new Promise((r) => setTimeout(r, 3000));
+    const names = delivered();
+    // Kafka Exporter's scrapes may time out on the dead broker: inhibited too, when it fires.
+    expect(names.filter((n) => /UnderReplicated|FencedBrokers|ExporterDown/.test(n))).toStrictEqual([]);
+    const exporterDown = (await am.alerts()).filter((a) => a.labels.alertname === "KafkaExporterDown");
+    expect(exporterDown.filter((a) => a.status.state !== "suppressed")).toStrictEqual([]);
+    // Every delivery is an alert the suite caused, routed by severity and grouped as kiln's routing says.
+    const caused = new Set([
+      "KafkaConsumerGroupLagTooLarge",
+      "KafkaConnectFailedTask",
+      "KafkaConnectFailedConnector",
+      "KafkaNodesDown",
+      "KafkaOfflinePartitions",
+      "KafkaUnderMinIsrPartitions",
+    ]);
+    expect(names.map((n) => n.split(" ")[1]).filter((n) => !caused.has(n ?? ""))).toStrictEqual([]);
+    expectRoutedAndGrouped(webhook.received);
+  });
 });
+
+/** Each notification went to the receiver kiln's routing picks for its severity, grouped by its group_by labels. */
+function expectRoutedAndGrouped(received: Notification[]) {
+  expect(received.length).toBeGreaterThan(0);
+  for (const n of received) {
+    expect(n.path).toBe(`/${n.body.receiver}`);
+    for (const a of n.body.alerts) {
+      expect(a.labels.severity).toBe(n.body.receiver === "kafka-pager" ? "critical" : "warning");
+      const group = Object.fromEntries(GROUP_BY.flatMap((k) => (a.labels[k] ? [[k, a.labels[k]]] : [])));
+      expect(n.body.groupLabels).toStrictEqual(group);
+    }
+  }
+}

@@ -5,6 +5,7 @@ import { request } from "node:https";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { referenceDir } from "@kiln/clusters/testing/reference";
 import { parseAllDocuments } from "yaml";
 import { freePort } from "../harness/ports.js";
 import { type ServiceProcess, startProcess, waitFor } from "../harness/process.js";
@@ -22,8 +23,6 @@ declare module "vitest" {
   }
 }
 
-/** The Strimzi and prometheus-operator CRDs (never copied into the repo). */
-export const referenceDir = fileURLToPath(new URL("../../../../shared/reference/", import.meta.url));
 const buildScript = fileURLToPath(new URL("../../kube/build.sh", import.meta.url));
 
 export const ADMIN_TOKEN = "kiln-admin-token";
@@ -173,9 +172,9 @@ export async function kubeRequest(
   });
 }
 
-/** Reads CRDs from ../shared/reference (all YAML files in `subdir`), as plain objects. */
+/** Reads the reference CRDs (all YAML files in `subdir`, e.g. `strimzi/crds`), as plain objects. */
 export async function referenceCrds(subdir: string): Promise<Array<Record<string, any>>> {
-  const dir = join(referenceDir, subdir);
+  const dir = join(referenceDir(), subdir);
   const out: Array<Record<string, any>> = [];
   for (const f of (await readdir(dir)).sort()) {
     if (!/\.ya?ml$/.test(f)) continue;

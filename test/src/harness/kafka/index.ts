@@ -2,6 +2,7 @@
 // suites use it from here, with the client tools tests need beside it.
 export {
   type ConnectWorker,
+  compileJava,
   DEFAULT_KAFKA_VERSION,
   FILE_CONFIG_PROVIDER,
   javaBin,

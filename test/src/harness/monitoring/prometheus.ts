@@ -86,6 +86,13 @@ export async function startPrometheus(opts: {
   groups: RuleGroup[];
   scrapeInterval?: string;
   evaluationInterval?: string;
+  /** Alertmanagers (`host:port`) Prometheus sends its alerts to. */
+  alertmanagers?: string[];
+  /**
+   * Loads the rules only once every target has been scraped up, as in a cluster where
+   * Prometheus runs long before the rules arrive: no alert fires on series not yet scraped.
+   */
+  rulesOnceUp?: boolean;
 }): Promise<Prometheus> {
   const dir = join(opts.workDir, "prometheus");
   await mkdir(join(dir, "data"), { recursive: true });
@@ -95,20 +102,23 @@ export async function startPrometheus(opts: {
   const interval = opts.scrapeInterval ?? "1s";
   const jobs = new Map<string, ScrapeTarget[]>();
   for (const t of opts.targets) jobs.set(t.job, [...(jobs.get(t.job) ?? []), t]);
-  const config = {
+  const config = (withRules: boolean) => ({
     global: {
       scrape_interval: interval,
       scrape_timeout: interval,
       evaluation_interval: opts.evaluationInterval ?? "1s",
     },
-    rule_files: [rulesFile],
+    rule_files: withRules ? [rulesFile] : [],
+    ...(opts.alertmanagers?.length
+      ? { alerting: { alertmanagers: [{ static_configs: [{ targets: opts.alertmanagers }] }] } }
+      : {}),
     scrape_configs: [...jobs].map(([job, ts]) => ({
       job_name: job,
       static_configs: ts.map((t) => ({ targets: [t.target], labels: t.labels })),
     })),
-  };
+  });
   const configFile = join(dir, "prometheus.yml");
-  await writeFile(configFile, stringify(config));
+  await writeFile(configFile, stringify(config(!opts.rulesOnceUp)));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = await startProcess(
@@ -120,6 +130,7 @@ export async function startPrometheus(opts: {
       `--storage.tsdb.path=${join(dir, "data")}`,
       "--storage.tsdb.retention.time=1h",
       "--log.level=warn",
+      ...(opts.rulesOnceUp ? ["--web.enable-lifecycle"] : []),
     ],
     { logDir: dir },
   );
@@ -140,6 +151,31 @@ export async function startPrometheus(opts: {
     return body.data;
   };
   const alerts = async () => (await api<{ alerts: PrometheusAlert[] }>("/api/v1/alerts")).alerts;
+  if (opts.rulesOnceUp) {
+    try {
+      await waitFor(
+        "every target scraped up",
+        async () => {
+          const t = await api<{ activeTargets: { health: string }[] }>("/api/v1/targets");
+          return (
+            t.activeTargets.length === opts.targets.length && t.activeTargets.every((x) => x.health === "up")
+          );
+        },
+        { timeoutMs: 120_000, service: proc, intervalMs: 500 },
+      );
+      await writeFile(configFile, stringify(config(true)));
+      const reload = await fetch(`${url}/-/reload`, { method: "POST", signal: AbortSignal.timeout(30_000) });
+      if (!reload.ok) throw new Error(`Prometheus reload: ${reload.status} ${await reload.text()}`);
+      await waitFor(
+        "the rules loaded",
+        async () => (await api<{ groups: unknown[] }>("/api/v1/rules")).groups.length === opts.groups.length,
+        { timeoutMs: 30_000, service: proc, intervalMs: 200 },
+      );
+    } catch (err) {
+      await proc.stop();
+      throw err;
+    }
+  }
   return {
     url,
     process: proc,
