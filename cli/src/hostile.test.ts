@@ -264,7 +264,8 @@ function render(doc: Doc, how: string): string {
     case "zero-width":
       return yaml.replace(/\n/, "\n\u200b");
     case "truncated":
-      return yaml.slice(0, Math.max(1, Math.floor(yaml.length / 2)));
+      // Cut at a line end: half a document, but no value cut in two (half a URL is no URL).
+      return yaml.slice(0, Math.max(1, yaml.lastIndexOf("\n", Math.floor(yaml.length / 2)) + 1));
     case "tabs":
       return yaml.replace(/\n {2}/, "\n\t");
     default:
