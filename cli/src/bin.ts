@@ -6,3 +6,6 @@ process.exitCode = await main(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
 });
+// The command has returned: nothing it started may keep the process alive past its --timeout
+// (an abandoned socket or child). Output already written gets a moment to drain first.
+setTimeout(() => process.exit(), 2_000).unref();

@@ -4,7 +4,7 @@ import type { ConnectClient } from "./client.js";
 import type { DesiredConnector } from "./desired.js";
 import { ConnectError } from "./errors.js";
 import type { Plan } from "./planner.js";
-import { findLiteralSecrets } from "./secrets.js";
+import { describeFinding, findLiteralSecrets } from "./secrets.js";
 import type { PluginInfo } from "./types.js";
 
 export interface WorkerInventory {
@@ -119,7 +119,8 @@ export interface ClusterChecks {
 /**
  * Everything checked before a plan is shown: plugins on every worker, literal secrets in every
  * declared config, and (unless `validate` is false: apply validates each config just before
- * writing it) Connect's own validation of every config that would be written.
+ * writing it) Connect's own validation of every config that would be written. A config holding
+ * a literal secret is never sent anywhere, not even to `/config/validate`.
  */
 export async function checkCluster(
   client: ConnectClient,
@@ -139,22 +140,25 @@ export async function checkCluster(
       ),
     ),
   );
+  const holdsSecrets = new Set<string>();
   for (const d of desired) {
     for (const f of findLiteralSecrets(
       d.config,
       passwordKeys.get(d.connectorClass) ?? new Set(),
       d.location,
     )) {
+      holdsSecrets.add(d.name);
       diagnostics.push({
         severity: "error",
         code: "literal-secret",
-        message: `${d.name}: "${f.key}" holds a literal ${f.reason === "password-type" ? "value for a PASSWORD key" : "value that looks like a secret"}; use a config-provider placeholder such as \${file:/path:${f.key}}`,
+        message: `${d.name}: ${describeFinding(f)}`,
         location: f.location,
       });
     }
   }
   if (opts.validate !== false) {
-    await mapLimit(validationNeeded(plan, installed), opts.concurrency ?? 4, async (d) => {
+    const toValidate = validationNeeded(plan, installed).filter((d) => !holdsSecrets.has(d.name));
+    await mapLimit(toValidate, opts.concurrency ?? 4, async (d) => {
       diagnostics.push(...(await validateOnServer(client, d)));
     });
   }

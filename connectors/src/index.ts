@@ -28,6 +28,7 @@ export {
   type ConnectAuth,
   ConnectClient,
   type ConnectClientOptions,
+  ConnectProtocolError,
   type ConnectTls,
   DEFAULT_RETRY,
   type RequestEvent,
@@ -70,6 +71,7 @@ export {
 export {
   clientOptionsFor,
   type DeploymentFiles,
+  declaredEnvironments,
   type LoadedConnectorFile,
   type LoadedTarget,
   loadDeploymentFiles,
@@ -80,6 +82,7 @@ export {
   type AutoRestartOptions,
   type AutoRestartResult,
   autoRestart,
+  backupFileName,
   changeOffsets,
   clusterStatus,
   isFailed,
@@ -107,8 +110,9 @@ export {
 } from "./planner.js";
 export { changeJson, formatPlan, hasPending, type PlanSummary, summarize } from "./render.js";
 export {
+  connectorFileSecrets,
+  describeFinding,
   findLiteralSecrets,
-  hasPlaceholder,
   isPlaceholderOnly,
   looksLikeSecretKey,
   REDACTED,
@@ -117,3 +121,4 @@ export {
   type SecretFinding,
 } from "./secrets.js";
 export type * from "./types.js";
+export { offsets as offsetsShape } from "./wire.js";

@@ -5,14 +5,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { standaloneModule, validatorFor } from "./compile-validators.js";
-import { KINDS, type Kind } from "./kinds.js";
-import { repoYamlTexts } from "./testing/repo-yaml.js";
+import { SCHEMA_NAMES } from "./kinds.js";
+import { repoLockValues, repoYamlTexts } from "./testing/repo-yaml.js";
 import { parseSourceDocument } from "./yaml-document.js";
 
-const KIND_LIST = Object.keys(KINDS) as Kind[];
-
 describe("standalone validators", () => {
-  it("answer every document of the repository exactly as the compiled ones, for every kind", async () => {
+  it("answer every document of the repository exactly as the compiled ones, for every schema", async () => {
     const values: unknown[] = [];
     for (const text of repoYamlTexts()) {
       try {
@@ -22,12 +20,16 @@ describe("standalone validators", () => {
       }
     }
     expect(values.length).toBeGreaterThan(40);
+    const locks = repoLockValues();
+    expect(locks.length).toBeGreaterThan(2);
+    expect(validatorFor("Lockfile")(locks[0])).toBe(true);
+    values.push(...locks);
     // Verbose errors carry the data and the schemas: all of it must match.
     const want = JSON.parse(
       JSON.stringify(
-        KIND_LIST.flatMap((kind) =>
+        SCHEMA_NAMES.flatMap((name) =>
           values.map((v) => {
-            const fn = validatorFor(kind);
+            const fn = validatorFor(name);
             return { valid: fn(v), errors: fn.errors ?? [] };
           }),
         ),
@@ -39,13 +41,13 @@ describe("standalone validators", () => {
     const dir = await mkdtemp(join(tmpdir(), "kiln-validators-"));
     try {
       await writeFile(join(dir, "validators.mjs"), standaloneModule({ absoluteImports: true }));
-      await writeFile(join(dir, "values.json"), JSON.stringify({ kinds: KIND_LIST, values }));
+      await writeFile(join(dir, "values.json"), JSON.stringify({ names: SCHEMA_NAMES, values }));
       await writeFile(
         join(dir, "run.mjs"),
         `import { readFileSync } from "node:fs";
 import { validatorFor } from "./validators.mjs";
-const { kinds, values } = JSON.parse(readFileSync(new URL("values.json", import.meta.url), "utf8"));
-const out = kinds.flatMap((k) => values.map((v) => { const fn = validatorFor(k); return { valid: fn(v), errors: fn.errors ?? [] }; }));
+const { names, values } = JSON.parse(readFileSync(new URL("values.json", import.meta.url), "utf8"));
+const out = names.flatMap((k) => values.map((v) => { const fn = validatorFor(k); return { valid: fn(v), errors: fn.errors ?? [] }; }));
 process.stdout.write(JSON.stringify(out));
 `,
       );

@@ -3,7 +3,7 @@ import { pathToFileURL } from "node:url";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import addFormats from "ajv-formats";
-import { KINDS, type Kind, schemaDocument } from "./kinds.js";
+import { SCHEMA_NAMES, type SchemaName, schemaDocument } from "./kinds.js";
 
 // The validators, made by ajv from json/*.schema.json. Built code never compiles them: the
 // build turns them into standalone code (`standaloneModule`, written by
@@ -22,17 +22,17 @@ function configuredAjv(code?: { source: true; esm: true }): Ajv2020 {
   addFormats.default(ajv);
   // Annotation only: a human description of what a `pattern` demands.
   ajv.addKeyword({ keyword: "x-message", schemaType: "string" });
-  for (const kind of Object.keys(KINDS) as Kind[]) ajv.addSchema(schemaDocument(kind), kind);
+  for (const name of SCHEMA_NAMES) ajv.addSchema(schemaDocument(name), name);
   return ajv;
 }
 
 let compiled: Ajv2020 | undefined;
 
-/** The validator of a kind's schema; compiled once per process. */
-export function validatorFor(kind: Kind): ValidateFunction {
+/** The validator of a kind's (or document's) schema; compiled once per process. */
+export function validatorFor(name: SchemaName): ValidateFunction {
   compiled ??= configuredAjv();
-  const fn = compiled.getSchema(kind);
-  if (!fn) throw new Error(`no schema for kind ${kind}`);
+  const fn = compiled.getSchema(name);
+  if (!fn) throw new Error(`no schema for ${name}`);
   return fn;
 }
 
@@ -43,8 +43,7 @@ export function validatorFor(kind: Kind): ValidateFunction {
  */
 export function standaloneModule(opts: { absoluteImports?: boolean } = {}): string {
   const ajv = configuredAjv({ source: true, esm: true });
-  const kinds = Object.keys(KINDS) as Kind[];
-  const code = standaloneCode.default(ajv, Object.fromEntries(kinds.map((k) => [k, k])));
+  const code = standaloneCode.default(ajv, Object.fromEntries(SCHEMA_NAMES.map((k) => [k, k])));
   const resolve = createRequire(import.meta.url).resolve;
   const imports = new Map<string, string>();
   const body = code.replace(/require\("([^"]+)"\)/g, (_m, spec: string) => {
@@ -60,10 +59,10 @@ export function standaloneModule(opts: { absoluteImports?: boolean } = {}): stri
     "// Generated from json/*.schema.json by scripts/generate-validators.mjs (ajv standalone). Do not edit.",
     ...header,
     body.replace(/^"use strict";/, ""),
-    `const byKind = { ${kinds.join(", ")} };`,
-    "export function validatorFor(kind) {",
-    "  const fn = byKind[kind];",
-    "  if (!fn) throw new Error(`no schema for kind ${kind}`);",
+    `const byName = { ${SCHEMA_NAMES.join(", ")} };`,
+    "export function validatorFor(name) {",
+    "  const fn = byName[name];",
+    "  if (!fn) throw new Error(`no schema for ${name}`);",
     "  return fn;",
     "}",
     "",

@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
-import type { ConnectorPlugin, PluginClass } from "@kiln/schemas";
+import { type ConnectorPlugin, KilnError, type PluginClass } from "@kiln/schemas";
 import yauzl from "yauzl";
 import { digestFile } from "../cache/cache.js";
 import { isKafkaProvided, parseJarName } from "../resolve/kafka-provided.js";
@@ -26,8 +26,13 @@ export interface JarContents {
   services: Array<{ class: string; type: ClassType }>;
 }
 
-/** A jar that cannot be read as a zip. */
-export class NotAZipError extends Error {}
+/** A jar that cannot be read: not a zip, corrupt, or holding entries kiln refuses. */
+export class NotAZipError extends KilnError {}
+
+/** Largest service manifest read (a real one lists a few classes; a hostile one could be gigabytes). */
+export const MAX_SERVICE_FILE_BYTES = 1 << 20;
+/** Most entries read from one jar. */
+export const MAX_JAR_ENTRIES = 200_000;
 
 /** Parses a `META-INF/services` file: one class per line, `#` comments. */
 export function parseServiceFile(text: string): string[] {
@@ -37,29 +42,47 @@ export function parseServiceFile(text: string): string[] {
     .filter((l) => l !== "");
 }
 
-function readAll(stream: Readable): Promise<string> {
+/** A service file's text, refusing one over {@link MAX_SERVICE_FILE_BYTES}. */
+function readAll(stream: Readable, name: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    stream.on("data", (c: Buffer) => chunks.push(c));
+    let size = 0;
+    stream.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_SERVICE_FILE_BYTES) {
+        stream.destroy();
+        reject(new Error(`${name} is larger than ${MAX_SERVICE_FILE_BYTES} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
     stream.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     stream.on("error", reject);
   });
 }
 
-/** Reads a jar's central directory (and only its service files' bodies): no JVM needed. */
+/**
+ * Reads a jar's central directory (and only its service files' bodies): no JVM needed. A jar
+ * that is not a zip, is corrupt (sizes that lie, entries that climb out with `../`), has more
+ * than {@link MAX_JAR_ENTRIES} entries or an oversized service file is a NotAZipError.
+ */
 export async function readJar(path: string): Promise<JarContents> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, z) =>
-      err ? reject(new NotAZipError(err.message)) : resolve(z as yauzl.ZipFile),
+      err
+        ? reject(new NotAZipError(`is not a zip file (${err.message})`, { location: { file: path } }))
+        : resolve(z as yauzl.ZipFile),
     ),
   );
   const classes = new Set<string>();
   const services: JarContents["services"] = [];
+  let entries = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       zip.on("error", reject);
       zip.on("end", resolve);
       zip.on("entry", (entry: yauzl.Entry) => {
+        if (++entries > MAX_JAR_ENTRIES) return reject(new Error(`more than ${MAX_JAR_ENTRIES} entries`));
         const name = entry.fileName;
         if (name.endsWith(".class") && !name.startsWith("META-INF/")) {
           classes.add(name.slice(0, -".class".length).replace(/\//g, "."));
@@ -74,13 +97,18 @@ export async function readJar(path: string): Promise<JarContents> {
         }
         zip.openReadStream(entry, (err, stream) => {
           if (err || !stream) return reject(err);
-          readAll(stream).then((text) => {
+          readAll(stream, name).then((text) => {
             for (const c of parseServiceFile(text)) services.push({ class: c, type });
             zip.readEntry();
           }, reject);
         });
       });
       zip.readEntry();
+    });
+  } catch (err) {
+    throw new NotAZipError(`cannot be read as a jar: ${(err as Error).message}`, {
+      location: { file: path },
+      cause: err,
     });
   } finally {
     zip.close();
@@ -158,7 +186,7 @@ export async function inspectPlugin(
       c = await readJar(join(dir, path));
     } catch (err) {
       if (!(err instanceof NotAZipError)) throw err;
-      errors.push(`${path} is not a zip file (${err.message})`);
+      errors.push(`${path}: ${err.userMessage}`);
       continue;
     }
     contents.set(path, c);

@@ -1,2 +1,2 @@
-export { type FixtureEntry, makeJar, makeTgz, makeZip, sha1, sha512 } from "./archives.js";
+export { type FixtureEntry, lieAboutSizes, makeJar, makeTgz, makeZip, sha1, sha512 } from "./archives.js";
 export { type Handler, LoopbackServer } from "./server.js";

@@ -15,8 +15,9 @@ import { type ConnectorsOptions, planFor, progress, reportDiagnostics } from "./
 export interface ApplyCommandOptions extends ConnectorsOptions {
   prune?: boolean;
   wait?: boolean;
-  waitTimeout?: string;
-  concurrency?: string;
+  /** Milliseconds (parsed from the flag). */
+  waitTimeout?: number;
+  concurrency?: number;
 }
 
 /**
@@ -46,7 +47,7 @@ export async function run(io: CommandIO, opts: ApplyCommandOptions): Promise<num
         continue;
       }
       const bar = progress(io, work.length);
-      const concurrency = Number(opts.concurrency ?? c.target.concurrency ?? DEFAULT_CONCURRENCY);
+      const concurrency = opts.concurrency ?? c.target.concurrency ?? DEFAULT_CONCURRENCY;
       try {
         results.push(
           await applyPlan(c.client, c.plan, {
@@ -55,7 +56,7 @@ export async function run(io: CommandIO, opts: ApplyCommandOptions): Promise<num
             validateConcurrency: Math.min(concurrency, 16),
             prune: opts.prune ?? false,
             wait: opts.wait ?? false,
-            waitTimeoutMs: Number(opts.waitTimeout ?? 120) * 1000,
+            waitTimeoutMs: opts.waitTimeout ?? 120_000,
             onEvent: (e) => bar.event(e),
           }),
         );

@@ -11,6 +11,7 @@ import {
 } from "@kiln/catalog/read";
 import {
   type Cluster,
+  type Connector,
   type ConnectorPlugin,
   type Diagnostic,
   formatDiagnostic,
@@ -48,10 +49,12 @@ async function validatePaths(
     return { diagnostics: result.diagnostics, files: result.files };
   }
   const files = await expand(paths, cwd);
-  // Findings per file, in file order; Cluster files are checked once the renderer is loaded.
+  // Findings per file, in file order. Cluster and Connector files are checked once the
+  // modules that check them (the renderer, the connector deployer) are loaded: only when named.
   const found: Diagnostic[][] = files.map(() => []);
   const entries: LoadedEntry[] = [];
   const clusters: Array<{ at: number; cluster: Cluster; source: SourceDocument }> = [];
+  const connectors: Array<{ at: number; connector: Connector; source: SourceDocument }> = [];
   for (const [at, path] of files.entries()) {
     try {
       const source = await readSourceFile(path, cwd);
@@ -59,6 +62,8 @@ async function validatePaths(
       if (spec.kind === "ConnectorPlugin")
         entries.push({ entry: spec.value as ConnectorPlugin, source: spec.source });
       if (spec.kind === "Cluster") clusters.push({ at, cluster: spec.value as Cluster, source: spec.source });
+      if (spec.kind === "Connector")
+        connectors.push({ at, connector: spec.value as Connector, source: spec.source });
     } catch (err) {
       if (err instanceof SpecError) found[at]?.push(...err.diagnostics);
       else throw err;
@@ -66,11 +71,14 @@ async function validatePaths(
   }
   const pairs: Diagnostic[] = [];
   if (clusters.length > 0) {
-    // The cluster checks render the cluster: loaded only when a Cluster file is named.
     const { checkCluster, checkClusterPairs } = await import("@kiln/clusters");
     for (const c of clusters) found[c.at]?.push(...checkCluster(c.cluster, c.source));
     // Both sides of a DR pair named together: what each dials must be the other's listener.
     pairs.push(...checkClusterPairs(clusters));
+  }
+  if (connectors.length > 0) {
+    const { connectorFileSecrets } = await import("@kiln/connectors");
+    for (const c of connectors) found[c.at]?.push(...connectorFileSecrets(c.connector, c.source));
   }
   const diagnostics = [...found.flat(), ...pairs];
   if (entries.length > 0) {

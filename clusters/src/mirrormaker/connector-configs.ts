@@ -83,8 +83,8 @@ function clusterClient(
     );
   } else if (auth?.type === "scram-sha-512") {
     out[`${prefix}sasl.mechanism`] = "SCRAM-SHA-512";
-    out[`${prefix}sasl.jaas.config`] =
-      `org.apache.kafka.common.security.scram.ScramLoginModule required username="${auth.username}" password="${secretRef(ns, auth.passwordSecret.secretName, auth.passwordSecret.password)}";`;
+    // The User Operator writes the whole JAAS line into the user's Secret: the value stays one placeholder.
+    out[`${prefix}sasl.jaas.config`] = secretRef(ns, auth.passwordSecret.secretName, "sasl.jaas.config");
   }
   for (const [k, v] of Object.entries(c.config ?? {})) out[`${prefix}${k}`] = String(v);
   return out;
@@ -181,6 +181,7 @@ export interface MirrorConnectorDocument {
   name: string;
   connectCluster: string;
   plugin: { name: string; class: string };
+  state?: "running" | "paused" | "stopped";
   config: ConnectorConfig;
 }
 
@@ -192,7 +193,11 @@ export interface MirrorConnectorDocument {
  */
 export function mirrorConnectorDocuments(
   mm2: KafkaMirrorMaker2,
-  opts: TranslateOptions & { connectCluster: string; plugin?: string },
+  opts: TranslateOptions & {
+    connectCluster: string;
+    plugin?: string;
+    state?: "running" | "paused" | "stopped";
+  },
 ): MirrorConnectorDocument[] {
   const out: MirrorConnectorDocument[] = [];
   for (const set of mirrorConnectorConfigs(mm2, opts)) {
@@ -204,6 +209,7 @@ export function mirrorConnectorDocuments(
         name: c.name.replace("->", "-to-"),
         connectCluster: opts.connectCluster,
         plugin: { name: opts.plugin ?? "kafka-mirror-maker", class: cls },
+        ...(opts.state ? { state: opts.state } : {}),
         config: c.config,
       });
     }
