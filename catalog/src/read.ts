@@ -69,19 +69,25 @@ export async function readTextFile(
   }
   try {
     // What was opened is what is read: a regular file still, whatever the path names by now.
-    if (!fstatSync(fd).isFile()) throw new FileReadError(file, "ENOTREG", "is not a regular file");
-    const chunks: Buffer[] = [];
+    const opened = fstatSync(fd);
+    if (!opened.isFile()) throw new FileReadError(file, "ENOTREG", "is not a regular file");
+    // One buffer the size the file claims, plus a byte to see it grow (a fresh megabyte per
+    // file made reading a 5,000-file catalog ten times slower); grown only if it does.
+    let buf = Buffer.allocUnsafe(Math.min(opened.size, maxBytes) + 1);
     let total = 0;
     for (;;) {
-      const buf = Buffer.alloc(Math.min(1 << 20, maxBytes + 1 - total));
-      const bytesRead = readSync(fd, buf, 0, buf.length, null);
+      if (total === buf.length) {
+        // A file that grows while read (or a special file that slipped through) stops here.
+        if (total > maxBytes) throw tooLarge(file, `more than ${maxBytes}`, maxBytes);
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
+        buf.copy(bigger, 0, 0, total);
+        buf = bigger;
+      }
+      const bytesRead = readSync(fd, buf, total, buf.length - total, null);
       if (bytesRead === 0) break;
-      chunks.push(buf.subarray(0, bytesRead));
       total += bytesRead;
-      // A file that grows while read (or a special file that slipped through) stops here.
-      if (total > maxBytes) throw tooLarge(file, `more than ${maxBytes}`, maxBytes);
     }
-    return Buffer.concat(chunks).toString("utf8");
+    return buf.toString("utf8", 0, total);
   } catch (err) {
     if (err instanceof KilnError) throw err;
     throw failed(err as NodeJS.ErrnoException);
