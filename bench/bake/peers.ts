@@ -14,9 +14,11 @@ const exec = promisify(execFile);
 export interface Measured {
   ms: number;
   maxRssKb: number;
+  /** CPU time (user + system) of the process, when it ran under GNU time: on a loaded machine, what its own work cost. */
+  cpuMs?: number;
 }
 
-/** Runs a process to completion under GNU time: wall time, peak RSS; a failure throws with its stderr. */
+/** Runs a process to completion under GNU time: wall time, peak RSS, CPU time; a failure throws with its stderr. */
 export async function timedProcess(
   cmd: string,
   args: string[],
@@ -29,7 +31,7 @@ export async function timedProcess(
   const argv = opts.shell ? ["sh", "-c", cmd] : [cmd, ...args];
   const t0 = performance.now();
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((res, rej) => {
-    const child = spawn("/usr/bin/time", ["-f", "%M", "-o", rssFile, ...argv], {
+    const child = spawn("/usr/bin/time", ["-f", "%M %U %S", "-o", rssFile, ...argv], {
       env: opts.env ?? process.env,
       cwd: opts.cwd,
       stdio: ["ignore", "ignore", "pipe"],
@@ -43,7 +45,8 @@ export async function timedProcess(
   const rss = await readFile(rssFile, "utf8").catch(() => "0");
   await rm(rssFile, { force: true });
   if (code !== 0) throw new Error(`${argv.join(" ").slice(0, 200)} exited ${code}: ${stderr.slice(-2000)}`);
-  return { ms, maxRssKb: Number(rss.trim().split("\n").pop()) || 0 };
+  const [maxRss, user, sys] = (rss.trim().split("\n").pop() ?? "").split(" ").map(Number);
+  return { ms, maxRssKb: maxRss || 0, cpuMs: ((user ?? 0) + (sys ?? 0)) * 1000 };
 }
 
 /** `kiln bake` as a process: plugin directories onto the base, pushed (SBOM referrer included). */

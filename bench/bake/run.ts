@@ -78,6 +78,7 @@ interface Sample {
   ms: number;
   bytes: number;
   rssKb: number;
+  cpuMs?: number;
 }
 /** results[case][tool] = one sample per run. */
 const results = new Map<string, Sample[]>();
@@ -216,7 +217,12 @@ try {
         const before = await storedBytes();
         const m = await fn(c, set, fresh);
         if (!m) continue;
-        record(c, name, { ms: m.ms, bytes: (await storedBytes()) - before, rssKb: m.maxRssKb });
+        record(c, name, {
+          ms: m.ms,
+          bytes: (await storedBytes()) - before,
+          rssKb: m.maxRssKb,
+          ...(m.cpuMs !== undefined ? { cpuMs: m.cpuMs } : {}),
+        });
         line.push(`${name} ${m.ms.toFixed(0)} ms`);
       }
       log(`run ${i + 1}/${RUNS} ${c} (load ${load()}): ${line.join(", ")}`);
@@ -306,6 +312,18 @@ try {
         `${a} / ${b}`,
         ...CASES.map((c) => (Number.isNaN(ratio(c, a, b)) ? "-" : ratio(c, a, b).toFixed(2))),
       ]),
+  );
+  // Wall time on a shared 2-core machine is mostly waiting for a core: the commands' own CPU time.
+  console.log("\nCPU time (user + system) of the commands, medians:");
+  table(
+    ["process", ...CASES],
+    ["kiln bake (bundle)", "kiln bake (dev build)"].map((t) => [
+      t,
+      ...CASES.map((c) => {
+        const cpu = samples(c, t).flatMap((s) => (s.cpuMs === undefined ? [] : [s.cpuMs]));
+        return cpu.length ? fmtS(median(cpu)) : "-";
+      }),
+    ]),
   );
   const cmdRss = Math.max(...CASES.flatMap((c) => samples(c, CMD).map((s) => s.rssKb)));
   if (rss.length) {

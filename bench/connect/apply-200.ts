@@ -11,7 +11,7 @@
 // curl; the no-op re-apply ≤ 0.5 s as a command.
 //   npx turbo run build && npx tsx --conditions kiln-src bench/connect/apply-200.ts [count]
 // Knobs: BENCH_RUNS (3), BENCH_CONCURRENCY (kiln's, default the target's).
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +32,7 @@ import {
   startConnectWorker,
   startKafka,
 } from "../../test/src/harness/kafka/index.js";
+import { type Measured, timedProcess } from "../bake/peers.js";
 import { kilnCommands, loadAverage } from "../kiln-commands.js";
 
 const COUNT = Number(process.argv[2] ?? 200);
@@ -133,23 +134,12 @@ async function repo(group: string, urls: string[]): Promise<string> {
   return dir;
 }
 
-/** `kiln connectors apply` in `dir`; its exit code must be 0. */
-async function kilnApply(kilnJs: string, dir: string): Promise<number> {
-  const t0 = performance.now();
-  await new Promise<void>((res, rej) => {
-    const child = spawn(process.execPath, [kilnJs, "connectors", "apply", "--json"], {
-      cwd: dir,
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, CI: "true" },
-    });
-    let err = "";
-    child.stderr.on("data", (d) => (err += d));
-    child.on("error", rej);
-    child.on("exit", (c) =>
-      c === 0 ? res() : rej(new Error(`kiln connectors apply exited ${c}: ${err.slice(-2000)}`)),
-    );
+/** `kiln connectors apply` in `dir` (under GNU time: wall and CPU time); its exit code must be 0. */
+async function kilnApply(kilnJs: string, dir: string): Promise<Measured> {
+  return timedProcess(process.execPath, [kilnJs, "connectors", "apply", "--json"], {
+    cwd: dir,
+    env: { ...process.env, CI: "true" },
   });
-  return performance.now() - t0;
 }
 
 /** kiln as a library: files → plan → apply. */
@@ -206,6 +196,12 @@ const rows = new Map<string, Row[]>();
 const add = (k: string, r: Row) => rows.set(k, [...(rows.get(k) ?? []), r]);
 const noops = new Map<string, number[]>();
 const addNoop = (k: string, ms: number) => noops.set(k, [...(noops.get(k) ?? []), ms]);
+/** CPU time (user + system) of each command's no-op re-apply: on a loaded machine, its own work. */
+const noopCpu = new Map<string, number[]>();
+const addNoopRun = (k: string, m: Measured) => {
+  addNoop(k, m.ms);
+  noopCpu.set(k, [...(noopCpu.get(k) ?? []), m.cpuMs ?? Number.NaN]);
+};
 let curlFailures = 0;
 let libWrites = -1;
 
@@ -255,13 +251,13 @@ try {
             ws.map((w) => w.url),
           );
           const t0 = performance.now();
-          const created = await kilnApply(bundleJs, dir);
+          const created = (await kilnApply(bundleJs, dir)).ms;
           await allRunning(ws[0]?.url as string, COUNT);
           add("kiln connectors apply (bundle)", { created, running: performance.now() - t0 });
           // The next CI run meets a settled cluster: re-apply unchanged files, 3 times each.
           for (let k = 0; k < 3; k++) {
-            addNoop("kiln connectors apply (bundle)", await kilnApply(bundleJs, dir));
-            addNoop("kiln connectors apply (dev build)", await kilnApply(devJs, dir));
+            addNoopRun("kiln connectors apply (bundle)", await kilnApply(bundleJs, dir));
+            addNoopRun("kiln connectors apply (dev build)", await kilnApply(devJs, dir));
           }
           await stopAll(ws);
         },
@@ -308,10 +304,12 @@ try {
   if (curlFailures > 0)
     console.log(`note: curl got ${curlFailures} non-201 answers in all (it does not retry)`);
   console.log("\nno-op re-apply (settled cluster, 0 writes):");
-  for (const [name, ms] of noops)
+  for (const [name, ms] of noops) {
+    const cpu = noopCpu.get(name);
     console.log(
-      `  ${name.padEnd(36)}${f(median(ms))} median of ${ms.length} (${f(Math.min(...ms))}–${f(Math.max(...ms))})`,
+      `  ${name.padEnd(36)}${f(median(ms))} median of ${ms.length} (${f(Math.min(...ms))}–${f(Math.max(...ms))})${cpu ? `, CPU time ${f(median(cpu))}` : ""}`,
     );
+  }
   console.log(`  library writes on re-apply: ${libWrites}`);
   const cmd = rows.get("kiln connectors apply (bundle)") ?? [];
   const curl = rows.get("xargs -P 128 curl") ?? [];
