@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { readSourceFile } from "@kiln/catalog";
+import { readSourceFile } from "@kiln/catalog/read";
 import { checkCluster } from "@kiln/clusters";
 import { type Cluster, type Diagnostic, formatDiagnostic, loadSpec, SpecError } from "@kiln/schemas";
 import { type CommandIO, writeLine } from "./io.js";
