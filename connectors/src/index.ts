@@ -16,7 +16,6 @@ export {
   checkCluster,
   checkPlugins,
   inventoryWorkers,
-  mapLimit,
   passwordKeysOf,
   supportsPluginVersion,
   type WorkerInventory,
@@ -64,7 +63,6 @@ export {
   ConnectTlsError,
   ConnectUnreachableError,
   classifyResponse,
-  redactUrl,
 } from "./errors.js";
 export {
   clientOptionsFor,

@@ -41,4 +41,3 @@ export class UnsafeArchiveError extends KilnError {
 export class ResolveError extends KilnError {}
 
 /** A URL safe to print: user info and credential-like query values removed (one rule for all of kiln). */
-export { redactUrl };

@@ -1,9 +1,10 @@
-import type {
-  Artifact,
-  ConnectorPlugin,
-  GithubReleaseArtifact,
-  MavenArtifact,
-  UrlArtifact,
+import {
+  type Artifact,
+  type ConnectorPlugin,
+  type GithubReleaseArtifact,
+  type MavenArtifact,
+  mapLimit,
+  type UrlArtifact,
 } from "@kiln/schemas";
 import { Cache } from "../cache/cache.js";
 import type { Catalog } from "../catalog.js";
@@ -15,7 +16,6 @@ import { HttpClient, type HttpOptions } from "./http.js";
 import { cachedPlugin, contentDigest, type Layout, materializePlugin, planPlugin } from "./layout.js";
 import { mavenResolver } from "./maven.js";
 import { type MavenSettings, readMavenSettings } from "./maven-settings.js";
-import { mapLimit } from "./pool.js";
 import type { GithubOptions, LockedArtifact, PinnedFile, ProgressEvent, ResolveContext } from "./types.js";
 import { urlResolver } from "./url.js";
 

@@ -39,8 +39,7 @@ import {
   readTextFile,
   resolvePlugins,
 } from "@kiln/catalog";
-import { STRIMZI_VERSION } from "@kiln/clusters/versions";
-import { type Cluster, KilnError, loadSpec } from "@kiln/schemas";
+import { type Cluster, KilnError, loadSpec, strimziKafkaImage } from "@kiln/schemas";
 import { requireCatalog } from "../catalog-source.js";
 import { EXIT_OK, UsageError } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
@@ -70,10 +69,7 @@ interface Options {
   json?: boolean;
 }
 
-/** Strimzi's own Kafka image for a Kafka version: the default base. */
-export function defaultBase(kafkaVersion: string): string {
-  return `quay.io/strimzi/kafka:${STRIMZI_VERSION}-kafka-${kafkaVersion}`;
-}
+export const defaultBase = strimziKafkaImage;
 
 type Output =
   | { kind: "oci"; dir: string }
