@@ -3,7 +3,7 @@ import { open } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { abortedError, describeNetworkError, redactUrl } from "@kiln/schemas";
 import { type Dispatcher, request } from "undici";
-import { DownloadError } from "./errors.js";
+import { DownloadError } from "../errors.js";
 
 export interface HttpStats {
   /** Every request sent, redirects and checksum files included. */

@@ -1,9 +1,38 @@
+// What the catalog says about an artifact's identity and files, derived from the catalog alone
+// (pure): the lock records it, `kiln lock --check` holds the lock to it, resolvers fetch by it.
 import type { Artifact, GithubReleaseArtifact, MavenArtifact, UrlArtifact } from "@kiln/schemas";
-import { ResolveError } from "./errors.js";
-import { githubSource } from "./github.js";
-import { mavenPath, mavenSource } from "./maven.js";
-import { MAVEN_CENTRAL } from "./maven-settings.js";
-import { urlSource } from "./url.js";
+import { ResolveError } from "../errors.js";
+
+export const MAVEN_CENTRAL = "https://repo1.maven.org/maven2";
+
+export function coordinates(a: MavenArtifact): string {
+  const ext = a.extension ?? "jar";
+  return [a.group, a.artifact, ext, ...(a.classifier ? [a.classifier] : []), a.version].join(":");
+}
+
+export function mavenSource(a: MavenArtifact): string {
+  const scopes = a.transitive
+    ? `+transitive(${(a.scopes ?? ["compile", "runtime"]).slice().sort().join(",")})`
+    : "";
+  return `maven:${coordinates(a)}${scopes}`;
+}
+
+/** The repository-relative path of an artifact, as every Maven 2 repository lays it out. */
+export function mavenPath(
+  a: Pick<MavenArtifact, "group" | "artifact" | "version" | "classifier" | "extension">,
+): string {
+  const ext = a.extension ?? "jar";
+  const file = `${a.artifact}-${a.version}${a.classifier ? `-${a.classifier}` : ""}.${ext}`;
+  return `${a.group.replace(/\./g, "/")}/${a.artifact}/${a.version}/${file}`;
+}
+
+export function githubSource(a: GithubReleaseArtifact): string {
+  return `github-release:${a.repository}@${a.tag}/${a.asset}`;
+}
+
+export function urlSource(a: UrlArtifact): string {
+  return `${a.type}:${a.url}${a.fileName ? `#${a.fileName}` : ""}`;
+}
 
 /** What the lock records of a catalog artifact before resolving it: identity, repository, auth variable and URL. */
 export function sourceOf(a: Artifact): {
