@@ -15,7 +15,7 @@ import {
   resolveJarSet,
   STRIMZI_OAUTH_JARS,
   stopProcessGroup,
-} from "@kiln/connectors/runtime";
+} from "@kiln/runtime";
 import type { Cluster } from "@kiln/schemas";
 import {
   awaitNode,

@@ -8,7 +8,7 @@ import {
   type Matrix,
   matrixMarkdown,
   runConformance,
-} from "@kiln/connectors";
+} from "@kiln/conformance";
 import { abortedError, KilnError, parseSourceDocument } from "@kiln/schemas";
 import { requireCatalog } from "../catalog-source.js";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";

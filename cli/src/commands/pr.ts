@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { ResolvedPlugin } from "@kiln/catalog";
-import { matrixMarkdown } from "@kiln/connectors";
+import { matrixMarkdown } from "@kiln/conformance";
 import { formatDiagnostic } from "@kiln/schemas";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";

@@ -22,7 +22,7 @@ import {
   type ResolvedPlugin,
   resolvePlugins,
 } from "@kiln/catalog";
-import { type ConformancePlugin, localRuntime, type Matrix, runConformance } from "@kiln/connectors";
+import { type ConformancePlugin, localRuntime, type Matrix, runConformance } from "@kiln/conformance";
 import type { PrCheck } from "./summary.js";
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;

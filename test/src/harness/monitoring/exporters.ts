@@ -3,7 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { JMX_EXPORTER_JARS, resolveJarSet } from "@kiln/connectors/runtime";
+import { JMX_EXPORTER_JARS, resolveJarSet } from "@kiln/runtime";
 import { stderrLog4j2 } from "../kafka/clients.js";
 import { compileJava, DEFAULT_KAFKA_VERSION, javaBin, javaFlags } from "../kafka/index.js";
 import { freePort } from "../ports.js";

@@ -1,7 +1,6 @@
 import { normalizeVersion } from "@kiln/catalog";
+import { findLiteralSecrets, type PluginInfo, type ValidationResult } from "@kiln/connectors";
 import type { ConnectorPlugin } from "@kiln/schemas";
-import { findLiteralSecrets } from "../secrets.js";
-import type { PluginInfo, ValidationResult } from "../types.js";
 
 /** One entry on one Kafka version: pass, fail (with reasons), or a declared, expected failure. */
 export type CellStatus = "pass" | "fail" | "expected-fail";

@@ -8,7 +8,7 @@ import {
   resolveKafkaJars,
   startConnectWorker,
   startKafka,
-} from "../runtime/index.js";
+} from "@kiln/runtime";
 import { type ConformanceRuntime, type PluginPathRow, parsePluginPathList } from "./runtime.js";
 
 const exec = promisify(execFile);

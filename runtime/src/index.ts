@@ -1,5 +1,5 @@
 // A local Kafka installation from Maven Central: KRaft brokers and Connect
-// workers as real JVMs. Used by `kiln conformance` and by the test harness.
+// workers as real JVMs. Used by conformance, `kiln up` (@kiln/local) and the test harness.
 export { type KafkaNode, portOpen, type StartKafkaOptions, startKafka } from "./broker.js";
 export {
   type ConnectWorker,
@@ -8,7 +8,7 @@ export {
   startConnectWorker,
 } from "./connect.js";
 export { bcfksKeyStore, type FipsJvm, fipsJvm, fipsSecurityProperties } from "./fips.js";
-export { DEFAULT_KAFKA_VERSION, javaBin, javaFlags, type KafkaJars, resolveKafkaJars } from "./jars.js";
+export { javaBin, javaFlags, type KafkaJars, resolveKafkaJars } from "./jars.js";
 export { compileJava } from "./java.js";
 export { propertiesText, writeLog4j2 } from "./log4j.js";
 export {

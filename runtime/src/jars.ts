@@ -1,10 +1,8 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultCacheDir } from "@kiln/catalog";
+import { DEFAULT_KAFKA_VERSION } from "@kiln/schemas";
 import { cachedDirectory, copyDependencies, dependencyPom, once } from "./maven.js";
-
-/** Kafka 4.3.1 is Strimzi 1.2's default. */
-export const DEFAULT_KAFKA_VERSION = "4.3.1";
 
 /** The jars a Kafka broker and a Connect worker need, resolved from Maven Central and cached. */
 export interface KafkaJars {

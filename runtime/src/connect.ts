@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DEFAULT_KAFKA_VERSION, javaBin, javaFlags, resolveKafkaJars } from "./jars.js";
+import { DEFAULT_KAFKA_VERSION } from "@kiln/schemas";
+import { javaBin, javaFlags, resolveKafkaJars } from "./jars.js";
 import { propertiesText, writeLog4j2 } from "./log4j.js";
 import { freePort } from "./ports.js";
 import { type ServiceProcess, startProcess, waitFor } from "./process.js";

@@ -1,8 +1,8 @@
 import { mkdir, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
+import { ConnectClient } from "@kiln/connectors";
 import type { ConnectorPlugin } from "@kiln/schemas";
 import semver from "semver";
-import { ConnectClient } from "../client.js";
 import { type Cell, checkListedClasses, combine, exampleProblems, judgeValidation } from "./evaluate.js";
 import { type Matrix, type MatrixRow, matrixErrors } from "./matrix.js";
 import type { ConformanceRuntime, PluginPathRow, RunningWorker } from "./runtime.js";

@@ -1,6 +1,6 @@
+import type { ValidationResult } from "@kiln/connectors";
 import type { ConnectorPlugin } from "@kiln/schemas";
 import { describe, expect, test } from "vitest";
-import type { ValidationResult } from "../types.js";
 import { checkListedClasses, combine, exampleProblems, judgeValidation } from "./evaluate.js";
 import { matrixErrors, matrixMarkdown, testedRange } from "./matrix.js";
 

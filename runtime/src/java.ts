@@ -5,7 +5,8 @@ import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { defaultCacheDir } from "@kiln/catalog";
-import { DEFAULT_KAFKA_VERSION, resolveKafkaJars } from "./jars.js";
+import { DEFAULT_KAFKA_VERSION } from "@kiln/schemas";
+import { resolveKafkaJars } from "./jars.js";
 
 const run = promisify(execFile);
 
