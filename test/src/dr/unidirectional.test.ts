@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KafkaUser } from "@kiln/clusters";
@@ -11,7 +11,7 @@ import { required } from "../harness/inject.js";
 import { KafkaClients, type PartitionOffset } from "../harness/kafka/clients.js";
 import { scrapeNames } from "../harness/monitoring/exporters.js";
 import { cluster, kilnDown, kilnUp, userConfig } from "../security/support.js";
-import { connectorStates, eventually, FAST_MM2, kiln } from "./support.js";
+import { connectorStates, deployMirrorConnectors, eventually, kiln } from "./support.js";
 
 // Seed scenario 2 from examples/dr-active-passive, as a user runs it: `kiln up` starts both
 // clusters (scaled to one controller and one broker each) with TLS on every listener, mTLS
@@ -95,27 +95,13 @@ describe("unidirectional DR on secured clusters from examples/dr-active-passive,
     expect(await appA.consume(bootA, ["ledger"], "payments-ledger", 50)).toHaveLength(50);
     committedOnA = await appA.groupOffsets(bootA, "payments-billing");
 
-    // MirrorMaker 2 as plain connectors on the KafkaMirrorMaker2's Connect cluster: the resource's own
-    // addresses, TLS and credentials (${secrets:…} read from the Secrets), the test's short intervals.
-    await mkdir(join(dir, mirrorDir), { recursive: true });
-    await writeFile(
-      join(dir, mirrorDir, "_target.yaml"),
-      `apiVersion: kiln.dev/v1\nkind: ConnectTarget\nname: ${MM2}-mm2\nurls: [${connectUrl}]\n`,
-    );
-    const overrides = Object.entries({ source: FAST_MM2.source, checkpoint: FAST_MM2.checkpoint }).flatMap(
-      ([kind, s]) => Object.entries(s).flatMap(([k, v]) => ["--override", `${kind}:${k}=${v}`]),
-    );
-    await kiln(
+    await deployMirrorConnectors({
       dir,
-      "mirror-connectors",
-      join(EXAMPLES, "backup.yaml"),
-      "--connect-cluster",
-      `${MM2}-mm2`,
-      "--out",
-      mirrorDir,
-      ...overrides,
-    );
-    await kiln(dir, "connectors", "apply", "--dir", mirrorDir, "--wait", "--wait-timeout", "120");
+      clusterFile: join(EXAMPLES, "backup.yaml"),
+      connectCluster: `${MM2}-mm2`,
+      connectUrl,
+      out: mirrorDir,
+    });
   });
 
   afterAll(async () => {
