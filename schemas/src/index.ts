@@ -8,6 +8,7 @@ export {
   KilnError,
   type Location,
   OperationTimeoutError,
+  OptionError,
   SpecError,
 } from "./errors.js";
 export type * from "./generated/index.js";

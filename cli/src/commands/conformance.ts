@@ -9,15 +9,12 @@ import {
   matrixMarkdown,
   runConformance,
 } from "@kiln/conformance";
-import { abortedError, KilnError, parseSourceDocument } from "@kiln/schemas";
-import { requireCatalog } from "../catalog-source.js";
+import { requireCatalog } from "@kiln/pipeline/catalog";
+import { requireLockfile } from "@kiln/pipeline/lockfile";
+import { abortedError, CONFORMANCE_KAFKA_VERSIONS, KilnError, parseSourceDocument } from "@kiln/schemas";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
-import { requireLockfile } from "../lockfile.js";
 import { progressReporter } from "../progress.js";
-
-/** Kafka versions conformance tests by default: one release of each line kiln supports (Strimzi 1.2: 4.2, 4.3). 4.2.0, not 4.2.1: Maven Central as reached here lacks some 4.2.1 modules. */
-export const DEFAULT_CONFORMANCE_KAFKA = ["4.2.0", "4.3.1"];
 
 interface Options {
   kafka?: string;
@@ -56,7 +53,9 @@ async function readSystems(
  */
 export async function run(io: CommandIO, names: string[], opts: Options): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
-  const kafkaVersions = opts.kafka ? opts.kafka.split(",").map((v) => v.trim()) : DEFAULT_CONFORMANCE_KAFKA;
+  const kafkaVersions = opts.kafka
+    ? opts.kafka.split(",").map((v) => v.trim())
+    : [...CONFORMANCE_KAFKA_VERSIONS];
   const catalog = await requireCatalog(opts.catalog, cwd);
   const lock = await requireLockfile(opts.lockfile, cwd);
   const resolved = await resolvePlugins(catalog, lock, names.length > 0 ? names : undefined, {

@@ -2,20 +2,17 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  BlobStore,
   bake,
   buildPluginLayer,
   descriptorOf,
-  dockerConfigCredentials,
   headManifest,
   parseReference,
   pluginImage,
-  RegistryClient,
+  type RegistryClient,
   recipeFromEnv,
 } from "@kiln/builder";
 import {
   type Catalog,
-  defaultCacheDir,
   inspectPlugin,
   type Lockfile,
   lockProblems,
@@ -23,6 +20,8 @@ import {
   resolvePlugins,
 } from "@kiln/catalog";
 import { type ConformancePlugin, localRuntime, type Matrix, runConformance } from "@kiln/conformance";
+import { pluginSources } from "../plugin-sources.js";
+import { imageStore } from "../registry.js";
 import type { PrCheck } from "./summary.js";
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
@@ -82,7 +81,7 @@ export async function checkEntry(
   const recipe = recipeFromEnv(env);
   const layer = await buildPluginLayer(
     { name, version: resolved.version, dir: resolved.dir },
-    { store: new BlobStore(join(defaultCacheDir(env), "images")), recipe, root: "" },
+    { store: imageStore(env), recipe, root: "" },
   );
   const digest = descriptorOf(
     pluginImage({ name, version: resolved.version, layer: layer.layer, epoch: recipe.epoch }),
@@ -115,37 +114,28 @@ export async function conformanceOf(
 }
 
 /**
- * The digest a Connect image would get, computed by baking it without pushing;
- * undefined (with the reason) when its base image cannot be reached.
+ * The digest a Connect image would get, computed by baking it as `kiln bake` does, without
+ * pushing; undefined (with the reason) when its base image cannot be reached.
  */
 export async function predictImage(
+  client: RegistryClient,
   catalog: Catalog,
   lock: Lockfile,
   image: { base: string; plugins: string[] },
   env: NodeJS.ProcessEnv,
   signal?: AbortSignal,
 ): Promise<{ digest?: string; note?: string }> {
-  const client = new RegistryClient({
-    credentials: dockerConfigCredentials(env),
-    ...(signal ? { signal } : {}),
-  });
   try {
     const ref = parseReference(image.base);
     const found = await headManifest(client, ref).catch((err: Error) => err);
     if (!found || found instanceof Error) return { note: `base ${image.base} not reachable` };
-    const plugins = await resolvePlugins(catalog, lock, image.plugins, {
-      env,
-      ...(signal ? { signal } : {}),
-    });
-    const baked = await bake(client, new BlobStore(join(defaultCacheDir(env), "images")), {
+    const baked = await bake(client, imageStore(env), {
       base: image.base,
-      plugins: plugins.map((p) => ({ name: p.name, version: p.version, dir: p.dir })),
+      plugins: await pluginSources(catalog, lock, image.plugins, { env, ...(signal ? { signal } : {}) }),
       recipe: recipeFromEnv(env),
     });
     return { digest: descriptorOf(baked.artifact).digest };
   } catch (err) {
     return { note: reason(err) };
-  } finally {
-    await client.close();
   }
 }
