@@ -369,7 +369,29 @@ async function bakeConnectImages(
   return byFile;
 }
 
-/** render manifests: each cluster with the images built for it, its peers the other clusters. */
+/**
+ * A cluster as built: each Connect cluster runs the image baked for it, pinned by digest, or
+ * mounts its plugins as image volumes onto its base; one with no plugins runs as declared.
+ */
+export function asBuilt(
+  cluster: Cluster,
+  images: Record<string, string>,
+  pluginRefs: ReadonlyMap<string, string>,
+): Cluster {
+  return {
+    ...cluster,
+    connect: (cluster.connect ?? []).map((c) => {
+      const baked = images[c.name];
+      if (baked) return { ...c, image: { ...c.image, pinned: baked } };
+      return (c.plugins ?? []).length ? withPluginVolumes(cluster, c, pluginRefs) : c;
+    }),
+  };
+}
+
+/**
+ * render manifests: each cluster as built, its peers the other clusters as built (so a peer's
+ * Connect cluster renders with the image it gets here, not as a definition no image was passed for).
+ */
 async function renderAll(
   clusters: ClusterFile[],
   connectImages: Map<string, Record<string, string>>,
@@ -378,26 +400,26 @@ async function renderAll(
   req: BuildRequest,
   out: string,
 ): Promise<void> {
-  for (const { file, cluster } of clusters) {
-    const images = connectImages.get(file) ?? {};
-    const connect = (cluster.connect ?? []).map((c) =>
-      images[c.name] || !(c.plugins ?? []).length ? c : withPluginVolumes(cluster, c, pluginRefs),
-    );
-    for (const c of connect) {
-      const image =
-        images[c.name] ?? c.image?.pinned ?? c.image?.base ?? strimziKafkaImage(cluster.kafka.version);
+  const built = clusters.map(({ file, cluster }) => ({
+    file,
+    images: connectImages.get(file) ?? {},
+    cluster: asBuilt(cluster, connectImages.get(file) ?? {}, pluginRefs),
+  }));
+  for (const { file, images, cluster } of built) {
+    for (const c of cluster.connect ?? [])
       summary.connects.push({
         cluster: cluster.name,
         connect: c.name,
         path: images[c.name] ? "baked" : (c.pluginImages ?? []).length ? "plugin-volumes" : "declared",
-        image,
+        image: c.image?.pinned ?? c.image?.base ?? strimziKafkaImage(cluster.kafka.version),
       });
-    }
-    const peers = clusters.map((c) => c.cluster).filter((c) => c !== cluster);
-    const rendered = await renderToDir(
-      { ...cluster, connect },
-      { file, out: join(out, "manifests", cluster.name), images, peers },
-    );
+    const peers = built.filter((b) => b.cluster !== cluster).map((b) => b.cluster);
+    const rendered = await renderToDir(cluster, {
+      file,
+      out: join(out, "manifests", cluster.name),
+      images,
+      peers,
+    });
     if (rendered.problems.length > 0)
       throw new KilnError(
         `the NetworkPolicies contradict the cluster's flows:\n  ${rendered.problems.join("\n  ")}`,

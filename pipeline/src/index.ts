@@ -2,6 +2,7 @@
 // publish → render, and the PR checks. Each step returns typed data; the CLI formats it.
 export { type BakeHooks, type BakeOutput, type BakeReport, type BakeRequest, bakeImages } from "./bake.js";
 export {
+  asBuilt,
   type BuildHooks,
   type BuildRequest,
   BuildStopped,
