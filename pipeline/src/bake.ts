@@ -4,7 +4,6 @@ import {
   type BakeResult,
   bake,
   buildInEngine,
-  buildPluginLayer,
   dockerClient,
   eagerUpload,
   formatReference,
@@ -16,7 +15,6 @@ import {
   type PushPlan,
   parseReference,
   planPush,
-  pluginImage,
   pushArtifact,
   type ReferrerResult,
   recipeFromEnv,
@@ -30,6 +28,7 @@ import { type Cluster, KilnError, loadSpec, OptionError, strimziKafkaImage } fro
 import { requireCatalog } from "./catalog.js";
 import type { RunContext } from "./context.js";
 import { requireLockfile } from "./lockfile.js";
+import { pluginArtifact } from "./plugin-image.js";
 import { pluginSources } from "./plugin-sources.js";
 import { attachSbom, publish } from "./publish.js";
 import { imageStore, type RegistryOptions, registryClient } from "./registry.js";
@@ -279,16 +278,9 @@ export async function bakeImages(
         if (req.pluginImages) {
           const images: string[] = [];
           for (const p of plugins) {
-            const pl = await buildPluginLayer(p, { store, recipe, root: "" });
-            const art = pluginImage({
-              name: p.name,
-              version: p.version,
-              layer: pl.layer,
-              epoch: recipe.epoch,
-              ...(req.platforms ? { platforms: req.platforms } : {}),
-            });
+            const { artifact } = await pluginArtifact(p, store, recipe, req.platforms);
             const pref = parseReference(`${req.pluginImages.replace(/\/$/, "")}/${p.name}:${p.version}`);
-            images.push((await pushArtifact(client, art, pref)).reference);
+            images.push((await pushArtifact(client, artifact, pref)).reference);
           }
           report.pluginImages = images;
         }

@@ -2,8 +2,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import {
   type Artifact,
+  type BlobStore,
   bake,
-  buildPluginLayer,
   descriptorOf,
   formatReference,
   generateSbom,
@@ -13,7 +13,6 @@ import {
   type PluginSource,
   type PushEvent,
   parseReference,
-  pluginImage,
   type RegistryClient,
   recipeFromEnv,
   writeLayout,
@@ -23,6 +22,7 @@ import { type Cluster, type Diagnostic, KilnError, strimziKafkaImage } from "@ki
 import { type ClusterFile, readClusterFiles } from "./cluster-files.js";
 import type { RunContext } from "./context.js";
 import { readLockfile } from "./lockfile.js";
+import { pluginArtifact } from "./plugin-image.js";
 import { pluginSources } from "./plugin-sources.js";
 import { attachSbom, publish } from "./publish.js";
 import { imageStore, type RegistryOptions, registryClient } from "./registry.js";
@@ -132,26 +132,24 @@ async function baseUnreachable(client: RegistryClient, base: string): Promise<st
 
 /** Writes a CycloneDX SBOM for an image to out/sbom/, and attaches it to the pushed image as a referrer. */
 async function writeSbom(
-  p: Publisher,
-  out: string,
+  run: BuildRun,
   name: string,
   image: { repository: string; reference: string; digest: string; pushed: boolean; artifact: Artifact },
   layers: PluginLayer[],
-  recipe: LayerRecipe,
   root?: string,
 ): Promise<string> {
   const sbom = await generateSbom({
     image: { name: image.repository, digest: image.digest as `sha256:${string}` },
     plugins: layers,
-    epoch: recipe.epoch,
+    epoch: run.recipe.epoch,
     ...(root !== undefined ? { root } : {}),
   });
   const data = Buffer.from(`${JSON.stringify(sbom, null, 2)}\n`);
-  const file = join(out, "sbom", `${name}.cdx.json`);
-  await mkdir(join(out, "sbom"), { recursive: true });
+  const file = join(run.out, "sbom", `${name}.cdx.json`);
+  await mkdir(join(run.out, "sbom"), { recursive: true });
   await writeFile(file, data);
   if (image.pushed)
-    await attachSbom(p.client, parseReference(image.reference), image.artifact, {
+    await attachSbom(run.p.client, parseReference(image.reference), image.artifact, {
       data,
       title: `${name}.cdx.json`,
     });
@@ -262,11 +260,21 @@ export async function build(
     ...(req.push ? { push: req.push.replace(/\/$/, "") } : {}),
     ...(hooks.onPush ? { onPush: hooks.onPush } : {}),
   };
+  const run: BuildRun = {
+    p,
+    plugins,
+    store: imageStore(ctx.env),
+    recipe,
+    summary,
+    cwd: ctx.cwd,
+    out,
+    revision: ctx.env.GITHUB_SHA,
+  };
   try {
     hooks.onStep?.("bake plugin images");
-    const pluginRefs = await bakePluginImages(p, wanted, plugins, recipe, summary, ctx, out);
+    const pluginRefs = await bakePluginImages(run, wanted);
     hooks.onStep?.("bake Connect images");
-    const connectImages = await bakeConnectImages(p, clusters, plugins, recipe, summary, ctx, out);
+    const connectImages = await bakeConnectImages(run, clusters);
     hooks.onStep?.("render manifests");
     await renderAll(clusters, connectImages, pluginRefs, summary, req, out);
   } finally {
@@ -277,52 +285,43 @@ export async function build(
   return summary;
 }
 
+/** What the bake steps of one build share. */
+interface BuildRun {
+  p: Publisher;
+  plugins: Map<string, PluginSource>;
+  store: BlobStore;
+  recipe: LayerRecipe;
+  summary: BuildSummary;
+  cwd: string;
+  out: string;
+  revision: string | undefined;
+}
+
 /** bake plugin images: one image per plugin, for image-volume mounts. Returns each plugin's pinned reference. */
-async function bakePluginImages(
-  p: Publisher,
-  wanted: string[],
-  plugins: Map<string, PluginSource>,
-  recipe: LayerRecipe,
-  summary: BuildSummary,
-  ctx: RunContext,
-  out: string,
-): Promise<Map<string, string>> {
-  const store = imageStore(ctx.env);
+async function bakePluginImages(run: BuildRun, wanted: string[]): Promise<Map<string, string>> {
+  const { p, summary } = run;
   const refs = new Map<string, string>();
   for (const name of wanted) {
-    const source = plugins.get(name) as PluginSource;
-    const layer = await buildPluginLayer(source, { store, recipe, root: "" });
-    const artifact = pluginImage({ name, version: source.version, layer: layer.layer, epoch: recipe.epoch });
+    const source = run.plugins.get(name) as PluginSource;
+    const { layer, artifact } = await pluginArtifact(source, run.store, run.recipe);
     const repository = `${p.push ?? LOCAL_REGISTRY}/plugins/${name}`;
     const { reference, pushed } = await pin(p, artifact, repository, source.version.replace(/[^\w.-]/g, "_"));
     const digest = descriptorOf(artifact).digest;
     refs.set(name, reference);
     summary.images.push({ kind: "plugin", plugin: name, reference, digest, pushed });
-    const sbom = await writeSbom(
-      p,
-      out,
-      `plugin-${name}`,
-      { repository, reference, digest, pushed, artifact },
-      [layer],
-      recipe,
-      "",
-    );
-    summary.sboms.push(relative(ctx.cwd, sbom));
+    const image = { repository, reference, digest, pushed, artifact };
+    const sbom = await writeSbom(run, `plugin-${name}`, image, [layer], "");
+    summary.sboms.push(relative(run.cwd, sbom));
   }
   return refs;
 }
 
 /** bake Connect images: one per Connect cluster whose base image is reachable. Returns them by cluster file. */
 async function bakeConnectImages(
-  p: Publisher,
+  run: BuildRun,
   clusters: ClusterFile[],
-  plugins: Map<string, PluginSource>,
-  recipe: LayerRecipe,
-  summary: BuildSummary,
-  ctx: RunContext,
-  out: string,
 ): Promise<Map<string, Record<string, string>>> {
-  const store = imageStore(ctx.env);
+  const { p, summary } = run;
   const byFile = new Map<string, Record<string, string>>();
   for (const { file, cluster } of clusters) {
     const images: Record<string, string> = {};
@@ -335,11 +334,11 @@ async function bakeConnectImages(
         );
         continue;
       }
-      const baked = await bake(p.client, store, {
+      const baked = await bake(p.client, run.store, {
         base,
-        plugins: (c.plugins ?? []).map((n) => plugins.get(n) as PluginSource),
-        recipe,
-        ...(ctx.env.GITHUB_SHA ? { revision: ctx.env.GITHUB_SHA } : {}),
+        plugins: (c.plugins ?? []).map((n) => run.plugins.get(n) as PluginSource),
+        recipe: run.recipe,
+        ...(run.revision ? { revision: run.revision } : {}),
       });
       const digest = descriptorOf(baked.artifact).digest;
       const repository = connectRepository(cluster, c, p.push);
@@ -354,15 +353,9 @@ async function bakeConnectImages(
         digest,
         pushed,
       });
-      const sbom = await writeSbom(
-        p,
-        out,
-        `${cluster.name}-${c.name}`,
-        { repository, reference, digest, pushed, artifact: baked.artifact },
-        baked.plugins,
-        recipe,
-      );
-      summary.sboms.push(relative(ctx.cwd, sbom));
+      const image = { repository, reference, digest, pushed, artifact: baked.artifact };
+      const sbom = await writeSbom(run, `${cluster.name}-${c.name}`, image, baked.plugins);
+      summary.sboms.push(relative(run.cwd, sbom));
     }
     byFile.set(file, images);
   }

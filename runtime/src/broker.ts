@@ -8,7 +8,7 @@ import { DEFAULT_KAFKA_VERSION } from "@kiln/schemas";
 import { javaBin, javaFlags, resolveKafkaJars } from "./jars.js";
 import { propertiesText, writeLog4j2 } from "./log4j.js";
 import { freePort } from "./ports.js";
-import { type ServiceProcess, startProcess, waitFor } from "./process.js";
+import { type ServiceProcess, startProcess, whenReady } from "./process.js";
 
 const run = promisify(execFile);
 
@@ -107,24 +107,18 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaNode> {
       logDir: opts.workDir,
     },
   );
-  try {
-    await waitFor(`Kafka ${version} on 127.0.0.1:${port}`, () => portOpen(port), {
-      timeoutMs: opts.timeoutMs ?? 120_000,
-      service: proc,
-    });
-    await waitFor(
-      "Kafka broker startup",
-      async () => (await proc.tail(100_000)).includes("Kafka Server started"),
+  await whenReady(
+    proc,
+    [
+      { what: `Kafka ${version} on 127.0.0.1:${port}`, check: () => portOpen(port) },
       {
-        timeoutMs: opts.timeoutMs ?? 120_000,
-        service: proc,
+        what: "Kafka broker startup",
+        check: async () => (await proc.tail(100_000)).includes("Kafka Server started"),
         intervalMs: 500,
       },
-    );
-  } catch (err) {
-    await proc.stop();
-    throw err;
-  }
+    ],
+    opts.timeoutMs ?? 120_000,
+  );
   return {
     version,
     bootstrap: `127.0.0.1:${port}`,

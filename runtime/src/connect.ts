@@ -4,7 +4,7 @@ import { DEFAULT_KAFKA_VERSION } from "@kiln/schemas";
 import { javaBin, javaFlags, resolveKafkaJars } from "./jars.js";
 import { propertiesText, writeLog4j2 } from "./log4j.js";
 import { freePort } from "./ports.js";
-import { type ServiceProcess, startProcess, waitFor } from "./process.js";
+import { type ServiceProcess, startProcess, whenReady } from "./process.js";
 
 export interface ConnectWorker {
   /** `http://127.0.0.1:<port>` (`https://` with the `https` option) */
@@ -121,21 +121,22 @@ export async function startConnectWorker(opts: StartConnectWorkerOptions): Promi
     { logDir: dir },
   );
   const url = `${scheme}://127.0.0.1:${restPort}`;
-  try {
-    await waitFor(`Connect worker ${name} at ${url}`, async () => (await probe(`${url}/`)) === 200, {
-      timeoutMs: opts.timeoutMs ?? 180_000,
-      service: proc,
-      intervalMs: 500,
-    });
-    await waitFor(`Connect worker ${name} health`, async () => (await probe(`${url}/health`)) === 200, {
-      timeoutMs: opts.timeoutMs ?? 180_000,
-      service: proc,
-      intervalMs: 500,
-    });
-  } catch (err) {
-    await proc.stop();
-    throw err;
-  }
+  await whenReady(
+    proc,
+    [
+      {
+        what: `Connect worker ${name} at ${url}`,
+        check: async () => (await probe(`${url}/`)) === 200,
+        intervalMs: 500,
+      },
+      {
+        what: `Connect worker ${name} health`,
+        check: async () => (await probe(`${url}/health`)) === 200,
+        intervalMs: 500,
+      },
+    ],
+    opts.timeoutMs ?? 180_000,
+  );
   return {
     url,
     restPort,

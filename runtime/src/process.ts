@@ -100,6 +100,28 @@ export async function waitFor(
   );
 }
 
+/**
+ * Waits for a freshly started service to pass each readiness check in turn (within `timeoutMs`
+ * each); when one fails, the service is stopped before the error is thrown, so nothing outlives it.
+ */
+export async function whenReady(
+  service: ServiceProcess,
+  checks: Array<{ what: string; check: () => Promise<boolean>; intervalMs?: number }>,
+  timeoutMs: number,
+): Promise<void> {
+  try {
+    for (const c of checks)
+      await waitFor(c.what, c.check, {
+        timeoutMs,
+        service,
+        ...(c.intervalMs ? { intervalMs: c.intervalMs } : {}),
+      });
+  } catch (err) {
+    await service.stop();
+    throw err;
+  }
+}
+
 /** Stops a process group started by `startProcess` in another run, by its leader's pid: TERM, then KILL. */
 export async function stopProcessGroup(pid: number, timeoutMs = 15_000): Promise<void> {
   const alive = () => {

@@ -3,11 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   bake,
-  buildPluginLayer,
   descriptorOf,
   headManifest,
   parseReference,
-  pluginImage,
   type RegistryClient,
   recipeFromEnv,
 } from "@kiln/builder";
@@ -20,6 +18,7 @@ import {
   resolvePlugins,
 } from "@kiln/catalog";
 import { type ConformancePlugin, localRuntime, type Matrix, runConformance } from "@kiln/conformance";
+import { pluginArtifact } from "../plugin-image.js";
 import { pluginSources } from "../plugin-sources.js";
 import { imageStore } from "../registry.js";
 import type { PrCheck } from "./summary.js";
@@ -78,14 +77,12 @@ export async function checkEntry(
         },
   );
 
-  const recipe = recipeFromEnv(env);
-  const layer = await buildPluginLayer(
+  const { artifact } = await pluginArtifact(
     { name, version: resolved.version, dir: resolved.dir },
-    { store: imageStore(env), recipe, root: "" },
+    imageStore(env),
+    recipeFromEnv(env),
   );
-  const digest = descriptorOf(
-    pluginImage({ name, version: resolved.version, layer: layer.layer, epoch: recipe.epoch }),
-  ).digest;
+  const digest = descriptorOf(artifact).digest;
   checks.push({ name: "plugin image", status: "pass", detail: digest.slice(0, 19) });
   return { checks, resolved };
 }
