@@ -16,6 +16,13 @@ export {
 } from "./build.js";
 export { requireCatalog } from "./catalog.js";
 export { type ClusterFile, loadClusterFile, readClusterFiles } from "./cluster-files.js";
+export {
+  type ConformanceRequest,
+  conformance,
+  proveEntries,
+  readSystems,
+  type Systems,
+} from "./conformance.js";
 export type { RunContext } from "./context.js";
 export { readLockfile, requireLockfile } from "./lockfile.js";
 export { type PluginSourceOptions, pluginSources } from "./plugin-sources.js";

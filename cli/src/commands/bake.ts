@@ -31,7 +31,7 @@ interface Options {
   json?: boolean;
 }
 
-export function parseOutput(spec: string, cwd: string): BakeOutput {
+function parseOutput(spec: string, cwd: string): BakeOutput {
   if (spec === "docker") return { kind: "docker" };
   if (spec === "docker-build") return { kind: "docker-build" };
   const i = spec.indexOf(":");

@@ -69,8 +69,9 @@ async function conformanceChecks(
   resolved: ResolvedPlugin[],
   kafka: string[],
   onProgress: (line: string) => void,
+  signal: AbortSignal | undefined,
 ): Promise<string> {
-  const matrix = await conformanceOf(collected.catalog, resolved, kafka, onProgress);
+  const matrix = await conformanceOf(collected.catalog, resolved, kafka, onProgress, signal);
   for (const e of entries) {
     const row = matrix.rows.find((r) => r.entry === e.change.name);
     if (!row) continue;
@@ -108,6 +109,7 @@ export async function checkPullRequest(
         resolved,
         req.kafka ?? [...CONFORMANCE_KAFKA_VERSIONS],
         onProgress,
+        ctx.signal,
       ),
     );
   const client = await registryClient(req, ctx);

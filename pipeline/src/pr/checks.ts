@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   bake,
   descriptorOf,
@@ -17,7 +14,8 @@ import {
   type ResolvedPlugin,
   resolvePlugins,
 } from "@kiln/catalog";
-import { type ConformancePlugin, localRuntime, type Matrix, runConformance } from "@kiln/conformance";
+import type { Matrix } from "@kiln/conformance";
+import { proveEntries } from "../conformance.js";
 import { pluginArtifact } from "../plugin-image.js";
 import { pluginSources } from "../plugin-sources.js";
 import { imageStore } from "../registry.js";
@@ -88,26 +86,14 @@ export async function checkEntry(
 }
 
 /** Conformance of the changed entries only, on real Connect workers. */
-export async function conformanceOf(
+export function conformanceOf(
   catalog: Catalog,
   resolved: ResolvedPlugin[],
   kafkaVersions: string[],
   onProgress: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<Matrix> {
-  const plugins: ConformancePlugin[] = [];
-  for (const r of resolved) {
-    const entry = catalog.get(r.name);
-    if (entry)
-      plugins.push({ entry, dir: r.dir, staticServiceLoad: (await inspectPlugin(entry, r.dir)).serviceLoad });
-  }
-  const workDir = await mkdtemp(join(tmpdir(), "kiln-pr-conformance-"));
-  const runtime = localRuntime(workDir);
-  try {
-    return await runConformance({ plugins, kafkaVersions, runtime, workDir, onProgress });
-  } finally {
-    await runtime.close();
-    await rm(workDir, { recursive: true, force: true });
-  }
+  return proveEntries(catalog, resolved, { kafkaVersions, onProgress, ...(signal ? { signal } : {}) });
 }
 
 /**
