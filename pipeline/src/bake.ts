@@ -2,12 +2,14 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
   type BakeResult,
+  type BlobStore,
   bake,
   buildInEngine,
   dockerClient,
   eagerUpload,
   formatReference,
   generateSbom,
+  type LayerRecipe,
   loadIntoEngine,
   type Platform,
   type PluginSource,
@@ -16,7 +18,9 @@ import {
   parseReference,
   planPush,
   pushArtifact,
+  type Reference,
   type ReferrerResult,
+  type RegistryClient,
   recipeFromEnv,
   resolveFiles,
   singleImage,
@@ -250,40 +254,23 @@ export async function bakeImages(
       const done: string[] = [];
       if (pushTarget) {
         const target = parseReference(pushTarget);
-        const pushed = await publish(client, result.artifact, target, hooks.onPush);
-        if (pushed.upToDate) {
-          report.push = {
-            reference: formatReference({ ...target, digest }),
-            uploadedBytes: 0,
-            upToDate: true,
-          };
-        } else {
-          const ref = await attachSbom(client, target, result.artifact, {
-            data: sbomBytes,
-            title: `${job.name}.cdx.json`,
-            created: result.labels["org.opencontainers.image.created"] as string,
-          });
-          // Layers streamed to the registry while they were made count as uploaded too.
-          const eagerBytes = result.plugins
-            .filter((p) => p.eagerUploaded)
-            .reduce((n, p) => n + p.layer.descriptor.size, 0);
-          report.push = {
-            reference: pushed.reference,
-            uploadedBytes: pushed.uploadedBytes + eagerBytes,
-            blobs: pushed.blobs,
-            sbom: ref,
-          };
-        }
+        report.push = await pushBaked(
+          client,
+          result,
+          target,
+          { data: sbomBytes, title: `${job.name}.cdx.json` },
+          hooks,
+        );
         done.push(formatReference({ ...target, digest }));
-        if (req.pluginImages) {
-          const images: string[] = [];
-          for (const p of plugins) {
-            const { artifact } = await pluginArtifact(p, store, recipe, req.platforms);
-            const pref = parseReference(`${req.pluginImages.replace(/\/$/, "")}/${p.name}:${p.version}`);
-            images.push((await pushArtifact(client, artifact, pref)).reference);
-          }
-          report.pluginImages = images;
-        }
+        if (req.pluginImages)
+          report.pluginImages = await pushPluginImages(
+            client,
+            plugins,
+            req.pluginImages,
+            store,
+            recipe,
+            req.platforms,
+          );
       }
       const tag = pushTarget ?? `kiln/${job.name}:${defaultTag(result)}`;
       const written = {
@@ -304,6 +291,55 @@ export async function bakeImages(
     await client.close();
   }
   return reports;
+}
+
+/** push: the image unless its tag already names it, then its SBOM as a referrer. */
+async function pushBaked(
+  client: RegistryClient,
+  result: BakeResult,
+  target: Reference,
+  sbom: { data: Buffer; title: string },
+  hooks: BakeHooks,
+): Promise<BakeReport["push"]> {
+  const pushed = await publish(client, result.artifact, target, hooks.onPush);
+  if (pushed.upToDate)
+    return {
+      reference: formatReference({ ...target, digest: result.artifact.digest }),
+      uploadedBytes: 0,
+      upToDate: true,
+    };
+  const ref = await attachSbom(client, target, result.artifact, {
+    ...sbom,
+    created: result.labels["org.opencontainers.image.created"] as string,
+  });
+  // Layers streamed to the registry while they were made count as uploaded too.
+  const eagerBytes = result.plugins
+    .filter((p) => p.eagerUploaded)
+    .reduce((n, p) => n + p.layer.descriptor.size, 0);
+  return {
+    reference: pushed.reference,
+    uploadedBytes: pushed.uploadedBytes + eagerBytes,
+    blobs: pushed.blobs,
+    sbom: ref,
+  };
+}
+
+/** `--plugin-images <prefix>`: each plugin also pushed as an image of its own, `<prefix>/<name>:<version>`. */
+async function pushPluginImages(
+  client: RegistryClient,
+  plugins: PluginSource[],
+  prefix: string,
+  store: BlobStore,
+  recipe: LayerRecipe,
+  platforms: Platform[] | undefined,
+): Promise<string[]> {
+  const images: string[] = [];
+  for (const p of plugins) {
+    const { artifact } = await pluginArtifact(p, store, recipe, platforms);
+    const ref = parseReference(`${prefix.replace(/\/$/, "")}/${p.name}:${p.version}`);
+    images.push((await pushArtifact(client, artifact, ref)).reference);
+  }
+  return images;
 }
 
 /** Writes a baked image to one output; returns how the report names it. */
