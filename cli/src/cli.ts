@@ -168,7 +168,10 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "Cluster definitions (both files of a DR pair resolve each other's names)",
     )
     .option("--state <dir>", "where certificates, data, logs and client configs go", ".kiln/local")
-    .option("--scale <n>", "at most this many replicas per node pool", wholeNumber(1, 9))
+    .option(
+      "--scale <n|name=n...>",
+      "at most this many replicas per node pool and Connect cluster, or for the one named (repeatable)",
+    )
     .option(
       "--secrets <dir>",
       "Secrets the clusters reference but no operator creates: <dir>/<namespace>/<secret>/<key>",

@@ -27,18 +27,24 @@ import {
   type RunningNode,
   startNode,
 } from "./cluster.js";
-import { copyPeerSecrets, type RegistryAccess, type RunningConnect, startConnect } from "./connect.js";
+import {
+  copyPeerSecrets,
+  createConnectorResources,
+  type RegistryAccess,
+  type RunningConnect,
+  startConnect,
+} from "./connect.js";
 import { LocalRuntimeError } from "./errors.js";
 import { type HostEntry, hostsFileText, loopbackBlock } from "./loopback.js";
-import { type ClusterPlan, type LocalListener, planCluster } from "./plan.js";
+import { type ClusterPlan, type LocalListener, planCluster, type Scale } from "./plan.js";
 import { SecretStore } from "./secrets.js";
 import { applyUsers, type LocalUser, operatorConfig } from "./users.js";
 
 export interface UpOptions {
   stateDir: string;
   clusters: { cluster: Cluster; file: string }[];
-  /** At most this many replicas per node pool (a 2-core machine runs a scaled-down cluster). */
-  scale?: number;
+  /** At most this many replicas per node pool and Connect cluster (a 2-core machine runs a scaled-down cluster). */
+  scale?: Scale;
   /** User-provided Secrets, `<dir>/<namespace>/<secret>/<key>`. */
   secretsDir?: string;
   /** Names of services outside the clusters the nodes must reach (an authorization server, OPA), with their loopback addresses. */
@@ -89,6 +95,8 @@ export interface LocalCluster {
   skipped: string[];
   /** Client properties of Strimzi's topic operator: a super-user that creates topics as KafkaTopics would. */
   topicOperatorConfig: string;
+  /** Client properties of Strimzi's Kafka Exporter (its own identity on the replication listener), when the cluster has one. */
+  kafkaExporterConfig?: string;
   clusterCaCert: string;
   clientsCaCert: string;
   secretsDir: string;
@@ -165,6 +173,17 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
       fips: cluster.fips ?? false,
     }),
   }));
+  const scalable = new Set(
+    plans.flatMap(({ plan }, i) => [
+      ...(opts.clusters[i]?.cluster.nodePools ?? []).map((p) => p.name),
+      ...plan.connect.map((c) => c.name),
+    ]),
+  );
+  const unknown = Object.keys(opts.scale?.byName ?? {}).filter((n) => !scalable.has(n));
+  if (unknown.length > 0)
+    throw new LocalRuntimeError(
+      `--scale names ${unknown.join(", ")}, which is no node pool or Connect cluster of these clusters (${[...scalable].join(", ")})`,
+    );
   await writeFile(
     run.hostsFile,
     hostsFileText([...plans.flatMap((p) => p.plan.hosts), ...(opts.hosts ?? [])]),
@@ -267,6 +286,9 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
           registry: opts.registry ?? {},
         });
         running.push(r);
+        const created = await createConnectorResources(r);
+        if (created.length > 0)
+          progress(`${c.plan.name}: created KafkaConnectors ${created.join(", ")} on ${cp.name}`);
         for (const w of r.workers)
           state.pids.push({ pid: w.process.child.pid as number, tier: 0, cluster: c.plan.name });
         connects.push(r);
@@ -337,6 +359,16 @@ async function describe(
       files.operators.topicOperator,
       join(dir, "topic-operator.properties"),
     ),
+    ...(plan.kafka.spec.kafkaExporter
+      ? {
+          kafkaExporterConfig: await operatorConfig(
+            plan,
+            files,
+            files.operators.kafkaExporter,
+            join(dir, "kafka-exporter.properties"),
+          ),
+        }
+      : {}),
     clusterCaCert: files.clusterCa.cert,
     clientsCaCert: files.clientsCa.cert,
     secretsDir: join(dir, "secrets"),
