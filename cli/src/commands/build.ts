@@ -1,5 +1,5 @@
 import { join, relative, resolve } from "node:path";
-import { BuildStopped, type BuildSummary, build, PATH_NAMES } from "@kiln/pipeline";
+import { BuildStopped, type BuildSummary, build, PATH_NAMES } from "@kiln/pipeline/build";
 import { formatDiagnostic } from "@kiln/schemas";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";

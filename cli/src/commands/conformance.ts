@@ -1,4 +1,4 @@
-import { conformance } from "@kiln/pipeline";
+import { conformance } from "@kiln/pipeline/conformance";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
 import { progressReporter } from "../progress.js";

@@ -1,4 +1,4 @@
-import { checkPullRequest, postPrReport } from "@kiln/pipeline";
+import { checkPullRequest, postPrReport } from "@kiln/pipeline/pr";
 import { formatDiagnostic } from "@kiln/schemas";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";

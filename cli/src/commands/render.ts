@@ -1,5 +1,5 @@
 import { relative, resolve } from "node:path";
-import { renderToDir } from "@kiln/pipeline";
+import { renderToDir } from "@kiln/pipeline/render";
 import type { Cluster } from "@kiln/schemas";
 import { requireCluster } from "../cluster-source.js";
 import { formatConnectivity } from "../connectivity.js";
