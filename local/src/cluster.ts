@@ -25,7 +25,7 @@ import {
   startProcess,
   waitFor,
   writeLog4j2,
-} from "@kiln/connectors/runtime";
+} from "@kiln/runtime";
 import { LocalRuntimeError } from "./errors.js";
 import { assertFree } from "./loopback.js";
 import { type Ca, createCa, issue } from "./pki.js";

@@ -17,7 +17,7 @@ import {
   startProcess,
   waitFor,
   writeLog4j2,
-} from "@kiln/connectors/runtime";
+} from "@kiln/runtime";
 import { jmxAgentArgs, KEYSTORE_PASSWORD_ENV, keystoreFor, type NodeRunOptions } from "./cluster.js";
 import { LocalRuntimeError } from "./errors.js";
 import { assertFree } from "./loopback.js";

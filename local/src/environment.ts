@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { RenderError, type RenderedObject, renderCluster } from "@kiln/clusters";
+import { type RenderedObject, renderCluster } from "@kiln/clusters";
 import {
   BC_FIPS_JARS,
   fipsJvm,
@@ -15,7 +15,7 @@ import {
   resolveJarSet,
   STRIMZI_OAUTH_JARS,
   stopProcessGroup,
-} from "@kiln/connectors/runtime";
+} from "@kiln/runtime";
 import type { Cluster } from "@kiln/schemas";
 import {
   awaitNode,
@@ -138,17 +138,12 @@ export async function readState(stateDir: string): Promise<State | undefined> {
 }
 
 function render(cluster: Cluster, file: string, images: Record<string, string>): RenderedObject[] {
-  try {
-    return renderCluster(cluster, {
-      images: Object.fromEntries(
-        Object.entries(images).filter(([n]) => cluster.connect?.some((c) => c.name === n)),
-      ),
-    }).items.map((i) => i.object);
-  } catch (err) {
-    if (err instanceof RenderError)
-      throw new LocalRuntimeError(err.message, { location: { file }, cause: err });
-    throw err;
-  }
+  return renderCluster(cluster, {
+    file,
+    images: Object.fromEntries(
+      Object.entries(images).filter(([n]) => cluster.connect?.some((c) => c.name === n)),
+    ),
+  }).items.map((i) => i.object);
 }
 
 export async function up(opts: UpOptions): Promise<LocalEnvironment> {

@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import { type LocalEnvironment, type Scale, up } from "@kiln/local";
+import { loadClusterFile } from "@kiln/pipeline/cluster-files";
 import type { Cluster } from "@kiln/schemas";
 import { formatDiagnostic } from "@kiln/schemas";
-import { loadClusterFile } from "../cluster-source.js";
 import { EXIT_FAILURE, EXIT_OK, UsageError } from "../exit.js";
 import { parseImages } from "../images.js";
 import { type CommandIO, writeLine } from "../io.js";
