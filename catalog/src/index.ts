@@ -1,6 +1,7 @@
 export { Cache, defaultCacheDir, digestFile, type FileDigests } from "./cache/cache.js";
 export { Catalog, type CatalogQuery } from "./catalog.js";
 export { checkCatalog, type LoadedEntry } from "./check.js";
+export { ChecksumError, DownloadError, ResolveError, UnsafeArchiveError } from "./errors.js";
 export {
   crossPluginWarnings,
   type DeclaredClassReport,
@@ -10,6 +11,7 @@ export {
   readJar,
   SERVICE_INTERFACES,
 } from "./inspect/inspect.js";
+export { isKafkaProvided, KAFKA_PROVIDED } from "./kafka-provided.js";
 export { type CatalogResult, loadCatalog, loadPolicy, type SourceFile } from "./load.js";
 export {
   checkLock,
@@ -27,6 +29,9 @@ export {
   parseLock,
   serializeLock,
 } from "./lock/lock.js";
+export { contentDigest, type Layout, type PlannedEntry, planPlugin, strimziHash } from "./lock/plan.js";
+export { MAVEN_CENTRAL } from "./lock/sources.js";
+export type { ContentEntry, LockedArtifact, PinnedFile } from "./lock/types.js";
 export {
   defaultPolicyPath,
   FileReadError,
@@ -35,14 +40,10 @@ export {
   readSourceFile,
   readTextFile,
 } from "./read.js";
-export { ChecksumError, DownloadError, ResolveError, UnsafeArchiveError } from "./resolve/errors.js";
 export { type ExtractLimits, extractArchive } from "./resolve/extract.js";
 export { HttpClient, type HttpOptions, type HttpStats } from "./resolve/http.js";
-export { isKafkaProvided, KAFKA_PROVIDED } from "./resolve/kafka-provided.js";
-export { contentDigest, type Layout, planPlugin, strimziHash } from "./resolve/layout.js";
 export {
   effectiveRepository,
-  MAVEN_CENTRAL,
   type MavenSettings,
   parseMavenSettings,
   readMavenSettings,
@@ -56,5 +57,5 @@ export {
   type ResolveOptions,
   resolvePlugins,
 } from "./resolve/plugins.js";
-export type { ContentEntry, LockedArtifact, PinnedFile, ProgressEvent } from "./resolve/types.js";
+export type { ProgressEvent } from "./resolve/types.js";
 export { isValidRange, normalizeVersion, supportsKafka } from "./version.js";

@@ -1,4 +1,4 @@
-import { formatDiagnostic, formatLocation, KilnError, SpecError } from "@kiln/schemas/errors";
+import { formatDiagnostic, formatLocation, KilnError, OptionError, SpecError } from "@kiln/schemas/errors";
 import { redactText } from "@kiln/schemas/secrets";
 import type { CommandIO } from "./io.js";
 
@@ -27,8 +27,8 @@ export const EXIT_CODES: ReadonlyArray<{ code: number; meaning: string }> = [
   },
 ];
 
-/** A usage mistake: exit EXIT_USAGE, message only. */
-export class UsageError extends KilnError {
+/** A usage mistake: exit EXIT_USAGE, message only (an OptionError from a pipeline step exits the same way). */
+export class UsageError extends OptionError {
   constructor(message: string) {
     super(message, { exitCode: EXIT_USAGE });
   }
@@ -82,7 +82,7 @@ export function reportError(err: unknown, io: CommandIO): number {
     if (err.hint) io.stderr.write(`kiln: hint: ${err.hint}\n`);
     if (io.env.KILN_DEBUG && err.cause)
       io.stderr.write(`caused by: ${redactText(String((err.cause as Error).stack ?? err.cause))}\n`);
-    return err.exitCode;
+    return err instanceof OptionError ? EXIT_USAGE : err.exitCode;
   }
   io.stderr.write(
     `kiln: internal error: ${redactText(String((err as Error)?.stack ?? err))}\nThis is a bug in kiln; please report it with the command you ran.\n`,

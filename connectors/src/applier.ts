@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Diagnostic, KilnError } from "@kiln/schemas";
-import { concurrencyLimit, mapLimit, validateOnServer } from "./checks.js";
+import { concurrencyLimit, type Diagnostic, KilnError, mapLimit } from "@kiln/schemas";
+import { validateOnServer } from "./checks.js";
 import type { ConnectClient } from "./client.js";
 import { type DesiredConnector, type DesiredState, diffConfig } from "./desired.js";
 import {

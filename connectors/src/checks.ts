@@ -1,4 +1,4 @@
-import type { Diagnostic } from "@kiln/schemas";
+import { type Diagnostic, mapLimit } from "@kiln/schemas";
 import semver from "semver";
 import type { ConnectClient } from "./client.js";
 import type { DesiredConnector } from "./desired.js";
@@ -184,40 +184,4 @@ export async function validateOnServer(client: ConnectClient, d: DesiredConnecto
       diag(d, `config.${cfg.value.name}`, "connect-validation", `${cfg.value.name}: ${e}`),
     ),
   );
-}
-
-/** At most `limit` calls of the returned function run at once; the others wait their turn. */
-export function concurrencyLimit(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async (fn) => {
-    if (active >= limit) await new Promise<void>((r) => waiting.push(r));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; rejects with the first error after all settle. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  const errors: unknown[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i] as T);
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (errors.length > 0) throw errors[0];
-  return results;
 }

@@ -17,7 +17,6 @@ export {
   checkCluster,
   checkPlugins,
   inventoryWorkers,
-  mapLimit,
   passwordKeysOf,
   supportsPluginVersion,
   validateOnServer,
@@ -35,16 +34,6 @@ export {
   type RequestStats,
   type RetryPolicy,
 } from "./client.js";
-export * from "./conformance/index.js";
-export {
-  type ClusterPlan,
-  type DeploymentPlan,
-  type PlanDeploymentOptions,
-  PlanError,
-  passwordKeysLookup,
-  planDeployment,
-  readLive,
-} from "./deploy.js";
 export {
   type ConfigDiffEntry,
   ConnectorDefinitionError,
@@ -66,7 +55,6 @@ export {
   ConnectTlsError,
   ConnectUnreachableError,
   classifyResponse,
-  redactUrl,
 } from "./errors.js";
 export {
   clientOptionsFor,
@@ -78,6 +66,7 @@ export {
   ownershipOf,
   TargetConfigError,
 } from "./files.js";
+export { changeJson, formatPlan, hasPending, type PlanSummary, summarize } from "./format-plan.js";
 export {
   type AutoRestartOptions,
   type AutoRestartResult,
@@ -94,6 +83,15 @@ export {
   waitForConnectorState,
 } from "./operations.js";
 export {
+  type ClusterPlan,
+  type DeploymentPlan,
+  type PlanDeploymentOptions,
+  PlanError,
+  passwordKeysLookup,
+  planDeployment,
+  readLive,
+} from "./plan-deployment.js";
+export {
   type Change,
   type ChangeKind,
   driftOf,
@@ -108,7 +106,6 @@ export {
   planCluster,
   targetState,
 } from "./planner.js";
-export { changeJson, formatPlan, hasPending, type PlanSummary, summarize } from "./render.js";
 export {
   connectorFileSecrets,
   describeFinding,

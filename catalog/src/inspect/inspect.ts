@@ -4,7 +4,7 @@ import type { Readable } from "node:stream";
 import { type ConnectorPlugin, KilnError, type PluginClass } from "@kiln/schemas";
 import yauzl from "yauzl";
 import { digestFile } from "../cache/cache.js";
-import { isKafkaProvided, parseJarName } from "../resolve/kafka-provided.js";
+import { isKafkaProvided, parseJarName } from "../kafka-provided.js";
 
 type ClassType = PluginClass["type"];
 

@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { rename, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { checkLock, emptyLock, LOCKFILE_NAME, lockCatalog, serializeLock } from "@kiln/catalog";
+import { requireCatalog } from "@kiln/pipeline/catalog";
+import { readLockfile } from "@kiln/pipeline/lockfile";
 import { KilnError } from "@kiln/schemas";
-import { requireCatalog } from "../catalog-source.js";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
-import { readLockfile } from "../lockfile.js";
 import { progressReporter } from "../progress.js";
 
 interface Options {
