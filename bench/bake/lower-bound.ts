@@ -1,8 +1,9 @@
-// The raw lower bound of a bake+push: tar + gzip + sha256 of only the new
-// plugins, streamed straight into the registry in one pass (POST, PATCH the
-// stream, PUT ?digest=), base layers mounted, then config and manifest. No
-// retries, no auth, no cache files, no sorting beyond what tar needs: what
-// any tool must at least do. Two plugins at a time (one per core), 1 MiB reads.
+// The floor of a bake+push: tar + gzip (zlib, at the level asked: 0 stores, as
+// kiln does for jars) + sha256 of only the new plugins, streamed straight into
+// the registry in one pass (POST, PATCH the stream, PUT ?digest=), base layers
+// mounted, then config and manifest. No retries, no auth, no cache files, no
+// sorting beyond what tar needs: what any tool must at least do. Two plugins at
+// a time (one per core), 1 MiB reads and 1 MiB gzip output chunks.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { Transform } from "node:stream";
@@ -54,7 +55,10 @@ async function upload(base: string, repo: string, p: PluginSource, level: number
       cb(null, c);
     },
   });
-  const body = tarOf(p).pipe(tapDiff).pipe(createGzip({ level })).pipe(tapBlob);
+  const body = tarOf(p)
+    .pipe(tapDiff)
+    .pipe(createGzip({ level, chunkSize: 1 << 20 }))
+    .pipe(tapBlob);
   const patch = await request(loc, {
     method: "PATCH",
     body,

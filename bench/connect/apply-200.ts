@@ -1,14 +1,22 @@
-// Applies 200 FileStream connectors to fresh Connect workers with kiln (plan with Connect-side
-// validation, then apply with bounded concurrency) versus a sequential create loop (one
-// POST /connectors after another, as kcctl does), in one run; then re-applies the unchanged
-// files with kiln once every connector and task runs. Goals (issue 7): creation ≥ 2× faster than
-// the loop; the no-op re-apply issues 0 writes and takes < 2 s. kiln runs at the target's default
-// concurrency unless BENCH_CONCURRENCY is set.
-//   npx tsx --conditions kiln-src bench/connect/apply-200.ts [count]
+// Creates 200 FileStream connectors on fresh Connect workers (two distributed workers per client,
+// one Kafka), client by client, in one run:
+//   - `xargs -P 128 curl`: one POST /connectors per connector, 128 at a time, no retries;
+//   - `kiln connectors apply` as a command (the npm bundle of `npm run pack`): files → plan →
+//     apply, each config validated by Connect just before it is written;
+//   - kiln as a library (loadDeploymentFiles + planDeployment + applyPlan in this process);
+//   - in the first run only, a sequential create loop (as kcctl does), for reference.
+// Each is timed until every create was answered, and until every connector and task RUNS. Then
+// unchanged files are re-applied (0 writes expected) by the command — the bundle and the dev build
+// — and by the library, on the settled cluster. Goals (issue 19): 200 creates ≤ 0.8× xargs -P 128
+// curl; the no-op re-apply ≤ 0.5 s as a command.
+//   npx turbo run build && npx tsx --conditions kiln-src bench/connect/apply-200.ts [count]
+// Knobs: BENCH_RUNS (3), BENCH_CONCURRENCY (kiln's, default the target's).
+import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { promisify } from "node:util";
 import {
   applyPlan,
   type ConnectorStatus,
@@ -24,11 +32,23 @@ import {
   startConnectWorker,
   startKafka,
 } from "../../test/src/harness/kafka/index.js";
+import { type Measured, timedProcess } from "../bake/peers.js";
+import { kilnCommands, loadAverage } from "../kiln-commands.js";
 
 const COUNT = Number(process.argv[2] ?? 200);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
 const SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector";
+const run = promisify(execFile);
 const work = await mkdtemp(join(tmpdir(), "kiln-bench-connect-"));
+const load = loadAverage;
+const loadAtStart = load();
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+log("packing the bundle (npm run pack)");
+const { bundle: bundleJs, dev: devJs } = await kilnCommands(work);
+
 const jars = await resolveKafkaJars();
 const kafka = await startKafka({ workDir: join(work, "kafka") });
 const running: ConnectWorker[] = [];
@@ -59,19 +79,19 @@ async function workers(group: string): Promise<ConnectWorker[]> {
   return started;
 }
 
-/** Polls until `count` connectors each run with all tasks RUNNING: the same measure for both sides. */
+/** Polls until `count` connectors each run with all tasks RUNNING: the same measure for every client. */
 async function allRunning(url: string, count: number): Promise<void> {
   const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
     const res = await request(`${url}/connectors?expand=status`);
     const body = (await res.body.json()) as Record<string, { status: ConnectorStatus }>;
-    const running = Object.values(body).filter(
+    const ok = Object.values(body).filter(
       ({ status }) =>
         status.connector.state === "RUNNING" &&
         status.tasks.length > 0 &&
         status.tasks.every((t) => t.state === "RUNNING"),
     );
-    if (running.length === count) return;
+    if (ok.length === count) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`connectors at ${url} not all RUNNING after 300 s`);
@@ -81,30 +101,10 @@ async function stopAll(ws: ConnectWorker[]) {
   await Promise.all(ws.map((w) => w.stop()));
 }
 
-try {
-  await mkdir(join(work, "out"), { recursive: true });
-
-  // Baseline: a sequential loop against fresh workers.
-  const seqWorkers = await workers("bench-seq");
-  const url = seqWorkers[0]?.url as string;
-  const t0 = performance.now();
-  for (let i = 0; i < COUNT; i++) {
-    const res = await request(`${url}/connectors`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: nameOf("seq", i), config: config("seq", i) }),
-    });
-    const text = await res.body.text();
-    if (res.statusCode !== 201) throw new Error(`sequential create ${i}: HTTP ${res.statusCode} ${text}`);
-  }
-  const seqMs = performance.now() - t0;
-  await allRunning(url, COUNT);
-  const seqRunningMs = performance.now() - t0;
-  await stopAll(seqWorkers);
-
-  // kiln: files → plan (validation included) → apply, against other fresh workers.
-  const kilnWorkers = await workers("bench-kiln");
-  const ws = join(work, "repo", "connectors");
+/** A repository of Connector files (and the target) for `group` on `urls`. */
+async function repo(group: string, urls: string[]): Promise<string> {
+  const dir = join(work, `repo-${group}`);
+  const ws = join(dir, "connectors");
   await mkdir(ws, { recursive: true });
   await writeFile(
     join(ws, "_target.yaml"),
@@ -112,18 +112,18 @@ try {
       apiVersion: "kiln.dev/v1",
       kind: "ConnectTarget",
       name: "bench",
-      urls: kilnWorkers.map((w) => w.url),
+      urls,
       ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}),
     }),
   );
   for (let i = 0; i < COUNT; i++) {
-    const c = config("kiln", i);
+    const c = config(group, i);
     await writeFile(
-      join(ws, `${nameOf("kiln", i)}.yaml`),
+      join(ws, `${nameOf(group, i)}.yaml`),
       JSON.stringify({
         apiVersion: "kiln.dev/v1",
         kind: "Connector",
-        name: nameOf("kiln", i),
+        name: nameOf(group, i),
         connectCluster: "bench",
         plugin: { name: "kafka-file", class: SINK },
         tasksMax: 1,
@@ -131,59 +131,198 @@ try {
       }),
     );
   }
-  const run = async (settle = false) => {
-    const start = performance.now();
-    const files = await loadDeploymentFiles([ws]);
-    const plan = await planDeployment({ files, processEnv: process.env, baseDir: join(work, "repo") });
-    const planned = performance.now();
+  return dir;
+}
+
+/** `kiln connectors apply` in `dir` (under GNU time: wall and CPU time); its exit code must be 0. */
+async function kilnApply(kilnJs: string, dir: string): Promise<Measured> {
+  return timedProcess(process.execPath, [kilnJs, "connectors", "apply", "--json"], {
+    cwd: dir,
+    env: { ...process.env, CI: "true" },
+  });
+}
+
+/** kiln as a library: files → plan → apply. */
+async function libraryApply(dir: string): Promise<{ ms: number; writes: number }> {
+  const t0 = performance.now();
+  const files = await loadDeploymentFiles([join(dir, "connectors")]);
+  const plan = await planDeployment({ files, processEnv: process.env, baseDir: dir, validate: false });
+  try {
     if (plan.diagnostics.length > 0) throw new Error(plan.diagnostics.map((d) => d.message).join("\n"));
     const cluster = plan.clusters[0];
     if (!cluster) throw new Error("no cluster");
-    const writesBefore = cluster.client.stats.writes;
-    if (process.env.BENCH_DEBUG) {
-      const pend = cluster.plan.changes.filter((c) => c.kind !== "noop");
-      console.error(
-        `pending: ${pend.length}`,
-        pend.slice(0, 5).map((c) => [c.name, c.kind, c.diff, c.fromState]),
-      );
-    }
+    const before = cluster.client.stats.writes;
+    const concurrency = CONCURRENCY ?? cluster.target.concurrency ?? DEFAULT_CONCURRENCY;
     const result = await applyPlan(cluster.client, cluster.plan, {
-      concurrency: CONCURRENCY ?? cluster.target.concurrency ?? DEFAULT_CONCURRENCY,
+      concurrency,
+      validateConcurrency: Math.min(concurrency, 16),
     });
-    const done = performance.now();
-    // The no-op re-apply is measured on a settled cluster, as the next CI run would meet it.
-    if (settle) await allRunning(cluster.client.activeUrl, COUNT);
-    const settled = performance.now();
-    await plan.close();
     if (result.failed.length > 0) throw new Error(JSON.stringify(result.failed.slice(0, 3)));
-    return {
-      totalMs: done - start,
-      planMs: planned - start,
-      applyMs: done - planned,
-      runningMs: settled - start,
-      writes: cluster.client.stats.writes - writesBefore,
-      retries: cluster.client.stats.retries,
-      applied: result.applied.length,
-    };
-  };
-  const first = await run(true);
-  const noop = await run();
-  await stopAll(kilnWorkers);
+    return { ms: performance.now() - t0, writes: cluster.client.stats.writes - before };
+  } finally {
+    await plan.close();
+  }
+}
+
+/** `xargs -P 128 curl`: one POST per connector (bodies written beforehand), 128 at a time; counts non-201 answers. */
+async function curlCreate(group: string, url: string): Promise<{ ms: number; failed: number }> {
+  const dir = join(work, `curl-${group}`);
+  await mkdir(dir, { recursive: true });
+  const list: string[] = [];
+  for (let i = 0; i < COUNT; i++) {
+    const f = join(dir, `${i}.json`);
+    await writeFile(f, JSON.stringify({ name: nameOf(group, i), config: config(group, i) }));
+    list.push(f);
+  }
+  await writeFile(join(dir, "list"), `${list.join("\n")}\n`);
+  const t0 = performance.now();
+  const { stdout } = await run(
+    "sh",
+    [
+      "-c",
+      `xargs -P 128 -I{} curl -sS -o /dev/null -w '%{http_code}\\n' -X POST -H 'content-type: application/json' --data-binary @{} '${url}/connectors' < '${join(dir, "list")}'`,
+    ],
+    { maxBuffer: 1 << 20 },
+  );
+  const ms = performance.now() - t0;
+  return { ms, failed: stdout.split("\n").filter((c) => c && c !== "201").length };
+}
+
+interface Row {
+  created: number;
+  running: number;
+}
+const rows = new Map<string, Row[]>();
+const add = (k: string, r: Row) => rows.set(k, [...(rows.get(k) ?? []), r]);
+const noops = new Map<string, number[]>();
+const addNoop = (k: string, ms: number) => noops.set(k, [...(noops.get(k) ?? []), ms]);
+/** CPU time (user + system) of each command's no-op re-apply: on a loaded machine, its own work. */
+const noopCpu = new Map<string, number[]>();
+const addNoopRun = (k: string, m: Measured) => {
+  addNoop(k, m.ms);
+  noopCpu.set(k, [...(noopCpu.get(k) ?? []), m.cpuMs ?? Number.NaN]);
+};
+let curlFailures = 0;
+let libWrites = -1;
+
+try {
+  await mkdir(join(work, "out"), { recursive: true });
+  log(`${COUNT} connectors, ${RUNS} runs, load ${loadAtStart}`);
+  for (let r = 0; r < RUNS; r++) {
+    if (r === 0) {
+      const ws = await workers("seq");
+      const url = ws[0]?.url as string;
+      const t0 = performance.now();
+      for (let i = 0; i < COUNT; i++) {
+        const res = await request(`${url}/connectors`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name: nameOf("seq", i), config: config("seq", i) }),
+        });
+        const text = await res.body.text();
+        if (res.statusCode !== 201) throw new Error(`sequential create ${i}: HTTP ${res.statusCode} ${text}`);
+      }
+      const created = performance.now() - t0;
+      await allRunning(url, COUNT);
+      add("sequential loop", { created, running: performance.now() - t0 });
+      await stopAll(ws);
+    }
+    // The clients' order rotates between runs.
+    const clients: Array<[string, () => Promise<void>]> = [
+      [
+        "xargs -P 128 curl",
+        async () => {
+          const ws = await workers(`curl${r}`);
+          const url = ws[0]?.url as string;
+          const t0 = performance.now();
+          const c = await curlCreate(`curl${r}`, url);
+          curlFailures += c.failed;
+          await allRunning(url, COUNT - c.failed);
+          add("xargs -P 128 curl", { created: c.ms, running: performance.now() - t0 });
+          await stopAll(ws);
+        },
+      ],
+      [
+        "kiln connectors apply (bundle)",
+        async () => {
+          const ws = await workers(`cmd${r}`);
+          const dir = await repo(
+            `cmd${r}`,
+            ws.map((w) => w.url),
+          );
+          const t0 = performance.now();
+          const created = (await kilnApply(bundleJs, dir)).ms;
+          await allRunning(ws[0]?.url as string, COUNT);
+          add("kiln connectors apply (bundle)", { created, running: performance.now() - t0 });
+          // The next CI run meets a settled cluster: re-apply unchanged files, 3 times each.
+          for (let k = 0; k < 3; k++) {
+            addNoopRun("kiln connectors apply (bundle)", await kilnApply(bundleJs, dir));
+            addNoopRun("kiln connectors apply (dev build)", await kilnApply(devJs, dir));
+          }
+          await stopAll(ws);
+        },
+      ],
+      [
+        "kiln library",
+        async () => {
+          const ws = await workers(`lib${r}`);
+          const dir = await repo(
+            `lib${r}`,
+            ws.map((w) => w.url),
+          );
+          const t0 = performance.now();
+          const first = await libraryApply(dir);
+          await allRunning(ws[0]?.url as string, COUNT);
+          add("kiln library", { created: first.ms, running: performance.now() - t0 });
+          for (let k = 0; k < 3; k++) {
+            const noop = await libraryApply(dir);
+            libWrites = Math.max(libWrites, noop.writes);
+            addNoop("kiln library", noop.ms);
+          }
+          await stopAll(ws);
+        },
+      ],
+    ];
+    for (let k = 0; k < clients.length; k++) {
+      const [name, fn] = clients[(k + r) % clients.length] as (typeof clients)[number];
+      await fn();
+      log(`run ${r + 1}/${RUNS} ${name} (load ${load()}): ${JSON.stringify(rows.get(name)?.at(-1))}`);
+    }
+  }
 
   const f = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  console.log(`connectors: ${COUNT} FileStreamSink, 2 fresh distributed workers each, Kafka ${jars.version}`);
-  console.log(`sequential create loop (baseline)   ${f(seqMs)}   ${COUNT} writes`);
   console.log(
-    `kiln apply (plan+validate+apply)    ${f(first.totalMs)}   ${first.writes} writes  (plan ${f(first.planMs)}, apply ${f(first.applyMs)}, ${first.retries} conflict retries, concurrency ${CONCURRENCY ?? DEFAULT_CONCURRENCY})`,
-  );
-  console.log(`speed-up vs sequential              ${(seqMs / first.totalMs).toFixed(2)}×  (goal ≥ 2×)`);
-  console.log(
-    `until every task RUNNING            ${f(seqRunningMs)} sequential, ${f(first.runningMs)} kiln  (${(seqRunningMs / first.runningMs).toFixed(2)}×)`,
+    `\nconnectors: ${COUNT} FileStreamSink, 2 fresh distributed workers per client, Kafka ${jars.version}; medians of ${RUNS} runs (sequential: 1). Load average ${loadAtStart} at the start, ${load()} at the end (2 cores).`,
   );
   console.log(
-    `kiln no-op re-apply                 ${f(noop.totalMs)}   ${noop.writes} writes  (goal: 0 writes, < 2 s)`,
+    "client                              creates answered   every task RUNNING   (range of creates)",
   );
-  if (first.applied !== COUNT) console.log(`WARNING: kiln applied ${first.applied} of ${COUNT}`);
+  for (const [name, rs] of rows)
+    console.log(
+      `${name.padEnd(36)}${f(median(rs.map((x) => x.created))).padEnd(19)}${f(median(rs.map((x) => x.running))).padEnd(21)}(${f(Math.min(...rs.map((x) => x.created)))}–${f(Math.max(...rs.map((x) => x.created)))})`,
+    );
+  if (curlFailures > 0)
+    console.log(`note: curl got ${curlFailures} non-201 answers in all (it does not retry)`);
+  console.log("\nno-op re-apply (settled cluster, 0 writes):");
+  for (const [name, ms] of noops) {
+    const cpu = noopCpu.get(name);
+    console.log(
+      `  ${name.padEnd(36)}${f(median(ms))} median of ${ms.length} (${f(Math.min(...ms))}–${f(Math.max(...ms))})${cpu ? `, CPU time ${f(median(cpu))}` : ""}`,
+    );
+  }
+  console.log(`  library writes on re-apply: ${libWrites}`);
+  const cmd = rows.get("kiln connectors apply (bundle)") ?? [];
+  const curl = rows.get("xargs -P 128 curl") ?? [];
+  const n = Math.min(cmd.length, curl.length);
+  const ratio = median(
+    Array.from({ length: n }, (_, k) => (cmd[k] as Row).created / (curl[k] as Row).created),
+  );
+  const noopMs = median(noops.get("kiln connectors apply (bundle)") ?? []);
+  console.log("\ngoals (issue 19):");
+  console.log(
+    `  ${ratio <= 0.8 ? "met   " : "MISSED"} 200 creates ≤ 0.8× xargs -P 128 curl: ${ratio.toFixed(2)}× (median of per-run ratios)`,
+  );
+  console.log(`  ${noopMs <= 500 ? "met   " : "MISSED"} no-op ≤ 0.5 s as a command: ${f(noopMs)}`);
 } finally {
   await Promise.allSettled(running.map((w) => w.stop()));
   await kafka.stop();

@@ -1,4 +1,5 @@
 import { KilnError, mapLimit } from "@kiln/schemas";
+import type { FileDigestCache } from "./layer/digest-cache.js";
 import type { PluginSource } from "./layer/source.js";
 import type { EagerSink, LayerRecipe } from "./layer/writer.js";
 import type { BlobStore } from "./layout/blob-store.js";
@@ -26,6 +27,8 @@ export interface BakeInput {
   labels?: Record<string, string>;
   /** Upload fresh layers to this registry while they are made (one pass); the push then finds them present. */
   eager?: EagerSink;
+  /** Digests of plugin files the lock does not pin, kept by file identity between runs. */
+  digests?: FileDigestCache;
 }
 
 export interface BakeResult {
@@ -84,6 +87,7 @@ export async function bake(client: RegistryClient, store: BlobStore, input: Bake
           store,
           recipe: input.recipe,
           ...(input.eager ? { eager: input.eager } : {}),
+          ...(input.digests ? { digests: input.digests } : {}),
         }),
     ),
   ]);

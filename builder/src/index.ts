@@ -1,22 +1,14 @@
 // The builder: a pure image model, sources and sinks named for a place, and bake/plan on top.
+// The Docker engine sink (dockerode, ssh2) is `@kiln/builder/docker`, loaded only by what uses it.
 export { BakeError, type BakeInput, type BakeResult, bake, bakeLabels, KILN_PLUGINS_LABEL } from "./bake.js";
 export { dockerArchiveStream, singleImage, writeDockerArchive } from "./docker/archive.js";
-export {
-  buildContext,
-  buildInEngine,
-  DockerEngineError,
-  type DockerfilePlugin,
-  dockerClient,
-  generateDockerfile,
-  loadIntoEngine,
-} from "./docker/engine.js";
+export { DigestTable, digestFile, FileDigestCache, type FileDigests } from "./layer/digest-cache.js";
 export {
   type PluginFile,
   type PluginSource,
   PluginSourceError,
   type ResolvedFile,
   resolveFiles,
-  sha256File,
 } from "./layer/source.js";
 export {
   DEFAULT_RECIPE,
@@ -29,7 +21,6 @@ export {
   layerKey,
   recipeFromEnv,
   storedLayer,
-  tarStream,
   UnsupportedCompressionError,
   writeLayer,
   zstdSupported,

@@ -3,13 +3,16 @@ import semver from "semver";
 // Maven qualifiers that mark a release rather than a pre-release.
 const RELEASE_QUALIFIERS = new Set(["final", "ga", "release", "re"]);
 
+const SEMVER_LIKE = /^\s*[v=]*\s*\d+\.\d+\.\d+(?![.\d])/;
+
 /**
  * Normalises a plugin version (Maven style such as `3.3.1.Final`, `2.1.0.CR1`,
  * `1.2`) to semver for comparison; the original string is kept by callers.
  * Returns undefined when the version cannot be understood.
  */
 export function normalizeVersion(version: string): string | undefined {
-  const exact = semver.valid(version);
+  // semver.valid throws and catches inside for a non-semver string: only ask it about ones that could be.
+  const exact = SEMVER_LIKE.test(version) ? semver.valid(version) : null;
   if (exact) return exact;
   const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[.-]([0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*))?$/.exec(version);
   if (!m) return undefined;
@@ -33,6 +36,14 @@ export function supportsKafka(range: string, kafka: string): boolean {
   return semver.intersects(range, `~${mm[1]}.${mm[2]}.0`);
 }
 
+// Entries share a handful of Kafka ranges: each is parsed once.
+const validRanges = new Map<string, boolean>();
+
 export function isValidRange(range: string): boolean {
-  return semver.validRange(range) !== null;
+  let valid = validRanges.get(range);
+  if (valid === undefined) {
+    valid = semver.validRange(range) !== null;
+    validRanges.set(range, valid);
+  }
+  return valid;
 }

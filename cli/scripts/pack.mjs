@@ -32,6 +32,10 @@ const ALLOWED_LICENSES = new Set([
   "Unlicense",
 ]);
 
+// The JSON Schema validators are bundled as the standalone code the schemas build generates
+// (the `kiln-bundle` condition of `#validators`), never compiled at run time: build it fresh.
+execFileSync("npm", ["run", "build", "--silent", "-w", "@kiln/schemas"], { cwd: root, stdio: "inherit" });
+
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
 
@@ -44,7 +48,7 @@ const result = await esbuild.build({
   format: "esm",
   platform: "node",
   target: `node${semver.minVersion(manifest.engines.node).version}`,
-  conditions: ["kiln-src"],
+  conditions: ["kiln-bundle", "kiln-src"],
   chunkNames: "[name]-[hash]",
   metafile: true,
   logLevel: "warning",
@@ -74,7 +78,7 @@ const result = await esbuild.build({
   ],
 });
 
-// Files found at run time beside the bundle: lib/../json (schemas/src/schema-registry.ts),
+// Files found at run time beside the bundle: lib/../json (schemas/src/kinds.ts),
 // lib/../java (local/src/users.ts compiles it for `kiln up`) and the package root
 // (cli/src/product.ts), laid out as in the repository.
 cpSync(join(root, "schemas", "json"), join(stage, "json"), { recursive: true });

@@ -1,11 +1,5 @@
-import {
-  formatDiagnostic,
-  formatLocation,
-  KilnError,
-  OptionError,
-  redactText,
-  SpecError,
-} from "@kiln/schemas";
+import { formatDiagnostic, formatLocation, KilnError, OptionError, SpecError } from "@kiln/schemas/errors";
+import { redactText } from "@kiln/schemas/secrets";
 import type { CommandIO } from "./io.js";
 
 // Every exit code kiln uses, in one table (README.md "Exit codes" documents it; a test keeps

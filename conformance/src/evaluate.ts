@@ -1,4 +1,4 @@
-import { normalizeVersion } from "@kiln/catalog";
+import { normalizeVersion } from "@kiln/catalog/read";
 import { findLiteralSecrets, type PluginInfo, type ValidationResult } from "@kiln/connectors";
 import type { ConnectorPlugin } from "@kiln/schemas";
 

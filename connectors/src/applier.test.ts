@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyPlan, WaitError, waitForStates } from "./applier.js";
 import { ConnectClient } from "./client.js";
@@ -11,7 +12,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
-type Handler = (method: string, url: string, body: string) => [number, unknown];
+type Handler = (method: string, url: string, body: string) => [number, unknown] | Promise<[number, unknown]>;
 
 /** A loopback Connect stand-in driven by `handler`; records every request. */
 async function fake(handler: Handler) {
@@ -20,7 +21,7 @@ async function fake(handler: Handler) {
     let body = "";
     for await (const chunk of req) body += chunk;
     seen.push(`${req.method} ${req.url}`);
-    const [status, payload] = handler(req.method ?? "", req.url ?? "", body);
+    const [status, payload] = await handler(req.method ?? "", req.url ?? "", body);
     res.writeHead(status, { "content-type": "application/json" });
     res.end(payload === undefined ? "" : JSON.stringify(payload));
   });
@@ -107,6 +108,66 @@ describe("applyPlan", () => {
       prune: true,
     });
     expect(pruned.applied).toStrictEqual([{ name: "old", kind: "delete" }]);
+    await client.close();
+  });
+
+  it("validates each config just before writing it: an invalid one fails alone, located; writes do not wait for every validation", async () => {
+    const order: string[] = [];
+    const created: string[] = [];
+    const s = await fake(async (method, url, body) => {
+      if (method === "PUT" && url.endsWith("/config/validate")) {
+        const name = (JSON.parse(body) as { name: string }).name;
+        order.push(`validate ${name}`);
+        if (name === "b") await sleep(300);
+        order.push(`validated ${name}`);
+        const errors = name === "c" ? ["Invalid value lots for configuration topics"] : [];
+        return [
+          200,
+          {
+            name: cls,
+            error_count: errors.length,
+            groups: [],
+            configs: [
+              {
+                definition: {},
+                value: { name: "topics", value: "t", recommended_values: [], errors, visible: true },
+              },
+            ],
+          },
+        ];
+      }
+      if (method === "POST" && url === "/connectors") {
+        const name = (JSON.parse(body) as { name: string }).name;
+        order.push(`create ${name}`);
+        created.push(name);
+        return [201, { name, config: {}, tasks: [] }];
+      }
+      if (method === "GET" && url.endsWith("/status"))
+        return [200, { name: "x", connector: { state: "RUNNING", worker_id: "w" }, tasks: [] }];
+      if (method === "GET" && url === "/connectors") return [200, created];
+      return [500, { message: `unexpected ${method} ${url}` }];
+    });
+    const client = new ConnectClient({ urls: [s.url], retry });
+    const plan = planCluster("c", [desired("a"), desired("b"), desired("c")], new Map());
+    const result = await applyPlan(client, plan, { validateConcurrency: 1 });
+    expect(result.applied.map((a) => a.name).sort()).toStrictEqual(["a", "b"]);
+    expect(result.failed).toStrictEqual([
+      {
+        name: "c",
+        error: "c: Connect's validation refused the config (1 error(s)); nothing was written",
+        diagnostics: [
+          {
+            severity: "error",
+            code: "connect-validation",
+            message: "c: topics: Invalid value lots for configuration topics",
+            location: { path: "config.topics" },
+          },
+        ],
+      },
+    ]);
+    expect(order).not.toContain("create c");
+    // a was written while b was still being validated.
+    expect(order.indexOf("create a")).toBeLessThan(order.indexOf("validated b"));
     await client.close();
   });
 });

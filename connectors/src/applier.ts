@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { KilnError, mapLimit } from "@kiln/schemas";
+import { concurrencyLimit, type Diagnostic, KilnError, mapLimit } from "@kiln/schemas";
+import { validateOnServer } from "./checks.js";
 import type { ConnectClient } from "./client.js";
 import { type DesiredConnector, type DesiredState, diffConfig } from "./desired.js";
 import {
@@ -22,6 +23,13 @@ export const DEFAULT_CONCURRENCY = 128;
 export interface ApplyOptions {
   /** Requests in flight at once against the cluster (default {@link DEFAULT_CONCURRENCY}). */
   concurrency?: number;
+  /**
+   * Validate each config on the cluster just before writing it, at most this many at once
+   * (Connect's validation is CPU work on a worker): the first writes start while later configs
+   * are still being validated. An invalid config is not written and fails alone, with located
+   * findings. Off when the plan was validated already.
+   */
+  validateConcurrency?: number;
   /** Deletes are carried out only with prune. */
   prune?: boolean;
   /** Wait until every applied connector reaches its desired state (tasks included). */
@@ -54,10 +62,22 @@ export interface ApplyResult {
   cluster: string;
   applied: Array<{ name: string; kind: Change["kind"] }>;
   skipped: Array<{ name: string; reason: string }>;
-  failed: Array<{ name: string; error: string }>;
+  /** `diagnostics`: where an invalid config is wrong, when Connect's validation refused it. */
+  failed: Array<{ name: string; error: string; diagnostics?: Diagnostic[] }>;
 }
 
 export class ApplyError extends KilnError {}
+
+/** Connect refused a config in validation: nothing was written for the connector. */
+export class InvalidConfigError extends KilnError {
+  readonly diagnostics: Diagnostic[];
+  constructor(name: string, diagnostics: Diagnostic[]) {
+    super(
+      `${name}: Connect's validation refused the config (${diagnostics.length} error(s)); nothing was written`,
+    );
+    this.diagnostics = diagnostics;
+  }
+}
 
 export class WaitError extends KilnError {
   readonly failures: Array<{ name: string; state: string; traces: string[] }>;
@@ -88,6 +108,13 @@ export async function applyPlan(
   const result: ApplyResult = { cluster: plan.cluster, applied: [], skipped: [], failed: [] };
   const emit = opts.onEvent ?? (() => {});
   const work = plan.changes.filter((c) => c.kind !== "noop" && c.kind !== "unmanaged");
+  const validating = opts.validateConcurrency ? concurrencyLimit(opts.validateConcurrency) : undefined;
+  const validate = validating
+    ? async (d: DesiredConnector) => {
+        const found = await validating(() => validateOnServer(client, d));
+        if (found.length > 0) throw new InvalidConfigError(d.name, found);
+      }
+    : async () => {};
   await mapLimit(work, opts.concurrency ?? DEFAULT_CONCURRENCY, async (change) => {
     if (change.kind === "delete" && !opts.prune) {
       result.skipped.push({ name: change.name, reason: "deletion needs --prune" });
@@ -95,12 +122,13 @@ export async function applyPlan(
       return;
     }
     try {
-      await applyChange(client, change, opts, emit);
+      await applyChange(client, change, opts, emit, validate);
       result.applied.push({ name: change.name, kind: change.kind });
     } catch (err) {
       result.failed.push({
         name: change.name,
         error: err instanceof KilnError ? err.message : String((err as Error)?.message ?? err),
+        ...(err instanceof InvalidConfigError ? { diagnostics: err.diagnostics } : {}),
       });
     }
   });
@@ -150,6 +178,7 @@ async function applyChange(
   change: Change,
   opts: ApplyOptions,
   emit: (e: ApplyEvent) => void,
+  validate: (d: DesiredConnector) => Promise<void>,
 ): Promise<void> {
   const deadline = Date.now() + (opts.changeDeadlineMs ?? 180_000);
   const d = change.desired;
@@ -166,6 +195,7 @@ async function applyChange(
   }
   if (!d) throw new ApplyError(`change for ${change.name} has no desired connector`);
   if (change.kind === "create") {
+    await validate(d);
     emit({ name: d.name, action: "create", detail: INITIAL[d.state] });
     const created = await retryAfterTimeout(
       deadline,
@@ -188,7 +218,7 @@ async function applyChange(
     return;
   }
   // update and state: PUT only when the config differs, then move the state.
-  await reconcile(client, d, deadline, emit, change.kind === "update");
+  await reconcile(client, d, deadline, emit, change.kind === "update", validate);
 }
 
 /** Brings an existing connector to `d`: PUT config only if it differs, then the state transition. */
@@ -198,9 +228,11 @@ async function reconcile(
   deadline: number,
   emit: (e: ApplyEvent) => void,
   expectUpdate = false,
+  validate: (d: DesiredConnector) => Promise<void> = async () => {},
 ): Promise<void> {
   const live = await retryAfterTimeout(deadline, () => client.getConfig(d.name));
   if (diffConfig(d.config, live).length > 0) {
+    await validate(d);
     emit({ name: d.name, action: "update" });
     await retryAfterTimeout(
       deadline,

@@ -118,22 +118,28 @@ export interface ClusterChecks {
 
 /**
  * Everything checked before a plan is shown: plugins on every worker, literal secrets in every
- * declared config, and Connect's own validation of every config that would be written. A config
- * holding a literal secret is never sent anywhere, not even to `/config/validate`.
+ * declared config, and (unless `validate` is false: apply validates each config just before
+ * writing it) Connect's own validation of every config that would be written. A config holding
+ * a literal secret is never sent anywhere, not even to `/config/validate`.
  */
 export async function checkCluster(
   client: ConnectClient,
   desired: DesiredConnector[],
   plan: Plan,
-  opts: { validate?: boolean; concurrency?: number } = {},
+  opts: { validate?: boolean; concurrency?: number; workers?: WorkerInventory[] } = {},
 ): Promise<ClusterChecks> {
-  const workers = await inventoryWorkers(client);
+  const workers = opts.workers ?? (await inventoryWorkers(client));
   const diagnostics = checkPlugins(desired, workers);
   const installed = new Set(workers.flatMap((w) => w.plugins.map((p) => p.class)));
-  const passwordKeys = new Map<string, Set<string>>();
-  for (const cls of new Set(desired.map((d) => d.connectorClass))) {
-    passwordKeys.set(cls, installed.has(cls) ? await passwordKeysOf(client, cls) : new Set());
-  }
+  const classes = [...new Set(desired.map((d) => d.connectorClass))];
+  const passwordKeys = new Map<string, Set<string>>(
+    await Promise.all(
+      classes.map(
+        async (cls) =>
+          [cls, installed.has(cls) ? await passwordKeysOf(client, cls) : new Set<string>()] as const,
+      ),
+    ),
+  );
   const holdsSecrets = new Set<string>();
   for (const d of desired) {
     for (const f of findLiteralSecrets(
@@ -151,25 +157,31 @@ export async function checkCluster(
     }
   }
   if (opts.validate !== false) {
-    const toValidate = plan.changes.filter(
-      (c) =>
-        (c.kind === "create" || c.kind === "update") &&
-        c.desired &&
-        installed.has(c.desired.connectorClass) &&
-        !holdsSecrets.has(c.name),
-    );
-    await mapLimit(toValidate, opts.concurrency ?? 4, async (c) => {
-      const d = c.desired as DesiredConnector;
-      const result = await client.validate(d.connectorClass, { ...d.config, name: d.name });
-      if (result.error_count === 0) return;
-      for (const cfg of result.configs) {
-        for (const e of cfg.value.errors) {
-          diagnostics.push(
-            diag(d, `config.${cfg.value.name}`, "connect-validation", `${cfg.value.name}: ${e}`),
-          );
-        }
-      }
+    const toValidate = validationNeeded(plan, installed).filter((d) => !holdsSecrets.has(d.name));
+    await mapLimit(toValidate, opts.concurrency ?? 4, async (d) => {
+      diagnostics.push(...(await validateOnServer(client, d)));
     });
   }
   return { diagnostics, passwordKeys, workers };
+}
+
+/** The connectors whose configs a plan writes, with a plugin the workers have: what Connect validates. */
+export function validationNeeded(plan: Plan, installed: ReadonlySet<string>): DesiredConnector[] {
+  return plan.changes
+    .filter(
+      (c) =>
+        (c.kind === "create" || c.kind === "update") && c.desired && installed.has(c.desired.connectorClass),
+    )
+    .map((c) => c.desired as DesiredConnector);
+}
+
+/** Connect's own verdict on a connector's config (validated, not written), as located findings. */
+export async function validateOnServer(client: ConnectClient, d: DesiredConnector): Promise<Diagnostic[]> {
+  const result = await client.validate(d.connectorClass, { ...d.config, name: d.name });
+  if (result.error_count === 0) return [];
+  return result.configs.flatMap((cfg) =>
+    cfg.value.errors.map((e) =>
+      diag(d, `config.${cfg.value.name}`, "connect-validation", `${cfg.value.name}: ${e}`),
+    ),
+  );
 }

@@ -1,7 +1,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { FileReadError, readTextFile } from "@kiln/catalog";
+import { FileReadError, readTextFile } from "@kiln/catalog/read";
 import {
   type Connector,
   type ConnectTarget,

@@ -6,6 +6,7 @@ export {
   applyPlan,
   DEFAULT_CONCURRENCY,
   describeStatus,
+  InvalidConfigError,
   reached,
   WaitError,
   type WaitOptions,
@@ -18,6 +19,7 @@ export {
   inventoryWorkers,
   passwordKeysOf,
   supportsPluginVersion,
+  validateOnServer,
   type WorkerInventory,
 } from "./checks.js";
 export {

@@ -1,7 +1,7 @@
 import type { ConnectorPlugin, ConnectTarget, Diagnostic } from "@kiln/schemas";
 import { KilnError } from "@kiln/schemas";
 import { DEFAULT_CONCURRENCY } from "./applier.js";
-import { type ClusterChecks, checkCluster } from "./checks.js";
+import { type ClusterChecks, checkCluster, inventoryWorkers } from "./checks.js";
 import { ConnectClient, type ConnectClientOptions } from "./client.js";
 import { ConnectorDefinitionError, type DesiredConnector, resolveConnector } from "./desired.js";
 import { ConnectNotFoundError } from "./errors.js";
@@ -28,7 +28,10 @@ export interface PlanDeploymentOptions {
   processEnv: NodeJS.ProcessEnv;
   /** TLS files are relative to this directory. */
   baseDir: string;
-  /** Connect-side validation of created and changed configs (default true). */
+  /**
+   * Connect-side validation of created and changed configs while planning (default true);
+   * apply turns it off and validates each config just before it writes it.
+   */
   validate?: boolean;
   /** Client tuning (retries, timeouts, request hook) merged into each target's options. */
   client?: Partial<ConnectClientOptions>;
@@ -116,9 +119,11 @@ export async function planDeployment(opts: PlanDeploymentOptions): Promise<Deplo
         const client = new ConnectClient({ ...opts.client, ...options });
         const mine = desired.filter((d) => d.cluster === target.name);
         const ownership = ownershipOf(target);
-        const live = await readLive(client);
+        // Live state and what the workers offer are independent reads: both at once.
+        const [live, workers] = await Promise.all([readLive(client), inventoryWorkers(client)]);
         const plan = planCluster(target.name, mine, live, ownership);
         const checks = await checkCluster(client, mine, plan, {
+          workers,
           validate: opts.validate ?? true,
           // Validation is CPU work on the worker, not a queued write: a lower bound than apply's.
           concurrency: Math.min(target.concurrency ?? DEFAULT_CONCURRENCY, 16),

@@ -4,13 +4,11 @@ import {
   type BakeResult,
   type BlobStore,
   bake,
-  buildInEngine,
-  dockerClient,
   eagerUpload,
+  FileDigestCache,
   formatReference,
   generateSbom,
   type LayerRecipe,
-  loadIntoEngine,
   type Platform,
   type PluginSource,
   type PushEvent,
@@ -27,13 +25,12 @@ import {
   writeDockerArchive,
   writeLayout,
 } from "@kiln/builder";
-import { type ProgressEvent, readSourceFile } from "@kiln/catalog";
+import type { ProgressEvent } from "@kiln/catalog";
+import { readSourceFile } from "@kiln/catalog/read";
 import { type Cluster, KilnError, loadSpec, OptionError, strimziKafkaImage } from "@kiln/schemas";
 import { requireCatalog } from "./catalog.js";
 import type { RunContext } from "./context.js";
-import { requireLockfile } from "./lockfile.js";
 import { pluginArtifact } from "./plugin-image.js";
-import { pluginSources } from "./plugin-sources.js";
 import { attachSbom, publish } from "./publish.js";
 import { imageStore, type RegistryOptions, registryClient } from "./registry.js";
 
@@ -145,6 +142,11 @@ async function sourcesOf(req: BakeRequest, names: string[], ctx: RunContext, hoo
   }
   const fromCatalog = names.filter((n) => !req.pluginDirs?.has(n));
   if (fromCatalog.length === 0) return local;
+  // The resolvers (HTTP, archives, GitHub) load only when plugins come from the catalog.
+  const [{ requireLockfile }, { pluginSources }] = await Promise.all([
+    import("./lockfile.js"),
+    import("./plugin-sources.js"),
+  ]);
   const catalog = await requireCatalog(req.catalog, ctx.cwd);
   const lock = await requireLockfile(req.lockfile, ctx.cwd);
   const resolved = await pluginSources(catalog, lock, fromCatalog, {
@@ -184,6 +186,8 @@ export async function bakeImages(
   });
   const client = await registryClient(req, ctx);
   const store = imageStore(ctx.env);
+  // Local plugin files are read once per change, not once per run.
+  const digests = FileDigestCache.of(store);
   const outDir = resolve(ctx.cwd, req.out);
   const source =
     req.source ??
@@ -208,6 +212,7 @@ export async function bakeImages(
         base: job.base,
         plugins,
         recipe,
+        digests,
         ...(req.platforms ? { platforms: req.platforms } : {}),
         ...(req.layout === "strimzi" && plugins.every((p) => p.version === "local")
           ? { layout: "strimzi" as const }
@@ -280,6 +285,7 @@ export async function bakeImages(
         epoch: recipe.epoch,
         platform: req.platforms?.[0],
         env: ctx.env,
+        digests,
       };
       for (const o of req.outputs ?? []) done.push(await writeOutput(o, written));
       // Nothing asked for: the image goes to an OCI layout under out/.
@@ -352,6 +358,7 @@ async function writeOutput(
     epoch: number;
     platform: Platform | undefined;
     env: NodeJS.ProcessEnv;
+    digests: FileDigestCache;
   },
 ): Promise<string> {
   const { result, plugins, tag, platform, env } = image;
@@ -362,12 +369,19 @@ async function writeOutput(
     case "docker-archive":
       await writeDockerArchive(o.file, singleImage(result.artifact, platform), [tag]);
       return `docker-archive:${o.file}`;
-    case "docker":
+    case "docker": {
+      // dockerode (and ssh2) load only for the outputs that talk to a Docker engine.
+      const { dockerClient, loadIntoEngine } = await import("@kiln/builder/docker");
       await loadIntoEngine(dockerClient(env.DOCKER_HOST), singleImage(result.artifact, platform), tag);
       return `docker:${tag}`;
+    }
     case "docker-build": {
+      const { buildInEngine, dockerClient } = await import("@kiln/builder/docker");
       const resolved = await Promise.all(
-        plugins.map(async (p) => ({ name: p.name, files: await resolveFiles(p) })),
+        plugins.map(async (p) => ({
+          name: p.name,
+          files: await resolveFiles(p, { digests: image.digests }),
+        })),
       );
       await buildInEngine(dockerClient(env.DOCKER_HOST), {
         base: formatReference(result.base.reference),

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { type Catalog, readCatalog } from "@kiln/catalog";
+import { type Catalog, readCatalog } from "@kiln/catalog/read";
 import { formatDiagnostic, KilnError } from "@kiln/schemas";
 
 /** Loads the catalog for commands that need a valid one; an invalid catalog is an error. */

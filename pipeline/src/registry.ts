@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import { BlobStore, dockerConfigCredentials, RegistryClient } from "@kiln/builder";
-import { defaultCacheDir, readTextFile } from "@kiln/catalog";
+import { defaultCacheDir } from "@kiln/catalog/cache";
+import { readTextFile } from "@kiln/catalog/read";
 import { OptionError } from "@kiln/schemas";
 import type { RunContext } from "./context.js";
 

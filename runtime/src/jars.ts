@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { defaultCacheDir } from "@kiln/catalog";
+import { defaultCacheDir } from "@kiln/catalog/cache";
 import { DEFAULT_KAFKA_VERSION } from "@kiln/schemas";
 import { cachedDirectory, copyDependencies, dependencyPom, once } from "./maven.js";
 

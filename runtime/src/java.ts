@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
-import { defaultCacheDir } from "@kiln/catalog";
+import { defaultCacheDir } from "@kiln/catalog/cache";
 import { DEFAULT_KAFKA_VERSION } from "@kiln/schemas";
 import { resolveKafkaJars } from "./jars.js";
 

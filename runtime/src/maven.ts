@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { defaultCacheDir } from "@kiln/catalog";
+import { defaultCacheDir } from "@kiln/catalog/cache";
 
 const run = promisify(execFile);
 

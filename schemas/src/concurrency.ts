@@ -25,3 +25,19 @@ export async function mapLimit<T, R>(
   if (failed) throw failed.error;
   return out;
 }
+
+/** At most `limit` calls of the returned function run at once; the others wait their turn. */
+export function concurrencyLimit(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (fn) => {
+    if (active >= limit) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}

@@ -1,4 +1,5 @@
-export { mapLimit } from "./concurrency.js";
+export { validatorFor as validator } from "#validators";
+export { concurrencyLimit, mapLimit } from "./concurrency.js";
 export {
   abortedError,
   DeadlineError,
@@ -13,7 +14,6 @@ export {
 } from "./errors.js";
 export type * from "./generated/index.js";
 export { formatPath, type PathSegment, parsePointer } from "./json-path.js";
-export { describeNetworkError, type NetworkHints, networkErrorCode } from "./network.js";
 export {
   DOCUMENTS,
   isKind,
@@ -22,8 +22,8 @@ export {
   type SchemaName,
   schemaDocument,
   schemaFile,
-  validator,
-} from "./schema-registry.js";
+} from "./kinds.js";
+export { describeNetworkError, type NetworkHints, networkErrorCode } from "./network.js";
 export {
   type CredentialSpan,
   findUrlCredentials,

@@ -62,7 +62,8 @@ const URL_LIKE = /[a-z][a-z0-9+.-]*:\/\/|jdbc:/i;
  * placeholder is not a literal and is not reported. Pure.
  */
 export function findUrlCredentials(text: string): CredentialSpan[] {
-  if (!URL_LIKE.test(text)) return [];
+  // Every URL has a colon; most strings checked (names, classes, versions) have none.
+  if (!text.includes(":") || !URL_LIKE.test(text)) return [];
   const out: CredentialSpan[] = [];
   const scan = (re: RegExp, group: number, kind: CredentialSpan["kind"]) => {
     re.lastIndex = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { SpecError } from "./errors.js";
-import { KINDS, type Kind, schemaDocument, schemaFile } from "./schema-registry.js";
+import { KINDS, type Kind, schemaDocument, schemaFile } from "./kinds.js";
 import { loadSpec } from "./validate.js";
 
 const minimalConnector = `apiVersion: kiln.dev/v1

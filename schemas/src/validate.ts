@@ -1,9 +1,13 @@
+import type { ErrorObject } from "ajv";
+import { validatorFor } from "#validators";
 import type { Diagnostic } from "./errors.js";
 import { SpecError } from "./errors.js";
+import { fastParse } from "./fast-yaml.js";
 import { formatPath, type PathSegment, parsePointer } from "./json-path.js";
-import { type ErrorObject, isKind, KINDS, type Kind, type SchemaName, validator } from "./schema-registry.js";
+import { isKind, KINDS, type Kind, type SchemaName } from "./kinds.js";
 import { findUrlCredentials, isPlaceholderOnly, looksLikeSecretKey, redactText } from "./secrets.js";
 import {
+  DEFAULT_MAX_BYTES,
   invisibleHint,
   type LoadOptions,
   parseSourceDocument,
@@ -171,7 +175,7 @@ export function validateDocument(kind: SchemaName, doc: SourceDocument): Diagnos
 }
 
 function schemaDiagnostics(kind: SchemaName, doc: SourceDocument): Diagnostic[] {
-  const validate = validator(kind);
+  const validate = validatorFor(kind);
   if (validate(doc.value)) return [];
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
@@ -215,10 +219,31 @@ export interface LoadedSpec<T = unknown> {
   source: SourceDocument;
 }
 
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A document read by the fast parser and found valid: it knows where its values are only when
+ * asked (a semantic check that fails), and then parses the text again with positions.
+ */
+function locatedOnDemand(text: string, file: string, value: unknown, options?: LoadOptions): SourceDocument {
+  let located: SourceDocument | undefined;
+  return {
+    file,
+    value,
+    locate(path, opts) {
+      located ??= parseSourceDocument(text, file, options);
+      return located.locate(path, opts);
+    },
+  };
+}
+
 /**
  * Parses a file's text, works out its kind from `kind:` (or `expected`), and
  * validates it. Throws a {@link SpecError} with every finding; never returns
- * an invalid document.
+ * an invalid document. A valid file is read by the fast parser alone; the
+ * located parse runs only for files that fail (or that the fast parser leaves to it).
  */
 export function loadSpec<T = unknown>(
   text: string,
@@ -226,6 +251,19 @@ export function loadSpec<T = unknown>(
   expected?: Kind,
   options?: LoadOptions,
 ): LoadedSpec<T> {
+  // Oversized text goes straight to the located parse, which refuses it with its size.
+  if (Buffer.byteLength(text, "utf8") <= (options?.maxBytes ?? DEFAULT_MAX_BYTES)) {
+    const fast = fastParse(text);
+    if (fast && isMapping(fast.value)) {
+      const declared = fast.value.kind;
+      const kind = expected ?? (isKind(declared) ? declared : undefined);
+      if (kind && validatorFor(kind)(fast.value)) {
+        const source = locatedOnDemand(text, file, fast.value, options);
+        // A credential written into a URL is an error the schema cannot see: the located path reports it.
+        if (urlCredentialFindings(source).length === 0) return { kind, value: fast.value as T, source };
+      }
+    }
+  }
   const source = parseSourceDocument(text, file, options);
   const value = source.value;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {

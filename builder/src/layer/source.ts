@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { KilnError } from "@kiln/schemas";
+import { type DigestTable, digestFile, type FileDigestCache } from "./digest-cache.js";
 
 /** One file of a plugin, as the lockfile or a directory walk describes it. */
 export interface PluginFile {
@@ -35,7 +34,10 @@ export interface PluginSource {
 
 export class PluginSourceError extends KilnError {}
 
-/** A plugin file resolved against disk: absolute path, size, mode and sha256 (hashed here when the lock did not say). */
+/**
+ * A plugin file resolved against disk: absolute path, size, mode and digests — the lock's, or
+ * read here (sha256 and sha512 in one pass) unless a digest cache knows the file unchanged.
+ */
 export interface ResolvedFile extends PluginFile {
   abs: string;
   size: number;
@@ -52,14 +54,15 @@ async function walk(dir: string, root: string, out: string[]): Promise<void> {
   }
 }
 
-export async function sha256File(abs: string): Promise<string> {
-  const h = createHash("sha256");
-  for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return h.digest("hex");
-}
-
-/** Lists a plugin's files with sizes and sha256s, checking listed ones exist with the size the lock says. */
-export async function resolveFiles(p: PluginSource): Promise<ResolvedFile[]> {
+/**
+ * Lists a plugin's files with sizes and digests, checking listed ones exist with the size the
+ * lock says. Digests the lock does not give come from `digests` when a file's identity is
+ * unchanged, else from reading the file (and are recorded there).
+ */
+export async function resolveFiles(
+  p: PluginSource,
+  opts: { digests?: FileDigestCache } = {},
+): Promise<ResolvedFile[]> {
   let listed = p.files;
   if (!listed) {
     const paths: string[] = [];
@@ -74,11 +77,12 @@ export async function resolveFiles(p: PluginSource): Promise<ResolvedFile[]> {
     listed = paths.map((path) => ({ path }));
   }
   const out: ResolvedFile[] = [];
+  let table: DigestTable | undefined;
   for (const f of listed) {
     if (f.path.startsWith("/") || f.path.split("/").includes(".."))
       throw new PluginSourceError(`plugin ${p.name}: file path "${f.path}" escapes the plugin directory`);
     const abs = join(p.dir, ...f.path.split("/"));
-    const st = await lstat(abs).catch((err) => {
+    const st = await lstat(abs, { bigint: true }).catch((err) => {
       throw new PluginSourceError(`plugin ${p.name}: file ${f.path} is missing`, {
         location: { file: abs },
         cause: err,
@@ -88,20 +92,34 @@ export async function resolveFiles(p: PluginSource): Promise<ResolvedFile[]> {
       throw new PluginSourceError(`plugin ${p.name}: ${f.path} is not a regular file`, {
         location: { file: abs },
       });
-    if (f.size !== undefined && f.size !== st.size)
-      throw new PluginSourceError(
-        `plugin ${p.name}: ${f.path} is ${st.size} bytes, the lock says ${f.size}`,
-        {
-          location: { file: abs },
-        },
-      );
+    const size = Number(st.size);
+    if (f.size !== undefined && f.size !== size)
+      throw new PluginSourceError(`plugin ${p.name}: ${f.path} is ${size} bytes, the lock says ${f.size}`, {
+        location: { file: abs },
+      });
+    // The lock's digests; else, for what it does not give, the cache's or the file's own. Without
+    // a cache (nobody asked for an SBOM's sha512), the lock's sha256 alone will do.
+    let { sha256, sha512 } = f;
+    if (!sha256 || (!sha512 && opts.digests)) {
+      if (opts.digests) table ??= await opts.digests.open(p.dir);
+      let known = table?.get(f.path, st);
+      if (!known) {
+        const hashedAt = Date.now();
+        known = await digestFile(abs);
+        table?.set(f.path, st, known, hashedAt);
+      }
+      sha256 ??= known.sha256;
+      sha512 ??= known.sha512;
+    }
     out.push({
       ...f,
       abs,
-      size: st.size,
-      sha256: f.sha256 ?? (await sha256File(abs)),
-      executable: (st.mode & 0o111) !== 0,
+      size,
+      sha256,
+      ...(sha512 ? { sha512 } : {}),
+      executable: (st.mode & 0o111n) !== 0n,
     });
   }
+  await table?.save();
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -1,16 +1,16 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Readable, Transform } from "node:stream";
+import { Readable, type Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import * as zlib from "node:zlib";
 import { KilnError } from "@kiln/schemas";
-import { pack } from "tar-stream";
 import type { BlobStore } from "../layout/blob-store.js";
 import type { Digest } from "../model/digest.js";
 import type { Layer } from "../model/image.js";
 import { MediaType } from "../model/media.js";
+import { StoredGzip } from "./stored-gzip.js";
+import { TAR_CHUNK, tarChunks } from "./tar.js";
 
 /**
  * How a layer is made; part of the reproducible recipe (and of the cache key):
@@ -120,21 +120,6 @@ export function layerKey(entries: LayerEntry[], recipe: LayerRecipe): string {
   return h.digest("hex");
 }
 
-/** Fixes the gzip header's OS byte (offset 9) so the output does not depend on the zlib build. */
-function fixGzipOsByte(): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      if (seen <= 9 && seen + chunk.length > 9) {
-        chunk = Buffer.from(chunk);
-        chunk[9 - seen] = 0xff; // "unknown" OS, as reproducible-builds tools write
-      }
-      seen += chunk.length;
-      cb(null, chunk);
-    },
-  });
-}
-
 function compressor(recipe: LayerRecipe, level: number): Transform {
   if (recipe.compression === "zstd") {
     const z = zlib as unknown as {
@@ -146,51 +131,15 @@ function compressor(recipe: LayerRecipe, level: number): Transform {
         `zstd layers need Node.js 22.15 or newer (this is ${process.version}); use gzip`,
       );
     return z.createZstdCompress({
+      chunkSize: TAR_CHUNK,
       params: {
         [z.constants.ZSTD_c_compressionLevel as number]: level,
         [z.constants.ZSTD_c_checksumFlag as number]: 1,
       },
     });
   }
-  return zlib.createGzip({ level });
-}
-
-/** Streams the tar of `entries` (uid/gid 0, fixed mtime, dirs 0755, files 0644 or 0755). */
-export function tarStream(entries: LayerEntry[], epoch: number): Readable {
-  const p = pack();
-  const mtime = new Date(epoch * 1000); // tar-stream needs a Date; 0 is not "unset"
-  (async () => {
-    for (const e of entries) {
-      const common = {
-        name: e.type === "directory" ? `${e.path}/` : e.path,
-        mtime,
-        uid: 0,
-        gid: 0,
-        uname: "",
-        gname: "",
-      };
-      if (e.type === "directory") {
-        await new Promise<void>((res, rej) =>
-          p.entry({ ...common, type: "directory", mode: 0o755 }, (err) => (err ? rej(err) : res())),
-        );
-        continue;
-      }
-      await new Promise<void>((res, rej) => {
-        const sink = p.entry(
-          { ...common, type: "file", size: e.size, mode: e.executable ? 0o755 : 0o644 },
-          (err) => (err ? rej(err) : res()),
-        );
-        const src = createReadStream(e.abs, { highWaterMark: 1 << 20 });
-        src.on("error", (err) => {
-          sink.destroy(err);
-          rej(err);
-        });
-        src.pipe(sink);
-      });
-    }
-    p.finalize();
-  })().catch((err) => p.destroy(err));
-  return p as unknown as Readable;
+  // Stored blocks are framed by kiln itself (the same bytes for any chunking); zlib deflates.
+  return level === 0 ? new StoredGzip() : zlib.createGzip({ level, chunkSize: TAR_CHUNK });
 }
 
 export interface LayerWriteResult {
@@ -273,29 +222,40 @@ export async function writeLayer(
       eager = undefined;
     }
   };
+  const file = await open(tmp, "w");
   try {
-    const stages: NodeJS.ReadWriteStream[] = [
-      new Transform({
-        transform(chunk: Buffer, _e, cb) {
-          diffHash.update(chunk);
-          cb(null, chunk);
-        },
-      }),
+    // Three stages, megabyte chunks: the tar (hashed as it is made), the compressor, and one
+    // sink that hashes the compressed bytes and sends each chunk to the cache file and the
+    // registry at once.
+    const gzip = recipe.compression === "gzip";
+    await pipeline(
+      Readable.from(
+        (async function* () {
+          for await (const chunk of tarChunks(entries, recipe.epoch)) {
+            diffHash.update(chunk);
+            yield chunk;
+          }
+        })(),
+        { objectMode: false, highWaterMark: 4 * TAR_CHUNK },
+      ),
       compressor(recipe, effectiveLevel(entries, recipe)),
-    ];
-    if (recipe.compression === "gzip") stages.push(fixGzipOsByte());
-    stages.push(
-      new Transform({
-        transform(chunk: Buffer, _e, cb) {
+      new Writable({
+        highWaterMark: 4 * TAR_CHUNK,
+        write(chunk: Buffer, _enc, cb) {
+          if (gzip && size <= 9 && size + chunk.length > 9) {
+            chunk = Buffer.from(chunk);
+            chunk[9 - size] = 0xff; // zlib writes its build's OS byte: "unknown", as reproducible-builds tools write
+          }
           blobHash.update(chunk);
           size += chunk.length;
-          feed(chunk).then(() => cb(null, chunk), cb);
+          Promise.all([file.write(chunk), feed(chunk)]).then(() => cb(), cb);
         },
       }),
     );
-    await pipeline([tarStream(entries, recipe.epoch), ...stages, createWriteStream(tmp)]);
+    await file.close();
   } catch (err) {
     eager?.abort();
+    await file.close().catch(() => {});
     await rm(tmp, { force: true });
     throw err;
   }

@@ -1,3 +1,4 @@
+import type { FileDigestCache } from "../layer/digest-cache.js";
 import { type PluginSource, PluginSourceError, type ResolvedFile, resolveFiles } from "../layer/source.js";
 import { type EagerSink, entriesUnder, type LayerRecipe, storedLayer, writeLayer } from "../layer/writer.js";
 import type { BlobStore } from "../layout/blob-store.js";
@@ -24,13 +25,20 @@ const NAME_RE = /^[a-z0-9]([a-z0-9._-]{0,126}[a-z0-9])?$/;
  */
 export async function buildPluginLayer(
   p: PluginSource,
-  opts: { store: BlobStore; recipe: LayerRecipe; root?: string; eager?: EagerSink },
+  opts: {
+    store: BlobStore;
+    recipe: LayerRecipe;
+    root?: string;
+    eager?: EagerSink;
+    /** Digests of files the lock does not pin, by file identity (see `FileDigestCache`). */
+    digests?: FileDigestCache;
+  },
 ): Promise<PluginLayer> {
   if (!NAME_RE.test(p.name))
     throw new PluginSourceError(
       `plugin name "${p.name}" cannot be a directory name (lower-case letters, digits, . _ -)`,
     );
-  const files = await resolveFiles(p);
+  const files = await resolveFiles(p, opts.digests ? { digests: opts.digests } : {});
   if (files.length === 0) throw new PluginSourceError(`plugin ${p.name}: no files in ${p.dir}`);
   const root = opts.root ?? `${PLUGINS_ROOT}/${p.name}`;
   const entries = entriesUnder(root, files);

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { FileReadError, readTextFile } from "@kiln/catalog";
+import { FileReadError, readTextFile } from "@kiln/catalog/read";
 import { KilnError } from "@kiln/schemas";
 
 export interface Credentials {

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import type { ResolvedFile } from "../layer/source.js";
 import type { Digest } from "../model/digest.js";
 import { PLUGINS_ROOT, type PluginLayer } from "../mutate/plugins.js";
@@ -13,12 +12,6 @@ export interface CycloneDx {
   metadata: Record<string, unknown>;
   components: Array<Record<string, unknown>>;
   dependencies: Array<{ ref: string; dependsOn: string[] }>;
-}
-
-async function sha512File(abs: string): Promise<string> {
-  const h = createHash("sha512");
-  for await (const c of createReadStream(abs)) h.update(c as Buffer);
-  return h.digest("hex");
 }
 
 /** `debezium-core-3.3.1.Final.jar` → name and version, when the lock does not say. */
@@ -44,14 +37,16 @@ function serialFor(digest: string): string {
 /**
  * The SBOM of a baked image: one component per plugin, each with one
  * component per file (name, version, licence, sha256, sha512, source URL,
- * path in the image). Deterministic: the timestamp is the build epoch.
+ * path in the image). Deterministic: the timestamp is the build epoch. Reads no
+ * file: the digests are the lock's or the digest cache's, as the layers were made
+ * from them (a file known by its sha256 alone lists only that).
  */
-export async function generateSbom(opts: {
+export function generateSbom(opts: {
   image: { name: string; digest: Digest };
   plugins: PluginLayer[];
   epoch: number;
   root?: string;
-}): Promise<CycloneDx> {
+}): CycloneDx {
   const root = opts.root ?? `/${PLUGINS_ROOT}`;
   const components: Array<Record<string, unknown>> = [];
   const dependencies: CycloneDx["dependencies"] = [];
@@ -70,7 +65,7 @@ export async function generateSbom(opts: {
         ...coords,
         hashes: [
           { alg: "SHA-256", content: f.sha256 },
-          { alg: "SHA-512", content: f.sha512 ?? (await sha512File(f.abs)) },
+          ...(f.sha512 ? [{ alg: "SHA-512", content: f.sha512 }] : []),
         ],
         ...(lic ? { licenses: lic } : {}),
         ...(f.url ? { externalReferences: [{ type: "distribution", url: f.url }] } : {}),

@@ -7,6 +7,7 @@ import {
   pendingChanges,
   WaitError,
 } from "@kiln/connectors";
+import { formatDiagnostic } from "@kiln/schemas/errors";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
 import { type ConnectorsOptions, planFor, progress, reportDiagnostics } from "./connectors-common.js";
@@ -19,9 +20,12 @@ export interface ApplyCommandOptions extends ConnectorsOptions {
   concurrency?: number;
 }
 
-/** `kiln connectors apply`: plan, then carry it out; deletes only with --prune. */
+/**
+ * `kiln connectors apply`: plan, then carry it out; deletes only with --prune. Connect validates
+ * each config just before it is written (not all of them before the first write).
+ */
 export async function run(io: CommandIO, opts: ApplyCommandOptions): Promise<number> {
-  const plan = await planFor(io, opts);
+  const plan = await planFor(io, opts, { validate: false });
   try {
     if (reportDiagnostics(io, plan)) return EXIT_FAILURE;
     if (!opts.json) {
@@ -43,10 +47,13 @@ export async function run(io: CommandIO, opts: ApplyCommandOptions): Promise<num
         continue;
       }
       const bar = progress(io, work.length);
+      const concurrency = opts.concurrency ?? c.target.concurrency ?? DEFAULT_CONCURRENCY;
       try {
         results.push(
           await applyPlan(c.client, c.plan, {
-            concurrency: opts.concurrency ?? c.target.concurrency ?? DEFAULT_CONCURRENCY,
+            concurrency,
+            // Validation is CPU work on the worker, not a queued write: fewer at once than writes.
+            validateConcurrency: Math.min(concurrency, 16),
             prune: opts.prune ?? false,
             wait: opts.wait ?? false,
             waitTimeoutMs: opts.waitTimeout ?? 120_000,
@@ -70,7 +77,10 @@ export async function run(io: CommandIO, opts: ApplyCommandOptions): Promise<num
         io.stdout,
         `Applied ${applied} change(s)${skipped.length ? `, skipped ${skipped.length} (${[...new Set(skipped.map((s) => s.reason))].join("; ")})` : ""}.`,
       );
-      for (const f of failed) io.stderr.write(`kiln: ${f.cluster}/${f.name}: ${f.error}\n`);
+      for (const f of failed) {
+        for (const d of f.diagnostics ?? []) io.stderr.write(`kiln: ${formatDiagnostic(d)}\n`);
+        io.stderr.write(`kiln: ${f.cluster}/${f.name}: ${f.error}\n`);
+      }
       if (waitFailure) {
         io.stderr.write(`kiln: ${waitFailure.userMessage}\n`);
         for (const f of waitFailure.failures) {

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { readTextFile } from "@kiln/catalog";
+import { readTextFile } from "@kiln/catalog/read";
 import { backupFileName, type ConnectorOffsets, changeOffsets, offsetsShape } from "@kiln/connectors";
 import { KilnError } from "@kiln/schemas";
 import { UsageError } from "../exit.js";

@@ -8,9 +8,7 @@ import {
   loadPolicy,
   readCatalog,
   readSourceFile,
-} from "@kiln/catalog";
-import { checkCluster, checkClusterPairs } from "@kiln/clusters";
-import { connectorFileSecrets } from "@kiln/connectors";
+} from "@kiln/catalog/read";
 import {
   type Cluster,
   type Connector,
@@ -18,6 +16,7 @@ import {
   type Diagnostic,
   formatDiagnostic,
   loadSpec,
+  type SourceDocument,
   SpecError,
 } from "@kiln/schemas";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
@@ -50,28 +49,38 @@ async function validatePaths(
     return { diagnostics: result.diagnostics, files: result.files };
   }
   const files = await expand(paths, cwd);
-  const diagnostics: Diagnostic[] = [];
+  // Findings per file, in file order. Cluster and Connector files are checked once the
+  // modules that check them (the renderer, the connector deployer) are loaded: only when named.
+  const found: Diagnostic[][] = files.map(() => []);
   const entries: LoadedEntry[] = [];
-  const clusters: Parameters<typeof checkClusterPairs>[0] = [];
-  for (const path of files) {
+  const clusters: Array<{ at: number; cluster: Cluster; source: SourceDocument }> = [];
+  const connectors: Array<{ at: number; connector: Connector; source: SourceDocument }> = [];
+  for (const [at, path] of files.entries()) {
     try {
       const source = await readSourceFile(path, cwd);
       const spec = loadSpec(source.text, source.file);
       if (spec.kind === "ConnectorPlugin")
         entries.push({ entry: spec.value as ConnectorPlugin, source: spec.source });
-      if (spec.kind === "Cluster") {
-        diagnostics.push(...checkCluster(spec.value as Cluster, spec.source));
-        clusters.push({ cluster: spec.value as Cluster, source: spec.source });
-      }
+      if (spec.kind === "Cluster") clusters.push({ at, cluster: spec.value as Cluster, source: spec.source });
       if (spec.kind === "Connector")
-        diagnostics.push(...connectorFileSecrets(spec.value as Connector, spec.source));
+        connectors.push({ at, connector: spec.value as Connector, source: spec.source });
     } catch (err) {
-      if (err instanceof SpecError) diagnostics.push(...err.diagnostics);
+      if (err instanceof SpecError) found[at]?.push(...err.diagnostics);
       else throw err;
     }
   }
-  // Both sides of a DR pair named together: what each dials must be the other's listener.
-  diagnostics.push(...checkClusterPairs(clusters));
+  const pairs: Diagnostic[] = [];
+  if (clusters.length > 0) {
+    const { checkCluster, checkClusterPairs } = await import("@kiln/clusters");
+    for (const c of clusters) found[c.at]?.push(...checkCluster(c.cluster, c.source));
+    // Both sides of a DR pair named together: what each dials must be the other's listener.
+    pairs.push(...checkClusterPairs(clusters));
+  }
+  if (connectors.length > 0) {
+    const { connectorFileSecrets } = await import("@kiln/connectors");
+    for (const c of connectors) found[c.at]?.push(...connectorFileSecrets(c.connector, c.source));
+  }
+  const diagnostics = [...found.flat(), ...pairs];
   if (entries.length > 0) {
     // Named entries are checked together, and against the catalog's licence policy.
     try {

@@ -4,15 +4,13 @@ import { PassThrough } from "node:stream";
 import {
   BlobStore,
   bake,
-  buildInEngine,
-  dockerClient,
-  loadIntoEngine,
   parseReference,
   pushArtifact,
   RegistryClient,
   resolveFiles,
   singleImage,
 } from "@kiln/builder";
+import { buildInEngine, dockerClient, loadIntoEngine } from "@kiln/builder/docker";
 import { main } from "@kiln/cli";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -101,7 +101,7 @@ describe("planner, plugin images and SBOM referrers on the plain registry", () =
     const result = await bake(client, store, { base: `${host}/out/kafka:1`, plugins, recipe });
     const target = parseReference(`${host}/out/connect:sbom`);
     await pushArtifact(client, result.artifact, target);
-    const sbom = await generateSbom({
+    const sbom = generateSbom({
       image: { name: `${host}/out/connect`, digest: result.artifact.digest },
       plugins: result.plugins,
       epoch: recipe.epoch,
@@ -121,7 +121,7 @@ describe("planner, plugin images and SBOM referrers on the plain registry", () =
       content: files.find((f) => f.path === "http-source-0.9.1.jar")?.sha256,
     });
     // Same image → same document, byte for byte.
-    const again = await generateSbom({
+    const again = generateSbom({
       image: { name: `${host}/out/connect`, digest: result.artifact.digest },
       plugins: result.plugins,
       epoch: recipe.epoch,

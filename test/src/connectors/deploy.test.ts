@@ -231,6 +231,23 @@ describe("plan-time checks", () => {
     expect((await kiln(ws, "connectors", "apply")).code).toBe(1);
     expect(await client.listNames()).toStrictEqual(before);
   });
+
+  it("apply validates each config just before writing it: an invalid one is not written, the valid ones are", async () => {
+    const ws = await workspace([
+      { name: "val-bad", class: SOURCE, config: { topic: "val-t", file: "/tmp/val", "batch.size": "lots" } },
+      { name: "val-good", class: SINK, config: { topics: "val-t", file: join(dataDir, "val-good.txt") } },
+    ]);
+    const out = await kiln(ws, "connectors", "apply");
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(
+      /val-bad\.yaml.*error: val-bad: batch\.size: Invalid value lots.*\(config\.batch\.size\)/,
+    );
+    expect(out.stderr).toContain("val-bad: Connect's validation refused the config");
+    const names = await client.listNames();
+    expect(names).toContain("val-good");
+    expect(names).not.toContain("val-bad");
+    await deleteAll(client, "val-");
+  });
 });
 
 describe("a failing task and its restart", () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { dockerClient, RegistryClient } from "@kiln/builder";
+import { RegistryClient } from "@kiln/builder";
+import { dockerClient } from "@kiln/builder/docker";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kafkaBaseImage, pushKafkaBaseImage } from "../harness/base-image/index.js";

@@ -1,7 +1,5 @@
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 
 /** The document kinds kiln reads, each with its own JSON Schema. */
 export const KINDS = {
@@ -23,6 +21,9 @@ export type SchemaName = Kind | keyof typeof DOCUMENTS;
 
 const FILES: Record<SchemaName, string> = { ...KINDS, ...DOCUMENTS };
 
+/** Every schema kiln validates with: the kinds and the documents. */
+export const SCHEMA_NAMES = Object.keys(FILES) as SchemaName[];
+
 export function isKind(value: unknown): value is Kind {
   return typeof value === "string" && Object.hasOwn(KINDS, value);
 }
@@ -38,27 +39,3 @@ export function schemaFile(name: SchemaName): string {
 export function schemaDocument(name: SchemaName): Record<string, unknown> {
   return require(`../json/${FILES[name]}`) as Record<string, unknown>;
 }
-
-let compiled: Map<SchemaName, ValidateFunction> | undefined;
-
-/** Validators are compiled once per process, on first use. */
-export function validator(kind: SchemaName): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv2020({
-      strict: true,
-      allErrors: true,
-      verbose: true,
-      allowUnionTypes: true,
-      discriminator: true,
-    });
-    addFormats.default(ajv);
-    // Annotation only: a human description of what a `pattern` demands.
-    ajv.addKeyword({ keyword: "x-message", schemaType: "string" });
-    compiled = new Map((Object.keys(FILES) as SchemaName[]).map((k) => [k, ajv.compile(schemaDocument(k))]));
-  }
-  const fn = compiled.get(kind);
-  if (!fn) throw new Error(`no schema for kind ${kind}`);
-  return fn;
-}
-
-export type { ErrorObject };
