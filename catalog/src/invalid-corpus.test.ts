@@ -132,6 +132,11 @@ const corpus: Array<[file: string, location: string, message: string]> = [
     '23:16 example.config["tasks.max"]',
     '`example.config["tasks.max"]` must be a string, not number 1; quote the value so YAML reads it as text',
   ],
+  [
+    "41-type-does-not-match-classes.yaml",
+    "5:7 type",
+    'type "source" does not match the classes: its connector classes are com.example.connect.ExampleSinkConnector (sink); the type must be "sink"',
+  ],
 ];
 
 describe("invalid catalog corpus", () => {
