@@ -56,6 +56,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
     .option("--out <dir>", "where matrix.json and matrix.md go", "out/conformance")
+    .option("--keep-logs", "keep each Connect worker's log and the plugin scan in <out>/logs")
     .option("--json", "print the matrix as JSON")
     .action(run(() => import("./commands/conformance.js")));
 

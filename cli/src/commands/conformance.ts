@@ -1,9 +1,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { inspectPlugin, readSourceFile, resolvePlugins } from "@kiln/catalog";
+import { join, relative, resolve } from "node:path";
+import { readSourceFile, resolvePlugins } from "@kiln/catalog";
 import {
   type ConformancePlugin,
+  conformancePlugin,
   localRuntime,
   type Matrix,
   matrixMarkdown,
@@ -25,6 +26,7 @@ interface Options {
   lockfile?: string;
   out: string;
   systems?: string;
+  keepLogs?: boolean;
   json?: boolean;
 }
 
@@ -66,10 +68,11 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
   const plugins: ConformancePlugin[] = [];
   for (const r of resolved) {
     const entry = catalog.get(r.name);
-    if (!entry) continue;
-    const report = await inspectPlugin(entry, r.dir);
-    plugins.push({ entry, dir: r.dir, staticServiceLoad: report.serviceLoad });
+    if (entry) plugins.push(await conformancePlugin(entry, r.dir, r.files));
   }
+  const out = resolve(cwd, opts.out);
+  const logs = join(out, "logs");
+  if (opts.keepLogs) await rm(logs, { recursive: true, force: true });
   const workDir = await mkdtemp(join(tmpdir(), "kiln-conformance-"));
   const runtime = localRuntime(workDir);
   let matrix: Matrix;
@@ -80,18 +83,25 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
       runtime,
       workDir,
       systems: await readSystems(opts.systems, cwd),
+      ...(opts.keepLogs ? { keepLogs: logs } : {}),
       onProgress: (line) => writeLine(io.stderr, line),
     });
   } finally {
     await runtime.close();
     await rm(workDir, { recursive: true, force: true });
   }
-  const out = resolve(cwd, opts.out);
   await mkdir(out, { recursive: true });
   await writeFile(join(out, "matrix.json"), `${JSON.stringify(matrix, null, 2)}\n`);
   const md = matrixMarkdown(matrix);
   await writeFile(join(out, "matrix.md"), md);
   if (opts.json) writeLine(io.stdout, JSON.stringify(matrix, null, 2));
   else io.stdout.write(md);
+  if (matrix.errors.length > 0)
+    writeLine(
+      io.stderr,
+      opts.keepLogs
+        ? `kiln: the workers' logs are in ${relative(cwd, logs) || logs}`
+        : "kiln: rerun with --keep-logs to keep the Connect workers' logs (they explain most failures)",
+    );
   return matrix.errors.length === 0 ? EXIT_OK : EXIT_FAILURE;
 }

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import type { ResolvedPlugin } from "@kiln/catalog";
+import { LOCKFILE_NAME, type ResolvedPlugin } from "@kiln/catalog";
 import { matrixMarkdown } from "@kiln/connectors";
 import { formatDiagnostic } from "@kiln/schemas";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
@@ -39,7 +39,13 @@ export async function run(io: CommandIO, opts: Options): Promise<number> {
   const repo = io.cwd ?? process.cwd();
   const baseRef = opts.base ?? (io.env.GITHUB_BASE_REF ? `origin/${io.env.GITHUB_BASE_REF}` : "origin/main");
   const base = await mergeBase(repo, baseRef);
-  const collected = await collectChanges(repo, base, opts.catalog, await trackedClusterFiles(repo));
+  const collected = await collectChanges(
+    repo,
+    base,
+    opts.catalog,
+    await trackedClusterFiles(repo),
+    opts.lockfile ?? LOCKFILE_NAME,
+  );
 
   const lock = (await readLockfile(opts.lockfile, repo))?.lock;
   const entries: PrEntryReport[] = [];
@@ -69,7 +75,12 @@ export async function run(io: CommandIO, opts: Options): Promise<number> {
     entries.push({ change, checks });
   }
   const sections: string[] = [];
-  if (opts.conformance && resolved.length > 0) {
+  const conformance: PrReport["conformance"] = !opts.conformance
+    ? "not requested"
+    : resolved.length > 0
+      ? "ran"
+      : "nothing to run";
+  if (conformance === "ran") {
     const kafka = opts.kafka ? opts.kafka.split(",").map((v) => v.trim()) : DEFAULT_CONFORMANCE_KAFKA;
     const matrix = await conformanceOf(collected.catalog, resolved, kafka, (line) =>
       writeLine(io.stderr, line),
@@ -105,6 +116,8 @@ export async function run(io: CommandIO, opts: Options): Promise<number> {
       }),
     ),
     sections,
+    conformance,
+    uncommitted: collected.uncommitted,
   };
   const markdown = renderSummary(report);
   const summaryPath = resolve(repo, opts.summary);
@@ -117,6 +130,11 @@ export async function run(io: CommandIO, opts: Options): Promise<number> {
     for (const d of report.diagnostics) writeLine(io.stderr, formatDiagnostic(d));
     io.stdout.write(markdown);
   }
+  for (const file of collected.uncommitted)
+    writeLine(
+      io.stderr,
+      `kiln: ${file} is not committed: kiln pr checked the work tree, but CI checks only commits (git add ${file} && git commit)`,
+    );
 
   const gh = await githubContextFromEnv(io.env);
   if (gh) {

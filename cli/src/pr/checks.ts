@@ -22,7 +22,13 @@ import {
   type ResolvedPlugin,
   resolvePlugins,
 } from "@kiln/catalog";
-import { type ConformancePlugin, localRuntime, type Matrix, runConformance } from "@kiln/connectors";
+import {
+  type ConformancePlugin,
+  conformancePlugin,
+  localRuntime,
+  type Matrix,
+  runConformance,
+} from "@kiln/connectors";
 import type { PrCheck } from "./summary.js";
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
@@ -98,8 +104,7 @@ export async function conformanceOf(
   const plugins: ConformancePlugin[] = [];
   for (const r of resolved) {
     const entry = catalog.get(r.name);
-    if (entry)
-      plugins.push({ entry, dir: r.dir, staticServiceLoad: (await inspectPlugin(entry, r.dir)).serviceLoad });
+    if (entry) plugins.push(await conformancePlugin(entry, r.dir, r.files));
   }
   const workDir = await mkdtemp(join(tmpdir(), "kiln-pr-conformance-"));
   const runtime = localRuntime(workDir);

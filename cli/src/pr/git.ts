@@ -33,6 +33,26 @@ export async function changedFiles(
   return files;
 }
 
+/** Files under `path` git does not track (and does not ignore): new files not yet added. */
+export async function untrackedFiles(cwd: string, path: string): Promise<string[]> {
+  const out = await git(cwd, ["ls-files", "--others", "--exclude-standard", "-z", "--", path]);
+  return out.split("\0").filter(Boolean).sort();
+}
+
+/** Files under `paths` whose work-tree content is not what HEAD has (modified, added, untracked). */
+export async function uncommittedFiles(cwd: string, paths: string[]): Promise<string[]> {
+  const out = await git(cwd, ["status", "--porcelain", "-z", "--untracked-files=all", "--", ...paths]);
+  // Each record is "XY path"; a rename adds the old path as the next record.
+  const records = out.split("\0").filter(Boolean);
+  const files: string[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as string;
+    files.push(r.slice(3));
+    if (r[0] === "R" || r[0] === "C") i++;
+  }
+  return files.sort();
+}
+
 /** A file's text at a revision, or undefined when it did not exist there. */
 export async function fileAt(cwd: string, rev: string, path: string): Promise<string | undefined> {
   try {

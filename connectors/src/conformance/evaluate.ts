@@ -2,6 +2,7 @@ import { normalizeVersion } from "@kiln/catalog";
 import type { ConnectorPlugin } from "@kiln/schemas";
 import { findLiteralSecrets } from "../secrets.js";
 import type { PluginInfo, ValidationResult } from "../types.js";
+import type { PluginPathRow } from "./runtime.js";
 
 /** One entry on one Kafka version: pass, fail (with reasons), or a declared, expected failure. */
 export type CellStatus = "pass" | "fail" | "expected-fail";
@@ -62,6 +63,35 @@ export function checkListedClasses(
     }
   }
   return problems;
+}
+
+// Kafka's plugin-path tool's type names for the catalog's class types.
+const TOOL_TYPE: Record<string, ConnectorPlugin["classes"][number]["type"]> = {
+  source: "source",
+  sink: "sink",
+  converter: "converter",
+  header_converter: "header-converter",
+  transformation: "transform",
+  predicate: "predicate",
+  configprovider: "config-provider",
+};
+
+/**
+ * Classes Connect lists from the plugin's own directory that the entry does not declare (an
+ * entry declares exactly what its plugin provides). Kafka's own classes found in bundled copies
+ * of its jars are not the plugin's; inspection reports those jars.
+ */
+export function undeclaredListedClasses(entry: ConnectorPlugin, rows: readonly PluginPathRow[]): string[] {
+  const declared = new Set(entry.classes.map((c) => `${c.class} ${c.type}`));
+  const missing = rows.flatMap((r) => {
+    const type = TOOL_TYPE[r.type];
+    if (!r.loadable || !type || r.className.startsWith("org.apache.kafka.")) return [];
+    return declared.has(`${r.className} ${type}`) ? [] : [`${r.className} (${type})`];
+  });
+  if (missing.length === 0) return [];
+  return [
+    `Connect lists ${missing.length} class${missing.length === 1 ? "" : "es"} from this plugin that the entry does not declare: ${missing.join(", ")} (kiln inspect ${entry.name} prints the lines to add)`,
+  ];
 }
 
 /** Per-key errors of a validate response, as `key: message`. */
