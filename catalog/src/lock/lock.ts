@@ -111,6 +111,8 @@ export function lockProblems(entry: ConnectorPlugin, locked: LockedPlugin | unde
       out.push(`${entry.name}: artifact ${i + 1} repository differs`);
     if ((l.authEnv ?? undefined) !== src.authEnv)
       out.push(`${entry.name}: artifact ${i + 1} authEnv differs`);
+    if (JSON.stringify(l.files[0]?.exclude ?? []) !== JSON.stringify(a.exclude ?? []))
+      out.push(`${entry.name}: artifact ${i + 1} excludes other files in the lock`);
   });
   if (out.length === 0) {
     try {

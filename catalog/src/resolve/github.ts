@@ -107,6 +107,7 @@ export const githubReleaseResolver: ArtifactResolver<GithubReleaseArtifact> = {
       size,
       sha512: a.sha512,
       ...(unpack ? { unpack } : {}),
+      ...(a.exclude ? { exclude: a.exclude } : {}),
     };
     return { source: githubSource(a), files: [file] };
   },

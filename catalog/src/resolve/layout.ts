@@ -4,6 +4,7 @@ import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "n
 import { dirname, join } from "node:path";
 import { type Cache, digestFile } from "../cache/cache.js";
 import { ResolveError } from "./errors.js";
+import { excludeMatcher } from "./exclude.js";
 import { type ExtractedEntry, type ExtractLimits, extractArchive } from "./extract.js";
 import type { ContentEntry, PinnedFile } from "./types.js";
 
@@ -125,6 +126,13 @@ export async function materializePlugin(
           ...opts.limits,
           label: f.fileName,
         });
+        if (f.exclude) {
+          // Unpacked, then removed: the files an entry excludes never reach the plugin directory.
+          const excluded = excludeMatcher(f.exclude);
+          for (const e of entries.filter((x) => excluded(x.path)))
+            await rm(join(root, prefix, e.path), { force: true });
+          entries = entries.filter((x) => !excluded(x.path));
+        }
       } else {
         const dest = join(root, prefix, f.fileName);
         await mkdir(dirname(dest), { recursive: true });

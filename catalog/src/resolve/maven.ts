@@ -5,6 +5,7 @@ import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import type { MavenArtifact } from "@kiln/schemas";
 import { ChecksumError, DownloadError, ResolveError } from "./errors.js";
+import { excludeMatcher } from "./exclude.js";
 import { fetchToCache } from "./fetch.js";
 import { isKafkaProvided } from "./kafka-provided.js";
 import { effectiveRepository, MAVEN_CENTRAL, type MavenSettings } from "./maven-settings.js";
@@ -223,12 +224,14 @@ export const mavenResolver: ArtifactResolver<MavenArtifact> = {
       size: got.size,
       sha512: a.sha512,
       ...(unpack ? { unpack } : {}),
+      ...(a.exclude ? { exclude: a.exclude } : {}),
     };
     const files = [main];
     if (a.transitive) {
       const deps = await resolveTransitive(a, ctx);
+      const excluded = excludeMatcher(a.exclude);
       for (const d of deps.files) {
-        if (d.path === path) continue;
+        if (d.path === path || excluded(d.path.split("/").pop() as string)) continue;
         const fileName = d.path.split("/").pop() as string;
         files.push({
           fileName,

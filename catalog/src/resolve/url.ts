@@ -44,6 +44,7 @@ export const urlResolver: ArtifactResolver<UrlArtifact> = {
       size: got.size,
       sha512: a.sha512,
       ...(unpack ? { unpack } : {}),
+      ...(a.exclude ? { exclude: a.exclude } : {}),
     };
     return { source: urlSource(a), ...(a.authEnv ? { authEnv: a.authEnv } : {}), files: [file] };
   },
