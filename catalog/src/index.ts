@@ -1,12 +1,16 @@
+export { type AddOptions, type AddProposal, proposeEntry, sortClasses } from "./add/add.js";
+export { entryYaml, schemaModeline } from "./add/entry-yaml.js";
+export { type AddSource, nameOfSource, parseAddSource, versionOfSource } from "./add/source.js";
 export { Cache, defaultCacheDir, digestFile, type FileDigests } from "./cache/cache.js";
 export { Catalog, type CatalogQuery } from "./catalog.js";
-export { checkCatalog, type LoadedEntry } from "./check.js";
+export { checkCatalog, type LoadedEntry, typeOfClasses } from "./check.js";
 export {
   crossPluginWarnings,
   type DeclaredClassReport,
   inspectPlugin,
   type JarReport,
   type PluginReport,
+  type ProvidedClass,
   readJar,
   SERVICE_INTERFACES,
 } from "./inspect/inspect.js";

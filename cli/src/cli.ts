@@ -175,7 +175,9 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/mirror-connectors.js")));
 
-  const catalog = program.command("catalog").description("query the connector catalog");
+  const catalog = program
+    .command("catalog")
+    .description("query the connector catalog, add plugins to it, and keep them up to date");
   catalog
     .command("list")
     .description("list catalog entries")
@@ -193,6 +195,43 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/catalog-show.js")));
+  catalog
+    .command("add")
+    .description(
+      "add a plugin from Maven coordinates, an https URL or a GitHub release asset: download, sha512, inspect, licence, entry, lock",
+    )
+    .argument(
+      "<source>",
+      "group:artifact:version[:classifier][@jar|tar.gz|zip], https://…/plugin.tar.gz, or github:owner/repo@tag/asset",
+    )
+    .option("--name <name>", "catalog name (default: from the artifact)")
+    .option("--title <title>", "title (default: the POM's name)")
+    .addOption(
+      new Option("--type <type>", "entry type (default: from its connector classes)").choices([
+        "source",
+        "sink",
+        "both",
+        "other",
+      ]),
+    )
+    .option("--version <version>", "plugin version (default: from the source)")
+    .option("--kafka <range>", "Kafka range to claim (default: the lines conformance tests)")
+    .option("--license <spdx>", "SPDX licence (default: from the POM or the plugin's files)")
+    .option("--owners <owners>", "comma-separated owners (default: the catalog's usual owners)")
+    .option(
+      "--exclude <glob>",
+      "leave these files of the package out of the plugin directory (repeatable)",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .option("--transitive", "a Maven jar with its runtime dependencies")
+    .option(
+      "--example",
+      "write an example config from the plugin's config definition (starts a Connect worker; Java 17)",
+    )
+    .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
+    .option("--json", "machine-readable output")
+    .action(run(() => import("./commands/catalog-add.js")));
 
   program
     .command("bake")

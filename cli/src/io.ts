@@ -1,4 +1,4 @@
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 /** What a command may touch: its streams and environment, injected so tests can capture them. */
 export interface CommandIO {
@@ -7,6 +7,8 @@ export interface CommandIO {
   env: NodeJS.ProcessEnv;
   /** Directory relative paths are resolved against; defaults to process.cwd(). */
   cwd?: string;
+  /** Where answers to prompts come from; a verb prompts only when this and stdout are terminals. */
+  stdin?: Readable & { isTTY?: boolean };
 }
 
 export function useColor(io: CommandIO): boolean {

@@ -40,7 +40,11 @@ interface RequestErrorLike {
 }
 
 /** Maps an octokit failure to one sentence: not found, rate limit (with reset time), or denied. */
-function githubError(err: unknown, a: GithubReleaseArtifact, baseUrl: string): Error {
+function githubError(
+  err: unknown,
+  a: Pick<GithubReleaseArtifact, "repository" | "tag">,
+  baseUrl: string,
+): Error {
   const e = err as RequestErrorLike;
   const headers = e.response?.headers ?? {};
   const where = { location: { url: `${baseUrl}/repos/${a.repository}/releases/tags/${a.tag}` }, cause: err };
@@ -64,7 +68,7 @@ function githubError(err: unknown, a: GithubReleaseArtifact, baseUrl: string): E
 
 /** Finds the asset's API URL (works for private repositories and GitHub Enterprise alike). */
 async function findAsset(
-  a: GithubReleaseArtifact,
+  a: Pick<GithubReleaseArtifact, "repository" | "tag" | "asset">,
   ctx: ResolveContext,
 ): Promise<{ url: string; size: number }> {
   const [owner, repo] = a.repository.split("/") as [string, string];
@@ -83,7 +87,7 @@ async function findAsset(
   return { url: asset.url, size: asset.size };
 }
 
-async function download(ctx: ResolveContext, url: string, sha512: string, label: string) {
+async function download(ctx: ResolveContext, url: string, sha512: string | undefined, label: string) {
   const token = tokenOf(ctx);
   // The asset API answers a redirect to storage on another host; HttpClient drops Authorization there.
   const headers: Record<string, string> = {
@@ -91,6 +95,14 @@ async function download(ctx: ResolveContext, url: string, sha512: string, label:
     ...(token ? { authorization: `Bearer ${token}` } : {}),
   };
   return fetchToCache(ctx, { url, sha512, label, headers });
+}
+
+/** Downloads a release asset into the cache (for a file being added: its sha512 is not known yet). */
+export async function fetchReleaseAsset(
+  a: Pick<GithubReleaseArtifact, "repository" | "tag" | "asset">,
+  ctx: ResolveContext,
+): Promise<{ path: string; size: number; sha512: string }> {
+  return download(ctx, (await findAsset(a, ctx)).url, undefined, a.asset);
 }
 
 /** Release assets through the GitHub REST API (api.github.com or an Enterprise `baseUrl`). */

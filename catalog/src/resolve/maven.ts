@@ -45,10 +45,14 @@ function effective(settings: MavenSettings, repository: string | undefined, path
   return { url: `${repo.url}/${path}`, headers: repo.headers };
 }
 
-async function fetchVerified(
+/**
+ * Fetches a file from a Maven repository through the user's mirrors and credentials into the
+ * cache, checked against `sha512` (when known) and the repository's own .sha1/.sha512.
+ */
+export async function fetchVerified(
   ctx: ResolveContext,
-  a: { coords: string; repository: string | undefined; path: string; sha512: string },
-): Promise<{ path: string; size: number }> {
+  a: { coords: string; repository: string | undefined; path: string; sha512: string | undefined },
+): Promise<{ path: string; size: number; sha512: string }> {
   const settings = await ctx.maven();
   const { url, headers } = effective(settings, a.repository, a.path);
   try {

@@ -8,6 +8,7 @@ export {
   undeclaredListedClasses,
   validationErrors,
 } from "./evaluate.js";
+export { exampleConfig, proposeExample, secretPlaceholder } from "./example.js";
 export { type BundledKafka, type ExplainContext, explainReason } from "./explain.js";
 export { type LocalRuntime, localRuntime } from "./local-runtime.js";
 export { type Matrix, type MatrixRow, matrixErrors, matrixMarkdown, testedRange } from "./matrix.js";

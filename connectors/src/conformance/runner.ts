@@ -138,7 +138,12 @@ async function keepFile(dir: string, name: string, from: string): Promise<void> 
   await copyFile(from, join(dir, name)).catch(() => {});
 }
 
-async function pluginPathFor(workDir: string, label: string, plugins: ConformancePlugin[]): Promise<string> {
+/** A `plugin.path` directory of links to the plugin directories, exactly as they were resolved. */
+export async function pluginPathFor(
+  workDir: string,
+  label: string,
+  plugins: ReadonlyArray<Pick<ConformancePlugin, "entry" | "dir">>,
+): Promise<string> {
   const dir = join(workDir, `plugin-path-${label}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });

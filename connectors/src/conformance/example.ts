@@ -1,0 +1,108 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ConnectorPlugin } from "@kiln/schemas";
+import { ConnectClient } from "../client.js";
+import { looksLikeSecretKey } from "../secrets.js";
+import type { PluginConfigKey } from "../types.js";
+import { validationErrors } from "./evaluate.js";
+import { localRuntime } from "./local-runtime.js";
+import { pluginPathFor } from "./runner.js";
+import type { ConformanceRuntime } from "./runtime.js";
+
+type Example = NonNullable<ConnectorPlugin["example"]>;
+
+/** A config-provider placeholder for a secret key: the value lives in a file mounted beside the worker. */
+export function secretPlaceholder(plugin: string, key: string): string {
+  return `\${file:/opt/kafka/external-configuration/${plugin}/credentials.properties:${key}}`;
+}
+
+/** A value of the right type for a required key that has no default. */
+function placeholder(def: PluginConfigKey): string {
+  const key = def.name.toLowerCase();
+  switch (def.type) {
+    case "BOOLEAN":
+      return "false";
+    case "INT":
+    case "LONG":
+    case "SHORT":
+      return key.endsWith("port") ? "5432" : "1";
+    case "DOUBLE":
+      return "1.0";
+    default:
+      if (/host(name)?$/.test(key)) return "localhost";
+      if (/topics?$|topic\.prefix$/.test(key)) return "example";
+      return "example";
+  }
+}
+
+/**
+ * An example config from a connector's own config definition: every required key without a
+ * default, with a value of its type; secrets (PASSWORD keys, or keys named like one) as
+ * config-provider placeholders; a sink's `topics`. Pure.
+ */
+export function exampleConfig(
+  entry: Pick<ConnectorPlugin, "name">,
+  type: "source" | "sink",
+  defs: readonly PluginConfigKey[],
+): Record<string, string> {
+  const config: Record<string, string> = {};
+  for (const def of [...defs].sort((a, b) => a.name.localeCompare(b.name))) {
+    const secret = def.type === "PASSWORD" || looksLikeSecretKey(def.name);
+    const required = def.required ?? (def.default_value === null || def.default_value === undefined);
+    if (!required) continue;
+    config[def.name] = secret ? secretPlaceholder(entry.name, def.name) : placeholder(def);
+  }
+  if (type === "sink") config.topics ??= "example";
+  return config;
+}
+
+/**
+ * Proposes an entry's example on a real Connect worker (the conformance runtime): its first
+ * connector's config definition (`GET /connector-plugins/{class}/config`) becomes a config,
+ * validated on the worker; the keys that fail there (those that need the external system)
+ * become `expectedErrors`. Undefined when the plugin has no connector.
+ */
+export async function proposeExample(
+  entry: ConnectorPlugin,
+  dir: string,
+  opts: { kafka: string; runtime?: ConformanceRuntime; onProgress?: (line: string) => void },
+): Promise<Example | undefined> {
+  const connector =
+    entry.classes.find((c) => c.type === "source") ?? entry.classes.find((c) => c.type === "sink");
+  if (!connector) return undefined;
+  const log = opts.onProgress ?? (() => {});
+  const work = await mkdtemp(join(tmpdir(), "kiln-example-"));
+  const own = opts.runtime ? undefined : localRuntime(join(work, "runtime"));
+  const runtime = opts.runtime ?? (own as ConformanceRuntime);
+  try {
+    log(`kafka ${opts.kafka}: starting a Connect worker to read ${connector.class}'s config definition`);
+    await runtime.prepare(opts.kafka);
+    const worker = await runtime.startWorker(
+      opts.kafka,
+      await pluginPathFor(work, "example", [{ entry, dir }]),
+    );
+    const client = new ConnectClient({ urls: [worker.url], retry: { deadlineMs: 60_000 } });
+    try {
+      const defs = await client.pluginConfig(connector.class);
+      const config = exampleConfig(entry, connector.type as "source" | "sink", defs);
+      const result = await client.validate(connector.class, {
+        ...config,
+        "connector.class": connector.class,
+        name: `kiln-example-${entry.name}`,
+      });
+      const failing = [...validationErrors(result).keys()].sort();
+      return {
+        class: connector.class,
+        config,
+        ...(failing.length > 0 ? { expectedErrors: failing } : {}),
+      };
+    } finally {
+      await client.close();
+      await worker.stop();
+    }
+  } finally {
+    await own?.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
