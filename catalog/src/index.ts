@@ -53,4 +53,7 @@ export {
   resolvePlugins,
 } from "./resolve/plugins.js";
 export type { ContentEntry, LockedArtifact, PinnedFile, ProgressEvent } from "./resolve/types.js";
+export { type Bump, bumpEntry, ClassesChangedError } from "./updates/bump.js";
+export { applyEntryChanges } from "./updates/edit.js";
+export { findUpdates, type OutdatedReport, type Unchecked, type Update } from "./updates/outdated.js";
 export { isValidRange, normalizeVersion, supportsKafka } from "./version.js";

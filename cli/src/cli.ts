@@ -232,6 +232,25 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/catalog-add.js")));
+  catalog
+    .command("outdated")
+    .description("entries with newer releases (exit 0 none, 2 some, 1 error)")
+    .argument("[names...]", "catalog entries (default: all)")
+    .option("--pre", "count pre-releases (Alpha, Beta, CR, RC) too")
+    .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--json", "machine-readable output")
+    .action(run(() => import("./commands/catalog-outdated.js")));
+  catalog
+    .command("bump")
+    .description("move an entry to a newer release: artifacts, sha512s, classes re-inspected, lock updated")
+    .argument("<name>", "catalog entry")
+    .argument("[version]", "the release (default: the newest kiln catalog outdated finds)")
+    .option("--classes", "take the classes the release provides when they differ from the entry's")
+    .option("--pre", "the newest release may be a pre-release")
+    .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
+    .option("--json", "machine-readable output")
+    .action(run(() => import("./commands/catalog-bump.js")));
 
   program
     .command("bake")

@@ -124,7 +124,8 @@ async function pomChain(
   const out: Array<{ coords: string; pom: PomInfo }> = [];
   let at: { group: string; artifact: string; version: string } | undefined = source;
   for (let depth = 0; at && depth < 6; depth++) {
-    const path = mavenPath({ ...at, extension: "pom" } as never);
+    // The POM has no classifier, whatever the artifact has.
+    const path = `${at.group.replace(/\./g, "/")}/${at.artifact}/${at.version}/${at.artifact}-${at.version}.pom`;
     const text = await ctx.http.getText(`${repo.url}/${path}`, repo.headers, { optional: true });
     if (text === undefined) break;
     const pom = parsePom(text);

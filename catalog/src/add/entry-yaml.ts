@@ -1,5 +1,5 @@
 import type { ConnectorPlugin } from "@kiln/schemas";
-import { stringify } from "yaml";
+import { Document, isSeq } from "yaml";
 
 /** The modeline editors read to complete and check a catalog file. */
 export function schemaModeline(schema: string): string {
@@ -32,5 +32,9 @@ export function entryYaml(entry: ConnectorPlugin, modeline: string): string {
       ([a], [b]) => (ORDER.indexOf(a) + 1 || ORDER.length + 1) - (ORDER.indexOf(b) + 1 || ORDER.length + 1),
     ),
   );
-  return `${modeline}\n${stringify(ordered, { lineWidth: 0, flowCollectionPadding: false })}`;
+  const doc = new Document(ordered);
+  // Owners read best on one line, as the catalog's other entries write them.
+  const owners = doc.get("owners", true);
+  if (isSeq(owners)) owners.flow = true;
+  return `${modeline}\n${doc.toString({ lineWidth: 0, flowCollectionPadding: false })}`;
 }

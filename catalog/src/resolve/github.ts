@@ -15,11 +15,11 @@ function baseUrlOf(ctx: ResolveContext): string {
   return (ctx.github.baseUrl ?? ctx.env.GITHUB_API_URL ?? GITHUB_API).replace(/\/+$/, "");
 }
 
-function tokenOf(ctx: ResolveContext): string | undefined {
+export function tokenOf(ctx: ResolveContext): string | undefined {
   return ctx.github.token ?? ctx.env.GITHUB_TOKEN ?? undefined;
 }
 
-function octokitFor(ctx: ResolveContext): Octokit {
+export function octokitFor(ctx: ResolveContext): Octokit {
   const token = tokenOf(ctx);
   const octokit = new Octokit({
     baseUrl: baseUrlOf(ctx),
