@@ -17,6 +17,7 @@ packages=(
   postgresql         # CDC source and sink databases
   etcd-server        # backing store for the test kube-apiserver
   openssl            # test CAs and certificates
+  unzip              # the Keycloak distribution (keeps kc.sh executable)
   maven              # resolves Kafka and plugin jars from Maven Central
   openjdk-17-jre-headless
   openjdk-17-jdk-headless  # javac: the Kafka client tool and lag exporter of the DR and monitoring suites

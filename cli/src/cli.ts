@@ -145,6 +145,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "--audit-log",
       "log every authorization decision and the ACL that decided it (in each node's log)",
     )
+    .option("--log <logger=level...>", "a log4j2 logger's level on every node and worker (repeatable)")
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/up.js")));
   program
@@ -384,7 +385,10 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--dry-run", "server-side dry run: check everything, store nothing")
     .option("--prune", "delete objects of this inventory that are no longer rendered")
     .option("--force-conflicts", "take over fields owned by other field managers")
-    .option("--allow-scale-down", "apply broker scale-downs (last, after everything else is ready)")
+    .option(
+      "--allow-scale-down",
+      "shrink broker pools whose partitions you moved yourself (without a Ready remove-brokers rebalance)",
+    )
     .option("--no-wait", "do not wait for Strimzi resources to become ready")
     .option("--timeout <seconds>", "readiness timeout per resource", "600")
     .action(run(() => import("./commands/rollout.js")));

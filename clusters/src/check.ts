@@ -10,6 +10,7 @@ import {
 import { resolve } from "./render/context.js";
 import { ZONE_TOPOLOGY_KEY } from "./render/defaults.js";
 import { opaDecision } from "./render/opa.js";
+import { byteRate } from "./render/scaling.js";
 
 export interface CheckOptions {
   /** Treat warnings as errors. */
@@ -385,10 +386,98 @@ export function checkCluster(
       );
     claim(`${dr.peer.name}-to-${spec.name}-mm2`, ["disasterRecovery"]);
   }
+  checkScaling(spec, ctx, { rf, minIsr, brokers }, error, warn);
   return out.sort(
     (a, b) =>
       (a.location.line ?? 0) - (b.location.line ?? 0) || (a.location.column ?? 0) - (b.location.column ?? 0),
   );
+}
+
+type Report = (code: string, path: PathSegment[], message: string) => void;
+
+/** `scaling`: Cruise Control needs brokers to balance; autoscalers target broker-only pools within a sane range. */
+function checkScaling(
+  spec: Cluster,
+  ctx: ReturnType<typeof resolve>,
+  counts: { rf: number; minIsr: number; brokers: number },
+  error: Report,
+  warn: Report,
+) {
+  const s = spec.scaling;
+  if (!s) return;
+  if (counts.brokers < 2)
+    error(
+      "cruise-control-brokers",
+      ["scaling"],
+      `Cruise Control needs at least two brokers to move partitions between; the node pools have ${counts.brokers}`,
+    );
+  const inbound = s.cruiseControl?.networkCapacity?.inbound;
+  if (s.autoscaling?.length && spec.monitoring?.enabled === false)
+    error(
+      "autoscaling-without-monitoring",
+      ["scaling", "autoscaling"],
+      "broker autoscalers read the metrics the rendered monitoring exports; turn monitoring on (monitoring.enabled)",
+    );
+  if (s.autoscaling?.length && s.cruiseControl?.autoRebalance === false)
+    error(
+      "autoscaling-without-auto-rebalance",
+      ["scaling", "cruiseControl", "autoRebalance"],
+      "an autoscaler shrinks broker pools on its own, and only Strimzi's remove-brokers auto-rebalance moves the partitions off the leaving brokers first; keep autoRebalance on with autoscaling",
+    );
+  const seen = new Set<string>();
+  let fixed = counts.brokers;
+  s.autoscaling?.forEach((a, i) => {
+    const at = (...rest: PathSegment[]): PathSegment[] => ["scaling", "autoscaling", i, ...rest];
+    if (seen.has(a.pool))
+      error("autoscaling-duplicate", at("pool"), `node pool ${a.pool} has two autoscalers`);
+    seen.add(a.pool);
+    const pool = ctx.pools.find((p) => p.name === a.pool);
+    if (!pool) {
+      error("autoscaling-pool", at("pool"), `node pool ${a.pool} is not declared`);
+      return;
+    }
+    if (pool.roles.includes("controller"))
+      error(
+        "autoscaling-controllers",
+        at("pool"),
+        `node pool ${a.pool} has the controller role: controllers are never autoscaled (the KRaft quorum keeps its size); give the brokers a pool of their own`,
+      );
+    else if (!pool.roles.includes("broker"))
+      error("autoscaling-pool", at("pool"), `node pool ${a.pool} has no broker role`);
+    const min = a.minReplicas ?? pool.replicas;
+    if (a.maxReplicas < min)
+      error(
+        "autoscaling-range",
+        at("maxReplicas"),
+        `maxReplicas ${a.maxReplicas} is below minReplicas ${min}`,
+      );
+    if (pool.replicas < min || pool.replicas > a.maxReplicas)
+      error(
+        "autoscaling-replicas",
+        at(a.minReplicas !== undefined && pool.replicas < min ? "minReplicas" : "maxReplicas"),
+        `node pool ${a.pool} starts with ${pool.replicas} replicas, outside its autoscaling range ${min}–${a.maxReplicas}`,
+      );
+    fixed += min - pool.replicas;
+    const zones = ctx.zoneKey ? (spec.placement?.zones?.length ?? 0) : 0;
+    if (zones > 1 && (min % zones !== 0 || a.maxReplicas % zones !== 0))
+      warn(
+        "autoscaling-zones",
+        at(min % zones !== 0 && a.minReplicas !== undefined ? "minReplicas" : "maxReplicas"),
+        `${min}–${a.maxReplicas} brokers over ${zones} zones: at some sizes the zones carry unequal numbers of brokers (the autoscaler adds ${zones} at a time, one per zone)`,
+      );
+    if (a.bytesInPerBroker && inbound && byteRate(a.bytesInPerBroker) >= byteRate(inbound))
+      warn(
+        "autoscaling-network",
+        at("bytesInPerBroker"),
+        `bytesInPerBroker ${a.bytesInPerBroker} is not below the network capacity ${inbound}: brokers are full before the autoscaler adds any`,
+      );
+  });
+  if (s.autoscaling?.length && fixed < counts.rf)
+    error(
+      "autoscaling-below-replication-factor",
+      ["scaling", "autoscaling"],
+      `at their minReplicas the node pools hold ${fixed} brokers, fewer than the replication factor ${counts.rf}`,
+    );
 }
 
 /** SASL mechanisms Kafka's broker implements itself; anything else needs a server callback handler. */

@@ -3,12 +3,19 @@
 // from Secrets, KRaft nodes started on their own loopback addresses.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cp, mkdir, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { GenericKafkaListener } from "@kiln/clusters";
-import { brokerProperties, certificateNames, REPLICATION_PORT } from "@kiln/clusters/strimzi";
 import {
+  brokerProperties,
+  certificateNames,
+  type KeystoreFormat,
+  REPLICATION_PORT,
+} from "@kiln/clusters/strimzi";
+import {
+  bcfksKeyStore,
+  type JarSet,
   javaBin,
   javaFlags,
   portOpen,
@@ -48,6 +55,28 @@ export interface NodeRunOptions {
   timeoutMs: number;
   /** Log4j2 loggers at their own levels. */
   loggers: Record<string, string>;
+  /** On a FIPS JVM: BouncyCastle FIPS, and the password of the BCFKS key stores (passed in the environment). */
+  fips?: { jars: JarSet; password: string };
+}
+
+/** The environment variable a FIPS node or worker reads its key store password from (as Strimzi does: `${strimzienv:…}`). */
+export const KEYSTORE_PASSWORD_ENV = "KILN_KEYSTORE_PASSWORD";
+
+/** A key store for a certificate and key: the PEM file itself, or on a FIPS JVM a BCFKS store made from it. */
+export async function keystoreFor(
+  pem: { keystore: string; cert: string; key: string; chain?: string },
+  opts: Pick<NodeRunOptions, "fips">,
+): Promise<{ file: string; format: KeystoreFormat }> {
+  if (!opts.fips) return { file: pem.keystore, format: { type: "PEM" } };
+  const file = await bcfksKeyStore({
+    jars: opts.fips.jars,
+    certFile: pem.cert,
+    keyFile: pem.key,
+    ...(pem.chain ? { chainFile: pem.chain } : {}),
+    out: pem.keystore.replace(/\.pem$/, ".bcfks"),
+    password: opts.fips.password,
+  });
+  return { file, format: { type: "BCFKS", password: `\${strimzienv:${KEYSTORE_PASSWORD_ENV}}` } };
 }
 
 /** CAs and certificates: the cluster CA signs nodes and Strimzi's components, the clients CA users. */
@@ -124,18 +153,24 @@ async function containerEnv(
   return env;
 }
 
-/** A PEM keystore for a listener that serves its own certificate from a Secret. */
-async function listenerKeystore(store: SecretStore, dir: string, l: GenericKafkaListener): Promise<string> {
+/** The key store of a listener that serves its own certificate from a Secret. */
+async function listenerKeystore(
+  store: SecretStore,
+  dir: string,
+  l: GenericKafkaListener,
+  opts: NodeRunOptions,
+): Promise<string> {
   const s = l.configuration?.brokerCertChainAndKey;
   if (!s) throw new LocalRuntimeError(`listener ${l.name} has no certificate Secret`);
   const usedBy = `listener ${l.name}`;
-  const [key, cert] = await Promise.all([
-    store.read(s.secretName, s.key, usedBy),
-    store.read(s.secretName, s.certificate, usedBy),
-  ]);
+  const [key, cert] = [
+    store.path(s.secretName, s.key, usedBy),
+    store.path(s.secretName, s.certificate, usedBy),
+  ];
   const file = join(dir, `listener-${l.name}.pem`);
-  await writeFile(file, `${key.trimEnd()}\n${cert.trimEnd()}\n`, { mode: 0o600 });
-  return file;
+  const pem = `${(await readFile(key, "utf8")).trimEnd()}\n${(await readFile(cert, "utf8")).trimEnd()}\n`;
+  await writeFile(file, pem, { mode: 0o600 });
+  return (await keystoreFor({ keystore: file, cert, key }, opts)).file;
 }
 
 /** Writes a node's properties and formats its storage, as Strimzi's pod start-up does. */
@@ -151,12 +186,23 @@ export async function prepareNode(
   await mkdir(join(dir, "data"), { recursive: true });
   const ownCerts = new Map<string, string>();
   for (const l of plan.kafka.spec.kafka.listeners)
-    if (l.configuration?.brokerCertChainAndKey) ownCerts.set(l.name, await listenerKeystore(store, dir, l));
+    if (l.configuration?.brokerCertChainAndKey)
+      ownCerts.set(l.name, await listenerKeystore(store, dir, l, opts));
+  const keystore = await keystoreFor(
+    {
+      keystore: join(dir, "node.pem"),
+      cert: join(dir, "node.crt"),
+      key: join(dir, "node.key"),
+      chain: files.clusterCa.cert,
+    },
+    opts,
+  );
   const props = brokerProperties(plan.kafka, node, plan.nodes, {
     bindAddress: (n) => plan.nodes.find((x) => x.nodeId === n.nodeId)?.ip ?? "127.0.0.1",
     env: LOCAL_ENVIRONMENT,
     files: () => ({
-      keystore: join(dir, "node.pem"),
+      keystore: keystore.file,
+      keystoreFormat: keystore.format,
       clusterCaCert: files.clusterCa.cert,
       clientsCaCert: files.clientsCa.cert,
       listenerKeystore: (l) => ownCerts.get(l.name) as string,
@@ -179,12 +225,16 @@ export async function prepareNode(
   }
   const propsFile = join(dir, "server.properties");
   await writeFile(propsFile, propertiesText(props), { mode: 0o600 });
-  const env = await containerEnv(plan, store, node);
+  const env = {
+    ...(await containerEnv(plan, store, node)),
+    ...(opts.fips ? { [KEYSTORE_PASSWORD_ENV]: opts.fips.password } : {}),
+  };
   const jars = await resolveKafkaJars(plan.version);
   try {
     await run(
       javaBin(),
       [
+        ...opts.jvmArgs,
         ...javaFlags("256m"),
         `-Djdk.net.hosts.file=${opts.hostsFile}`,
         "-cp",
@@ -237,22 +287,29 @@ export async function startNode(
   return { ...node, process: proc, logFile: proc.logFile };
 }
 
-/** Until the node listens and has logged that it started. */
+/** Until the node listens and has logged that it started; a node that stops says why, from its log. */
 export async function awaitNode(node: RunningNode, timeoutMs: number): Promise<void> {
   const port = node.broker ? REPLICATION_PORT : 9090;
-  await waitFor(`${node.podName} on ${node.ip}:${port}`, () => portOpen(port, node.ip), {
-    timeoutMs,
-    service: node.process,
-  });
-  await waitFor(
-    `${node.podName} start-up`,
-    async () => (await node.process.tail(100_000)).includes("Kafka Server started"),
-    {
+  try {
+    await waitFor(`${node.podName} on ${node.ip}:${port}`, () => portOpen(port, node.ip), {
       timeoutMs,
       service: node.process,
-      intervalMs: 500,
-    },
-  );
+    });
+    await waitFor(
+      `${node.podName} start-up`,
+      async () => (await node.process.tail(100_000)).includes("Kafka Server started"),
+      { timeoutMs, service: node.process, intervalMs: 500 },
+    );
+  } catch (err) {
+    const errors = (await node.process.tail(100_000))
+      .split("\n")
+      .filter((l) => / ERROR |^Caused by: /.test(l))
+      .slice(0, 6);
+    throw new LocalRuntimeError(
+      `${node.podName} did not start${node.process.child.exitCode !== null ? ` (exit ${node.process.child.exitCode})` : ""}; from ${node.logFile}:\n  ${errors.join("\n  ") || String((err as Error).message)}`,
+      { cause: err },
+    );
+  }
 }
 
 /** A random password of `length` letters and digits, as the User Operator generates them. */

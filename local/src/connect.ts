@@ -17,6 +17,7 @@ import {
   waitFor,
   writeLog4j2,
 } from "@kiln/connectors/runtime";
+import { KEYSTORE_PASSWORD_ENV, keystoreFor, type NodeRunOptions } from "./cluster.js";
 import { LocalRuntimeError } from "./errors.js";
 import { assertFree } from "./loopback.js";
 import type { ClusterPlan, ConnectPlan } from "./plan.js";
@@ -61,7 +62,7 @@ async function pluginPath(
 }
 
 /** Secret files a worker reads: trust bundles and keystores made once per Connect cluster. */
-function workerFiles(store: SecretStore, dir: string, c: ConnectPlan) {
+function workerFiles(store: SecretStore, dir: string, c: ConnectPlan, opts: Pick<NodeRunOptions, "fips">) {
   const made: Promise<void>[] = [];
   const usedBy = `${c.kind} ${c.name}`;
   return {
@@ -84,14 +85,21 @@ function workerFiles(store: SecretStore, dir: string, c: ConnectPlan) {
       },
       keystore(s: CertSecretSource) {
         const file = join(dir, "keystore.pem");
+        const [key, cert] = [
+          store.path(s.secretName, s.key, usedBy),
+          store.path(s.secretName, s.certificate, usedBy),
+        ];
         made.push(
-          Promise.all([
-            store.read(s.secretName, s.key, usedBy),
-            store.read(s.secretName, s.certificate, usedBy),
-          ]).then(([key, cert]) => writeFile(file, `${key.trimEnd()}\n${cert.trimEnd()}\n`, { mode: 0o600 })),
+          Promise.all([readFile(key, "utf8"), readFile(cert, "utf8")])
+            .then(([k, c]) => writeFile(file, `${k.trimEnd()}\n${c.trimEnd()}\n`, { mode: 0o600 }))
+            .then(() => keystoreFor({ keystore: file, cert, key }, opts))
+            .then(() => {}),
         );
-        return file;
+        return opts.fips ? join(dir, "keystore.bcfks") : file;
       },
+      ...(opts.fips
+        ? { keystoreFormat: { type: "BCFKS" as const, password: `\${strimzienv:${KEYSTORE_PASSWORD_ENV}}` } }
+        : {}),
       secretDir: (name: string) => store.directory(name, usedBy),
     },
   };
@@ -101,7 +109,7 @@ export async function startConnect(
   plan: ClusterPlan,
   c: ConnectPlan,
   store: SecretStore,
-  opts: { dir: string; hostsFile: string; heap: string; timeoutMs: number; registry: RegistryAccess },
+  opts: NodeRunOptions & { dir: string; registry: RegistryAccess },
 ): Promise<RunningConnect> {
   const dir = join(opts.dir, "connect", c.name);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -111,7 +119,7 @@ export async function startConnect(
   const workers: RunningConnect["workers"] = [];
   try {
     for (const [i, w] of c.workers.entries()) {
-      const { files, made } = workerFiles(store, dir, c);
+      const { files, made } = workerFiles(store, dir, c, opts);
       const props = connectWorkerProperties(c.spec, {
         files,
         restListener: `http://${w.ip}:${CONNECT_REST_PORT}`,
@@ -135,11 +143,12 @@ export async function startConnect(
       const propsFile = join(workerDir, "worker.properties");
       await writeFile(propsFile, propertiesText(props), { mode: 0o600 });
       await assertFree(w.ip, CONNECT_REST_PORT, w.podName);
-      const log4j = await writeLog4j2(workerDir);
+      const log4j = await writeLog4j2(workerDir, "INFO", opts.loggers);
       const proc = await startProcess(
         w.podName,
         javaBin(),
         [
+          ...opts.jvmArgs,
           ...javaFlags(opts.heap),
           `-Dlog4j2.configurationFile=${log4j}`,
           `-Djdk.net.hosts.file=${opts.hostsFile}`,
@@ -149,7 +158,11 @@ export async function startConnect(
           propsFile,
         ],
         // ${secrets:<namespace>/<secret>:<key>} resolves relative to the store's root.
-        { logDir: workerDir, cwd: store.root },
+        {
+          logDir: workerDir,
+          cwd: store.root,
+          ...(opts.fips ? { env: { [KEYSTORE_PASSWORD_ENV]: opts.fips.password } } : {}),
+        },
       );
       workers.push({ ip: w.ip, podName: w.podName, process: proc, logFile: proc.logFile });
     }

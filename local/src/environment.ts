@@ -6,12 +6,21 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { RenderError, type RenderedObject, renderCluster } from "@kiln/clusters";
-import { stopProcessGroup } from "@kiln/connectors/runtime";
+import {
+  BC_FIPS_JARS,
+  fipsJvm,
+  type JarSetSpec,
+  OPA_AUTHORIZER_JARS,
+  resolveJarSet,
+  STRIMZI_OAUTH_JARS,
+  stopProcessGroup,
+} from "@kiln/connectors/runtime";
 import type { Cluster } from "@kiln/schemas";
 import {
   awaitNode,
   type ClusterFiles,
   issueClusterCertificates,
+  type NodeRunOptions,
   prepareNode,
   type RunningNode,
   startNode,
@@ -41,6 +50,8 @@ export interface UpOptions {
   heap?: string;
   /** Log every authorization decision with the rule that decided it (Kafka's authorizer logger at DEBUG). */
   auditLog?: boolean;
+  /** Log4j2 loggers at their own levels on every node and worker, e.g. `{ "org.apache.kafka.common.config.AbstractConfig": "INFO" }`. */
+  loggers?: Record<string, string>;
   timeoutMs?: number;
   progress?: (line: string) => void;
 }
@@ -49,7 +60,16 @@ export interface LocalCluster {
   name: string;
   namespace: string;
   file: string;
-  nodes: { nodeId: number; podName: string; ip: string; roles: string[]; zone?: string; logFile: string }[];
+  nodes: {
+    nodeId: number;
+    podName: string;
+    ip: string;
+    roles: string[];
+    zone?: string;
+    logFile: string;
+    /** The node's process group (stop one node, e.g. a broker that left its pool, with its id). */
+    pid: number;
+  }[];
   listeners: LocalListener[];
   users: LocalUser[];
   /** Connect clusters (KafkaConnect, and the Connect cluster of each KafkaMirrorMaker2) with their REST URLs. */
@@ -84,6 +104,12 @@ interface State extends LocalEnvironment {
 }
 
 const stateFile = (dir: string) => join(dir, "state.json");
+
+/** The libraries a plan may need, as Strimzi's image (OAuth) or an OPA image (the authorizer) carries them. */
+const LIBRARIES: Record<ClusterPlan["libraries"][number], JarSetSpec> = {
+  "strimzi-oauth": STRIMZI_OAUTH_JARS,
+  "opa-authorizer": OPA_AUTHORIZER_JARS,
+};
 
 export async function readState(stateDir: string): Promise<State | undefined> {
   const file = stateFile(resolve(stateDir));
@@ -126,7 +152,7 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
     jvmArgs: opts.jvmArgs ?? [],
     heap: opts.heap ?? "256m",
     timeoutMs,
-    loggers: (opts.auditLog ? { "kafka.authorizer.logger": "DEBUG" } : {}) as Record<string, string>,
+    loggers: { ...opts.loggers, ...(opts.auditLog ? { "kafka.authorizer.logger": "DEBUG" } : {}) },
   };
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
 
@@ -135,12 +161,31 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
     plan: planCluster(render(cluster, file, opts.images ?? {}), {
       block: loopbackBlock(stateDir, i),
       scale: opts.scale,
+      fips: cluster.fips ?? false,
     }),
   }));
   await writeFile(
     run.hostsFile,
     hostsFileText([...plans.flatMap((p) => p.plan.hosts), ...(opts.hosts ?? [])]),
   );
+
+  // What each cluster's JVMs need beyond Kafka: Strimzi's OAuth or the OPA authorizer on the
+  // classpath, BouncyCastle FIPS as the only provider (its key stores BCFKS, their password in the environment).
+  const fipsJars = plans.some((p) => p.plan.fips) ? await resolveJarSet(BC_FIPS_JARS) : undefined;
+  const fips = fipsJars && {
+    jars: fipsJars,
+    password: randomBytes(24).toString("base64url"),
+    vm: await fipsJvm({ dir: join(stateDir, "fips"), jars: fipsJars }),
+  };
+  const runFor = async (plan: ClusterPlan): Promise<NodeRunOptions> => ({
+    ...run,
+    classpath: [
+      ...run.classpath,
+      ...(await Promise.all(plan.libraries.map((l) => resolveJarSet(LIBRARIES[l])))).flatMap((s) => s.files),
+    ],
+    jvmArgs: [...run.jvmArgs, ...(plan.fips && fips ? fips.vm.jvmArgs : [])],
+    ...(plan.fips && fips ? { fips: { jars: fips.jars, password: fips.password } } : {}),
+  });
 
   const started: RunningNode[] = [];
   const connects: RunningConnect[] = [];
@@ -158,15 +203,16 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
         progress(`${plan.name}: issuing certificates for ${plan.nodes.length} nodes`);
         const files = await issueClusterCertificates(plan, dir, store);
         const clusterId = randomBytes(16).toString("base64url").replace(/^-/, "A");
+        const runOpts = await runFor(plan);
         const nodes = await Promise.all(
-          plan.nodes.map((n) => prepareNode(plan, files, store, n, clusterId, run)),
+          plan.nodes.map((n) => prepareNode(plan, files, store, n, clusterId, runOpts)),
         );
-        return { plan, file, dir, store, files, nodes };
+        return { plan, file, dir, store, files, nodes, runOpts };
       }),
     );
     for (const c of prepared)
       for (const [i, n] of c.plan.nodes.entries()) {
-        const node = await startNode(c.plan, n, c.nodes[i] as (typeof c.nodes)[number], run);
+        const node = await startNode(c.plan, n, c.nodes[i] as (typeof c.nodes)[number], c.runOpts);
         started.push(node);
         state.pids.push({ pid: node.process.child.pid as number, tier: node.broker ? 1 : 2 });
       }
@@ -184,6 +230,10 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
     for (const c of prepared) {
       const running: RunningConnect[] = [];
       const skipped: string[] = [];
+      if (c.plan.kafka.spec.cruiseControl)
+        skipped.push(
+          "Cruise Control: kiln up runs the Kafka nodes, users and Connect only; move partitions with Kafka's reassignment tool (kafka-reassign-partitions) as the topic operator's user",
+        );
       for (const cp of c.plan.connect) {
         if (cp.kind === "KafkaMirrorMaker2") {
           // The runbook's first steps: the source's CA and read-only user, copied beside the target.
@@ -202,7 +252,7 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
         progress(`${c.plan.name}: starting ${cp.kind} ${cp.name} (${cp.workers.length} workers)`);
         const r = await startConnect(c.plan, cp, c.store, {
           dir: c.dir,
-          hostsFile: run.hostsFile,
+          ...c.runOpts,
           heap: opts.heap ?? "384m",
           timeoutMs,
           registry: opts.registry ?? {},
@@ -258,6 +308,7 @@ async function describe(
       roles: [...(n.controller ? ["controller"] : []), ...(n.broker ? ["broker"] : [])],
       ...(n.zone ? { zone: n.zone } : {}),
       logFile: started.find((s) => s.podName === n.podName)?.logFile ?? "",
+      pid: started.find((s) => s.podName === n.podName)?.process.child.pid ?? 0,
     })),
     listeners: plan.listeners,
     users,

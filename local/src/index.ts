@@ -1,5 +1,7 @@
 // A local runtime of rendered clusters: `kiln up` / `kiln down`, and what the suites use to
 // prove the security kiln renders with real traffic.
+
+export { type Decision, describeGrant, type GrantUsage, grantUsage, parseAuditLog } from "./audit.js";
 export {
   down,
   type LocalCluster,

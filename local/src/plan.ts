@@ -76,6 +76,10 @@ export interface ClusterPlan {
   overrides: Record<string, string>;
   /** SCRAM password length the User Operator is configured with (Strimzi's default 12). */
   scramPasswordLength: number;
+  /** Run every node and worker on a FIPS-approved provider (the Cluster file's `fips`). */
+  fips: boolean;
+  /** Libraries Strimzi's image carries (or, for OPA, the custom image must) that the nodes need. */
+  libraries: ("strimzi-oauth" | "opa-authorizer")[];
 }
 
 /** Replication settings Kafka refuses with fewer brokers, and their defaults when not configured. */
@@ -89,7 +93,10 @@ const REPLICATION: [key: string, fallback: number, kind: "rf" | "isr"][] = [
   ["share.coordinator.state.topic.min.isr", 2, "isr"],
 ];
 
-export function planCluster(objects: RenderedObject[], opts: { block: string; scale?: number }): ClusterPlan {
+export function planCluster(
+  objects: RenderedObject[],
+  opts: { block: string; scale?: number; fips?: boolean },
+): ClusterPlan {
   const kafka = objects.find((o): o is Kafka => o.kind === "Kafka");
   if (!kafka) throw new LocalRuntimeError("the rendered cluster has no Kafka resource");
   const pools = objects.filter((o): o is KafkaNodePool => o.kind === "KafkaNodePool");
@@ -190,6 +197,15 @@ export function planCluster(objects: RenderedObject[], opts: { block: string; sc
     hosts,
     overrides,
     scramPasswordLength: length && "value" in length ? Number(length.value) : 12,
+    fips: opts.fips ?? false,
+    libraries: [
+      ...(JSON.stringify(kafka.spec.kafka).includes("io.strimzi.kafka.oauth")
+        ? (["strimzi-oauth"] as const)
+        : []),
+      ...(kafka.spec.kafka.authorization.authorizerClass === "org.openpolicyagent.kafka.OpaAuthorizer"
+        ? (["opa-authorizer"] as const)
+        : []),
+    ],
   };
 }
 

@@ -94,7 +94,7 @@ describe("kiln render", () => {
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      /^connectivity of kafka\/orders: 40 of 40 flows as required, over 3 NetworkPolicies \(kafka\/cdc-connect-rest by kiln, /,
+      /^connectivity of kafka\/orders: 44 of 44 flows as required, over 4 NetworkPolicies \(kafka\/cdc-connect-rest by kiln, /,
     );
     expect(r.stdout).toMatch(
       /\nrequired +Prometheus \(namespace monitoring\) +cdc-connect +9404 +open +kafka\/cdc-connect-rest\n/,
@@ -103,7 +103,7 @@ describe("kiln render", () => {
     const json = JSON.parse(readFileSync(join(out, "connectivity.json"), "utf8")) as {
       flows: { expect: string; actual: string }[];
     };
-    expect(json.flows).toHaveLength(40);
+    expect(json.flows).toHaveLength(44);
     expect(json.flows.every((f) => f.expect === f.actual)).toBe(true);
   });
 

@@ -17,6 +17,7 @@ interface Options {
   classpath?: string[];
   timeout?: string;
   auditLog?: boolean;
+  log?: string[];
   json?: boolean;
 }
 
@@ -39,6 +40,20 @@ function hosts(values: string[] = []): { name: string; ip: string }[] {
       );
     return { name: m[1] as string, ip: m[3] as string };
   });
+}
+
+/** `--log <logger>=<LEVEL>` values for every node's and worker's log4j2 configuration. */
+function loggers(values: string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const m = /^([A-Za-z0-9_.$-]+)=(TRACE|DEBUG|INFO|WARN|ERROR|OFF)$/.exec(v);
+    if (!m)
+      throw new UsageError(
+        `--log takes <logger>=<TRACE|DEBUG|INFO|WARN|ERROR|OFF>, e.g. kafka.authorizer.logger=DEBUG, not ${v}`,
+      );
+    out[m[1] as string] = m[2] as string;
+  }
+  return out;
 }
 
 /** Starts the clusters of Cluster files on loopback, secured as rendered; prints how to reach them. */
@@ -67,6 +82,7 @@ export async function run(io: CommandIO, files: string[], opts: Options): Promis
     classpath: (opts.classpath ?? []).map((p) => resolve(cwd, p)),
     ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
     auditLog: opts.auditLog ?? false,
+    loggers: loggers(opts.log),
     progress: (line) => writeLine(io.stderr, line),
   });
   if (opts.json) writeLine(io.stdout, JSON.stringify(env, null, 2));

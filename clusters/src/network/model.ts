@@ -16,8 +16,11 @@ import {
   peerAdmits,
 } from "./evaluate.js";
 import {
+  CRUISE_CONTROL_REST_PORT,
   connectPolicy,
   connectSelector,
+  cruiseControlPolicy,
+  cruiseControlSelector,
   kafkaPolicy,
   kafkaSelector,
   mirrorMakerPolicy,
@@ -151,6 +154,9 @@ function parties(r: Rendered) {
             ...kafkaSelector(r.ctx.name),
             "strimzi.io/name": `${r.ctx.name}-kafka-exporter`,
           }),
+    cruiseControl: r.kafka.spec.cruiseControl
+      ? pod(`${r.ctx.name}-cruise-control`, ns, cruiseControlSelector(r.ctx.name))
+      : undefined,
     connects: r.connects.map((c) => ({
       spec: c,
       pod: pod(`${c.metadata.name}-connect`, ns, connectSelector(c.metadata.name)),
@@ -202,6 +208,19 @@ function flows(r: Rendered): Flow[] {
   }
   if (p.exporter && p.prometheus)
     allow(p.prometheus, p.exporter, PORTS.metrics, "Prometheus scrapes Kafka Exporter");
+  if (p.cruiseControl) {
+    const cc = p.cruiseControl;
+    for (const to of brokers)
+      allow(cc, to, PORTS.replication, "Cruise Control samples load and moves partitions", "scaling");
+    allow(
+      p.operator,
+      cc,
+      CRUISE_CONTROL_REST_PORT,
+      "the operator drives rebalances through Cruise Control's REST API",
+    );
+    deny(p.stranger, cc, CRUISE_CONTROL_REST_PORT, "only the operator may start or stop rebalances");
+    if (p.prometheus) allow(p.prometheus, cc, PORTS.metrics, "Prometheus scrapes Cruise Control");
+  }
 
   // Clients to their listener, per the listener's peers; nobody else where peers restrict it.
   for (const l of r.ctx.listeners) {
@@ -292,6 +311,7 @@ function flows(r: Rendered): Flow[] {
 function policiesOf(r: Rendered): { policies: Policy[]; written: ConnectivityMatrix["policies"] } {
   const strimzi = [
     kafkaPolicy(r.kafka),
+    ...[cruiseControlPolicy(r.kafka)].filter((x): x is Policy => x !== undefined),
     ...r.connects.flatMap((c) => connectPolicy(c) ?? []),
     ...r.mirrorMakers.map(mirrorMakerPolicy),
   ];

@@ -12,6 +12,9 @@
 //   everyone. Without connector resources the operator writes none (and deletes its own).
 // - KafkaMirrorMaker2 reuses the Connect policy with connector resources always on
 //   (KafkaMirrorMaker2AssemblyOperator): `<mm2>-mirrormaker2`.
+// - CruiseControl.generateNetworkPolicy: with spec.cruiseControl, `<cluster>-network-policy-cruise-control`
+//   selects the Cruise Control pod and admits its REST API (9090) from the operator only, 9404
+//   from everyone when metrics are on.
 // - NetworkPolicyUtils.clusterOperatorNamespaceSelector: the operator peer is
 //   strimzi.io/kind=cluster-operator in any namespace when the operator runs in another
 //   namespace and STRIMZI_OPERATOR_NAMESPACE_LABELS is unset (the model's assumption); no
@@ -29,6 +32,10 @@ export const strimziSelector = (cluster: string, name: string, kind: string): La
 });
 
 export const kafkaSelector = (cluster: string) => strimziSelector(cluster, `${cluster}-kafka`, "Kafka");
+export const cruiseControlSelector = (cluster: string) =>
+  strimziSelector(cluster, `${cluster}-cruise-control`, "Kafka");
+/** Cruise Control's REST API, which the operator drives rebalances through. */
+export const CRUISE_CONTROL_REST_PORT = 9090;
 export const connectSelector = (connect: string) =>
   strimziSelector(connect, `${connect}-connect`, "KafkaConnect");
 export const mirrorMakerSelector = (mm2: string) =>
@@ -75,6 +82,18 @@ export function kafkaPolicy(kafka: Kafka): Policy {
     ...kafka.spec.kafka.listeners.map(listenerRule),
     ...(kafka.spec.kafka.metricsConfig ? [rule(PORTS.metrics, [])] : []),
   ]);
+}
+
+export function cruiseControlPolicy(kafka: Kafka): Policy | undefined {
+  const cc = kafka.spec.cruiseControl;
+  if (!cc) return undefined;
+  const cluster = kafka.metadata.name;
+  return policy(
+    `${cluster}-network-policy-cruise-control`,
+    kafka.metadata.namespace ?? "default",
+    cruiseControlSelector(cluster),
+    [rule(CRUISE_CONTROL_REST_PORT, [operator()]), ...(cc.metricsConfig ? [rule(PORTS.metrics, [])] : [])],
+  );
 }
 
 function connectLike(name: string, ns: string, selector: Labels, metrics: boolean): Policy {

@@ -126,3 +126,54 @@ export const CLUSTER_OPERATOR_PEER = {
   namespaceSelector: {},
 } as const;
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "kiln" } as const;
+
+/** Cruise Control's goal classes live here. */
+export const CRUISE_CONTROL_GOAL_PACKAGE = "com.linkedin.kafka.cruisecontrol.analyzer.goals";
+/** Hard goals: no broker above its replica, disk, network or CPU capacity. */
+export const CAPACITY_GOALS = [
+  "ReplicaCapacityGoal",
+  "DiskCapacityGoal",
+  "NetworkInboundCapacityGoal",
+  "NetworkOutboundCapacityGoal",
+  "CpuCapacityGoal",
+] as const;
+/** Soft goals, in priority order: even replicas, disk, network, CPU and leadership. */
+export const DISTRIBUTION_GOALS = [
+  "ReplicaDistributionGoal",
+  "PotentialNwOutGoal",
+  "DiskUsageDistributionGoal",
+  "NetworkInboundUsageDistributionGoal",
+  "NetworkOutboundUsageDistributionGoal",
+  "CpuUsageDistributionGoal",
+  "TopicReplicaDistributionGoal",
+  "LeaderReplicaDistributionGoal",
+  "LeaderBytesInDistributionGoal",
+] as const;
+
+export const CRUISE_CONTROL_DEFAULTS = {
+  /** A 1 Gbit/s network per broker. */
+  networkCapacity: "125MiB/s",
+  replicasPerGib: 1000,
+  maxReplicasPerBrokerFloor: 1000,
+  /** Cruise Control's own default for max.replicas.per.broker. */
+  maxReplicasPerBrokerCeiling: 10000,
+  concurrentPartitionMovementsPerBroker: 5,
+  requestHandlerBusyPercent: 70,
+  /** Scale up before a broker's network is full: the rebalance onto new brokers needs headroom. */
+  bytesInShareOfCapacity: 0.7,
+  diskUsedPercent: 70,
+  behavior: {
+    scaleUpWindowSeconds: 300,
+    scaleUpPeriodSeconds: 900,
+    scaleDownWindowSeconds: 3600,
+    // The autoscaling/v2 API allows at most 1800 s per policy period.
+    scaleDownPeriodSeconds: 1800,
+  },
+} as const;
+
+/** Per-broker metrics prometheus-adapter serves to the broker autoscalers (custom.metrics.k8s.io). */
+export const BROKER_METRICS = {
+  busy: "kafka_broker_request_handler_busy_ratio",
+  bytesIn: "kafka_broker_bytes_in_per_second",
+  disk: "kafka_broker_disk_used_ratio",
+} as const;

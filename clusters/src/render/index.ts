@@ -11,6 +11,8 @@ import { type AlertOptions, alertmanagerExample } from "./monitoring/alerts.js";
 import { renderMonitoring } from "./monitoring/index.js";
 import { renderOpaPolicy } from "./opa.js";
 import { renderRunbook } from "./runbook.js";
+import { adapterConfig, renderBrokerAutoscalers, renderRebalanceTemplates } from "./scaling.js";
+import { renderScalingRunbook } from "./scaling-runbook.js";
 import { aclsEnforced, renderAppUser } from "./users.js";
 
 export type RenderedObject = StrimziObject | CoreObject | PodMonitor | PrometheusRule;
@@ -42,15 +44,17 @@ function componentOf(o: RenderedObject): Component {
   switch (o.kind) {
     case "Kafka":
     case "KafkaNodePool":
+    case "KafkaRebalance":
       return "kafka";
     case "KafkaUser":
       return "users";
     case "KafkaConnect":
     case "KafkaConnector":
-    case "HorizontalPodAutoscaler":
     case "Role":
     case "RoleBinding":
       return "connect";
+    case "HorizontalPodAutoscaler":
+      return o.spec.scaleTargetRef.kind === "KafkaNodePool" ? "kafka" : "connect";
     case "KafkaMirrorMaker2":
       return "mirrormaker2";
     case "NetworkPolicy":
@@ -83,7 +87,12 @@ export function renderCluster(cluster: Cluster, options: RenderOptions = {}): Re
 
 function renderObjects(cluster: Cluster, options: ConnectRenderOptions & AlertOptions) {
   const ctx = resolve(cluster);
-  const objects: RenderedObject[] = [renderKafka(ctx), ...renderNodePools(ctx)];
+  const objects: RenderedObject[] = [
+    renderKafka(ctx),
+    ...renderNodePools(ctx),
+    ...renderRebalanceTemplates(ctx),
+    ...renderBrokerAutoscalers(ctx),
+  ];
   const warnings: string[] = [];
   for (const u of cluster.users ?? []) objects.push(renderAppUser(ctx, u));
   for (const c of cluster.connect ?? []) {
@@ -101,6 +110,10 @@ function renderObjects(cluster: Cluster, options: ConnectRenderOptions & AlertOp
   const documents: Record<string, string> = {};
   const runbook = renderRunbook(ctx);
   if (runbook) documents["DR-RUNBOOK.md"] = runbook;
+  const scaling = renderScalingRunbook(ctx);
+  if (scaling) documents["SCALING-RUNBOOK.md"] = scaling;
+  if (cluster.scaling?.autoscaling?.length)
+    documents["monitoring/prometheus-adapter-rules.yaml"] = adapterConfig();
   if (cluster.monitoring?.enabled !== false)
     documents["monitoring/alertmanager-routing.example.yaml"] = alertmanagerExample(ctx);
   return { ctx, objects, documents, warnings };

@@ -29,6 +29,7 @@ import {
   OAUTH_PRINCIPAL_BUILDER,
   RACK_AWARE_SELECTOR,
 } from "./defaults.js";
+import { renderCruiseControl } from "./scaling.js";
 
 export const KAFKA_METRICS_CONFIGMAP = (cluster: string) => `${cluster}-kafka-metrics`;
 export const EXPORTER_LABEL = "kafka-exporter";
@@ -97,38 +98,48 @@ export function poolTemplate(ctx: Ctx, pool: NodePool): PodTemplate | undefined 
   return template;
 }
 
-/** The directory OAuth and Keycloak trust stores are mounted at in broker pods. */
-const OAUTH_CERTS_MOUNT = "/mnt/oauth-certs";
+/** Where a Secret the brokers read (a trust store) is mounted in their pods. */
+export const secretMountPath = (secretName: string) => `/mnt/secrets/${secretName}`;
+
+type SecretEnv = { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
 
 /**
- * What brokers need from Secrets for OAuth: the Secret holding the authorization server's CA
- * (mounted as a volume) and the introspection client secret (an environment variable).
+ * What brokers read from Secrets: trust stores for the authorization server or OPA (each Secret
+ * mounted as a volume under /mnt/secrets/<name>) and passwords (environment variables, read
+ * through Strimzi's `strimzienv` provider). Manifests carry only the references.
  */
-function oauthSecrets(ctx: Ctx) {
-  const certs = new Set<string>();
-  const env: { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }[] = [];
+function brokerSecrets(ctx: Ctx): { volumes: { name: string; secretName: string }[]; env: SecretEnv[] } {
+  const mounted = new Set<string>();
+  const env: SecretEnv[] = [];
+  const fromSecret = (name: string, ref: { secretName: string; key: string }) =>
+    env.push({ name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
   for (const l of ctx.listeners) {
     const o = l.authType === "oauth" ? l.authentication?.oauth : undefined;
-    if (o?.trustedCertificates) certs.add(o.trustedCertificates.secretName);
-    if (o?.introspectionEndpoint && o.clientSecret && env.length === 0)
-      env.push({
-        name: "OAUTH_CLIENT_SECRET",
-        valueFrom: { secretKeyRef: { name: o.clientSecret.secretName, key: o.clientSecret.key } },
-      });
+    if (o?.trustedCertificates) mounted.add(o.trustedCertificates.secretName);
+    if (o?.introspectionEndpoint && o.clientSecret && !env.some((e) => e.name === "OAUTH_CLIENT_SECRET"))
+      fromSecret("OAUTH_CLIENT_SECRET", o.clientSecret);
   }
   const a = ctx.cluster.authorization;
   if (a?.type === "keycloak" && a.keycloak?.trustedCertificates)
-    certs.add(a.keycloak.trustedCertificates.secretName);
-  const [certSecret] = [...certs].sort();
-  return { certSecret, env };
+    mounted.add(a.keycloak.trustedCertificates.secretName);
+  const opaTrust = a?.type === "opa" ? a.opa?.trustedCertificates : undefined;
+  if (opaTrust) {
+    mounted.add(opaTrust.secretName);
+    fromSecret("OPA_TRUSTSTORE_PASSWORD", {
+      secretName: opaTrust.secretName,
+      key: opaTrust.password ?? "truststore.password",
+    });
+  }
+  return { volumes: [...mounted].sort().map((secretName, i) => ({ name: `secret-${i}`, secretName })), env };
 }
 
 export function renderNodePools(ctx: Ctx): KafkaNodePool[] {
   // A pool's `template.pod` replaces the Kafka-level one for its pods, so volumes go on every pool.
-  const { certSecret } = oauthSecrets(ctx);
-  const volumes = certSecret
-    ? { volumes: [{ name: "oauth-certs", secret: { secretName: certSecret } }] }
-    : {};
+  const secrets = brokerSecrets(ctx).volumes;
+  const volumes =
+    secrets.length > 0
+      ? { volumes: secrets.map((v) => ({ name: v.name, secret: { secretName: v.secretName } })) }
+      : {};
   return ctx.pools.map((pool) => ({
     apiVersion: STRIMZI_API,
     kind: "KafkaNodePool",
@@ -161,7 +172,13 @@ function quote(v: string): string {
 function oauthAuthentication(l: Listener): ListenerAuthentication {
   const o = l.authentication?.oauth;
   if (!o?.issuer) throw new RenderError(`listener ${l.name}: OAuth needs an issuer`);
-  const opts: [string, string][] = [["oauth.valid.issuer.uri", o.issuer]];
+  // The broker's own OAUTHBEARER login (the server side logs in too) needs a subject for its
+  // unsecured placeholder token, or the broker refuses to start ("No principal name in JWT
+  // claim: sub"); Strimzi's own builder writes the same option.
+  const opts: [string, string][] = [
+    ["unsecuredLoginStringClaim_sub", "thePrincipalName"],
+    ["oauth.valid.issuer.uri", o.issuer],
+  ];
   if (o.jwksEndpoint) opts.push(["oauth.jwks.endpoint.uri", o.jwksEndpoint]);
   if (o.introspectionEndpoint) {
     opts.push(["oauth.introspection.endpoint.uri", o.introspectionEndpoint]);
@@ -177,7 +194,7 @@ function oauthAuthentication(l: Listener): ListenerAuthentication {
   if (o.trustedCertificates) {
     opts.push([
       "oauth.ssl.truststore.location",
-      `${OAUTH_CERTS_MOUNT}/${o.trustedCertificates.certificate ?? "ca.crt"}`,
+      `${secretMountPath(o.trustedCertificates.secretName)}/${o.trustedCertificates.certificate ?? "ca.crt"}`,
     ]);
     opts.push(["oauth.ssl.truststore.type", "PEM"]);
   }
@@ -292,7 +309,7 @@ function authorization(ctx: Ctx): {
           "strimzi.authorization.delegate.to.kafka.acl": String(k.delegateToKafkaAcls ?? true),
           ...(k.trustedCertificates
             ? {
-                "strimzi.authorization.ssl.truststore.location": `${OAUTH_CERTS_MOUNT}/${k.trustedCertificates.certificate ?? "ca.crt"}`,
+                "strimzi.authorization.ssl.truststore.location": `${secretMountPath(k.trustedCertificates.secretName)}/${k.trustedCertificates.certificate ?? "ca.crt"}`,
                 "strimzi.authorization.ssl.truststore.type": "PEM",
               }
             : {}),
@@ -308,6 +325,14 @@ function authorization(ctx: Ctx): {
           "opa.authorizer.url": o.url,
           "opa.authorizer.allow.on.error": String(o.allowOnError ?? false),
           "opa.authorizer.cache.expire.after.seconds": 3600,
+          // The authorizer loads a Java key store (PKCS12), not PEM, to trust OPA's certificate.
+          ...(o.trustedCertificates
+            ? {
+                "opa.authorizer.truststore.path": `${secretMountPath(o.trustedCertificates.secretName)}/${o.trustedCertificates.truststore ?? "truststore.p12"}`,
+                "opa.authorizer.truststore.password": placeholder("strimzienv:OPA_TRUSTSTORE_PASSWORD"),
+                "opa.authorizer.truststore.type": "PKCS12",
+              }
+            : {}),
         },
       };
     }
@@ -345,9 +370,9 @@ export function renderKafka(ctx: Ctx): Kafka {
   };
   const sorted = Object.fromEntries(Object.entries(config).sort(([a], [b]) => a.localeCompare(b)));
 
-  // OAuth trust stores and introspection secrets reach the brokers as mounted Secrets / env vars
-  // (the volumes themselves are on the node pools' pod templates).
-  const { certSecret, env } = oauthSecrets(ctx);
+  // Trust stores and passwords reach the brokers as mounted Secrets and env vars (the volumes
+  // themselves are on the node pools' pod templates).
+  const { volumes, env } = brokerSecrets(ctx);
 
   const kafka: Kafka["spec"]["kafka"] = {
     version: ctx.version,
@@ -363,11 +388,16 @@ export function renderKafka(ctx: Ctx): Kafka {
     ...(ctx.zoneKey ? { rack: { topologyKey: ctx.zoneKey } } : {}),
     template: {
       podDisruptionBudget: { maxUnavailable: 1 },
-      ...(certSecret || env.length
+      ...(volumes.length || env.length
         ? {
             kafkaContainer: {
-              ...(certSecret
-                ? { volumeMounts: [{ name: "oauth-certs", mountPath: OAUTH_CERTS_MOUNT }] }
+              ...(volumes.length
+                ? {
+                    volumeMounts: volumes.map((v) => ({
+                      name: v.name,
+                      mountPath: secretMountPath(v.secretName),
+                    })),
+                  }
                 : {}),
               ...(env.length ? { env } : {}),
             },
@@ -399,6 +429,8 @@ export function renderKafka(ctx: Ctx): Kafka {
         : {}),
     },
   };
+  const cruiseControl = renderCruiseControl(ctx);
+  if (cruiseControl) spec.cruiseControl = cruiseControl;
   if (c.monitoring?.enabled !== false) {
     const e = c.monitoring?.kafkaExporter ?? {};
     spec.kafkaExporter = {

@@ -48,6 +48,13 @@ names_match(grant, name) if {
 	startswith(name, grant.name)
 }
 
+# A question about a resource type ("may it write any topic?", asked before an idempotent
+# producer starts) arrives as a PREFIXED pattern: any grant within the prefix answers yes.
+names_match(grant, name) if {
+	input.action.resourcePattern.patternType == "PREFIXED"
+	startswith(grant.name, name)
+}
+
 # Kafka's ACL semantics: ALL grants everything; READ, WRITE, DELETE and ALTER imply DESCRIBE;
 # ALTER_CONFIGS implies DESCRIBE_CONFIGS.
 implies(op, op)

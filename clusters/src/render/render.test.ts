@@ -252,7 +252,7 @@ listeners:
     const r = renderCluster(loadCluster(readFileSync(OAUTH_FIXTURE, "utf8")).cluster);
     const kafka = find(r, "Kafka");
     const mounts = kafka?.spec.kafka.template?.kafkaContainer?.volumeMounts ?? [];
-    expect(mounts.map((m) => m.name)).toStrictEqual(["oauth-certs"]);
+    expect(mounts).toStrictEqual([{ name: "secret-0", mountPath: "/mnt/secrets/sso-ca" }]);
     const pools = r.items.map((i) => i.object).filter((o) => o.kind === "KafkaNodePool");
     expect(pools.length).toBeGreaterThan(0);
     for (const pool of pools) {
@@ -280,7 +280,7 @@ listeners:
     expect(auth?.sasl).toBe(true);
     expect(auth?.listenerConfig?.["sasl.enabled.mechanisms"]).toBe("OAUTHBEARER");
     expect(auth?.listenerConfig?.["oauthbearer.sasl.jaas.config"]).toBe(
-      'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required oauth.valid.issuer.uri="https://sso.example.com/realms/k" oauth.jwks.endpoint.uri="https://sso.example.com/realms/k/certs" oauth.check.audience="true" oauth.client.id="kafka" oauth.username.claim="preferred_username";',
+      'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="thePrincipalName" oauth.valid.issuer.uri="https://sso.example.com/realms/k" oauth.jwks.endpoint.uri="https://sso.example.com/realms/k/certs" oauth.check.audience="true" oauth.client.id="kafka" oauth.username.claim="preferred_username";',
     );
   });
 

@@ -34,4 +34,18 @@ export {
 export { type Plan, type PlanOptions, PRUNE_KINDS, plan, type RolloutEvent } from "./plan.js";
 export { type Condition, hasReadiness, type Readiness, readinessOf } from "./readiness.js";
 export { REMOVE_NODE_IDS, type RiskyChange, riskyChanges } from "./risk.js";
-export { diff, type RolloutOptions, type RolloutResult, rollout, waitReady } from "./rollout.js";
+export {
+  diff,
+  type RolloutOptions,
+  type RolloutResult,
+  rollout,
+  waitBrokersLeft,
+  waitReady,
+} from "./rollout.js";
+export {
+  rebalanceState,
+  removedNodeIds,
+  type ScaleDownContext,
+  type ScaleDownGate,
+  scaleDownGate,
+} from "./scale-down.js";

@@ -32,7 +32,8 @@ export const MONITORING_GROUP = "monitoring.coreos.com";
 
 /**
  * Apply order: what an object refers to goes first. Namespaces, config maps
- * (metrics, logging), users (their secrets feed Connect), Kafka, node pools,
+ * (metrics, logging), users (their secrets feed Connect), rebalance templates
+ * (the Kafka names them), Kafka, node pools,
  * Connect, MirrorMaker 2, monitoring. Unknown kinds go last but one.
  */
 const ORDER: Record<string, number> = {
@@ -40,6 +41,7 @@ const ORDER: Record<string, number> = {
   ConfigMap: 10,
   Secret: 10,
   KafkaUser: 20,
+  KafkaRebalance: 25,
   Kafka: 30,
   KafkaNodePool: 40,
   KafkaTopic: 45,

@@ -16,7 +16,8 @@ import {
   withInventory,
 } from "./objects.js";
 import { hasReadiness } from "./readiness.js";
-import { type RiskyChange, riskyChanges } from "./risk.js";
+import { isPool, type RiskyChange, riskyChanges } from "./risk.js";
+import { CLUSTER_LABEL, type ScaleDownGate, scaleDownGate } from "./scale-down.js";
 
 export interface PlanOptions {
   /** The cluster definition these objects belong to (the inventory label's value). */
@@ -27,6 +28,7 @@ export interface PlanOptions {
   namespace: string;
   prune?: boolean;
   forceConflicts?: boolean;
+  /** Shrink broker pools though no remove-brokers rebalance is known to have moved their partitions. */
   allowScaleDown?: boolean;
   /** diff: report problems instead of failing on them. */
   lenient?: boolean;
@@ -48,14 +50,30 @@ export interface PlannedObject {
   action: "create" | "update" | "unchanged";
   /** REST path of the object. */
   path: string;
-  /** Held back until everything else is ready, and only done with --allow-scale-down. */
+  /** A broker scale-down: held back until everything else is ready, and done only through its gate. */
   gated: boolean;
+  /** A broker pool this change shrinks (itself, or the pool an autoscaler's lower maximum shrinks). */
+  shrink?: Shrink;
+}
+
+export interface Shrink {
+  /** Why the pool may shrink now (or what must happen first). */
+  gate: ScaleDownGate;
+  /** The pool: its REST path, the replicas it shrinks to, its cluster. */
+  pool: {
+    name: string;
+    path: string;
+    replicas: number;
+    cluster: string | undefined;
+    apiVersion: string;
+    namespace?: string;
+  };
 }
 
 export interface Plan {
   objects: PlannedObject[];
   /** Objects of this inventory that are no longer rendered. */
-  prune: Array<{ live: KubeObject; path: string; gated: boolean }>;
+  prune: Array<{ live: KubeObject; path: string; gated: boolean; shrink?: Shrink }>;
   namespacesToCreate: string[];
   risks: RiskyChange[];
   warnings: string[];
@@ -264,6 +282,7 @@ export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOp
     objects.push(copy);
     paths.push(await client.pathFor(copy.apiVersion, copy.kind, copy.metadata.namespace, copy.metadata.name));
   }
+  const autoscaled = autoscaledPools(objects);
   const rendered = new Set(objects.map(objectKey));
   const namespaces = [
     ...new Set(objects.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : []))),
@@ -404,10 +423,39 @@ export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOp
     }
   }
 
+  // Broker scale-downs open only through a remove-brokers rebalance (see scale-down.ts).
+  const rebalances = new Map<string, KubeObject[]>();
+  const livePools = new Map<string, { live: KubeObject; path: string }>();
+  const gate = async (live: KubeObject, desired: KubeObject | undefined, path: string): Promise<Shrink> => {
+    const cluster = live.metadata.labels?.[CLUSTER_LABEL];
+    const ns = live.metadata.namespace ?? opts.namespace;
+    const kafka = objects.find(
+      (x) => x.kind === "Kafka" && x.metadata.name === cluster && x.metadata.namespace === ns,
+    );
+    const key = `${ns}/${cluster}`;
+    if (!rebalances.has(key)) rebalances.set(key, await liveRebalances(client, ns, cluster));
+    return {
+      gate: scaleDownGate(live, desired, {
+        kafka,
+        rebalances: rebalances.get(key) ?? [],
+        allowScaleDown: Boolean(opts.allowScaleDown),
+      }),
+      pool: {
+        name: describe(live),
+        path,
+        replicas: Number(desired?.spec?.replicas ?? 0),
+        cluster,
+        apiVersion: live.apiVersion,
+        ...(live.metadata.namespace ? { namespace: live.metadata.namespace } : {}),
+      },
+    };
+  };
+
   // Live objects and a server-side dry run of each (nothing is stored).
   const planned: PlannedObject[] = [];
   const risks: RiskyChange[] = [];
-  for (const [i, o] of objects.entries()) {
+  for (const [i, given] of objects.entries()) {
+    let o = given;
     const path = paths[i] as string;
     const inMissingNs =
       o.metadata.namespace !== undefined && missingNamespaces.includes(o.metadata.namespace);
@@ -419,6 +467,19 @@ export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOp
       });
       live = r.status === 404 ? undefined : { ...r.body, apiVersion: o.apiVersion, kind: o.kind };
     }
+    const hpa = autoscaled.get(objectKey(o));
+    if (hpa && live) {
+      // The autoscaler owns the size (and moves it into a changed range itself): kiln keeps the
+      // live one, so applying never fights the autoscaler over spec.replicas.
+      const current = Number(live.spec?.replicas ?? 0);
+      if (current !== Number(o.spec?.replicas))
+        warnings.push(
+          `${describe(o)} is autoscaled by ${hpa}: it keeps the ${current} replicas its autoscaler chose (the file says ${o.spec?.replicas})`,
+        );
+      o = { ...o, spec: { ...o.spec, replicas: current } };
+      objects[i] = o;
+    }
+    if (live && isPool(live)) livePools.set(objectKey(live), { live, path });
     let dryRun: KubeObject | undefined;
     if (inMissingNs) {
       warnings.push(
@@ -443,21 +504,36 @@ export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOp
         `${describe(o)} belongs to inventory "${owner}" (label ${INVENTORY_LABEL}); kiln does not move objects between cluster definitions — rename it, or remove the label if the move is intended`,
       );
     const objRisks = riskyChanges(live, o);
-    risks.push(...objRisks);
-    planned.push({ desired: o, live, dryRun, action, path, gated: objRisks.some((r) => r.gated) });
+    risks.push(...objRisks.filter((r) => !r.gated));
+    let shrink = objRisks.some((r) => r.gated) && live ? await gate(live, o, path) : undefined;
+    // A lower maximum makes the autoscaler shrink the pool as soon as it is applied.
+    const target = autoscaledPool(o);
+    const pool = target ? livePools.get(target) : undefined;
+    if (pool && Number(pool.live.spec?.replicas ?? 0) > Number(o.spec?.maxReplicas)) {
+      const to = { ...pool.live, spec: { ...pool.live.spec, replicas: Number(o.spec?.maxReplicas) } };
+      shrink = await gate(pool.live, to, pool.path);
+    }
+    planned.push({
+      desired: o,
+      live,
+      dryRun,
+      action,
+      path,
+      gated: shrink !== undefined,
+      ...(shrink ? { shrink } : {}),
+    });
   }
   if (opts.prune)
     for (const p of prune) {
       const r = riskyChanges(p.live, undefined);
-      risks.push(...r);
+      risks.push(...r.filter((x) => !x.gated));
       p.gated = r.some((x) => x.gated);
+      if (p.gated) p.shrink = await gate(p.live, undefined, p.path);
     }
-  for (const r of risks) {
-    if (r.gated && !opts.allowScaleDown && !opts.lenient)
-      problems.push(
-        `${r.message}; re-run with --allow-scale-down once that is done (the change is then applied last)`,
-      );
-    else warnings.push(r.message);
+  for (const r of risks) warnings.push(r.message);
+  for (const { gate: g } of [...planned, ...prune].flatMap((x) => (x.shrink ? [x.shrink] : []))) {
+    if (g.open || opts.lenient) warnings.push(g.open ? `${g.message}; applied last` : g.message);
+    else problems.push(g.message);
   }
   for (const w of warnings) emit({ phase: "warning", message: w });
   fail();
@@ -477,4 +553,48 @@ function sortKeys(v: unknown): unknown {
       .sort()
       .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
   );
+}
+
+/** The object key of the KafkaNodePool an autoscaler targets, if it is one. */
+function autoscaledPool(o: KubeObject): string | undefined {
+  if (o.kind !== "HorizontalPodAutoscaler") return undefined;
+  const ref = o.spec?.scaleTargetRef as { apiVersion?: string; kind?: string; name?: string } | undefined;
+  if (ref?.kind !== "KafkaNodePool" || groupOf(ref.apiVersion ?? "") !== STRIMZI_GROUP || !ref.name)
+    return undefined;
+  return objectKey({
+    apiVersion: ref.apiVersion ?? "",
+    kind: ref.kind,
+    metadata: { name: ref.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) },
+  });
+}
+
+/** Rendered KafkaNodePools an autoscaler targets (by object key), with the autoscaler's name. */
+function autoscaledPools(objects: KubeObject[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const o of objects) {
+    const key = autoscaledPool(o);
+    if (key) out.set(key, describe(o));
+  }
+  return out;
+}
+
+/** The live KafkaRebalances of one cluster (none when the CRD is not installed). */
+async function liveRebalances(
+  client: KubeClient,
+  ns: string,
+  cluster: string | undefined,
+): Promise<KubeObject[]> {
+  const apiVersion = `${STRIMZI_GROUP}/v1`;
+  if (!cluster || !(await client.resourceFor(apiVersion, "KafkaRebalance"))) return [];
+  const r = await client.request<{ items?: KubeObject[] }>(
+    "GET",
+    await client.pathFor(apiVersion, "KafkaRebalance", ns),
+    {
+      query: { labelSelector: `${CLUSTER_LABEL}=${cluster}` },
+      allow: [403, 404],
+    },
+  );
+  return r.status === 200
+    ? (r.body.items ?? []).map((x) => ({ ...x, apiVersion, kind: "KafkaRebalance" }))
+    : [];
 }

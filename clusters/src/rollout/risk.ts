@@ -6,11 +6,11 @@ export interface RiskyChange {
   object: string;
   kind: "broker-scale-down" | "broker-pool-removal" | "remove-node-ids" | "controller-change";
   message: string;
-  /** Held back to the end of the rollout and only done with --allow-scale-down. */
+  /** A broker scale-down: held back to the end of the rollout and done only through its gate (scale-down.ts). */
   gated: boolean;
 }
 
-function isPool(o: KubeObject | undefined): o is KubeObject {
+export function isPool(o: KubeObject | undefined): o is KubeObject {
   return o !== undefined && o.kind === "KafkaNodePool" && groupOf(o.apiVersion) === STRIMZI_GROUP;
 }
 
@@ -19,9 +19,9 @@ const roles = (o: KubeObject): string[] => (Array.isArray(o.spec?.roles) ? (o.sp
 /**
  * Changes that can lose data or quorum if done at the wrong moment, from the
  * live and desired versions of one object (desired undefined: it is pruned).
- * Brokers leave only after their partitions were moved (Cruise Control
- * `remove-brokers`, or Strimzi's check that refuses to remove brokers that
- * still hold replicas), so scale-downs are gated and go last.
+ * Brokers leave only after their partitions were moved (a Cruise Control
+ * `remove-brokers` rebalance; Strimzi's own check refuses to remove brokers
+ * that still hold replicas), so scale-downs are gated and go last.
  */
 export function riskyChanges(live: KubeObject | undefined, desired: KubeObject | undefined): RiskyChange[] {
   const out: RiskyChange[] = [];

@@ -2,7 +2,15 @@ import type { KubeClient } from "./client.js";
 import { diffObject, type ObjectDiff } from "./diff.js";
 import { ApplyError, KubeApiError, RolloutWaitError } from "./errors.js";
 import { describe, type KubeObject, orderForApply } from "./objects.js";
-import { applyFailure, applyObject, type Plan, type PlannedObject, type PlanOptions, plan } from "./plan.js";
+import {
+  applyFailure,
+  applyObject,
+  type Plan,
+  type PlannedObject,
+  type PlanOptions,
+  plan,
+  type Shrink,
+} from "./plan.js";
 import { hasReadiness, type Readiness, readinessOf } from "./readiness.js";
 
 export interface RolloutOptions extends PlanOptions {
@@ -131,9 +139,62 @@ export async function rollout(
     if (opts.wait !== false) {
       const kafkas = now.map((o) => o.desired).filter((o) => o.kind === "Kafka");
       await waitAll(client, kafkas, opts, emit, result);
+      for (const o of later)
+        if (o.shrink?.gate.auto) await waitBrokersLeft(client, o.shrink, opts.timeoutMs ?? 10 * 60_000, emit);
     }
   }
   return result;
+}
+
+/**
+ * Until Strimzi has removed the brokers a pool shrink lets go: it first runs the remove-brokers
+ * rebalance (reported on the Kafka's `status.autoRebalance`), then removes them from the pool.
+ */
+export async function waitBrokersLeft(
+  client: KubeClient,
+  shrink: Shrink,
+  timeoutMs: number,
+  emit: NonNullable<RolloutOptions["onEvent"]>,
+  intervalMs = 2000,
+): Promise<void> {
+  const { pool: target, gate } = shrink;
+  const name = target.name;
+  const want = target.replicas;
+  const leaving = gate.brokers ?? [];
+  const kafkaPath = target.cluster
+    ? await client.pathFor(target.apiVersion, "Kafka", target.namespace, target.cluster)
+    : undefined;
+  const deadline = Date.now() + timeoutMs;
+  let seen = "";
+  let last = "";
+  for (;;) {
+    const pool = (await client.request<KubeObject>("GET", target.path, { allow: [404] })).body;
+    const ids = Array.isArray(pool?.status?.nodeIds) ? (pool.status.nodeIds as number[]) : undefined;
+    const replicas = Number(pool?.status?.replicas ?? Number.NaN);
+    if (ids ? !leaving.some((id) => ids.includes(id)) && ids.length <= want : replicas <= want) {
+      emit({
+        phase: "wait",
+        object: name,
+        message: `${name}: brokers ${leaving.join(", ") || "removed"} left`,
+      });
+      return;
+    }
+    const kafka = kafkaPath
+      ? (await client.request<KubeObject>("GET", kafkaPath, { allow: [404] })).body
+      : undefined;
+    const auto = kafka?.status?.autoRebalance as
+      | { state?: string; modes?: { mode: string; brokers?: number[] }[] }
+      | undefined;
+    last = `auto-rebalance ${auto?.state ?? "not reported"}${auto?.modes?.length ? ` (${auto.modes.map((m) => `${m.mode} [${(m.brokers ?? []).join(", ")}]`).join("; ")})` : ""}; pool nodes ${ids ? ids.join(", ") : "not reported"}`;
+    if (last !== seen) emit({ phase: "wait", object: name, message: `${name}: ${last}` });
+    seen = last;
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new RolloutWaitError(
+    [{ object: name, condition: "brokers still in the pool", message: last }],
+    `${name}: brokers ${leaving.join(", ")} did not leave within ${Math.round(timeoutMs / 1000)}s (the shrink was applied; Strimzi removes them after their remove-brokers rebalance)`,
+  );
 }
 
 async function applyAll(

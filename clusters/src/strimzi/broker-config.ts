@@ -23,7 +23,15 @@ export interface NodeFiles {
   clientsCaCert: string;
   /** A keystore PEM for a listener's own certificate (`brokerCertChainAndKey`). */
   listenerKeystore(listener: GenericKafkaListener): string;
+  /** The key stores' format: PEM files, or password-protected BCFKS on a FIPS JVM. */
+  keystoreFormat?: KeystoreFormat;
   logDir: string;
+}
+
+export interface KeystoreFormat {
+  type: "PEM" | "BCFKS";
+  /** The key store password, as a config-provider placeholder. */
+  password?: string;
 }
 
 export interface BrokerConfigOptions {
@@ -37,8 +45,16 @@ export interface BrokerConfigOptions {
 
 const protocol = (tls: boolean, sasl: boolean) => `${sasl ? "SASL_" : ""}${tls ? "SSL" : "PLAINTEXT"}`;
 
-function pemKeystore(prefix: string, keystore: string): Record<string, string> {
-  return { [`${prefix}ssl.keystore.location`]: keystore, [`${prefix}ssl.keystore.type`]: "PEM" };
+export function keystoreProps(
+  prefix: string,
+  keystore: string,
+  format: KeystoreFormat = { type: "PEM" },
+): Record<string, string> {
+  return {
+    [`${prefix}ssl.keystore.location`]: keystore,
+    [`${prefix}ssl.keystore.type`]: format.type,
+    ...(format.password ? { [`${prefix}ssl.keystore.password`]: format.password } : {}),
+  };
 }
 
 function pemTruststore(prefix: string, cert: string): Record<string, string> {
@@ -69,7 +85,11 @@ function listenerSecurity(
   if (l.tls)
     Object.assign(
       props,
-      pemKeystore(p, l.configuration?.brokerCertChainAndKey ? files.listenerKeystore(l) : files.keystore),
+      keystoreProps(
+        p,
+        l.configuration?.brokerCertChainAndKey ? files.listenerKeystore(l) : files.keystore,
+        files.keystoreFormat,
+      ),
     );
   return { protocol: `${listenerId(l)}:${protocol(l.tls, sasl)}`, props };
 }
@@ -100,7 +120,7 @@ export function brokerProperties(
 
   // The control plane and replication listeners: mTLS between nodes with cluster CA certificates.
   const internal = (name: string) => ({
-    ...pemKeystore(`listener.name.${name.toLowerCase()}.`, files.keystore),
+    ...keystoreProps(`listener.name.${name.toLowerCase()}.`, files.keystore, files.keystoreFormat),
     ...pemTruststore(`listener.name.${name.toLowerCase()}.`, files.clusterCaCert),
     [`listener.name.${name.toLowerCase()}.ssl.client.auth`]: "required",
   });

@@ -3,6 +3,7 @@
 // KafkaMirrorMaker2 runs on (its target). Security settings go to the worker and, prefixed, to
 // its producers, consumers and admin clients; the user's `config` is applied as is. Pure: where
 // Strimzi reads Secrets through config providers, this takes files the caller provides.
+
 import type {
   CertSecretSource,
   ClientAuthentication,
@@ -10,6 +11,7 @@ import type {
   ConfigValues,
   TrustedCertificate,
 } from "../wire/strimzi.js";
+import { type KeystoreFormat, keystoreProps } from "./broker-config.js";
 
 /** The parts of a KafkaConnect (or a KafkaMirrorMaker2 target) a worker's properties come from. */
 export interface ConnectWorkerSpec {
@@ -30,6 +32,8 @@ export interface ConnectFiles {
   keystore(secret: CertSecretSource): string;
   /** The directory holding a Secret's keys as files (read with DirectoryConfigProvider). */
   secretDir(secretName: string): string;
+  /** The key store's format: a PEM file, or password-protected BCFKS on a FIPS JVM. */
+  keystoreFormat?: KeystoreFormat;
 }
 
 export interface ConnectWorkerOptions {
@@ -79,10 +83,10 @@ export function connectWorkerProperties(
       "ssl.truststore.type": "PEM",
     });
   if (auth?.type === "tls")
-    Object.assign(security, {
-      "ssl.keystore.location": opts.files.keystore(auth.certificateAndKey),
-      "ssl.keystore.type": "PEM",
-    });
+    Object.assign(
+      security,
+      keystoreProps("", opts.files.keystore(auth.certificateAndKey), opts.files.keystoreFormat),
+    );
   else if (auth?.type === "scram-sha-512")
     Object.assign(security, {
       "sasl.mechanism": "SCRAM-SHA-512",

@@ -1,7 +1,13 @@
 // A model of what Strimzi's operators derive from the resources kiln renders: node ids, DNS
 // names and certificates, broker properties, users' principals, ACLs and quotas. Used to run a
 // rendered cluster locally and to check what clients dial against what certificates cover.
-export { type BrokerConfigOptions, brokerProperties, type NodeFiles } from "./broker-config.js";
+export {
+  type BrokerConfigOptions,
+  brokerProperties,
+  type KeystoreFormat,
+  keystoreProps,
+  type NodeFiles,
+} from "./broker-config.js";
 export {
   type ConnectFiles,
   type ConnectWorkerOptions,

@@ -43,6 +43,30 @@ export interface NetworkPolicy {
   };
 }
 
+/** One metric of an autoscaler; `Pods` metrics average over the pods the target's scale selector names. */
+export type HpaMetric =
+  | {
+      type: "Resource";
+      resource: { name: "cpu"; target: { type: "Utilization"; averageUtilization: number } };
+    }
+  | {
+      type: "Pods";
+      pods: { metric: { name: string }; target: { type: "AverageValue"; averageValue: string } };
+    }
+  | {
+      type: "External";
+      external: {
+        metric: { name: string; selector?: LabelSelector };
+        target: { type: "AverageValue"; averageValue: string } | { type: "Value"; value: string };
+      };
+    };
+
+export interface HpaScalingRules {
+  stabilizationWindowSeconds: number;
+  selectPolicy?: "Max" | "Min";
+  policies: { type: "Pods" | "Percent"; value: number; periodSeconds: number }[];
+}
+
 export interface HorizontalPodAutoscaler {
   apiVersion: "autoscaling/v2";
   kind: "HorizontalPodAutoscaler";
@@ -51,20 +75,8 @@ export interface HorizontalPodAutoscaler {
     scaleTargetRef: { apiVersion: string; kind: string; name: string };
     minReplicas: number;
     maxReplicas: number;
-    metrics: (
-      | {
-          type: "Resource";
-          resource: { name: "cpu"; target: { type: "Utilization"; averageUtilization: number } };
-        }
-      | {
-          type: "External";
-          external: {
-            metric: { name: string; selector?: LabelSelector };
-            target: { type: "AverageValue"; averageValue: string };
-          };
-        }
-    )[];
-    behavior?: Record<string, unknown>;
+    metrics: HpaMetric[];
+    behavior?: { scaleUp?: HpaScalingRules; scaleDown?: HpaScalingRules };
   };
 }
 

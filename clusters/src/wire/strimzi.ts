@@ -167,6 +167,7 @@ export interface Kafka {
       userOperator: Record<string, unknown>;
       template?: { userOperatorContainer?: ContainerTemplate };
     };
+    cruiseControl?: CruiseControlSpec;
     kafkaExporter?: {
       topicRegex?: string;
       groupRegex?: string;
@@ -174,6 +175,31 @@ export interface Kafka {
       groupExcludeRegex?: string;
       template?: { pod?: PodTemplate };
     };
+  };
+}
+
+/** `spec.cruiseControl`: Strimzi derives CPU and disk capacity from each pool's resources and storage. */
+export interface CruiseControlSpec {
+  brokerCapacity?: { inboundNetwork?: string; outboundNetwork?: string };
+  config?: ConfigValues;
+  resources?: ResourceRequirements;
+  metricsConfig?: MetricsConfig;
+  autoRebalance?: { mode: "add-brokers" | "remove-brokers"; template?: { name: string } }[];
+}
+
+export type RebalanceMode = "full" | "add-brokers" | "remove-brokers" | "remove-disks";
+
+export interface KafkaRebalance {
+  apiVersion: Api;
+  kind: "KafkaRebalance";
+  metadata: ObjectMeta;
+  spec: {
+    mode?: RebalanceMode;
+    brokers?: number[];
+    goals?: string[];
+    skipHardGoalCheck?: boolean;
+    replicationThrottle?: number;
+    concurrentPartitionMovementsPerBroker?: number;
   };
 }
 
@@ -313,4 +339,5 @@ export type StrimziObject =
   | KafkaConnect
   | KafkaConnector
   | KafkaMirrorMaker2
+  | KafkaRebalance
   | KafkaUser;

@@ -11,6 +11,13 @@ export async function writeLog4j2(
   loggers: Record<string, string> = {},
 ): Promise<string> {
   const file = join(dir, "log4j2.properties");
+  // Chatty at INFO and useless for diagnosing a test, unless asked for.
+  const levels = {
+    "org.reflections": "ERROR",
+    "org.apache.kafka.clients": "WARN",
+    "org.apache.kafka.common.config.AbstractConfig": "WARN",
+    ...loggers,
+  };
   await writeFile(
     file,
     [
@@ -21,16 +28,9 @@ export async function writeLog4j2(
       "appender.console.layout.pattern = [%d] %p %m (%c)%n",
       `rootLogger.level = ${level}`,
       "rootLogger.appenderRef.stdout.ref = STDOUT",
-      // Chatty at INFO and useless for diagnosing a test.
-      "logger.reflections.name = org.reflections",
-      "logger.reflections.level = ERROR",
-      "logger.clients.name = org.apache.kafka.clients",
-      "logger.clients.level = WARN",
-      "logger.config.name = org.apache.kafka.common.config.AbstractConfig",
-      "logger.config.level = WARN",
-      ...Object.entries(loggers).flatMap(([name, l], i) => [
-        `logger.extra${i}.name = ${name}`,
-        `logger.extra${i}.level = ${l}`,
+      ...Object.entries(levels).flatMap(([name, l], i) => [
+        `logger.l${i}.name = ${name}`,
+        `logger.l${i}.level = ${l}`,
       ]),
       "",
     ].join("\n"),

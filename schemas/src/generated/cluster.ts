@@ -10,6 +10,7 @@ export type ClassName = string;
  * How the user authenticates: mTLS with a User-Operator-issued certificate, SCRAM-SHA-512, mTLS with a certificate issued elsewhere, an OAuth 2.0 token whose username claim is the user's name, or a custom listener's authenticator that names the principal (for oauth and custom the KafkaUser carries only ACLs and quotas).
  */
 export type UserAuth = "tls" | "scram-sha-512" | "tls-external" | "oauth" | "custom";
+export type ByteRate = string;
 
 /**
  * A Kafka cluster run by Strimzi: KRaft node pools, listeners, security, monitoring, Connect clusters and MirrorMaker 2.
@@ -77,6 +78,7 @@ export interface Cluster {
   users?: AppUser[];
   connect?: ConnectCluster[];
   disasterRecovery?: DisasterRecovery;
+  scaling?: Scaling;
   monitoring?: Monitoring;
 }
 export interface NodePool {
@@ -257,6 +259,20 @@ export interface Authorization {
      * Kafka image that includes the OPA authorizer.
      */
     image: string;
+    /**
+     * A Secret with a PKCS12 trust store for OPA's certificate (the authorizer loads no PEM) and its password.
+     */
+    trustedCertificates?: {
+      secretName: K8SName;
+      /**
+       * Key of the PKCS12 trust store.
+       */
+      truststore?: string;
+      /**
+       * Key of the trust store's password.
+       */
+      password?: string;
+    };
   };
   custom?: {
     authorizerClass: ClassName;
@@ -408,6 +424,58 @@ export interface DisasterRecovery {
   tasksMax?: number;
   resources?: Resources;
 }
+/**
+ * Brokers that follow their workload: Cruise Control keeps partitions balanced over brokers and zones, rebalances when brokers are added or removed, and an autoscaler grows and shrinks broker node pools. Present (even empty): Cruise Control is deployed.
+ */
+export interface Scaling {
+  cruiseControl?: {
+    /**
+     * What one broker's network carries (Cruise Control's NetworkInbound/OutboundCapacityGoal). CPU and disk capacity come from each pool's resources and storage.
+     */
+    networkCapacity?: {
+      inbound?: string;
+      outbound?: string;
+    };
+    /**
+     * ReplicaCapacityGoal's limit. Default: 1000 per GiB of the smallest broker pool's memory, between 1000 and 10000.
+     */
+    maxReplicasPerBroker?: number;
+    /**
+     * Strimzi rebalances onto added brokers (add-brokers) and moves partitions off brokers before removing them (remove-brokers), using the rendered KafkaRebalance templates. false: run KafkaRebalance resources yourself; kiln rollout then shrinks a broker pool only after a remove-brokers rebalance covering its brokers is Ready.
+     */
+    autoRebalance?: boolean;
+    /**
+     * Upper bound on the bandwidth partition movements use per broker, so clients keep theirs. Default: unthrottled.
+     */
+    replicationThrottle?: ByteRate;
+    concurrentPartitionMovementsPerBroker?: number;
+    resources?: Resources;
+  };
+  /**
+   * An autoscaler per broker node pool (never a pool with the controller role).
+   */
+  autoscaling?: BrokerAutoscaling[];
+}
+export interface BrokerAutoscaling {
+  pool: K8SName;
+  /**
+   * Default: the pool's replicas.
+   */
+  minReplicas?: number;
+  maxReplicas: number;
+  /**
+   * Scale up when the pool's request handler threads are busier than this on average (1 - RequestHandlerAvgIdlePercent).
+   */
+  requestHandlerBusyPercent?: number;
+  /**
+   * Scale up when a broker receives more than this on average. Default: 70% of cruiseControl.networkCapacity.inbound.
+   */
+  bytesInPerBroker?: ByteRate;
+  /**
+   * Scale up when the pool's volumes are fuller than this on average.
+   */
+  diskUsedPercent?: number;
+}
 export interface Monitoring {
   enabled?: boolean;
   kafkaExporter?: {
@@ -431,5 +499,9 @@ export interface Monitoring {
     diskFreePercent?: number;
     replicationLatencyMs?: number;
     certificateExpiryDays?: number;
+    /**
+     * Cruise Control's balancedness score (100 = balanced) below which KafkaClusterUnbalanced fires.
+     */
+    balancednessScore?: number;
   };
 }

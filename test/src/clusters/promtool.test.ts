@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import type { PrometheusRule } from "@kiln/clusters";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { adapterRules } from "../../../clusters/src/render/scaling.js";
 import { exampleFiles, loadExample } from "../../../clusters/src/testing/examples.js";
 
 const run = promisify(execFile);
@@ -65,6 +66,10 @@ const gauge = (
   labels: { namespace: "kafka", strimzi_io_cluster: "orders", severity, ...labels },
 });
 const MM2 = 'namespace="kafka",strimzi_io_cluster="payments-weu-to-payments-neu"';
+const CC = `${K},pod="orders-cruise-control-5d8f"`;
+const SCORE = `kafka_cruisecontrol_anomalydetector_balancedness_score{${CC}}`;
+const ONGOING = `kafka_cruisecontrol_executor_ongoing_execution{${CC}}`;
+const CC_LABELS = { namespace: "kafka", strimzi_io_cluster: "orders", severity: "warning" };
 
 const CASES: Case[] = [
   {
@@ -236,6 +241,66 @@ const CASES: Case[] = [
     labels: { resource_namespace: "kafka", cluster: "orders", type: "cluster-ca", severity: "warning" },
   },
   {
+    alert: "KafkaRebalanceFailed",
+    example: "three-zone/cluster.yaml",
+    firing: { [`kafka_cruisecontrol_executor_replica_action_dead{${CC}}`]: "0x5 2x40" },
+    quiet: { [`kafka_cruisecontrol_executor_replica_action_dead{${CC}}`]: "0x40" },
+    evalTime: "15m",
+    labels: CC_LABELS,
+  },
+  {
+    // Stopped by Cruise Control itself fires; stopped by a user (the same count) stays quiet.
+    alert: "KafkaRebalanceFailed",
+    example: "three-zone/cluster.yaml",
+    firing: {
+      [`kafka_cruisecontrol_executor_execution_stopped_total{${CC}}`]: "0x10 1x30",
+      [`kafka_cruisecontrol_executor_execution_stopped_by_user_total{${CC}}`]: "0x40",
+    },
+    quiet: {
+      [`kafka_cruisecontrol_executor_execution_stopped_total{${CC}}`]: "0x10 1x30",
+      [`kafka_cruisecontrol_executor_execution_stopped_by_user_total{${CC}}`]: "0x10 1x30",
+    },
+    evalTime: "15m",
+    labels: CC_LABELS,
+  },
+  {
+    alert: "KafkaClusterUnbalanced",
+    example: "three-zone/cluster.yaml",
+    firing: { [SCORE]: "60x100", [ONGOING]: "0x100" },
+    quiet: { [SCORE]: "95x100", [ONGOING]: "0x100" },
+    evalTime: "45m",
+    labels: CC_LABELS,
+  },
+  {
+    // While a rebalance runs the score is expected to be low.
+    alert: "KafkaClusterUnbalanced",
+    example: "three-zone/cluster.yaml",
+    firing: { [SCORE]: "60x100", [ONGOING]: "0x100" },
+    quiet: { [SCORE]: "60x100", [ONGOING]: "1x100" },
+    evalTime: "45m",
+    labels: CC_LABELS,
+  },
+  {
+    // -1 means dead brokers (KafkaNodesDown says so), not an unbalanced cluster.
+    alert: "KafkaClusterUnbalanced",
+    example: "three-zone/cluster.yaml",
+    firing: { [SCORE]: "10x100" },
+    quiet: { [SCORE]: "-1x100" },
+    evalTime: "45m",
+    labels: CC_LABELS,
+  },
+  {
+    alert: "CruiseControlDown",
+    example: "three-zone/cluster.yaml",
+    firing: up(6, KAFKA_UP),
+    quiet: {
+      ...up(6, KAFKA_UP),
+      [`up{${K},strimzi_io_kind="Kafka",strimzi_io_name="orders-cruise-control",pod="cc"}`]: "1x40",
+    },
+    evalTime: "15m",
+    labels: CC_LABELS,
+  },
+  {
     alert: "MirrorMaker2WorkersDown",
     example: "dr-active-passive/backup.yaml",
     firing: {},
@@ -292,9 +357,9 @@ describe.each(["three-zone/cluster.yaml", "dr-active-passive/backup.yaml"])(
       const cases = CASES.filter((c) => c.example === example);
       const series = (m: Record<string, string>) =>
         Object.entries(m).map(([s, values]) => ({ series: s, values }));
-      const tests = cases.flatMap((c) => [
+      const tests = cases.flatMap((c, i) => [
         {
-          name: `${c.alert} fires`,
+          name: `${c.alert} fires (case ${i})`,
           interval: "1m",
           input_series: series(c.firing),
           alert_rule_test: [
@@ -302,7 +367,7 @@ describe.each(["three-zone/cluster.yaml", "dr-active-passive/backup.yaml"])(
           ],
         },
         {
-          name: `${c.alert} stays quiet`,
+          name: `${c.alert} stays quiet (case ${i})`,
           interval: "1m",
           input_series: series(c.quiet),
           alert_rule_test: [{ eval_time: c.evalTime, alertname: c.alert, exp_alerts: [] }],
@@ -319,3 +384,86 @@ describe.each(["three-zone/cluster.yaml", "dr-active-passive/backup.yaml"])(
     });
   },
 );
+
+// The rules kiln hands to prometheus-adapter, expanded as the adapter expands them for the pods
+// of one autoscaled pool, evaluated by Prometheus' own engine on synthetic broker series.
+describe("prometheus-adapter rules for the broker autoscalers", () => {
+  it("give each broker of the pool its busy ratio, bytes in per second and fullest volume", async () => {
+    const pods = 'namespace="kafka",pod=~"orders-brokers-3|orders-brokers-4"';
+    const groups = [
+      {
+        name: "adapter",
+        rules: adapterRules().map((r) => ({
+          record: `adapter:${r.name.as}`,
+          expr: r.metricsQuery
+            .replaceAll("<<.Series>>", r.seriesQuery.slice(0, r.seriesQuery.indexOf("{")))
+            .replaceAll("<<.LabelMatchers>>", pods)
+            .replaceAll("<<.GroupBy>>", "pod"),
+        })),
+      },
+    ];
+    await writeFile(join(dir, "adapter.rules.yaml"), stringify({ groups }));
+    const broker = (pod: string) => `namespace="kafka",pod="${pod}",strimzi_io_pool_name="brokers"`;
+    const volume = (pvc: string) => `namespace="kafka",persistentvolumeclaim="${pvc}",node="aks-1"`;
+    const input_series = Object.entries({
+      [`kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent{${broker("orders-brokers-3")}}`]:
+        "0.25x20",
+      [`kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent{${broker("orders-brokers-4")}}`]:
+        "0.5x20",
+      // A controller of the same cluster is not a pod of the pool.
+      'kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent{namespace="kafka",pod="orders-controllers-0"}':
+        "0x20",
+      [`kafka_server_brokertopicmetrics_bytes_in_total{${broker("orders-brokers-3")}}`]: "0+6000x20",
+      [`kafka_server_brokertopicmetrics_bytes_in_total{${broker("orders-brokers-4")}}`]: "0+12000x20",
+      [`kafka_server_replicamanager_partitioncount{${broker("orders-brokers-3")}}`]: "10x20",
+      [`kafka_server_replicamanager_partitioncount{${broker("orders-brokers-4")}}`]: "10x20",
+      [`kubelet_volume_stats_used_bytes{${volume("data-0-orders-brokers-3")}}`]: "30x20",
+      [`kubelet_volume_stats_capacity_bytes{${volume("data-0-orders-brokers-3")}}`]: "100x20",
+      [`kubelet_volume_stats_used_bytes{${volume("data-0-orders-brokers-4")}}`]: "50x20",
+      [`kubelet_volume_stats_capacity_bytes{${volume("data-0-orders-brokers-4")}}`]: "100x20",
+      [`kubelet_volume_stats_used_bytes{${volume("data-1-orders-brokers-4")}}`]: "80x20",
+      [`kubelet_volume_stats_capacity_bytes{${volume("data-1-orders-brokers-4")}}`]: "100x20",
+      // Another cluster's broker with a full disk: not in the pool.
+      [`kubelet_volume_stats_used_bytes{${volume("data-0-payments-brokers-3")}}`]: "99x20",
+      [`kubelet_volume_stats_capacity_bytes{${volume("data-0-payments-brokers-3")}}`]: "100x20",
+    }).map(([series, values]) => ({ series, values }));
+    const samples = (metric: string, values: [string, number][]) => ({
+      expr: `adapter:${metric}`,
+      eval_time: "10m",
+      exp_samples: values.map(([pod, value]) => ({
+        labels: `adapter:${metric}{pod="${pod}"}`,
+        value,
+      })),
+    });
+    await writeFile(
+      join(dir, "adapter.test.yaml"),
+      stringify({
+        rule_files: ["adapter.rules.yaml"],
+        evaluation_interval: "1m",
+        tests: [
+          {
+            interval: "1m",
+            input_series,
+            promql_expr_test: [
+              samples("kafka_broker_request_handler_busy_ratio", [
+                ["orders-brokers-3", 0.75],
+                ["orders-brokers-4", 0.5],
+              ]),
+              samples("kafka_broker_bytes_in_per_second", [
+                ["orders-brokers-3", 100],
+                ["orders-brokers-4", 200],
+              ]),
+              samples("kafka_broker_disk_used_ratio", [
+                ["orders-brokers-3", 0.3],
+                ["orders-brokers-4", 0.8],
+              ]),
+            ],
+          },
+        ],
+      }),
+    );
+    const r = await promtool("test", "rules", "adapter.test.yaml");
+    expect(r.out).toContain("SUCCESS");
+    expect(r.code).toBe(0);
+  });
+});

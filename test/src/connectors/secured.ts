@@ -11,7 +11,7 @@ import {
   resolveKafkaJars,
   startConnectWorker,
 } from "../harness/kafka/index.js";
-import { issue, selfSigned } from "../harness/tls.js";
+import { issue, pkcs12TrustStore, selfSigned } from "../harness/tls.js";
 
 const run = promisify(execFile);
 
@@ -64,20 +64,7 @@ export async function securedMaterial(dir: string): Promise<SecuredMaterial> {
     "-passout",
     `pass:${storePassword}`,
   ]);
-  await run("keytool", [
-    "-importcert",
-    "-noprompt",
-    "-alias",
-    "ca",
-    "-file",
-    ca.pem,
-    "-keystore",
-    join(dir, "trust.p12"),
-    "-storetype",
-    "PKCS12",
-    "-storepass",
-    storePassword,
-  ]);
+  await pkcs12TrustStore(dir, "trust", ca.pem, storePassword);
   return {
     dir,
     caPem: ca.pem,

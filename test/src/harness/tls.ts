@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
@@ -71,4 +71,38 @@ export async function issue(
     f("ext"),
   ]);
   return { pem: f("pem"), key: f("key") };
+}
+
+/** `pem`'s certificate and key in one PEM file: a keystore Kafka loads with `ssl.keystore.type=PEM`. */
+export async function pemKeyStore(dir: string, name: string, cert: CertFiles): Promise<string> {
+  const file = join(dir, `${name}-keystore.pem`);
+  await writeFile(file, (await readFile(cert.key, "utf8")) + (await readFile(cert.pem, "utf8")), {
+    mode: 0o600,
+  });
+  return file;
+}
+
+/** A PKCS12 trust store `<dir>/<name>.p12` holding `caPem` (made with keytool), for Java code that takes no PEM. */
+export async function pkcs12TrustStore(
+  dir: string,
+  name: string,
+  caPem: string,
+  password: string,
+): Promise<string> {
+  const file = join(dir, `${name}.p12`);
+  await run("keytool", [
+    "-importcert",
+    "-noprompt",
+    "-alias",
+    "ca",
+    "-file",
+    caPem,
+    "-keystore",
+    file,
+    "-storetype",
+    "PKCS12",
+    "-storepass",
+    password,
+  ]);
+  return file;
 }

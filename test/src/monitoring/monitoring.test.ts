@@ -78,10 +78,11 @@ function dashboardQueries(): Array<{ dashboard: string; title: string; expr: str
     for (const text of Object.values((o as ConfigMap).data ?? {})) {
       const d = JSON.parse(text) as {
         uid: string;
-        panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+        // Row panels carry no query.
+        panels: Array<{ title: string; targets?: Array<{ expr: string }> }>;
       };
       for (const p of d.panels)
-        for (const t of p.targets) out.push({ dashboard: d.uid, title: p.title, expr: t.expr });
+        for (const t of p.targets ?? []) out.push({ dashboard: d.uid, title: p.title, expr: t.expr });
     }
   }
   return out;

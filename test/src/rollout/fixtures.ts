@@ -7,6 +7,10 @@ export function clientFor(kubeconfig: string, context?: string): KubeClient {
   return new KubeClient(loaded.kc, { context: loaded.context, server: loaded.server });
 }
 
+/** The REST path of a Strimzi collection, or of one object in it. */
+export const strimzi = (ns: string, plural: string, name = "") =>
+  `/apis/kafka.strimzi.io/v1/namespaces/${ns}/${plural}${name ? `/${name}` : ""}`;
+
 let counter = 0;
 /** A fresh namespace name per test, so tests never see each other's objects. */
 export function freshNamespace(prefix = "kiln"): string {

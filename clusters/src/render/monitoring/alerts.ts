@@ -10,6 +10,7 @@ export function thresholds(ctx: Ctx) {
     diskFreePercent: t.diskFreePercent ?? 15,
     replicationLatencyMs: t.replicationLatencyMs ?? 30000,
     certificateExpiryDays: t.certificateExpiryDays ?? 30,
+    balancednessScore: t.balancednessScore ?? 80,
   };
 }
 
@@ -218,6 +219,7 @@ function ruleGroups(ctx: Ctx): RuleGroup[] {
     }
     groups.push({ name: `${ctx.name}-connect`, rules });
   }
+  if (ctx.cluster.scaling) groups.push(cruiseControlRules(ctx, t.balancednessScore));
   groups.push({
     name: `${ctx.name}-certificates`,
     rules: [
@@ -232,6 +234,47 @@ function ruleGroups(ctx: Ctx): RuleGroup[] {
     ],
   });
   return groups;
+}
+
+/**
+ * Cruise Control: a rebalance that failed (a partition movement that can never finish, or an
+ * execution Cruise Control stopped itself), a cluster left unbalanced while nothing moves, and
+ * Cruise Control itself down (no rebalance, no scale-down can happen without it).
+ */
+function cruiseControlRules(ctx: Ctx, threshold: number): RuleGroup {
+  const sel = `namespace="${ctx.namespace}",strimzi_io_cluster="${ctx.name}"`;
+  const by = "namespace, strimzi_io_cluster";
+  const score = `max by (${by}) (kafka_cruisecontrol_anomalydetector_balancedness_score{${sel}})`;
+  return {
+    name: `${ctx.name}-cruise-control`,
+    rules: [
+      rule(
+        "KafkaRebalanceFailed",
+        `max by (${by}) (kafka_cruisecontrol_executor_replica_action_dead{${sel}}) > 0 or sum by (${by}) (increase(kafka_cruisecontrol_executor_execution_stopped_total{${sel}}[15m]) - increase(kafka_cruisecontrol_executor_execution_stopped_by_user_total{${sel}}[15m])) > 0`,
+        "1m",
+        "warning",
+        "A Cruise Control rebalance failed",
+        "A rebalance of {{ $labels.strimzi_io_cluster }} stopped before it finished or has partition movements that can never complete; brokers being removed keep their partitions and the scale-down waits. See the KafkaRebalance status and Cruise Control's log.",
+      ),
+      rule(
+        "KafkaClusterUnbalanced",
+        `(${score} < ${threshold}) and (${score} >= 0) unless (max by (${by}) (kafka_cruisecontrol_executor_ongoing_execution{${sel}}) > 0)`,
+        "30m",
+        "warning",
+        "The Kafka cluster is left unbalanced",
+        `Cruise Control scores the balance of {{ $labels.strimzi_io_cluster }} at {{ $value }} (below ${threshold}) and no rebalance is running: create a KafkaRebalance (mode full) and approve its proposal.`,
+      ),
+      rule(
+        "CruiseControlDown",
+        `(sum(up{${sel},strimzi_io_kind="Kafka",strimzi_io_name="${ctx.name}-cruise-control"}) or vector(0)) < 1`,
+        "5m",
+        "warning",
+        "Cruise Control is down",
+        `Cruise Control of ${ctx.name} is not up: no rebalance runs and broker pools cannot shrink until it is back.`,
+        { namespace: ctx.namespace, strimzi_io_cluster: ctx.name },
+      ),
+    ],
+  };
 }
 
 /**

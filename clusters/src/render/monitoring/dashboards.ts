@@ -12,23 +12,49 @@ interface Panel {
   stat?: boolean;
 }
 
+/** A row heading the panels after it (a full-width Grafana row panel). */
+interface Row {
+  row: string;
+}
+
 export interface Dashboard {
   uid: string;
   title: string;
-  panels: Panel[];
+  panels: (Panel | Row)[];
 }
 
-/** Grafana dashboard JSON (schemaVersion 39), compact: one query per panel, two panels per row. */
+/** Grafana dashboard JSON (schemaVersion 39), compact: one query per panel, two panels per line, rows across. */
 export function dashboardJson(d: Dashboard): string {
-  const panels = d.panels.map((p, i) => ({
-    id: i + 1,
-    type: p.stat ? "stat" : "timeseries",
-    title: p.title,
-    datasource: { type: "prometheus", uid: DATASOURCE },
-    gridPos: { h: p.stat ? 4 : 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
-    fieldConfig: { defaults: { unit: p.unit ?? "short" }, overrides: [] },
-    targets: [{ refId: "A", expr: p.expr, legendFormat: p.legend }],
-  }));
+  let y = 0;
+  let column = 0;
+  const panels = d.panels.map((p, i) => {
+    if ("row" in p) {
+      if (column > 0) y += 8;
+      column = 0;
+      const row = {
+        id: i + 1,
+        type: "row",
+        title: p.row,
+        collapsed: false,
+        gridPos: { h: 1, w: 24, x: 0, y },
+        panels: [],
+      };
+      y += 1;
+      return row;
+    }
+    const gridPos = { h: p.stat ? 4 : 8, w: 12, x: column * 12, y };
+    column = (column + 1) % 2;
+    if (column === 0) y += 8;
+    return {
+      id: i + 1,
+      type: p.stat ? "stat" : "timeseries",
+      title: p.title,
+      datasource: { type: "prometheus", uid: DATASOURCE },
+      gridPos,
+      fieldConfig: { defaults: { unit: p.unit ?? "short" }, overrides: [] },
+      targets: [{ refId: "A", expr: p.expr, legendFormat: p.legend }],
+    };
+  });
   return `${JSON.stringify(
     {
       uid: d.uid,
@@ -47,6 +73,57 @@ export function dashboardJson(d: Dashboard): string {
     null,
     2,
   )}\n`;
+}
+
+/** The scaling row: Cruise Control's view of balance and rebalances, and the autoscalers' inputs per pool. */
+function scalingPanels(s: string): (Panel | Row)[] {
+  return [
+    { row: "Scaling and Cruise Control" },
+    {
+      title: "Balancedness score",
+      expr: `max(kafka_cruisecontrol_anomalydetector_balancedness_score{${s}})`,
+      legend: "score",
+      stat: true,
+    },
+    {
+      title: "Rebalance running",
+      expr: `max(kafka_cruisecontrol_executor_ongoing_execution{${s}})`,
+      legend: "running",
+      stat: true,
+    },
+    {
+      title: "Partition movements",
+      expr: `sum by (state) (label_replace(kafka_cruisecontrol_executor_replica_action_in_progress{${s}}, "state", "in progress", "", "") or label_replace(kafka_cruisecontrol_executor_replica_action_pending{${s}}, "state", "pending", "", "") or label_replace(kafka_cruisecontrol_executor_replica_action_dead{${s}}, "state", "dead", "", ""))`,
+      legend: "{{state}}",
+    },
+    {
+      title: "Unfixable goal violations (needs brokers)",
+      expr: `max(kafka_cruisecontrol_anomalydetector_goal_violation_has_unfixable_goals{${s}})`,
+      legend: "unfixable",
+    },
+    {
+      title: "Brokers per pool",
+      expr: `count by (strimzi_io_pool_name) (kafka_server_replicamanager_partitioncount{${s}})`,
+      legend: "{{strimzi_io_pool_name}}",
+    },
+    {
+      title: "Request handlers busy per pool",
+      expr: `1 - avg by (strimzi_io_pool_name) (kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent{${s}})`,
+      legend: "{{strimzi_io_pool_name}}",
+      unit: "percentunit",
+    },
+    {
+      title: "Bytes in per broker, by pool",
+      expr: `avg by (strimzi_io_pool_name) (rate(kafka_server_brokertopicmetrics_bytes_in_total{${s}}[5m]))`,
+      legend: "{{strimzi_io_pool_name}}",
+      unit: "Bps",
+    },
+    {
+      title: "Load windows with samples",
+      expr: `max(kafka_cruisecontrol_loadmonitor_valid_windows{${s}})`,
+      legend: "valid windows",
+    },
+  ];
 }
 
 export function dashboards(ctx: Ctx): Dashboard[] {
@@ -129,6 +206,7 @@ export function dashboards(ctx: Ctx): Dashboard[] {
           expr: `sum by (pod) (kafka_log_logmanager_offlinelogdirectorycount{${s}})`,
           legend: "{{pod}}",
         },
+        ...(ctx.cluster.scaling ? scalingPanels(s) : []),
       ],
     },
     {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   CONNECT_RULES,
+  CRUISE_CONTROL_RULES,
   exporterConfig,
   includeObjectNames,
   KAFKA_RULES,
@@ -23,6 +24,11 @@ describe("includeObjectNames", () => {
     expect(include.length).toBeGreaterThan(0);
     expect(new Set(include)).toEqual(new Set(rules.map((r) => `${domainAndType(r.pattern)},*`)));
     expect(exporterConfig(rules)).toContain(`includeObjectNames:\n  - ${JSON.stringify(include[0])}`);
+  });
+  it("cruise control: lists each sensor by name", () => {
+    const include = includeObjectNames(CRUISE_CONTROL_RULES) ?? [];
+    expect(include).toContain("kafka.cruisecontrol:name=AnomalyDetector.balancedness-score,*");
+    expect(include).toHaveLength(CRUISE_CONTROL_RULES.length);
   });
   it("reads every MBean when a pattern names no literal domain and type", () => {
     const rules = [

@@ -5,9 +5,16 @@ import { type Ctx, defined, meta } from "../context.js";
 import { METRICS_PORT_NAME } from "../defaults.js";
 import { KAFKA_METRICS_CONFIGMAP } from "../kafka.js";
 import { isTarget, MM2_METRICS_CONFIGMAP } from "../mirrormaker2.js";
+import { CRUISE_CONTROL_METRICS_CONFIGMAP } from "../scaling.js";
 import { type AlertOptions, alertGroups } from "./alerts.js";
 import { dashboardJson, dashboards } from "./dashboards.js";
-import { CONNECT_RULES, exporterConfig, KAFKA_RULES, MIRRORMAKER2_RULES } from "./jmx-rules.js";
+import {
+  CONNECT_RULES,
+  CRUISE_CONTROL_RULES,
+  exporterConfig,
+  KAFKA_RULES,
+  MIRRORMAKER2_RULES,
+} from "./jmx-rules.js";
 
 export type MonitoringObject = ConfigMap | PodMonitor | PrometheusRule;
 
@@ -26,6 +33,12 @@ export function renderMonitoring(ctx: Ctx, opts: AlertOptions = {}): MonitoringO
   const out: MonitoringObject[] = [
     configMap(ctx, KAFKA_METRICS_CONFIGMAP(ctx.name), { "metrics-config.yml": exporterConfig(KAFKA_RULES) }),
   ];
+  if (ctx.cluster.scaling)
+    out.push(
+      configMap(ctx, CRUISE_CONTROL_METRICS_CONFIGMAP(ctx.name), {
+        "metrics-config.yml": exporterConfig(CRUISE_CONTROL_RULES),
+      }),
+    );
   for (const c of ctx.cluster.connect ?? [])
     out.push(
       configMap(ctx, CONNECT_METRICS_CONFIGMAP(c.name), {

@@ -292,6 +292,66 @@ export const MIRRORMAKER2_RULES: JmxRule[] = [
   ),
 ];
 
+/** Cruise Control's own sensors (Dropwizard metrics: gauges read `Value`, meters `Count`). */
+const cruiseControl = (sensor: string, attr = "Value") => `kafka.cruisecontrol<name=${sensor}><>${attr}`;
+export const CRUISE_CONTROL_RULES: JmxRule[] = [
+  g(
+    cruiseControl("AnomalyDetector.balancedness-score"),
+    "kafka_cruisecontrol_anomalydetector_balancedness_score",
+    "Balancedness score: 100 balanced, 0 unbalanced, -1 dead brokers or disks",
+  ),
+  g(
+    cruiseControl("AnomalyDetector.GOAL_VIOLATION-has-unfixable-goals"),
+    "kafka_cruisecontrol_anomalydetector_goal_violation_has_unfixable_goals",
+    "1 when goals are violated that no rebalance can fix (the cluster needs more brokers)",
+  ),
+  g(
+    cruiseControl("Executor.ongoing-execution-non-kafka_assigner"),
+    "kafka_cruisecontrol_executor_ongoing_execution",
+    "1 while a rebalance executes",
+  ),
+  g(
+    cruiseControl("Executor.replica-action-in-progress"),
+    "kafka_cruisecontrol_executor_replica_action_in_progress",
+    "Partition movements in progress",
+  ),
+  g(
+    cruiseControl("Executor.replica-action-pending"),
+    "kafka_cruisecontrol_executor_replica_action_pending",
+    "Partition movements waiting",
+  ),
+  g(
+    cruiseControl("Executor.replica-action-dead"),
+    "kafka_cruisecontrol_executor_replica_action_dead",
+    "Partition movements that can never finish (a broker died under them)",
+  ),
+  g(
+    cruiseControl("Executor.replica-action-aborted"),
+    "kafka_cruisecontrol_executor_replica_action_aborted",
+    "Partition movements aborted",
+  ),
+  c(
+    cruiseControl("Executor.execution-stopped", "Count"),
+    "kafka_cruisecontrol_executor_execution_stopped_total",
+    "Rebalances stopped before they finished, by a user or by Cruise Control",
+  ),
+  c(
+    cruiseControl("Executor.execution-stopped-by-user", "Count"),
+    "kafka_cruisecontrol_executor_execution_stopped_by_user_total",
+    "Rebalances stopped by a user",
+  ),
+  g(
+    cruiseControl("LoadMonitor.valid-windows"),
+    "kafka_cruisecontrol_loadmonitor_valid_windows",
+    "Load windows with enough samples (proposals need them)",
+  ),
+  g(
+    cruiseControl("LoadMonitor.monitored-partitions-percentage"),
+    "kafka_cruisecontrol_loadmonitor_monitored_partitions_percentage",
+    "Share of partitions with valid load samples",
+  ),
+];
+
 /** Metrics Kafka Exporter produces (topic and consumer-group offsets). */
 export const KAFKA_EXPORTER_METRICS = [
   "kafka_brokers",
@@ -310,16 +370,16 @@ export const KAFKA_EXPORTER_METRICS = [
 
 /** The exporter config file (YAML) for a rule set; keys in a fixed order. */
 /**
- * The MBeans the rules can match (`domain:type=X,*`), so the exporter reads only those: a broker
+ * The MBeans the rules can match (`domain:type=X,*`, or `domain:name=X,*` for Cruise Control), so the exporter reads only those: a broker
  * has thousands of MBeans, and scraping them all takes seconds on a busy node. Undefined when a
  * pattern names no literal domain and type (then every MBean must be read).
  */
 export function includeObjectNames(rules: JmxRule[]): string[] | undefined {
   const out = new Set<string>();
   for (const r of rules) {
-    const m = /^([A-Za-z0-9_.-]+)<type=([A-Za-z0-9_-]+)[,>]/.exec(r.pattern);
+    const m = /^([A-Za-z0-9_.-]+)<(type|name)=([A-Za-z0-9_.-]+)[,>]/.exec(r.pattern);
     if (!m) return undefined;
-    out.add(`${m[1]}:type=${m[2]},*`);
+    out.add(`${m[1]}:${m[2]}=${m[3]},*`);
   }
   return [...out].sort();
 }

@@ -3,6 +3,7 @@ import { parse } from "yaml";
 import { exampleFiles, loadExample } from "../../testing/examples.js";
 import {
   CONNECT_RULES,
+  CRUISE_CONTROL_RULES,
   exporterConfig,
   KAFKA_EXPORTER_METRICS,
   KAFKA_RULES,
@@ -14,6 +15,7 @@ import {
 const INVENTORY = new Set([
   ...metricNames(KAFKA_RULES),
   ...metricNames(MIRRORMAKER2_RULES),
+  ...metricNames(CRUISE_CONTROL_RULES),
   ...KAFKA_EXPORTER_METRICS,
 ]);
 const PROMQL_WORDS = new Set([
@@ -71,7 +73,8 @@ describe("metricsIn", () => {
 
 describe("exporter configs", () => {
   it("name every metric literally, once per pattern", () => {
-    for (const r of [...KAFKA_RULES, ...MIRRORMAKER2_RULES]) expect(r.name).toMatch(/^[a-z_][a-z0-9_]*$/);
+    for (const r of [...KAFKA_RULES, ...MIRRORMAKER2_RULES, ...CRUISE_CONTROL_RULES])
+      expect(r.name).toMatch(/^[a-z_][a-z0-9_]*$/);
     expect(new Set(KAFKA_RULES.map((r) => r.pattern)).size).toBe(KAFKA_RULES.length);
   });
   it("are valid YAML with the rules in order", () => {
@@ -99,10 +102,10 @@ describe.each(exampleFiles())("dashboards of %s", (file) => {
     (_n, cm) => {
       if (cm.kind !== "ConfigMap") throw new Error("not a ConfigMap");
       for (const text of Object.values(cm.data)) {
-        const d = JSON.parse(text) as { panels: { targets: { expr: string }[] }[]; uid: string };
+        const d = JSON.parse(text) as { panels: { targets?: { expr: string }[] }[]; uid: string };
         expect(d.uid).toBe(cm.metadata.name.replace(/-dashboard$/, ""));
         expect(d.panels.length).toBeGreaterThan(0);
-        const used = d.panels.flatMap((p) => p.targets.flatMap((t) => metricsIn(t.expr)));
+        const used = d.panels.flatMap((p) => (p.targets ?? []).flatMap((t) => metricsIn(t.expr)));
         expect(used.length).toBeGreaterThan(0);
         expect(used.filter((m) => !INVENTORY.has(m))).toStrictEqual([]);
       }

@@ -1,6 +1,8 @@
 // Kafka client operations for the real-peer suites, run as `java -cp <kafka libs>:<dir> KilnKafkaClients <op> …`.
 // Compiled at test time by clients.ts (javac, Java 17). Output: one JSON object per line on stdout.
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -23,6 +26,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -50,11 +54,26 @@ public final class KilnKafkaClients {
     System.out.println(JSON.writeValueAsString(row));
   }
 
-  private static Admin admin(String bootstrap) {
+  /**
+   * The bootstrap address and, with -Dkiln.clients.config=<file>, that file's settings
+   * (security.protocol, ssl.*, sasl.*): the base of every client.
+   */
+  private static Properties base(String bootstrap) throws Exception {
     Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30000);
-    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10000);
+    String config = System.getProperty("kiln.clients.config");
+    if (config != null) {
+      try (var in = Files.newInputStream(Path.of(config))) {
+        p.load(in);
+      }
+    }
+    p.put("bootstrap.servers", bootstrap);
+    return p;
+  }
+
+  private static Admin admin(String bootstrap) throws Exception {
+    Properties p = base(bootstrap);
+    p.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+    p.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
     return Admin.create(p);
   }
 
@@ -105,18 +124,20 @@ public final class KilnKafkaClients {
 
   /** Records `<prefix>-<i>` (key and value) for i in [from, from + count), acks=all. */
   private static void produce(String bootstrap, String topic, int from, int count, String prefix) throws Exception {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    Properties p = base(bootstrap);
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (int i = from; i < from + count; i++) {
         String v = prefix + "-" + i;
-        producer.send(new ProducerRecord<>(topic, v, v));
+        sent.add(producer.send(new ProducerRecord<>(topic, v, v)));
       }
       producer.flush();
+      // A refused write (authorization, a closed topic) fails the command with the broker's error.
+      for (Future<RecordMetadata> f : sent) f.get(60, TimeUnit.SECONDS);
     }
   }
 
@@ -127,8 +148,7 @@ public final class KilnKafkaClients {
    */
   private static void consume(String bootstrap, String topics, String group, int max, long timeoutMs)
       throws Exception {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    Properties p = base(bootstrap);
     p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());

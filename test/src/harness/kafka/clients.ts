@@ -1,24 +1,20 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { compileJava, DEFAULT_KAFKA_VERSION, javaBin, javaFlags } from "@kiln/connectors/runtime";
+import { testCacheDir } from "../cache.js";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 
-function cacheRoot(): string {
-  return process.env.KILN_TEST_CACHE ?? join(homedir(), ".cache", "kiln-test");
-}
-
 /** A log4j2 config sending WARN and above to stderr, so stdout carries only a tool's output. */
 export async function stderrLog4j2(): Promise<string> {
-  const file = join(cacheRoot(), "log4j2-stderr.properties");
+  const file = join(testCacheDir(), "log4j2-stderr.properties");
   if (!existsSync(file)) {
-    await mkdir(cacheRoot(), { recursive: true });
+    await mkdir(testCacheDir(), { recursive: true });
     await writeFile(
       file,
       [
@@ -59,6 +55,28 @@ export interface PartitionInfo {
   isr: number[];
 }
 
+/** Writes client properties (security.protocol, ssl.*, sasl.*) to `file`, for `KafkaClientOptions.configFile`. */
+export async function writeClientConfig(file: string, props: Record<string, string>): Promise<string> {
+  await writeFile(
+    file,
+    `${Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n")}\n`,
+    { mode: 0o600 },
+  );
+  return file;
+}
+
+/** How the client JVMs connect: security settings and what they load. */
+export interface KafkaClientOptions {
+  /** A client properties file (security.protocol, ssl.*, sasl.*) applied to every producer, consumer and admin. */
+  configFile?: string;
+  /** Extra classpath entries after Kafka's (e.g. a SASL login callback handler's jars). */
+  classpath?: string[];
+  /** Extra JVM flags (e.g. `-Djdk.net.hosts.file=…`, a security provider's). */
+  jvmArgs?: string[];
+}
+
 /**
  * Kafka's own Java client (producer, consumer, admin) driven from tests: each call runs
  * `KilnKafkaClients` in a short-lived JVM on the resolved Kafka jars.
@@ -67,22 +85,34 @@ export class KafkaClients {
   private constructor(
     private readonly classpath: string,
     private readonly log4j: string,
+    private readonly opts: KafkaClientOptions,
   ) {}
 
-  static async create(version: string = DEFAULT_KAFKA_VERSION): Promise<KafkaClients> {
+  static async create(
+    version: string = DEFAULT_KAFKA_VERSION,
+    opts: KafkaClientOptions = {},
+  ): Promise<KafkaClients> {
     const { classpath } = await compileJava(join(here, "KilnKafkaClients.java"), { version });
-    return new KafkaClients(classpath, await stderrLog4j2());
+    return new KafkaClients(classpath, await stderrLog4j2(), opts);
+  }
+
+  /** The same clients with other connection settings (another user, another provider). */
+  with(opts: KafkaClientOptions): KafkaClients {
+    return new KafkaClients(this.classpath, this.log4j, opts);
   }
 
   private async exec<T>(args: string[], timeoutMs = 120_000): Promise<T[]> {
+    const { configFile, classpath = [], jvmArgs = [] } = this.opts;
     try {
       const { stdout } = await run(
         javaBin(),
         [
           ...javaFlags("128m"),
+          ...jvmArgs,
           `-Dlog4j2.configurationFile=${this.log4j}`,
+          ...(configFile ? [`-Dkiln.clients.config=${configFile}`] : []),
           "-cp",
-          this.classpath,
+          [this.classpath, ...classpath].join(":"),
           "KilnKafkaClients",
           ...args,
         ],

@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { testCacheDir } from "../cache.js";
 import { stderrLog4j2 } from "../kafka/clients.js";
 import { compileJava, DEFAULT_KAFKA_VERSION, javaBin, javaFlags } from "../kafka/index.js";
 import { freePort } from "../ports.js";
@@ -16,13 +16,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The Prometheus JMX exporter java agent Strimzi's images run (`metricsConfig.type: jmxPrometheusExporter`). */
 export const JMX_EXPORTER_VERSION = "1.0.1";
 
-function cacheRoot(): string {
-  return process.env.KILN_TEST_CACHE ?? join(homedir(), ".cache", "kiln-test");
-}
-
 /** `io.prometheus.jmx:jmx_prometheus_javaagent` from Maven Central (through ~/.m2 and its settings), cached. */
 export async function resolveJmxExporterAgent(version = JMX_EXPORTER_VERSION): Promise<string> {
-  const dir = join(cacheRoot(), `jmx-exporter-${version}`);
+  const dir = join(testCacheDir(), `jmx-exporter-${version}`);
   const jar = join(dir, `jmx_prometheus_javaagent-${version}.jar`);
   if (existsSync(jar)) return jar;
   const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
