@@ -252,6 +252,21 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/catalog-bump.js")));
+  catalog
+    .command("update-prs")
+    .description(
+      "for every entry with a newer release: a kiln/update/<name> branch with the bump and one PR (updated in place), for a scheduled job",
+    )
+    .argument("[names...]", "catalog entries (default: all)")
+    .option("--base <branch>", "branch the PRs target", "main")
+    .option("--remote <name>", "git remote the branches are pushed to", "origin")
+    .option("--conformance", "run conformance for each bump and put the matrix in its PR")
+    .option("--kafka <versions>", "Kafka versions for --conformance (default: 4.2.0,4.3.1)")
+    .option("--pre", "count pre-releases too")
+    .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
+    .option("--json", "machine-readable output")
+    .action(run(() => import("./commands/catalog-update-prs.js")));
 
   program
     .command("bake")

@@ -79,3 +79,42 @@ export async function trackedClusterFiles(cwd: string): Promise<string[]> {
   );
   return out.split("\0").filter(Boolean).sort();
 }
+
+/** A detached work tree of `ref` at `dir`, for preparing a branch without touching the user's checkout. */
+export async function addWorktree(cwd: string, dir: string, ref: string): Promise<void> {
+  await git(cwd, ["worktree", "add", "--detach", dir, ref]);
+}
+
+export async function removeWorktree(cwd: string, dir: string): Promise<void> {
+  await git(cwd, ["worktree", "remove", "--force", dir]);
+}
+
+/** Commits every change under `paths` as kiln (the identity CI bots use); false when nothing changed. */
+export async function commitPaths(cwd: string, paths: string[], message: string): Promise<boolean> {
+  await git(cwd, ["add", "--all", "--", ...paths]);
+  if ((await git(cwd, ["diff", "--cached", "--name-only"])).trim() === "") return false;
+  await git(cwd, [
+    "-c",
+    "user.name=kiln",
+    "-c",
+    "user.email=kiln@users.noreply.github.com",
+    "commit",
+    "--quiet",
+    "-m",
+    message,
+  ]);
+  return true;
+}
+
+/** Pushes HEAD to `branch` on `remote`, replacing what was there (the branch is kiln's own). */
+export async function pushBranch(cwd: string, remote: string, branch: string): Promise<void> {
+  await git(cwd, ["push", "--quiet", "--force", remote, `HEAD:refs/heads/${branch}`]);
+}
+
+/** Whether `ref` names a commit. */
+export async function refExists(cwd: string, ref: string): Promise<boolean> {
+  return git(cwd, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).then(
+    () => true,
+    () => false,
+  );
+}
