@@ -86,10 +86,12 @@ async function download(source: AddSource, opts: AddOptions, ctx: ResolveContext
         path: mavenPath(a),
         sha512: undefined,
       });
+      const { extension, ...coordinates } = a;
       return {
         type: "maven",
-        ...a,
-        ...(a.extension === "jar" ? {} : { extension: a.extension }),
+        ...coordinates,
+        // jar is the default: written only when it is something else.
+        ...(extension === "jar" ? {} : { extension }),
         ...(opts.transitive ? { transitive: true } : {}),
         ...exclude,
         sha512: got.sha512,

@@ -135,7 +135,7 @@ export function judgeValidation(
 }
 
 // Keys every connector accepts: Connect's own, not the plugin's definitions.
-const CONNECT_KEYS =
+export const CONNECT_KEYS =
   /^(name|connector\.class|tasks\.max|key\.converter|value\.converter|header\.converter|transforms|predicates|errors\.|topics|topics\.regex|topic\.creation\.|exactly\.once\.|offsets\.storage\.topic|config\.action\.reload|connector\.plugin\.version)/;
 
 /**

@@ -5,7 +5,7 @@ import type { ConnectorPlugin } from "@kiln/schemas";
 import { ConnectClient } from "../client.js";
 import { looksLikeSecretKey } from "../secrets.js";
 import type { PluginConfigKey } from "../types.js";
-import { validationErrors } from "./evaluate.js";
+import { CONNECT_KEYS, validationErrors } from "./evaluate.js";
 import { localRuntime } from "./local-runtime.js";
 import { pluginPathFor } from "./runner.js";
 import type { ConformanceRuntime } from "./runtime.js";
@@ -18,7 +18,7 @@ export function secretPlaceholder(plugin: string, key: string): string {
 }
 
 /** A value of the right type for a required key that has no default. */
-function placeholder(def: PluginConfigKey): string {
+function placeholder(def: Pick<PluginConfigKey, "name" | "type">): string {
   const key = def.name.toLowerCase();
   switch (def.type) {
     case "BOOLEAN":
@@ -48,20 +48,29 @@ export function exampleConfig(
 ): Record<string, string> {
   const config: Record<string, string> = {};
   for (const def of [...defs].sort((a, b) => a.name.localeCompare(b.name))) {
-    const secret = def.type === "PASSWORD" || looksLikeSecretKey(def.name);
+    // Connect's own keys (name, connector.class, converters…) are not the plugin's to fill.
+    if (CONNECT_KEYS.test(def.name)) continue;
     const required = def.required ?? (def.default_value === null || def.default_value === undefined);
-    if (!required) continue;
-    config[def.name] = secret ? secretPlaceholder(entry.name, def.name) : placeholder(def);
+    if (required) config[def.name] = valueFor(entry, def);
   }
   if (type === "sink") config.topics ??= "example";
   return config;
 }
 
+/** A placeholder for a secret key, else a value of the key's type. */
+function valueFor(entry: Pick<ConnectorPlugin, "name">, def: Pick<PluginConfigKey, "name" | "type">): string {
+  return def.type === "PASSWORD" || looksLikeSecretKey(def.name)
+    ? secretPlaceholder(entry.name, def.name)
+    : placeholder(def);
+}
+
 /**
  * Proposes an entry's example on a real Connect worker (the conformance runtime): its first
  * connector's config definition (`GET /connector-plugins/{class}/config`) becomes a config,
- * validated on the worker; the keys that fail there (those that need the external system)
- * become `expectedErrors`. Undefined when the plugin has no connector.
+ * validated on the worker. Keys the connector's own validation asks for beyond its definition
+ * (many declare no default yet require a value) are filled from their definitions, for a few
+ * rounds; the keys that still fail (those that need the external system) become
+ * `expectedErrors`. Undefined when the plugin has no connector.
  */
 export async function proposeExample(
   entry: ConnectorPlugin,
@@ -86,11 +95,24 @@ export async function proposeExample(
     try {
       const defs = await client.pluginConfig(connector.class);
       const config = exampleConfig(entry, connector.type as "source" | "sink", defs);
-      const result = await client.validate(connector.class, {
-        ...config,
-        "connector.class": connector.class,
-        name: `kiln-example-${entry.name}`,
-      });
+      const validate = () =>
+        client.validate(connector.class, {
+          ...config,
+          "connector.class": connector.class,
+          name: `kiln-example-${entry.name}`,
+        });
+      let result = await validate();
+      for (let round = 0; round < 3; round++) {
+        const asked = [...validationErrors(result).keys()].filter(
+          (k) => !(k in config) && !CONNECT_KEYS.test(k),
+        );
+        if (asked.length === 0) break;
+        for (const key of asked) {
+          const def = result.configs.find((c) => c.definition?.name === key)?.definition;
+          config[key] = valueFor(entry, def ?? { name: key, type: "STRING" });
+        }
+        result = await validate();
+      }
       const failing = [...validationErrors(result).keys()].sort();
       return {
         class: connector.class,

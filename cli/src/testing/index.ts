@@ -1,0 +1,1 @@
+export { FakeGitHub, type RecordedRequest } from "./fake-github.js";

@@ -1,0 +1,22 @@
+import { expect, test } from "vitest";
+import { exampleConfig } from "./example.js";
+
+test("exampleConfig: required keys with values of their type, secrets as placeholders, Connect's own keys left out", () => {
+  const defs = [
+    { name: "name", type: "STRING", required: true },
+    { name: "connector.class", type: "STRING", required: true },
+    { name: "database.hostname", type: "STRING", required: true },
+    { name: "database.port", type: "INT", required: true },
+    { name: "database.password", type: "PASSWORD", required: true },
+    { name: "snapshot.mode", type: "STRING", required: false, default_value: "initial" },
+    { name: "ssl.enabled", type: "BOOLEAN", required: true },
+  ];
+  expect(exampleConfig({ name: "db2" }, "source", defs)).toEqual({
+    "database.hostname": "localhost",
+    "database.password":
+      "${file:/opt/kafka/external-configuration/db2/credentials.properties:database.password}",
+    "database.port": "5432",
+    "ssl.enabled": "false",
+  });
+  expect(exampleConfig({ name: "s" }, "sink", [])).toEqual({ topics: "example" });
+});
