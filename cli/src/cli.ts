@@ -215,7 +215,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
         "other",
       ]),
     )
-    .option("--version <version>", "plugin version (default: from the source)")
+    .option("--plugin-version <version>", "plugin version (default: from the source)")
     .option("--kafka <range>", "Kafka range to claim (default: the lines conformance tests)")
     .option("--license <spdx>", "SPDX licence (default: from the POM or the plugin's files)")
     .option("--owners <owners>", "comma-separated owners (default: the catalog's usual owners)")

@@ -201,7 +201,8 @@ export async function proposeEntry(opts: AddOptions): Promise<AddProposal> {
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name))
     throw new KilnError(`cannot make a catalog name from the source ("${name}"); pass --name`);
   const version = opts.version ?? versionOfSource(source);
-  if (!version) throw new KilnError("cannot tell the plugin's version from the source; pass --version");
+  if (!version)
+    throw new KilnError("cannot tell the plugin's version from the source; pass --plugin-version");
 
   // Provisional: classes are what inspection will find; the type follows from them.
   const provisional = {

@@ -32,7 +32,7 @@ interface Options {
   kafka?: string;
   license?: string;
   owners?: string;
-  version?: string;
+  pluginVersion?: string;
   exclude?: string[];
   transitive?: boolean;
   example?: boolean;
@@ -108,7 +108,7 @@ export async function run(io: CommandIO, sourceText: string, opts: Options): Pro
     ...(opts.name ? { name: opts.name } : {}),
     ...(opts.title ? { title: opts.title } : {}),
     ...(opts.type ? { type: opts.type } : {}),
-    ...(opts.version ? { version: opts.version } : {}),
+    ...(opts.pluginVersion ? { version: opts.pluginVersion } : {}),
     ...(opts.license ? { license: opts.license } : {}),
     ...(opts.exclude?.length ? { exclude: opts.exclude } : {}),
     ...(opts.transitive ? { transitive: true } : {}),

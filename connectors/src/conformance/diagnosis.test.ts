@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { ConnectorPlugin } from "@kiln/schemas";
 import { describe, expect, test } from "vitest";
-import { undeclaredListedClasses } from "./evaluate.js";
+import { declaredMissingFromScan, undeclaredListedClasses } from "./evaluate.js";
 import { explainReason } from "./explain.js";
 import { parsePluginPathList } from "./runtime.js";
 import { causesFor, loggedProblems } from "./worker-log.js";
@@ -144,5 +144,20 @@ describe("undeclaredListedClasses", () => {
     expect(undeclaredListedClasses(entry, rows)).toEqual([
       "Connect lists 4 classes from this plugin that the entry does not declare: io.apicurio.registry.utils.converter.SchemalessConverter (converter), org.apache.camel.kafkaconnector.CamelSinkConnector (sink), org.apache.camel.kafkaconnector.CamelSourceConnector (source), io.apicurio.registry.utils.converter.AvroConverter (converter) (kiln inspect camel-timer prints the lines to add)",
     ]);
+  });
+});
+
+describe("declaredMissingFromScan", () => {
+  test("a declared class the scan does not find in this plugin, even when another plugin provides it", () => {
+    const entry = {
+      classes: [
+        { class: "io.apicurio.registry.utils.converter.AvroConverter", type: "converter" },
+        { class: "io.apicurio.registry.utils.converter.ExtJsonConverter", type: "converter" },
+      ],
+    } as ConnectorPlugin;
+    expect(declaredMissingFromScan(entry, parsePluginPathList(camelListing))).toEqual([
+      "io.apicurio.registry.utils.converter.ExtJsonConverter (converter) is not found in this plugin by Connect's scan (connect-plugin-path)",
+    ]);
+    expect(declaredMissingFromScan(entry, [])).toEqual([]);
   });
 });

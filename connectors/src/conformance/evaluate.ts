@@ -94,6 +94,21 @@ export function undeclaredListedClasses(entry: ConnectorPlugin, rows: readonly P
   ];
 }
 
+/**
+ * Declared classes Connect's scan does not find in this plugin's directory. The REST listing
+ * cannot tell which plugin a class came from, so a class another plugin on the worker provides
+ * would hide one this plugin fails to load; the scan's rows say where each class is.
+ */
+export function declaredMissingFromScan(entry: ConnectorPlugin, rows: readonly PluginPathRow[]): string[] {
+  if (rows.length === 0) return [];
+  const found = new Set(
+    rows.filter((r) => r.loadable).map((r) => `${r.className} ${TOOL_TYPE[r.type] ?? r.type}`),
+  );
+  return entry.classes
+    .filter((c) => !found.has(`${c.class} ${c.type}`))
+    .map((c) => `${c.class} (${c.type}) is not found in this plugin by Connect's scan (connect-plugin-path)`);
+}
+
 /** Per-key errors of a validate response, as `key: message`. */
 export function validationErrors(result: ValidationResult): Map<string, string[]> {
   const out = new Map<string, string[]>();

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { exampleConfig } from "./example.js";
+import { exampleConfig, exampleConnector } from "./example.js";
 
 test("exampleConfig: required keys with values of their type, secrets as placeholders, Connect's own keys left out", () => {
   const defs = [
@@ -19,4 +19,18 @@ test("exampleConfig: required keys with values of their type, secrets as placeho
     "ssl.enabled": "false",
   });
   expect(exampleConfig({ name: "s" }, "sink", [])).toEqual({ topics: "example" });
+});
+
+test("exampleConnector: the connector named like the entry, else the first source", () => {
+  const classes = [
+    { class: "org.apache.camel.kafkaconnector.CamelSourceConnector", type: "source" as const },
+    { class: "org.apache.camel.kafkaconnector.timer.CamelTimerSourceConnector", type: "source" as const },
+    { class: "org.apache.camel.kafkaconnector.CamelSinkConnector", type: "sink" as const },
+  ];
+  expect(exampleConnector({ name: "camel-timer", classes })?.class).toBe(
+    "org.apache.camel.kafkaconnector.timer.CamelTimerSourceConnector",
+  );
+  expect(exampleConnector({ name: "x", classes: classes.slice(2) })?.class).toBe(
+    "org.apache.camel.kafkaconnector.CamelSinkConnector",
+  );
 });

@@ -65,6 +65,22 @@ function valueFor(entry: Pick<ConnectorPlugin, "name">, def: Pick<PluginConfigKe
 }
 
 /**
+ * The connector an example is for: the one whose name matches the entry's (a package's timer
+ * connector rather than its generic base connector), else the first source, else the first sink.
+ */
+export function exampleConnector(entry: Pick<ConnectorPlugin, "name" | "classes">) {
+  const connectors = [
+    ...entry.classes.filter((c) => c.type === "source"),
+    ...entry.classes.filter((c) => c.type === "sink"),
+  ];
+  const words = entry.name.split("-").filter((w) => w.length > 2);
+  const specific = words.filter(
+    (w) => connectors.filter((c) => c.class.toLowerCase().includes(w)).length === 1,
+  );
+  return connectors.find((c) => specific.some((w) => c.class.toLowerCase().includes(w))) ?? connectors[0];
+}
+
+/**
  * Proposes an entry's example on a real Connect worker (the conformance runtime): its first
  * connector's config definition (`GET /connector-plugins/{class}/config`) becomes a config,
  * validated on the worker. Keys the connector's own validation asks for beyond its definition
@@ -77,8 +93,7 @@ export async function proposeExample(
   dir: string,
   opts: { kafka: string; runtime?: ConformanceRuntime; onProgress?: (line: string) => void },
 ): Promise<Example | undefined> {
-  const connector =
-    entry.classes.find((c) => c.type === "source") ?? entry.classes.find((c) => c.type === "sink");
+  const connector = exampleConnector(entry);
   if (!connector) return undefined;
   const log = opts.onProgress ?? (() => {});
   const work = await mkdtemp(join(tmpdir(), "kiln-example-"));
@@ -101,7 +116,15 @@ export async function proposeExample(
           "connector.class": connector.class,
           name: `kiln-example-${entry.name}`,
         });
-      let result = await validate();
+      let result: Awaited<ReturnType<typeof validate>>;
+      try {
+        result = await validate();
+      } catch (err) {
+        // The connector cannot even be validated (a plugin that breaks on this Kafka line):
+        // the example stays as its definition says; conformance reports the cause.
+        log(`kafka ${opts.kafka}: the example could not be validated: ${(err as Error).message}`);
+        return { class: connector.class, config };
+      }
       for (let round = 0; round < 3; round++) {
         const asked = [...validationErrors(result).keys()].filter(
           (k) => !(k in config) && !CONNECT_KEYS.test(k),

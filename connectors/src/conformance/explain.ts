@@ -40,7 +40,10 @@ function list(items: readonly string[]): string {
 export function explainReason(reason: string, ctx: ExplainContext): string {
   const parts = [reason];
   const classes = [...new Set(reason.match(CLASS) ?? [])];
-  const causes = [...new Set(classes.flatMap((c) => causesFor(ctx.problems, c)))];
+  // A logged cause that only repeats the reason (Connect logs the error it answers with) says nothing new.
+  const causes = [...new Set(classes.flatMap((c) => causesFor(ctx.problems, c)))].filter(
+    (c) => !reason.includes(c.replace(/^[\w.$]+(Exception|Error): /, "")),
+  );
   for (const m of reason.matchAll(/\b((?:key|value|header)\.converter)\b/g)) {
     const key = m[1] as string;
     const value = ctx.workerSettings[key];

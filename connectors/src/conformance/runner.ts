@@ -8,6 +8,7 @@ import {
   type Cell,
   checkListedClasses,
   combine,
+  declaredMissingFromScan,
   exampleProblems,
   judgeValidation,
   undeclaredListedClasses,
@@ -86,7 +87,19 @@ async function evaluate(
     rows.filter((r) => r.type === "configprovider" && r.loadable).map((r) => r.className),
   );
   const cells: Cell[] = [];
-  const problems = [...checkListedClasses(entry, listed, providers), ...undeclaredListedClasses(entry, rows)];
+  const listedProblems = checkListedClasses(entry, listed, providers);
+  const flagged = new Set(
+    entry.classes.filter((c) => listedProblems.some((l) => l.includes(c.class))).map((c) => c.class),
+  );
+  const problems = [
+    ...listedProblems,
+    // What the REST listing missed because another plugin on the worker provides the same class.
+    ...declaredMissingFromScan(
+      { ...entry, classes: entry.classes.filter((c) => !flagged.has(c.class)) },
+      rows,
+    ),
+    ...undeclaredListedClasses(entry, rows),
+  ];
   cells.push(problems.length ? fail(...problems) : { status: "pass", reasons: [] });
 
   const serviceLoad = rows.length > 0 && rows.every((r) => r.hasManifest);
