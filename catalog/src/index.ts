@@ -1,4 +1,4 @@
-export { type AddOptions, type AddProposal, proposeEntry, sortClasses } from "./add/add.js";
+export { type AddOptions, type AddProposal, CLASS_TYPES, proposeEntry, sortClasses } from "./add/add.js";
 export { entryYaml, schemaModeline } from "./add/entry-yaml.js";
 export { type AddSource, nameOfSource, parseAddSource, versionOfSource } from "./add/source.js";
 export { Cache, defaultCacheDir, digestFile, type FileDigests } from "./cache/cache.js";

@@ -46,7 +46,8 @@ export interface AddProposal {
   locked: LockedPlugin;
 }
 
-const TYPE_ORDER: PluginClass["type"][] = [
+/** Every class type, in the order entries list them. */
+export const CLASS_TYPES: readonly PluginClass["type"][] = [
   "source",
   "sink",
   "converter",
@@ -62,7 +63,7 @@ export function sortClasses<T extends { class: string; type: PluginClass["type"]
 ): T[] {
   return [...classes].sort(
     (a, b) =>
-      TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) ||
+      CLASS_TYPES.indexOf(a.type) - CLASS_TYPES.indexOf(b.type) ||
       (a.class < b.class ? -1 : a.class > b.class ? 1 : 0),
   );
 }

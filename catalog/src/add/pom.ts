@@ -1,3 +1,5 @@
+import { unescapeXml } from "../resolve/maven-settings.js";
+
 // The parts of a Maven POM `kiln catalog add` reads: licences, parent, name, description, url.
 
 export interface PomInfo {
@@ -6,15 +8,6 @@ export interface PomInfo {
   name?: string;
   description?: string;
   url?: string;
-}
-
-function unescapeXml(s: string): string {
-  return s
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, "&");
 }
 
 /** The text of a direct child element of `xml` (nested blocks removed first, so `<name>` is the project's). */

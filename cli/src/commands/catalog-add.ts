@@ -3,6 +3,7 @@ import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   type AddProposal,
+  CLASS_TYPES,
   defaultPolicyPath,
   entryYaml,
   loadCatalog,
@@ -62,17 +63,7 @@ function usualOwners(entries: readonly ConnectorPlugin[]): string[] | undefined 
 function summary(p: AddProposal, file: string, licenseFrom: string | undefined, example: boolean): string[] {
   const r = p.report;
   const count = (t: string) => p.entry.classes.filter((c) => c.type === t).length;
-  const kinds = [
-    "source",
-    "sink",
-    "converter",
-    "header-converter",
-    "transform",
-    "predicate",
-    "config-provider",
-  ]
-    .filter((t) => count(t) > 0)
-    .map((t) => `${count(t)} ${t}`);
+  const kinds = CLASS_TYPES.filter((t) => count(t) > 0).map((t) => `${count(t)} ${t}`);
   return [
     `wrote ${file}`,
     `  classes:      ${kinds.join(", ")} (every plugin class the jars provide)`,

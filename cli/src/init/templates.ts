@@ -18,6 +18,20 @@ export interface TemplateValues {
 
 const NODE_VERSION = 24;
 
+/** Java for conformance's Connect workers, and the caches of downloads and Maven. */
+const conformanceSteps = `      - uses: actions/setup-java@v4
+        with:
+          distribution: temurin
+          java-version: 17 # conformance starts real Kafka Connect workers
+      - uses: actions/cache@v4
+        with:
+          path: |
+            ~/.cache/kiln
+            ~/.m2/repository
+          key: kiln-\${{ hashFiles('kiln.lock.json') }}
+          restore-keys: kiln-
+`;
+
 /** The `package` input every workflow passes to the install action. */
 function packageInput(v: TemplateValues): string {
   return v.packageSpec ? `\${{ vars.KILN_PACKAGE || '${v.packageSpec}' }}` : "${{ vars.KILN_PACKAGE }}";
@@ -100,18 +114,7 @@ jobs:
       - uses: actions/checkout@v4
         with:
           fetch-depth: 0 # kiln pr diffs against the merge base
-${installSteps(v, "")}      - uses: actions/setup-java@v4
-        with:
-          distribution: temurin
-          java-version: 17 # conformance starts real Kafka Connect workers
-      - uses: actions/cache@v4
-        with:
-          path: |
-            ~/.cache/kiln
-            ~/.m2/repository
-          key: kiln-\${{ hashFiles('kiln.lock.json') }}
-          restore-keys: kiln-
-      - run: kiln validate
+${installSteps(v, "")}${conformanceSteps}      - run: kiln validate
       - run: kiln validate clusters connectors
       - run: kiln lock --check
       - name: Summary, comment and check run
@@ -298,18 +301,7 @@ jobs:
           # PRs opened with the workflow token start no other workflow; a token of your own in the
           # secret KILN_UPDATE_TOKEN lets kiln-pr check them as well.
           token: \${{ secrets.KILN_UPDATE_TOKEN || github.token }}
-${installSteps(v, "")}      - uses: actions/setup-java@v4
-        with:
-          distribution: temurin
-          java-version: 17 # conformance starts real Kafka Connect workers
-      - uses: actions/cache@v4
-        with:
-          path: |
-            ~/.cache/kiln
-            ~/.m2/repository
-          key: kiln-\${{ hashFiles('kiln.lock.json') }}
-          restore-keys: kiln-
-      - name: One branch and one PR per newer release, with the conformance matrix
+${installSteps(v, "")}${conformanceSteps}      - name: One branch and one PR per newer release, with the conformance matrix
         run: kiln catalog update-prs --conformance
         env:
           GITHUB_TOKEN: \${{ secrets.KILN_UPDATE_TOKEN || secrets.GITHUB_TOKEN }}
