@@ -45,7 +45,10 @@ beforeAll(async () => {
   for (const [name, [source, flag]] of Object.entries(SOURCES))
     added[name] = await kiln(["catalog", "add", source, flag, "--kafka", RANGE, "--owners", "newcomers"]);
   const res = await kiln(["conformance", ...Object.keys(SOURCES), "--kafka", KAFKA, "--keep-logs", "--json"]);
-  if (!res.stdout) throw new Error(`kiln conformance printed no matrix (exit ${res.code}):\n${res.stderr}\n${JSON.stringify(added, null, 1).slice(0, 4000)}`);
+  if (!res.stdout)
+    throw new Error(
+      `kiln conformance printed no matrix (exit ${res.code}):\n${res.stderr}\n${JSON.stringify(added, null, 1).slice(0, 4000)}`,
+    );
   matrix = JSON.parse(res.stdout) as Matrix;
 }, 1_200_000);
 
