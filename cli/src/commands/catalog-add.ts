@@ -60,7 +60,12 @@ function usualOwners(entries: readonly ConnectorPlugin[]): string[] | undefined 
   return best ? (JSON.parse(best[0]) as string[]) : undefined;
 }
 
-function summary(p: AddProposal, file: string, licenseFrom: string | undefined, example: boolean): string[] {
+function summary(
+  p: AddProposal,
+  file: string,
+  licenseFrom: string | undefined,
+  example: { written: boolean; note: string | undefined },
+): string[] {
   const r = p.report;
   const count = (t: string) => p.entry.classes.filter((c) => c.type === t).length;
   const kinds = CLASS_TYPES.filter((t) => count(t) > 0).map((t) => `${count(t)} ${t}`);
@@ -70,7 +75,13 @@ function summary(p: AddProposal, file: string, licenseFrom: string | undefined, 
     `  licence:      ${p.entry.license}${licenseFrom ? ` (from ${licenseFrom})` : ""}`,
     `  kafka:        ${p.entry.kafka} (proposed: the lines conformance tests; it proves the claim)`,
     `  service_load: ${r.serviceLoad ? "ready (every class has a META-INF/services entry)" : "not ready: workers must scan the plugin (plugin.discovery=hybrid_warn or only_scan)"}`,
-    ...(example ? ["  example:      from the plugin's config definition, checked on a Connect worker"] : []),
+    ...(example.written
+      ? [
+          example.note
+            ? `  example:      from the plugin's config definition, not validated (${example.note}; kiln conformance names the cause)`
+            : "  example:      from the plugin's config definition, checked on a Connect worker",
+        ]
+      : []),
     ...r.errors.map((e) => `error: ${e}`),
     ...r.warnings.map((w) => `warning: ${w}`),
   ];
@@ -134,14 +145,17 @@ export async function run(io: CommandIO, sourceText: string, opts: Options): Pro
     );
 
   const full = { ...entry, owners, license } as ConnectorPlugin;
+  let exampleNote: string | undefined;
   if (opts.example) {
     const { proposeExample } = await import("@kiln/connectors");
     const example = await proposeExample(full, proposal.dir, {
       kafka: [...DEFAULT_CONFORMANCE_KAFKA].sort().at(-1) as string,
       onProgress: (line) => writeLine(io.stderr, line),
     });
-    if (example) full.example = example;
-    else writeLine(io.stderr, "kiln: no connector class in this plugin: an example is only for connectors");
+    if (example) {
+      full.example = example.example;
+      if (example.note) exampleNote = example.note;
+    } else writeLine(io.stderr, "kiln: no connector class in this plugin: an example is only for connectors");
   }
   const text = entryYaml(full, await modelineFor(catalogDir));
 
@@ -189,7 +203,10 @@ export async function run(io: CommandIO, sourceText: string, opts: Options): Pro
   } else {
     writeLine(
       io.stdout,
-      summary({ ...proposal, entry: full }, rel, licenseFrom, Boolean(full.example)).join("\n"),
+      summary({ ...proposal, entry: full }, rel, licenseFrom, {
+        written: Boolean(full.example),
+        note: exampleNote,
+      }).join("\n"),
     );
     writeLine(io.stdout, `locked ${entry.name} in ${opts.lockfile ?? "kiln.lock.json"}`);
     writeLine(io.stdout, `next: kiln conformance ${entry.name}, then commit both files and open the PR`);

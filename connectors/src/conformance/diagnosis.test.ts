@@ -127,6 +127,17 @@ describe("explainReason", () => {
     expect(out).toContain('e.g. ["connect-json-*.jar","kafka-clients-*.jar"]');
   });
 
+  test("a class neither the plugin nor the worker has: add the jar that provides it", () => {
+    expect(
+      explainReason(
+        "validating the example config failed: java.lang.NoClassDefFoundError: com/ibm/db2/jcc/DB2Driver",
+        { ...ctx, bundled: [] },
+      ),
+    ).toBe(
+      "validating the example config failed: java.lang.NoClassDefFoundError: com/ibm/db2/jcc/DB2Driver — the plugin needs com.ibm.db2.jcc.DB2Driver, which neither its jars nor the worker have: add the jar that provides it as another artifact of the entry (a JDBC driver, say, by its own Maven coordinates)",
+    );
+  });
+
   test("a reason with nothing behind it stays as it is", () => {
     expect(explainReason("example config: topic: Missing required configuration", ctx)).toBe(
       "example config: topic: Missing required configuration",

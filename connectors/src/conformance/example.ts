@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ConnectorPlugin } from "@kiln/schemas";
+import { type ConnectorPlugin, KilnError } from "@kiln/schemas";
 import { ConnectClient } from "../client.js";
 import { looksLikeSecretKey } from "../secrets.js";
 import type { PluginConfigKey } from "../types.js";
@@ -86,13 +86,14 @@ export function exampleConnector(entry: Pick<ConnectorPlugin, "name" | "classes"
  * validated on the worker. Keys the connector's own validation asks for beyond its definition
  * (many declare no default yet require a value) are filled from their definitions, for a few
  * rounds; the keys that still fail (those that need the external system) become
- * `expectedErrors`. Undefined when the plugin has no connector.
+ * `expectedErrors`. When validation itself breaks, the example is kept unvalidated with a note
+ * (conformance names the cause). Undefined when the plugin has no connector.
  */
 export async function proposeExample(
   entry: ConnectorPlugin,
   dir: string,
   opts: { kafka: string; runtime?: ConformanceRuntime; onProgress?: (line: string) => void },
-): Promise<Example | undefined> {
+): Promise<{ example: Example; note?: string } | undefined> {
   const connector = exampleConnector(entry);
   if (!connector) return undefined;
   const log = opts.onProgress ?? (() => {});
@@ -122,8 +123,11 @@ export async function proposeExample(
       } catch (err) {
         // The connector cannot even be validated (a plugin that breaks on this Kafka line):
         // the example stays as its definition says; conformance reports the cause.
-        log(`kafka ${opts.kafka}: the example could not be validated: ${(err as Error).message}`);
-        return { class: connector.class, config };
+        const message = err instanceof KilnError ? err.userMessage : (err as Error).message;
+        return {
+          example: { class: connector.class, config },
+          note: `validation failed on Kafka ${opts.kafka}: ${message}`,
+        };
       }
       for (let round = 0; round < 3; round++) {
         const asked = [...validationErrors(result).keys()].filter(
@@ -148,9 +152,11 @@ export async function proposeExample(
       }
       const failing = [...validationErrors(result).keys()].sort();
       return {
-        class: connector.class,
-        config,
-        ...(failing.length > 0 ? { expectedErrors: failing } : {}),
+        example: {
+          class: connector.class,
+          config,
+          ...(failing.length > 0 ? { expectedErrors: failing } : {}),
+        },
       };
     } finally {
       await client.close();

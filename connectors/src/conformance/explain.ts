@@ -65,5 +65,17 @@ export function explainReason(reason: string, ctx: ExplainContext): string {
       `the plugin bundles Kafka ${list(versions)} jars (${list(culprits.map((b) => b.path))}), which Connect loads in place of the worker's Kafka ${ctx.kafka} classes. Fix: pin a release of the plugin built for this Kafka line, leave those jars out (\`exclude\` on the artifact, e.g. ${JSON.stringify(culprits.map((b) => `${(b.path.split("/").pop() ?? b.path).replace(/-\d[\w.+-]*\.jar$/, "")}-*.jar`))}), or narrow the entry's kafka range to the lines it passes on`,
     );
   }
+  // A class neither the plugin nor the worker has (a JDBC driver a package leaves out for its licence).
+  const missing = new Set(
+    [reason, ...causes].flatMap((t) =>
+      [...t.matchAll(/(?:NoClassDefFoundError|ClassNotFoundException): ([\w$/.]+)/g)].map((m) =>
+        (m[1] as string).replace(/\//g, "."),
+      ),
+    ),
+  );
+  for (const cls of [...missing].filter((c) => !c.startsWith("org.apache.kafka.")))
+    parts.push(
+      `the plugin needs ${cls}, which neither its jars nor the worker have: add the jar that provides it as another artifact of the entry (a JDBC driver, say, by its own Maven coordinates)`,
+    );
   return parts.join(" — ");
 }
