@@ -272,6 +272,53 @@ describe("proposeEntry (real loopback servers)", () => {
     expect(p.licenseFrom).toBe("the POM of com.example:parent:7");
   });
 
+  it("a GitHub release asset through the REST API, checksumSource saying where the sha512 came from (fake GitHub API)", async () => {
+    const tgz = await fatPluginTgz("4.3.0");
+    srv.route("/api/v3/repos/acme/connector/releases/tags/v1.0.0", (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          id: 1,
+          tag_name: "v1.0.0",
+          assets: [
+            {
+              id: 9,
+              name: "acme-connector-1.0.0.tar.gz",
+              size: tgz.length,
+              url: `${srv.url}/api/v3/repos/acme/connector/releases/assets/9`,
+            },
+          ],
+        }),
+      );
+    });
+    srv.file("/api/v3/repos/acme/connector/releases/assets/9", tgz);
+    const p = await proposeEntry({
+      source: parseAddSource("github:acme/connector@v1.0.0/acme-connector-1.0.0.tar.gz"),
+      kafka: ">=4.2.0 <4.4.0",
+      resolve: {
+        cacheDir,
+        env: { GITHUB_TOKEN: "ghs_x" },
+        http: http(),
+        github: { baseUrl: `${srv.url}/api/v3` },
+      },
+    });
+    expect(p.entry).toMatchObject({
+      name: "acme",
+      version: "1.0.0",
+      artifacts: [
+        {
+          type: "github-release",
+          repository: "acme/connector",
+          tag: "v1.0.0",
+          asset: "acme-connector-1.0.0.tar.gz",
+          checksumSource: "computed by kiln catalog add from the asset it downloaded",
+          sha512: sha512(tgz),
+        },
+      ],
+    });
+    expect(srv.requests.find((r) => r.url.endsWith("/assets/9"))?.headers.authorization).toBe("Bearer ghs_x");
+  });
+
   it("a jar with no plugin class says so, and what to try", async () => {
     srv.file("/lib-1.0.jar", makeJar({ classes: [{ name: "com.example.Util" }] }));
     await expect(

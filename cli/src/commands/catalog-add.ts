@@ -8,6 +8,7 @@ import {
   entryYaml,
   loadCatalog,
   lockCatalog,
+  nameOfSource,
   parseAddSource,
   proposeEntry,
   readCatalog,
@@ -103,6 +104,15 @@ export async function run(io: CommandIO, sourceText: string, opts: Options): Pro
   }
   const catalogDir = resolve(cwd, opts.catalog);
   const catalog = await requireCatalog(opts.catalog, cwd);
+  const taken = (name: string) => {
+    const existing = catalog.get(name);
+    if (existing)
+      throw new KilnError(
+        `the catalog already has an entry named ${name} (version ${existing.version}); kiln catalog bump ${name} updates it, --name adds this one under another name`,
+      );
+  };
+  // Before downloading anything, when the name is known already.
+  taken(opts.name ?? nameOfSource(source));
   const kafka = opts.kafka ?? testedRange(DEFAULT_CONFORMANCE_KAFKA);
   const proposal = await proposeEntry({
     source,
@@ -118,11 +128,7 @@ export async function run(io: CommandIO, sourceText: string, opts: Options): Pro
   });
   const { entry } = proposal;
   const file = join(catalogDir, `${entry.name}.yaml`);
-  const existing = catalog.get(entry.name);
-  if (existing)
-    throw new KilnError(
-      `the catalog already has an entry named ${entry.name} (version ${existing.version}); kiln catalog bump ${entry.name} updates it, --name adds this one under another name`,
-    );
+  taken(entry.name);
 
   const prompt = canPrompt(io);
   let owners = opts.owners

@@ -142,12 +142,12 @@ export async function proposeExample(
           result = await validate();
         } catch (err) {
           // Filled in, the connector got as far as its external system and broke (a JDBC driver
-          // the package leaves out): the example stays as validated last, those keys expected to fail.
-          log(
-            `kafka ${opts.kafka}: with ${asked.join(", ")} filled in, validation failed: ${(err as Error).message}`,
-          );
-          for (const key of asked) delete config[key];
-          break;
+          // the package leaves out): the example is what a user writes; conformance names the cause.
+          const message = err instanceof KilnError ? err.userMessage : (err as Error).message;
+          return {
+            example: { class: connector.class, config },
+            note: `validation failed on Kafka ${opts.kafka}: ${message}`,
+          };
         }
       }
       const failing = [...validationErrors(result).keys()].sort();
