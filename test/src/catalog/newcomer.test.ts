@@ -75,9 +75,6 @@ describe("newcomers added with kiln catalog add, proved by conformance unchanged
     );
     expect(text).toContain("license: Apache-2.0");
     expect(text).toMatch(/- class: io\.debezium\.connector\.db2\.Db2Connector\n {4}type: source\n/);
-    expect(text).toContain(
-      "    database.password: ${file:/opt/kafka/external-configuration/debezium-db2/credentials.properties:database.password}",
-    );
     expect(text).toContain("    database.hostname: localhost\n");
     // Debezium does not ship IBM's Db2 driver (its licence): validation reaches it and breaks.
     expect(added["debezium-db2"]?.stdout).toContain(
