@@ -72,7 +72,9 @@ export async function bake(client: RegistryClient, store: BlobStore, input: Bake
     names.add(p.name);
   }
   const ref = parseReference(input.base);
-  const [base, layers] = await Promise.all([
+  // Both finish before bake returns, even when one fails: a layer still being written to the
+  // cache must not outlive the command that started it.
+  const [fetched, built] = await Promise.allSettled([
     fetchArtifact(client, ref, input.platforms ? { platforms: input.platforms } : {}),
     // Plugins in name order (the layer order is part of the digest), built two at a time.
     (async () => {
@@ -90,10 +92,14 @@ export async function bake(client: RegistryClient, store: BlobStore, input: Bake
           });
         }
       };
-      await Promise.all([worker(), worker()]);
+      const done = await Promise.allSettled([worker(), worker()]);
+      for (const d of done) if (d.status === "rejected") throw d.reason;
       return out;
     })(),
   ]);
+  if (fetched.status === "rejected") throw fetched.reason;
+  if (built.status === "rejected") throw built.reason;
+  const [base, layers] = [fetched.value, built.value];
   const labels = bakeLabels(input, ref, base.digest);
   const artifact = appendLayers(
     base,

@@ -20,6 +20,7 @@ export {
   diffLines,
   emptyLock,
   expectedLock,
+  LOCKFILE_MAX_BYTES,
   LOCKFILE_NAME,
   LOCKFILE_VERSION,
   type LockCheck,
@@ -30,7 +31,14 @@ export {
   parseLock,
   serializeLock,
 } from "./lock/lock.js";
-export { defaultPolicyPath, listSpecFiles, readCatalog, readSourceFile } from "./read.js";
+export {
+  defaultPolicyPath,
+  FileReadError,
+  listSpecFiles,
+  readCatalog,
+  readSourceFile,
+  readTextFile,
+} from "./read.js";
 export { ChecksumError, DownloadError, ResolveError, UnsafeArchiveError } from "./resolve/errors.js";
 export { type ExtractLimits, extractArchive } from "./resolve/extract.js";
 export { HttpClient, type HttpOptions, type HttpStats } from "./resolve/http.js";

@@ -133,6 +133,21 @@ const corpus: Array<[file: string, location: string, message: string]> = [
     '`example.config["tasks.max"]` must be a string, not number 1; quote the value so YAML reads it as text',
   ],
   [
+    "38-github-without-checksum-source.yaml",
+    "15:5 artifacts[0]",
+    "`artifacts[0]` is missing the required field `checksumSource`",
+  ],
+  [
+    "39-artifact-url-with-password.yaml",
+    "16:10 artifacts[0].url",
+    '`artifacts[0].url` writes a credential into a URL ("https://deploy:***@nexus.example.com/rep…"); credentials belong in a Secret or an environment variable, referenced by a placeholder such as ${file:/path:key}',
+  ],
+  [
+    "40-github-asset-path.yaml",
+    "18:12 artifacts[0].asset",
+    "`artifacts[0].asset` must be a plain file name (letters, digits, '.', '_', '+', '-'), not \"../../example.zip\"",
+  ],
+  [
     "41-type-does-not-match-classes.yaml",
     "5:7 type",
     'type "source" does not match the classes: its connector classes are com.example.connect.ExampleSinkConnector (sink); the type must be "sink"',
@@ -148,6 +163,8 @@ describe("invalid catalog corpus", () => {
     const result = loadCatalog([read("invalid", file)], policy);
     expect(result.catalog).toBeUndefined();
     expect(result.diagnostics).toHaveLength(1);
+    // A value a finding points at is never echoed when it holds a secret.
+    expect(JSON.stringify(result.diagnostics)).not.toContain("hunter2");
     const [d] = result.diagnostics;
     const loc = d?.location;
     const at = [loc?.line !== undefined ? `${loc.line}:${loc.column}` : "", loc?.path ?? ""].join(" ").trim();

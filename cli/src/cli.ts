@@ -1,7 +1,31 @@
 import { Command, CommanderError, Option } from "commander";
+import { startDeadline } from "./deadline.js";
 import { EXIT_USAGE, reportError } from "./exit.js";
 import type { CommandIO } from "./io.js";
+import {
+  dnsLabel,
+  fileGlob,
+  kafkaRange,
+  kafkaVersion,
+  kafkaVersions,
+  nameList,
+  oneOf,
+  parseDuration,
+  registryHost,
+  repeatable,
+  wholeNumber,
+} from "./options.js";
 import { versionText } from "./product.js";
+
+/** `--timeout` on a verb that talks to the network: one overall limit, with a default that fits the verb. */
+function timeout(
+  defaultValue: string,
+  what = "overall time limit for everything the command sends over the network",
+): Option {
+  return new Option("--timeout <duration>", `${what} (e.g. 90s, 5m)`)
+    .argParser(parseDuration)
+    .default(parseDuration(defaultValue), defaultValue);
+}
 
 /**
  * Declares every verb and its flags; each verb's code is imported only when it
@@ -12,7 +36,19 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   const run =
     <A extends unknown[]>(load: () => Promise<{ run: (io: CommandIO, ...args: A) => Promise<number> }>) =>
     async (...args: A) => {
-      code = await (await load()).run(io, ...args);
+      // Commander passes the parsed options second to last; network verbs carry `timeout` (ms).
+      const limit = (args.at(-2) as { timeout?: unknown } | undefined)?.timeout;
+      if (typeof limit !== "number") {
+        code = await (await load()).run(io, ...args);
+        return;
+      }
+      const deadline = startDeadline(limit);
+      try {
+        const verb = await load();
+        code = await deadline.race(verb.run({ ...io, signal: deadline.signal }, ...args));
+      } finally {
+        deadline.dispose();
+      }
     };
 
   const program = new Command("kiln")
@@ -41,8 +77,13 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
     .option("--out <dir>", "where the OCI layout, SBOMs, manifests and summary go", "out")
     .option("--push <registry>", "also push every image to this registry (e.g. ghcr.io/acme)")
-    .option("--insecure-registry <host:port...>", "registries spoken to over plain http")
+    .option(
+      "--insecure-registry <host:port...>",
+      "a registry spoken to over plain http (repeatable)",
+      repeatable(registryHost),
+    )
     .option("--json", "machine-readable summary")
+    .addOption(timeout("30m"))
     .action(run(() => import("./commands/build.js")));
 
   program
@@ -51,13 +92,14 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "prove catalog entries on real Kafka Connect workers, per Kafka version; write the compatibility matrix",
     )
     .argument("[names...]", "catalog entries (default: all)")
-    .option("--kafka <versions>", "comma-separated Kafka versions (default: 4.2.0,4.3.1)")
+    .option("--kafka <versions>", "comma-separated Kafka versions (default: 4.2.0,4.3.1)", kafkaVersions)
     .option("--systems <file>", "YAML/JSON: entry → config overlay for external systems that are available")
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
     .option("--out <dir>", "where matrix.json and matrix.md go", "out/conformance")
     .option("--keep-logs", "keep each Connect worker's log and the plugin scan in <out>/logs")
     .option("--json", "print the matrix as JSON")
+    .addOption(timeout("60m"))
     .action(run(() => import("./commands/conformance.js")));
 
   program
@@ -70,8 +112,9 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--summary <file>", "where to write the markdown summary", "out/pr-summary.md")
     .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
     .option("--conformance", "also run conformance for the changed entries on real Connect workers")
-    .option("--kafka <versions>", "Kafka versions for --conformance (default: 4.2.0,4.3.1)")
+    .option("--kafka <versions>", "Kafka versions for --conformance (default: 4.2.0,4.3.1)", kafkaVersions)
     .option("--json", "machine-readable report")
+    .addOption(timeout("60m"))
     .action(run(() => import("./commands/pr.js")));
 
   program
@@ -122,7 +165,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "Cluster definitions (both files of a DR pair resolve each other's names)",
     )
     .option("--state <dir>", "where certificates, data, logs and client configs go", ".kiln/local")
-    .option("--scale <n>", "at most this many replicas per node pool")
+    .option("--scale <n>", "at most this many replicas per node pool", wholeNumber(1, 9))
     .option(
       "--secrets <dir>",
       "Secrets the clusters reference but no operator creates: <dir>/<namespace>/<secret>/<key>",
@@ -139,8 +182,16 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "--image <name=ref...>",
       "baked image of a Connect cluster, pinned by digest: its plugins are read from the registry",
     )
-    .option("--insecure-registry <host:port...>", "registries spoken to over plain http")
-    .option("--timeout <seconds>", "how long nodes may take to start (default: 180)")
+    .option(
+      "--insecure-registry <host:port...>",
+      "registries spoken to over plain http",
+      repeatable(registryHost),
+    )
+    .option(
+      "--timeout <duration>",
+      "how long nodes and workers may take to start (default: 3m)",
+      parseDuration,
+    )
     .option(
       "--audit-log",
       "log every authorization decision and the ACL that decided it (in each node's log)",
@@ -153,6 +204,10 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .description("stop what kiln up started")
     .option("--state <dir>", "the state directory kiln up used", ".kiln/local")
     .option("--keep", "keep certificates, data and logs")
+    .option(
+      "--cluster <names...>",
+      "stop only these clusters (e.g. to lose one region of a DR pair); the rest keep running",
+    )
     .action(run(() => import("./commands/down.js")));
   program
     .command("mirror-connectors")
@@ -160,19 +215,33 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "write a DR target's MirrorMaker 2 connectors as Connector files, for a plain Connect cluster (kiln connectors apply)",
     )
     .argument("<cluster-file>", "the Cluster definition of the replication target")
-    .requiredOption("--connect-cluster <name>", "ConnectTarget the connectors run on")
+    .requiredOption("--connect-cluster <name>", "ConnectTarget the connectors run on", dnsLabel)
     .requiredOption("--out <dir>", "directory for the Connector files")
-    .option("--connection <alias=bootstrap...>", "how the Connect workers reach a cluster (repeatable)")
+    .option(
+      "--connection <alias=bootstrap...>",
+      "how the Connect workers reach a cluster (repeatable)",
+      repeatable((v: string) => v),
+    )
     .option(
       "--client <alias:key=value...>",
       "client setting for a --connection, e.g. security.protocol (repeatable)",
+      repeatable((v: string) => v),
     )
     .option(
       "--override <kind:key=value...>",
       "connector setting, kind source|checkpoint|heartbeat (repeatable)",
+      repeatable((v: string) => v),
     )
     .option("--heartbeats", "also a MirrorHeartbeatConnector")
-    .option("--secrets-namespace <ns>", "namespace in ${secrets:…} placeholders (default: the cluster's)")
+    .option(
+      "--state <state>",
+      "running (default), paused or stopped: e.g. stopped to pause replication after a failover",
+    )
+    .option(
+      "--secrets-namespace <ns>",
+      "namespace in ${secrets:…} placeholders (default: the cluster's)",
+      dnsLabel,
+    )
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/mirror-connectors.js")));
 
@@ -185,7 +254,11 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .addOption(
       new Option("--type <type>", "only entries of this type").choices(["source", "sink", "both", "other"]),
     )
-    .option("--kafka <version>", "only entries that support this Kafka version (e.g. 4.3 or 4.3.1)")
+    .option(
+      "--kafka <version>",
+      "only entries that support this Kafka version (e.g. 4.3 or 4.3.1)",
+      (v: string) => kafkaVersion(v, { minor: true }),
+    )
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/catalog-list.js")));
@@ -205,7 +278,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "<source>",
       "group:artifact:version[:classifier][@jar|tar.gz|zip], https://…/plugin.tar.gz, or github:owner/repo@tag/asset",
     )
-    .option("--name <name>", "catalog name (default: from the artifact)")
+    .option("--name <name>", "catalog name (default: from the artifact)", dnsLabel)
     .option("--title <title>", "title (default: the POM's name)")
     .addOption(
       new Option("--type <type>", "entry type (default: from its connector classes)").choices([
@@ -216,13 +289,13 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       ]),
     )
     .option("--plugin-version <version>", "plugin version (default: from the source)")
-    .option("--kafka <range>", "Kafka range to claim (default: the lines conformance tests)")
+    .option("--kafka <range>", "Kafka range to claim (default: the lines conformance tests)", kafkaRange)
     .option("--license <spdx>", "SPDX licence (default: from the POM or the plugin's files)")
-    .option("--owners <owners>", "comma-separated owners (default: the catalog's usual owners)")
+    .option("--owners <owners>", "comma-separated owners (default: the catalog's usual owners)", nameList)
     .option(
       "--exclude <glob>",
       "leave these files of the package out of the plugin directory (repeatable)",
-      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+      repeatable(fileGlob),
     )
     .option("--transitive", "a Maven jar with its runtime dependencies")
     .option(
@@ -232,6 +305,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
     .option("--json", "machine-readable output")
+    .addOption(timeout("30m"))
     .action(run(() => import("./commands/catalog-add.js")));
   catalog
     .command("outdated")
@@ -240,6 +314,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--pre", "count pre-releases (Alpha, Beta, CR, RC) too")
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--json", "machine-readable output")
+    .addOption(timeout("10m"))
     .action(run(() => import("./commands/catalog-outdated.js")));
   catalog
     .command("bump")
@@ -251,6 +326,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
     .option("--json", "machine-readable output")
+    .addOption(timeout("30m"))
     .action(run(() => import("./commands/catalog-bump.js")));
   catalog
     .command("update-prs")
@@ -261,11 +337,12 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--base <branch>", "branch the PRs target", "main")
     .option("--remote <name>", "git remote the branches are pushed to", "origin")
     .option("--conformance", "run conformance for each bump and put the matrix in its PR")
-    .option("--kafka <versions>", "Kafka versions for --conformance (default: 4.2.0,4.3.1)")
+    .option("--kafka <versions>", "Kafka versions for --conformance (default: 4.2.0,4.3.1)", kafkaVersions)
     .option("--pre", "count pre-releases too")
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
     .option("--json", "machine-readable output")
+    .addOption(timeout("90m"))
     .action(run(() => import("./commands/catalog-update-prs.js")));
 
   program
@@ -277,10 +354,14 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "[cluster-file]",
       "Cluster file (each connect[] entry is baked); or use --base and --plugin/--plugin-dir",
     )
-    .option("--connect <name>", "only this Connect cluster of the file")
+    .option("--connect <name>", "only this Connect cluster of the file", dnsLabel)
     .option("--base <ref>", "base image (default: connect[].image.base, else Strimzi's Kafka image)")
     .option("--plugin <name...>", "catalog entries to bake (added to the file's)")
-    .option("--plugin-dir <name=path...>", "use a local plugin directory instead of the catalog and lock")
+    .option(
+      "--plugin-dir <name=path...>",
+      "use a local plugin directory instead of the catalog and lock (repeatable)",
+      repeatable((v: string) => v),
+    )
     .option("--push [ref]", "push to ref (bare: connect[].image.repository with a digest tag)")
     .option(
       "--output <spec...>",
@@ -293,9 +374,14 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .addOption(new Option("--compression <c>", "layer compression").choices(["gzip", "zstd"]))
     .option(
       "--level <n>",
-      "compression level, or auto (default: stored for jars, which are already deflated; 1 otherwise)",
+      "compression level 0-9 (gzip) or 1-22 (zstd), or auto (default: stored for jars, which are already deflated; 1 otherwise)",
+      (v: string) => (v === "auto" ? v : String(wholeNumber(0, 22)(v))),
     )
-    .option("--insecure-registry <host:port...>", "registries spoken to over plain http")
+    .option(
+      "--insecure-registry <host:port...>",
+      "a registry spoken to over plain http (repeatable)",
+      repeatable(registryHost),
+    )
     .option("--registry-ca <file>", "extra CA bundle (PEM) for registries")
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--lockfile <file>", "lock file", "kiln.lock.json")
@@ -303,6 +389,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--source <url>", "org.opencontainers.image.source (default from GITHUB_* env)")
     .option("--revision <sha>", "org.opencontainers.image.revision (default $GITHUB_SHA)")
     .option("--json", "machine-readable output")
+    .addOption(timeout("30m"))
     .action(run(() => import("./commands/bake.js")));
   program
     .command("resolve")
@@ -312,6 +399,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--lockfile <file>", "lock file", "kiln.lock.json")
     .option("--json", "machine-readable output")
+    .addOption(timeout("30m"))
     .action(run(() => import("./commands/resolve.js")));
   program
     .command("lock")
@@ -321,6 +409,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--lockfile <file>", "lock file", "kiln.lock.json")
     .option("--json", "machine-readable output")
+    .addOption(timeout("30m"))
     .action(run(() => import("./commands/lock.js")));
   program
     .command("inspect")
@@ -330,6 +419,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--lockfile <file>", "lock file", "kiln.lock.json")
     .option("--json", "machine-readable output")
+    .addOption(timeout("30m"))
     .action(run(() => import("./commands/inspect.js")));
 
   const connectors = program
@@ -339,7 +429,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     c
       .option("--dir <paths...>", "Connector and ConnectTarget files or directories", ["connectors"])
       .option("--cluster <names...>", "only these Connect clusters (ConnectTarget names)")
-      .option("--env <env>", "environment overlay to apply (environments.<env>)")
+      .option("--env <env>", "environment overlay to apply (environments.<env>; must be declared)", dnsLabel)
       .option("--catalog <dir>", "catalog directory (used when present)", "catalog/connectors")
       .option("--json", "machine-readable output");
   connectorsCommon(
@@ -348,15 +438,26 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       .description("diff the files against live state (exit 0 none, 2 pending, 1 error)"),
   )
     .option("--verbose", "list unchanged connectors too")
+    .addOption(timeout("2m"))
     .action(run(() => import("./commands/connectors-plan.js")));
   connectorsCommon(connectors.command("apply").description("apply the plan; deletions only with --prune"))
     .option("--prune", "delete undeclared connectors on clusters whose ownership mode is prune")
     .option("--wait", "wait until connectors and tasks reach their desired state")
-    .option("--wait-timeout <seconds>", "how long --wait waits", "120")
-    .option("--concurrency <n>", "requests in flight per cluster (default: the target's, or 128)")
+    .addOption(
+      new Option("--wait-timeout <duration>", "how long --wait waits (e.g. 120, 5m)")
+        .argParser(parseDuration)
+        .default(120_000, "120s"),
+    )
+    .option(
+      "--concurrency <n>",
+      "requests in flight per cluster, 1-256 (default: the target's, or 128)",
+      wholeNumber(1, 256),
+    )
+    .addOption(timeout("15m"))
     .action(run(() => import("./commands/connectors-apply.js")));
   connectorsCommon(connectors.command("status").description("connectors, tasks and worker ids of a cluster"))
     .option("--traces", "print failure traces")
+    .addOption(timeout("2m"))
     .action(run(() => import("./commands/connectors-status.js")));
   connectorsCommon(
     connectors.command("restart").description("restart failed connectors and tasks (or the named ones)"),
@@ -364,29 +465,36 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .argument("[names...]", "connectors to restart (default: every failed one)")
     .option("--all", "restart every task, not only failed ones")
     .option("--auto", "keep restarting failed connectors with backoff, up to --max-restarts")
-    .option("--max-restarts <n>", "restarts per connector with --auto", "3")
-    .option("--timeout <seconds>", "how long --auto watches", "300")
+    .option("--max-restarts <n>", "restarts per connector with --auto, 1-100", wholeNumber(1, 100), 3)
+    .addOption(timeout("5m", "overall time limit, and how long --auto watches"))
     .action(run(() => import("./commands/connectors-restart.js")));
   connectorsCommon(
     connectors
       .command("offsets")
       .description("get, reset or alter a connector's offsets (stop, back up, change, restore)"),
   )
-    .argument("<action>", "get | reset | alter")
+    .argument("<action>", "get | reset | alter", oneOf(["get", "reset", "alter"]))
     .argument("<connector>", "connector name")
     .option("--file <offsets.json>", "offsets to set, for alter")
     .option("--backup-dir <dir>", "where offset backups are written", ".kiln/offsets-backups")
+    .addOption(timeout("5m"))
     .action(run(() => import("./commands/connectors-offsets.js")));
   connectorsCommon(
     connectors.command("drift").description("report drift from the files for scheduled CI (exit 2 on drift)"),
-  ).action(run(() => import("./commands/connectors-drift.js")));
+  )
+    .addOption(timeout("2m"))
+    .action(run(() => import("./commands/connectors-drift.js")));
 
   const kube = (c: Command) =>
     c
       .argument("<paths...>", "rendered manifests: files or directories (what `kiln render --out` writes)")
       .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster)")
       .option("--context <name>", "kubeconfig context")
-      .option("-n, --namespace <ns>", "namespace for objects that name none (default: the context's)")
+      .option(
+        "-n, --namespace <ns>",
+        "namespace for objects that name none (default: the context's)",
+        dnsLabel,
+      )
       .option(
         "--inventory <name>",
         "cluster definition the objects belong to (default: their label, or their Kafka)",
@@ -405,11 +513,13 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "shrink broker pools whose partitions you moved yourself (without a Ready remove-brokers rebalance)",
     )
     .option("--no-wait", "do not wait for Strimzi resources to become ready")
-    .option("--timeout <seconds>", "readiness timeout per resource", "600")
+    .addOption(timeout("10m", "overall time limit, readiness waits included"))
     .action(run(() => import("./commands/rollout.js")));
   kube(
     program.command("diff").description("live objects versus rendered manifests (exit 2 when they differ)"),
-  ).action(run(() => import("./commands/diff.js")));
+  )
+    .addOption(timeout("5m"))
+    .action(run(() => import("./commands/diff.js")));
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -1,4 +1,4 @@
-import { formatLocation, KilnError } from "@kiln/schemas";
+import { formatDiagnostic, formatLocation, KilnError, redactText, SpecError } from "@kiln/schemas";
 import type { CommandIO } from "./io.js";
 
 // Every exit code kiln uses, in one table (README.md "Exit codes" documents it; a test keeps
@@ -33,17 +33,58 @@ export class UsageError extends KilnError {
   }
 }
 
+const ERRNO: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  ENOTDIR: "a part of the path is a file, not a directory",
+  EISDIR: "is a directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "the file system is read-only",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "the disk quota is exhausted",
+  EEXIST: "already exists",
+  EMFILE: "too many open files",
+  ENAMETOOLONG: "the path is too long",
+  ELOOP: "too many symbolic links",
+  EXDEV: "crosses file systems",
+};
+
+/**
+ * A failed file-system call (kiln asked to write where it cannot: an --out under a file, a
+ * read-only directory, a full disk) is the environment, not a bug: said with its path.
+ */
+function systemError(err: unknown): string | undefined {
+  const e = err as { code?: unknown; syscall?: unknown; path?: unknown; dest?: unknown };
+  if (!(err instanceof Error) || typeof e.code !== "string" || typeof e.syscall !== "string")
+    return undefined;
+  const what = ERRNO[e.code];
+  if (!what) return undefined;
+  const path = typeof e.path === "string" ? `${e.path}: ` : "";
+  return `${path}${what} (${e.syscall}${typeof e.dest === "string" ? ` to ${e.dest}` : ""})`;
+}
+
 /** The one place errors become output: a plain line for known errors, a report request for bugs. */
 export function reportError(err: unknown, io: CommandIO): number {
-  if (err instanceof KilnError) {
+  const system = systemError(err);
+  if (system) {
+    io.stderr.write(`kiln: ${redactText(system)}\n`);
+    return EXIT_FAILURE;
+  }
+  if (err instanceof SpecError && err.diagnostics.length > 0) {
+    // Every finding, each on its own line: a file is fixed in one go, not one error per run.
+    for (const d of err.diagnostics) io.stderr.write(`kiln: ${formatDiagnostic(d)}\n`);
+  } else if (err instanceof KilnError) {
     const where = err.location ? `${formatLocation(err.location)}: ` : "";
     io.stderr.write(`kiln: ${where}${err.userMessage}\n`);
+  }
+  if (err instanceof KilnError) {
+    if (err.hint) io.stderr.write(`kiln: hint: ${err.hint}\n`);
     if (io.env.KILN_DEBUG && err.cause)
-      io.stderr.write(`caused by: ${String((err.cause as Error).stack ?? err.cause)}\n`);
+      io.stderr.write(`caused by: ${redactText(String((err.cause as Error).stack ?? err.cause))}\n`);
     return err.exitCode;
   }
   io.stderr.write(
-    `kiln: internal error: ${String((err as Error)?.stack ?? err)}\nThis is a bug in kiln; please report it with the command you ran.\n`,
+    `kiln: internal error: ${redactText(String((err as Error)?.stack ?? err))}\nThis is a bug in kiln; please report it with the command you ran.\n`,
   );
   return EXIT_FAILURE;
 }

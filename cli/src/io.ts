@@ -7,6 +7,8 @@ export interface CommandIO {
   env: NodeJS.ProcessEnv;
   /** Directory relative paths are resolved against; defaults to process.cwd(). */
   cwd?: string;
+  /** The command's overall deadline (`--timeout`), for everything it sends over the network. */
+  signal?: AbortSignal;
   /** Where answers to prompts come from; a verb prompts only when this and stdout are terminals. */
   stdin?: Readable & { isTTY?: boolean };
 }

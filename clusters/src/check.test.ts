@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { checkCluster } from "./check.js";
+import { checkCluster, regexProblem } from "./check.js";
 import { exampleFiles, loadCluster, loadExample } from "./testing/examples.js";
 
 const BASE = `apiVersion: kiln.dev/v1
@@ -20,6 +20,13 @@ const codes = (extra: string) =>
   check(extra)
     .filter((d) => d.severity === "error")
     .map((d) => d.code);
+
+const codesWith = (version: string, extra: string) => {
+  const { cluster, source } = loadCluster(BASE.replace("4.3.1", version) + extra, "prod.yaml");
+  return checkCluster(cluster, source)
+    .filter((d) => d.severity === "error")
+    .map((d) => d.code);
+};
 
 describe("checkCluster", () => {
   it.each(exampleFiles())("finds nothing wrong with example %s", (file) => {
@@ -155,6 +162,40 @@ describe("checkCluster", () => {
       "cluster-literal-secret",
     ],
     [
+      "a literal with a placeholder inside it",
+      "connect:\n  - name: c\n    config: { producer.override.sasl.password: 'S3CR3T${env:X}' }\n",
+      "cluster-literal-secret",
+    ],
+    ["a Kafka version Strimzi 1.2 does not run", "", "cluster-kafka-version", "4.1.0"],
+    ["a metadata version newer than Kafka", "  metadataVersion: 4.4-IV0\n", "cluster-metadata-version"],
+    [
+      "a metadata version older than Kafka 4 allows",
+      "  metadataVersion: 3.3-IV2\n",
+      "cluster-metadata-version",
+    ],
+    [
+      "zones that contradict the nodeSelector",
+      "placement:\n  zones: [a, b, c]\n  nodeSelector: { topology.kubernetes.io/zone: a }\n",
+      "cluster-zones-node-selector",
+    ],
+    [
+      "an opa block under simple authorization",
+      "authorization:\n  type: simple\n  opa: { url: https://opa.example.com/v1/data/kafka/allow, image: registry.example.com/kafka-opa@sha256:" +
+        "a".repeat(64) +
+        " }\n",
+      "cluster-authorization-ignored",
+    ],
+    [
+      "an invalid MirrorMaker 2 topic pattern",
+      "disasterRecovery:\n  mode: active-active\n  peer: { name: b, bootstrapServers: 'b.example.com:9094' }\n  topicsPattern: 'orders.*, (payments'\n",
+      "cluster-regex",
+    ],
+    [
+      "a lookahead in a Kafka Exporter regex (Go has none)",
+      "monitoring:\n  kafkaExporter: { groupRegex: '(?!internal).*' }\n",
+      "cluster-regex",
+    ],
+    [
       "a custom SASL listener without a JAAS entry (the broker would not start)",
       "listeners:\n  - name: c\n    type: cluster-ip\n    authentication:\n      type: custom\n      custom: { sasl: true, listenerConfig: { sasl.enabled.mechanisms: PLAIN } }\n",
       "cluster-custom-sasl",
@@ -179,8 +220,57 @@ describe("checkCluster", () => {
       "authorization:\n  type: opa\n  opa: { url: 'https://opa.example.com/authorize', image: 'registry.example.com/kafka-opa:4.3.1' }\n",
       "cluster-opa-url",
     ],
-  ])("rejects %s", (_what, extra, code) => {
-    expect(codes(extra)).toContain(code);
+  ])("rejects %s", (_what, extra, code, version?: string) => {
+    expect(version ? codesWith(version, extra) : codes(extra)).toContain(code);
+  });
+
+  it.each([
+    ["(?i)orders\\..*", "java"],
+    ["orders\\.(eu|us)-.*,payments.*", "java"],
+    ["\\Qa.b\\E.*+", "java"],
+    ["(?P<name>x)|y", "go"],
+    ["[a-z]+_.*", "go"],
+  ] as const)("accepts the regular expression %s (%s)", (pattern, dialect) => {
+    expect(regexProblem(pattern.split(",")[0] as string, dialect)).toBeUndefined();
+  });
+
+  it("accepts an IPv6 peer bootstrap address in brackets", () => {
+    expect(
+      codes(
+        "disasterRecovery:\n  mode: active-active\n  peer: { name: b, bootstrapServers: '[fd00::1]:9094,[fd00::2]:9094' }\n",
+      ),
+    ).toStrictEqual([]);
+  });
+
+  it("locates what it rejects and says what to do", () => {
+    const d = check("placement:\n  zones: [a, b, c]\n  nodeSelector: { topology.kubernetes.io/zone: a }\n");
+    expect(
+      d.filter((x) => x.severity === "error").map((x) => [x.location.line, x.location.path, x.message]),
+    ).toStrictEqual([
+      [
+        9,
+        'placement.nodeSelector["topology.kubernetes.io/zone"]',
+        "nodeSelector pins topology.kubernetes.io/zone to a, but zones lists a, b, c: no node satisfies both, so the pods could never be scheduled; drop topology.kubernetes.io/zone from nodeSelector",
+      ],
+    ]);
+  });
+
+  it("refuses replicas beyond int32 and credentials in an OAuth issuer URL, in the schema", () => {
+    expect(() =>
+      loadCluster(
+        `${BASE}nodePools:\n  - { name: c, roles: [controller, broker], replicas: 2147483648 }\n`,
+        "p.yaml",
+      ),
+    ).toThrow(/`nodePools\[0\]\.replicas` must be <= 2147483647/);
+    const oauth = `listeners:\n  - name: ext\n    port: 9094\n    type: internal\n    tls: true\n    authentication:\n      type: oauth\n      oauth: { issuer: 'https://kafka:S3CR3T@sso.example.com/realms/k', jwksEndpoint: 'https://sso.example.com/certs' }\n`;
+    let message = "";
+    try {
+      loadCluster(BASE + oauth, "p.yaml");
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/`listeners\[0\]\.authentication\.oauth\.issuer` writes a credential into a URL/);
+    expect(message).not.toContain("S3CR3T");
   });
 
   it("lets plaintext and anonymous listeners through only as warnings when explicit", () => {

@@ -4,6 +4,8 @@ import {
   type Cluster,
   type Diagnostic,
   formatPath,
+  isPlaceholderOnly,
+  looksLikeSecretKey,
   type PathSegment,
   type SourceDocument,
 } from "@kiln/schemas";
@@ -11,6 +13,7 @@ import { resolve } from "./render/context.js";
 import { ZONE_TOPOLOGY_KEY } from "./render/defaults.js";
 import { opaDecision } from "./render/opa.js";
 import { byteRate } from "./render/scaling.js";
+import { MIN_METADATA_VERSION, SUPPORTED_KAFKA_VERSIONS } from "./versions.js";
 
 export interface CheckOptions {
   /** Treat warnings as errors. */
@@ -18,10 +21,48 @@ export interface CheckOptions {
 }
 
 const RESERVED_PORTS = new Set([9090, 9091, 9404, 8443]);
-/** Config keys whose values are credentials. */
-export const SECRET_KEY = /(password|secret|token|credential|private\.key|sasl\.jaas\.config)/i;
-/** A config provider placeholder such as `${secrets:ns/name:key}`, possibly inside a larger string. */
-export const PLACEHOLDER = /\$\{[a-z]+:[^}]+\}/;
+
+/** A value under a secret-looking key that is not entirely a config-provider placeholder. */
+export function isLiteralSecret(key: string, value: unknown): boolean {
+  return typeof value === "string" && looksLikeSecretKey(key) && !isPlaceholderOnly(value);
+}
+
+/** `4.3-IV0` → [4, 3, 0]; undefined when it does not read as one. */
+function metadataParts(v: string): [number, number, number] | undefined {
+  const m = /^([0-9]+)\.([0-9]+)-IV([0-9]+)$/.exec(v);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+function compareParts(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * Why a regular expression does not compile, or undefined. Java (MirrorMaker 2) and Go (Kafka
+ * Exporter) syntax is read as JavaScript after their inline flags and possessive quantifiers are
+ * set aside, so only genuine mistakes — unbalanced groups, a quantifier with nothing to repeat,
+ * an unterminated class — are reported; `go` also refuses what RE2 lacks (lookaround, back-references).
+ */
+export function regexProblem(pattern: string, dialect: "java" | "go"): string | undefined {
+  if (dialect === "go" && /\(\?<?[=!]|\\[1-9]/.test(pattern))
+    return "uses lookaround or a back-reference, which Kafka Exporter's Go regular expressions do not support";
+  const js = pattern
+    .replace(/\\Q([\s\S]*?)(\\E|$)/g, (_, lit: string) => lit.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .replace(/\(\?[imsxuUd-]+\)/g, "")
+    .replace(/\(\?[imsxuUd-]+:/g, "(?:")
+    .replace(/([*+?}])\+/g, "$1")
+    .replace(/\(\?P?<([A-Za-z][A-Za-z0-9]*)>/g, "(?<$1>");
+  try {
+    new RegExp(js);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, "");
+  }
+}
 
 export function checkCluster(
   spec: Cluster,
@@ -48,6 +89,32 @@ export function checkCluster(
   const warn = (code: string, path: PathSegment[], message: string) => report("warning", code, path, message);
 
   const ctx = resolve(spec);
+
+  // Kafka and metadata versions Strimzi 1.2 can run.
+  const kafkaVersion = spec.kafka.version;
+  if (!(SUPPORTED_KAFKA_VERSIONS as readonly string[]).includes(kafkaVersion))
+    error(
+      "kafka-version",
+      ["kafka", "version"],
+      `Kafka ${kafkaVersion} is not a version Strimzi 1.2 runs; use one of ${SUPPORTED_KAFKA_VERSIONS.join(", ")}`,
+    );
+  const metadata = spec.kafka.metadataVersion;
+  const parts = metadata ? metadataParts(metadata) : undefined;
+  if (metadata && parts) {
+    const [major, minor] = kafkaVersion.split(".").map(Number) as [number, number];
+    if (compareParts(parts.slice(0, 2), [major, minor]) > 0)
+      error(
+        "metadata-version",
+        ["kafka", "metadataVersion"],
+        `metadataVersion ${metadata} is newer than Kafka ${kafkaVersion}: it can be at most ${major}.${minor}-IVn`,
+      );
+    else if (compareParts(parts, metadataParts(MIN_METADATA_VERSION) as number[]) < 0)
+      error(
+        "metadata-version",
+        ["kafka", "metadataVersion"],
+        `metadataVersion ${metadata} is older than Kafka ${kafkaVersion} allows (the oldest is ${MIN_METADATA_VERSION})`,
+      );
+  }
 
   // KRaft quorum and broker count.
   const pools = ctx.pools;
@@ -136,6 +203,14 @@ export function checkCluster(
         "zones-hostname-key",
         ["placement", "topologyKey"],
         "kubernetes.io/hostname names nodes, not zones: rack awareness would place each replica on a different node only",
+      );
+    const zoneKey = placement.topologyKey === undefined ? ZONE_TOPOLOGY_KEY : placement.topologyKey;
+    const pinned = zoneKey ? placement.nodeSelector?.[zoneKey] : undefined;
+    if (pinned !== undefined && (placement.zones.length > 1 || placement.zones[0] !== pinned))
+      error(
+        "zones-node-selector",
+        ["placement", "nodeSelector", zoneKey as string],
+        `nodeSelector pins ${zoneKey} to ${pinned}, but zones lists ${placement.zones.join(", ")}: no node satisfies both, so the pods could never be scheduled; drop ${zoneKey} from nodeSelector`,
       );
     pools.forEach((p, i) => {
       const z = placement.zones?.length ?? 0;
@@ -231,7 +306,7 @@ export function checkCluster(
   });
 
   for (const [key, value] of Object.entries(spec.kafka.config ?? {}))
-    if (SECRET_KEY.test(key) && typeof value === "string" && !PLACEHOLDER.test(value))
+    if (isLiteralSecret(key, value))
       error(
         "literal-secret",
         ["kafka", "config", key],
@@ -247,6 +322,13 @@ export function checkCluster(
       ["authorization"],
       `authorization ${authzType} needs authorization.${authzType}`,
     );
+  for (const other of ["keycloak", "opa", "custom"] as const)
+    if (authz?.[other] && authzType !== other)
+      error(
+        "authorization-ignored",
+        ["authorization", other],
+        `authorization.${other} is set, but authorization.type is ${authzType}: it would be ignored; set type: ${other} or remove the block`,
+      );
   if (authzType === "opa" && authz?.opa && !opaDecision(authz.opa.url))
     error(
       "opa-url",
@@ -335,7 +417,7 @@ export function checkCluster(
       );
     c.kafkaConnectors?.forEach((k, j) => {
       for (const [key, value] of Object.entries(k.config ?? {}))
-        if (SECRET_KEY.test(key) && typeof value === "string" && !PLACEHOLDER.test(value))
+        if (isLiteralSecret(key, value))
           error(
             "literal-secret",
             ["connect", i, "kafkaConnectors", j, "config", key],
@@ -343,7 +425,7 @@ export function checkCluster(
           );
     });
     for (const [key, value] of Object.entries(c.config ?? {}))
-      if (SECRET_KEY.test(key) && typeof value === "string" && !PLACEHOLDER.test(value))
+      if (isLiteralSecret(key, value))
         error(
           "literal-secret",
           ["connect", i, "config", key],
@@ -385,6 +467,36 @@ export function checkCluster(
         "active-active replication with the identity policy copies every record back and forth forever; use the default policy (source-prefixed topics)",
       );
     claim(`${dr.peer.name}-to-${spec.name}-mm2`, ["disasterRecovery"]);
+    for (const field of [
+      "topicsPattern",
+      "topicsExcludePattern",
+      "groupsPattern",
+      "groupsExcludePattern",
+    ] as const) {
+      const pattern = dr[field];
+      if (pattern === undefined) continue;
+      // MirrorMaker 2 reads a comma-separated list of Java regular expressions.
+      for (const part of pattern.split(",")) {
+        const why = regexProblem(part.trim(), "java");
+        if (why)
+          error(
+            "regex",
+            ["disasterRecovery", field],
+            `${field} "${part.trim()}" is not a valid regular expression: ${why}`,
+          );
+      }
+    }
+  }
+  const exporter = spec.monitoring?.kafkaExporter;
+  for (const field of ["topicRegex", "groupRegex", "topicExcludeRegex", "groupExcludeRegex"] as const) {
+    const pattern = exporter?.[field];
+    const why = pattern === undefined ? undefined : regexProblem(pattern, "go");
+    if (why)
+      error(
+        "regex",
+        ["monitoring", "kafkaExporter", field],
+        `${field} "${pattern}" is not a valid regular expression: ${why}`,
+      );
   }
   checkScaling(spec, ctx, { rf, minIsr, brokers }, error, warn);
   return out.sort(

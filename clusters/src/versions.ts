@@ -7,6 +7,12 @@ export const STRIMZI_VERSION = "1.2.0";
 /** Kafka feature releases Strimzi 1.2 supports. */
 export const SUPPORTED_KAFKA_LINES = ["4.2", "4.3"] as const;
 
+/** The Kafka versions Strimzi 1.2 runs (its kafka-versions.yaml). */
+export const SUPPORTED_KAFKA_VERSIONS = ["4.2.0", "4.2.1", "4.3.0", "4.3.1"] as const;
+
+/** The oldest metadata version Kafka 4.x starts with (KRaft before 3.3-IV3 is no longer supported). */
+export const MIN_METADATA_VERSION = "3.3-IV3";
+
 /** Strimzi 1.2's default Kafka version. */
 export const DEFAULT_KAFKA_VERSION = "4.3.1";
 

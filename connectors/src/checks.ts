@@ -4,7 +4,7 @@ import type { ConnectClient } from "./client.js";
 import type { DesiredConnector } from "./desired.js";
 import { ConnectError } from "./errors.js";
 import type { Plan } from "./planner.js";
-import { findLiteralSecrets } from "./secrets.js";
+import { describeFinding, findLiteralSecrets } from "./secrets.js";
 import type { PluginInfo } from "./types.js";
 
 export interface WorkerInventory {
@@ -118,7 +118,8 @@ export interface ClusterChecks {
 
 /**
  * Everything checked before a plan is shown: plugins on every worker, literal secrets in every
- * declared config, and Connect's own validation of every config that would be written.
+ * declared config, and Connect's own validation of every config that would be written. A config
+ * holding a literal secret is never sent anywhere, not even to `/config/validate`.
  */
 export async function checkCluster(
   client: ConnectClient,
@@ -133,16 +134,18 @@ export async function checkCluster(
   for (const cls of new Set(desired.map((d) => d.connectorClass))) {
     passwordKeys.set(cls, installed.has(cls) ? await passwordKeysOf(client, cls) : new Set());
   }
+  const holdsSecrets = new Set<string>();
   for (const d of desired) {
     for (const f of findLiteralSecrets(
       d.config,
       passwordKeys.get(d.connectorClass) ?? new Set(),
       d.location,
     )) {
+      holdsSecrets.add(d.name);
       diagnostics.push({
         severity: "error",
         code: "literal-secret",
-        message: `${d.name}: "${f.key}" holds a literal ${f.reason === "password-type" ? "value for a PASSWORD key" : "value that looks like a secret"}; use a config-provider placeholder such as \${file:/path:${f.key}}`,
+        message: `${d.name}: ${describeFinding(f)}`,
         location: f.location,
       });
     }
@@ -150,7 +153,10 @@ export async function checkCluster(
   if (opts.validate !== false) {
     const toValidate = plan.changes.filter(
       (c) =>
-        (c.kind === "create" || c.kind === "update") && c.desired && installed.has(c.desired.connectorClass),
+        (c.kind === "create" || c.kind === "update") &&
+        c.desired &&
+        installed.has(c.desired.connectorClass) &&
+        !holdsSecrets.has(c.name),
     );
     await mapLimit(toValidate, opts.concurrency ?? 4, async (c) => {
       const d = c.desired as DesiredConnector;

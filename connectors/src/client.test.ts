@@ -1,10 +1,18 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DeadlineError, OperationTimeoutError } from "@kiln/schemas";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConnectClient } from "./client.js";
-import { ConnectAlreadyExistsError, ConnectNotFoundError } from "./errors.js";
+import { ConnectClient, ConnectProtocolError } from "./client.js";
+import { ConnectAlreadyExistsError, ConnectNotFoundError, ConnectRequestError } from "./errors.js";
 
 type Reply = [number, unknown];
+/** A reply sent as is: not JSON, or with headers of its own. */
+class Raw {
+  constructor(
+    readonly text: string,
+    readonly headers: Record<string, string> = { "content-type": "text/html" },
+  ) {}
+}
 const servers: Server[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
@@ -25,6 +33,10 @@ async function fake(
       body,
     });
     const [status, payload] = replies.shift() ?? [500, { message: "no more replies" }];
+    if (payload instanceof Raw) {
+      res.writeHead(status, payload.headers).end(payload.text);
+      return;
+    }
     res
       .writeHead(status, { "content-type": "application/json" })
       .end(payload === undefined ? "" : JSON.stringify(payload));
@@ -96,5 +108,61 @@ describe("ConnectClient", () => {
       auth: `Basic ${Buffer.from("u:p").toString("base64")}`,
     });
     await c.close();
+  });
+
+  it("refuses answers it cannot use, saying what is wrong: HTML, wrong shapes, redirects", async () => {
+    const s = await fake([
+      [200, new Raw("<html><body>Sign in</body></html>")],
+      [200, { connectors: ["a"] }],
+      [200, { a: { status: { connector: { state: 3 }, tasks: [] } } }],
+      [302, new Raw("", { location: "https://sso.example.com/login?token=abc" })],
+      [200, { name: "a", connector: { state: "RUNNING" }, tasks: "none" }],
+    ]);
+    const c = new ConnectClient({ urls: [s.url], retry: fast });
+    await expect(c.listNames()).rejects.toThrow(
+      /the worker's answer is not JSON \(HTTP 200, starts "<html><body>Sign in<\/body><\/html>"\)/,
+    );
+    await expect(c.listNames()).rejects.toThrow(/answer is a mapping, not a list/);
+    await expect(c.listExpanded()).rejects.toThrow(
+      /answer\.a\.status\.connector\.state is a number, not a string/,
+    );
+    const redirect = await c.getConfig("a").catch((e: unknown) => e);
+    expect(redirect).toBeInstanceOf(ConnectRequestError);
+    expect((redirect as Error).message).toMatch(
+      /redirect \(HTTP 302 to https:\/\/sso\.example\.com\/login\?token=\*\*\*\); kiln does not follow redirects/,
+    );
+    await expect(c.status("a")).rejects.toBeInstanceOf(ConnectProtocolError);
+    await c.close();
+  });
+
+  it("stops at the command's deadline, naming the request: 409 forever, or no answer at all", async () => {
+    const busy = await fake(Array(1000).fill([409, { message: "rebalance in progress" }]));
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(new DeadlineError("300ms")), 300);
+    const c = new ConnectClient({
+      urls: [busy.url],
+      retry: { ...fast, deadlineMs: 60_000 },
+      signal: stop.signal,
+    });
+    const err = await c.listNames().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OperationTimeoutError);
+    expect((err as Error).message).toMatch(
+      /^gave up after 300ms \(--timeout\) while (retrying|waiting for) GET http:\/\/127\.0\.0\.1:\d+\/connectors/,
+    );
+    await c.close();
+
+    const silent = createServer(() => {});
+    servers.push(silent);
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const hang = new AbortController();
+    setTimeout(() => hang.abort(new DeadlineError("200ms")), 200);
+    const h = new ConnectClient({
+      urls: [`http://127.0.0.1:${(silent.address() as AddressInfo).port}`],
+      signal: hang.signal,
+    });
+    await expect(h.serverInfo()).rejects.toThrow(
+      /^gave up after 200ms \(--timeout\) while waiting for GET http:\/\/127\.0\.0\.1:\d+\/$/,
+    );
+    await h.close();
   });
 });

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { abortedError, describeNetworkError, networkErrorCode, scrubSecrets } from "@kiln/schemas";
 import { Agent, type Dispatcher, request } from "undici";
 import {
   ConnectError,
+  ConnectRequestError,
   ConnectTimeoutError,
   ConnectTlsError,
   ConnectUnreachableError,
@@ -21,6 +23,7 @@ import type {
   ServerInfo,
   ValidationResult,
 } from "./types.js";
+import * as wire from "./wire.js";
 
 export type ConnectAuth =
   | { type: "basic"; username: string; password: string }
@@ -53,6 +56,8 @@ export interface ConnectClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Called for every HTTP exchange (after it completes); for progress, logs and counting. */
   onRequest?: (e: RequestEvent) => void;
+  /** The command's deadline: every request and backoff stops when it fires, naming the request. */
+  signal?: AbortSignal;
 }
 
 export interface RequestEvent {
@@ -70,6 +75,8 @@ export interface RequestStats {
 }
 
 interface SendOptions {
+  /** What a successful answer must look like; anything else is a ConnectProtocolError. */
+  shape?: wire.Shape;
   body?: unknown;
   /** Send to this worker only (no failover). */
   baseUrl?: string;
@@ -103,6 +110,9 @@ export class ConnectClient {
   readonly #timeout: number;
   readonly #onRequest: ((e: RequestEvent) => void) | undefined;
   readonly #tls: ConnectTls;
+  readonly #signal: AbortSignal | undefined;
+  /** Credential values, scrubbed from anything a worker says back before kiln repeats it. */
+  readonly #secrets: string[];
   #active = 0;
 
   constructor(opts: ConnectClientOptions) {
@@ -112,6 +122,13 @@ export class ConnectClient {
     this.#retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.#onRequest = opts.onRequest;
     this.#tls = opts.tls ?? {};
+    this.#signal = opts.signal;
+    this.#secrets =
+      opts.auth?.type === "basic"
+        ? [opts.auth.password]
+        : opts.auth?.type === "bearer"
+          ? [opts.auth.token]
+          : [];
     this.#headers = { accept: "application/json" };
     if (opts.auth?.type === "basic") {
       const token = Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString("base64");
@@ -146,32 +163,46 @@ export class ConnectClient {
 
   /** `GET /`: version, commit, Kafka cluster id. */
   serverInfo(baseUrl?: string): Promise<ServerInfo> {
-    return this.#send("GET", "/", baseUrl ? { baseUrl } : {});
+    return this.#send("GET", "/", { shape: wire.serverInfo, ...(baseUrl ? { baseUrl } : {}) });
   }
 
   /** `GET /health` (Kafka ≥ 3.9). */
   health(baseUrl?: string): Promise<{ status: string; message: string }> {
-    return this.#send("GET", "/health", baseUrl ? { baseUrl } : {});
+    return this.#send("GET", "/health", {
+      shape: wire.object({ status: wire.string, message: wire.optional(wire.string) }),
+      ...(baseUrl ? { baseUrl } : {}),
+    });
   }
 
   // --- connectors ----------------------------------------------------------------------------
 
   /** `GET /connectors?expand=status&expand=info`: every connector with its config and status. */
-  listExpanded(): Promise<Record<string, ExpandedConnector>> {
-    return this.#send("GET", "/connectors?expand=status&expand=info");
+  async listExpanded(): Promise<Record<string, ExpandedConnector>> {
+    const all = await this.#send<Record<string, ExpandedConnector>>(
+      "GET",
+      "/connectors?expand=status&expand=info",
+      {
+        shape: wire.expanded,
+      },
+    );
+    for (const e of Object.values(all)) if (e.info) e.info.config = wire.dropNulls(e.info.config);
+    return all;
   }
 
   /** `GET /connectors` (of one worker when `baseUrl` is given: each reads the config topic itself). */
   listNames(baseUrl?: string): Promise<string[]> {
-    return this.#send("GET", "/connectors", baseUrl ? { baseUrl, retry: false } : {});
+    return this.#send("GET", "/connectors", {
+      shape: wire.names,
+      ...(baseUrl ? { baseUrl, retry: false } : {}),
+    });
   }
 
   getConnector(name: string): Promise<ConnectorInfo> {
-    return this.#send("GET", `/connectors/${enc(name)}`);
+    return this.#send("GET", `/connectors/${enc(name)}`, { shape: wire.connectorInfo });
   }
 
-  getConfig(name: string): Promise<Record<string, string>> {
-    return this.#send("GET", `/connectors/${enc(name)}/config`);
+  async getConfig(name: string): Promise<Record<string, string>> {
+    return wire.dropNulls(await this.#send("GET", `/connectors/${enc(name)}/config`, { shape: wire.config }));
   }
 
   /** `POST /connectors` with `initial_state`, so a connector meant to be stopped never starts. */
@@ -213,49 +244,53 @@ export class ConnectClient {
   }
 
   status(name: string): Promise<ConnectorStatus> {
-    return this.#send("GET", `/connectors/${enc(name)}/status`);
+    return this.#send("GET", `/connectors/${enc(name)}/status`, { shape: wire.connectorStatus });
   }
 
   tasks(
     name: string,
   ): Promise<Array<{ id: { connector: string; task: number }; config: Record<string, string> }>> {
-    return this.#send("GET", `/connectors/${enc(name)}/tasks`);
+    return this.#send("GET", `/connectors/${enc(name)}/tasks`, { shape: wire.taskConfigs });
   }
 
   // --- plugins -------------------------------------------------------------------------------
 
   /** `GET /connector-plugins` (connectors only, or every plugin with `all`). */
   plugins(opts: { all?: boolean; baseUrl?: string } = {}): Promise<PluginInfo[]> {
-    return this.#send(
-      "GET",
-      `/connector-plugins${opts.all ? "?connectorsOnly=false" : ""}`,
-      opts.baseUrl ? { baseUrl: opts.baseUrl } : {},
-    );
+    return this.#send("GET", `/connector-plugins${opts.all ? "?connectorsOnly=false" : ""}`, {
+      shape: wire.plugins,
+      ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
+    });
   }
 
   /** `GET /connector-plugins/{class}/config`: the plugin's config definitions (types, PASSWORD keys). */
   pluginConfig(pluginClass: string, version?: string): Promise<PluginConfigKey[]> {
     const q = version ? `?version=${enc(version)}` : "";
-    return this.#send("GET", `/connector-plugins/${enc(pluginClass)}/config${q}`);
+    return this.#send("GET", `/connector-plugins/${enc(pluginClass)}/config${q}`, {
+      shape: wire.pluginConfig,
+    });
   }
 
   /** `PUT /connector-plugins/{class}/config/validate`: validates without writing. */
   validate(pluginClass: string, config: Record<string, string>): Promise<ValidationResult> {
-    return this.#send("PUT", `/connector-plugins/${enc(pluginClass)}/config/validate`, { body: config });
+    return this.#send("PUT", `/connector-plugins/${enc(pluginClass)}/config/validate`, {
+      body: config,
+      shape: wire.validation,
+    });
   }
 
   // --- offsets (connector must be STOPPED to change them) ------------------------------------
 
   getOffsets(name: string): Promise<ConnectorOffsets> {
-    return this.#send("GET", `/connectors/${enc(name)}/offsets`);
+    return this.#send("GET", `/connectors/${enc(name)}/offsets`, { shape: wire.offsets });
   }
 
   alterOffsets(name: string, offsets: ConnectorOffsets): Promise<OffsetsMessage> {
-    return this.#send("PATCH", `/connectors/${enc(name)}/offsets`, { body: offsets });
+    return this.#send("PATCH", `/connectors/${enc(name)}/offsets`, { body: offsets, shape: wire.message });
   }
 
   resetOffsets(name: string): Promise<OffsetsMessage> {
-    return this.#send("DELETE", `/connectors/${enc(name)}/offsets`);
+    return this.#send("DELETE", `/connectors/${enc(name)}/offsets`, { shape: wire.message });
   }
 
   // --- transport -----------------------------------------------------------------------------
@@ -269,7 +304,7 @@ export class ConnectClient {
     for (;;) {
       const base = opts.baseUrl ?? this.activeUrl;
       try {
-        return await this.#once<T>(method, base, path, opts.body, write);
+        return await this.#once<T>(method, base, path, opts, write);
       } catch (err) {
         if (!(err instanceof ConnectError) || !err.retryable || opts.retry === false) throw err;
         if (err instanceof ConnectUnreachableError) {
@@ -280,12 +315,21 @@ export class ConnectClient {
         const delay = backoffDelay(attempt++, this.#retry);
         if (Date.now() + delay > deadline) throw err;
         this.stats.retries++;
-        await sleep(delay);
+        await sleep(delay, undefined, this.#signal ? { signal: this.#signal } : {}).catch((cause) => {
+          throw (
+            abortedError(
+              this.#signal,
+              `retrying ${method} ${redactUrl(`${base}${path}`)} (${err.userMessage})`,
+              cause,
+            ) ?? cause
+          );
+        });
       }
     }
   }
 
-  async #once<T>(method: string, base: string, path: string, body: unknown, write: boolean): Promise<T> {
+  async #once<T>(method: string, base: string, path: string, opts: SendOptions, write: boolean): Promise<T> {
+    const { body, shape } = opts;
     const url = `${base}${path}`;
     const req = { method, url };
     const t0 = Date.now();
@@ -299,23 +343,45 @@ export class ConnectClient {
         headers:
           body === undefined ? this.#headers : { ...this.#headers, "content-type": "application/json" },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(this.#signal ? { signal: this.#signal } : {}),
       });
       status = res.statusCode;
       const text = await res.body.text();
+      if (status >= 300 && status < 400) {
+        const to = res.headers.location;
+        throw new ConnectRequestError(
+          `the worker answered with a redirect (HTTP ${status}${to ? ` to ${redactUrl(String(to))}` : ""}); kiln does not follow redirects from a Connect worker: put the worker's own URL in the ConnectTarget`,
+          { ...req, status },
+        );
+      }
       if (status >= 400) {
         let message = text;
         try {
-          message = (JSON.parse(text) as { message?: string }).message ?? text;
+          const parsed = JSON.parse(text) as { message?: unknown };
+          if (typeof parsed?.message === "string") message = parsed.message;
         } catch {}
-        throw classifyResponse(status, message, req);
+        throw classifyResponse(status, scrubSecrets(message.slice(0, 2000), this.#secrets), req);
       }
-      if (status === 204 || text === "") return undefined as T;
+      if (!shape && (status === 204 || text === "")) return undefined as T;
+      let value: unknown;
       try {
-        return JSON.parse(text) as T;
+        value = JSON.parse(text);
       } catch (cause) {
-        throw new ConnectError(`invalid JSON in response (HTTP ${status})`, { ...req, status, cause });
+        throw new ConnectProtocolError(
+          `the worker's answer is not JSON (HTTP ${status}, ${text === "" ? "empty" : `starts ${JSON.stringify(scrubSecrets(text.slice(0, 40), this.#secrets))}`}): is the ConnectTarget URL a Connect REST endpoint?`,
+          { ...req, status, cause },
+        );
       }
+      const wrong = shape?.(value, "answer");
+      if (wrong)
+        throw new ConnectProtocolError(
+          `unexpected answer from the worker (HTTP ${status}): ${wrong}; is the ConnectTarget URL a Connect REST endpoint?`,
+          { ...req, status },
+        );
+      return value as T;
     } catch (err) {
+      const timedOut = abortedError(this.#signal, `waiting for ${method} ${redactUrl(url)}`, err);
+      if (timedOut) throw timedOut;
       if (err instanceof ConnectError) throw err;
       // A dropped HTTPS connection may be a refused client certificate: find out and say so.
       const code = (err as { code?: string })?.code;
@@ -330,23 +396,33 @@ export class ConnectClient {
   }
 }
 
+/** A worker's answer kiln cannot use: not JSON, or JSON of the wrong shape. */
+export class ConnectProtocolError extends ConnectError {}
+
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+const TLS_HINTS = {
+  trustCa: "set tls.caFile in the ConnectTarget to the CA that signed it",
+  plainHttp: "use an http:// URL in the ConnectTarget",
+};
 
 function transportError(err: unknown, req: { method: string; url: string }, write: boolean): ConnectError {
-  const code = (err as { code?: string })?.code ?? "";
+  const code = networkErrorCode(err) ?? "";
   const message = (err as Error)?.message ?? String(err);
   if (UNREACHABLE.has(code) || code === "UND_ERR_CONNECT_TIMEOUT") {
-    return new ConnectUnreachableError(`cannot reach the Connect worker (${code})`, {
+    return new ConnectUnreachableError(`cannot reach the Connect worker: ${describeNetworkError(err)}`, {
       ...req,
       retryable: true,
       cause: err,
     });
   }
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
-    return new ConnectTimeoutError(`no answer from the Connect worker in time (${code})`, {
-      ...req,
-      cause: err,
-    });
+    return new ConnectTimeoutError(
+      `no answer from the Connect worker in time: ${describeNetworkError(err)}`,
+      {
+        ...req,
+        cause: err,
+      },
+    );
   }
   if (code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE") {
     // The worker went away mid-request: a read can simply be retried elsewhere, a write may have
@@ -365,11 +441,11 @@ function transportError(err: unknown, req: { method: string; url: string }, writ
       { ...req, cause: err },
     );
   }
-  if (/certificate|SSL|TLS/i.test(`${code} ${message}`)) {
-    return new ConnectTlsError(`TLS failure talking to the Connect worker: ${message}`, {
-      ...req,
-      cause: err,
-    });
+  if (/SSL|TLS/i.test(`${code} ${message}`)) {
+    return new ConnectTlsError(
+      `TLS with the Connect worker failed: ${describeNetworkError(err, TLS_HINTS)}`,
+      { ...req, cause: err },
+    );
   }
-  return new ConnectError(`request failed: ${message}`, { ...req, cause: err });
+  return new ConnectError(`request failed: ${describeNetworkError(err, TLS_HINTS)}`, { ...req, cause: err });
 }

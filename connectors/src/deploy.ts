@@ -66,6 +66,23 @@ export async function planDeployment(opts: PlanDeploymentOptions): Promise<Deplo
       });
     }
   }
+  // One name per cluster: a second file with the same name would silently replace the first.
+  const byKey = new Map<string, DesiredConnector>();
+  for (const d of [...desired]) {
+    const key = `${d.cluster}/${d.name}`;
+    const first = byKey.get(key);
+    if (!first) {
+      byKey.set(key, d);
+      continue;
+    }
+    desired.splice(desired.indexOf(d), 1);
+    diagnostics.push({
+      severity: "error",
+      code: "duplicate-connector",
+      message: `${d.name}: declared twice for Connect cluster ${d.cluster} (also in ${first.location.file ?? "another file"})`,
+      location: { ...d.location, path: "name" },
+    });
+  }
   const known = new Set(opts.files.targets.map((t) => t.target.name));
   for (const d of desired) {
     if (!known.has(d.cluster)) {

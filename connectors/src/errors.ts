@@ -1,21 +1,6 @@
-import { KilnError, type Location } from "@kiln/schemas";
+import { KilnError, type Location, redactUrl } from "@kiln/schemas";
 
-/** A URL safe to print: user info and token-like query parameters removed. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = "***";
-      u.password = "";
-    }
-    for (const key of [...u.searchParams.keys()]) {
-      if (/token|secret|password|key|auth/i.test(key)) u.searchParams.set(key, "***");
-    }
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/[^/@]*@/, "//***@");
-  }
-}
+export { redactUrl };
 
 /** Any failure talking to a Connect cluster. */
 export class ConnectError extends KilnError {

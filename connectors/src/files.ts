@@ -1,12 +1,17 @@
-import { readdir, readFile } from "node:fs/promises";
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { FileReadError, readTextFile } from "@kiln/catalog";
 import {
   type Connector,
   type ConnectTarget,
+  type Diagnostic,
+  isKind,
   KilnError,
   type Location,
-  loadSpec,
+  parseSourceDocument,
   SpecError,
+  validateDocument,
 } from "@kiln/schemas";
 import type { ConnectClientOptions } from "./client.js";
 import type { Ownership } from "./planner.js";
@@ -26,57 +31,131 @@ export interface DeploymentFiles {
   targets: LoadedTarget[];
 }
 
-/** Every `*.yaml`/`*.yml` under `dir` (recursively), sorted. */
-async function yamlFiles(dir: string): Promise<string[]> {
+const YAML_FILE = /\.ya?ml$/;
+
+function unreadable(file: string, message: string, code = "unreadable"): Diagnostic {
+  return { severity: "error", code, message, location: { file } };
+}
+
+/**
+ * Every `*.yaml`/`*.yml` under `dir` (recursively, following links), sorted. A link that leads
+ * nowhere is listed too, so reading it reports it instead of skipping it.
+ */
+async function yamlFiles(dir: string, seen = new Set<string>()): Promise<string[]> {
+  const real = await realpath(dir);
+  if (seen.has(real)) return [];
+  seen.add(real);
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await yamlFiles(p)));
-    else if (/\.ya?ml$/.test(e.name)) out.push(p);
+    const isDir =
+      e.isDirectory() || (e.isSymbolicLink() && (await stat(p).catch(() => undefined))?.isDirectory());
+    if (isDir) out.push(...(await yamlFiles(p, seen)));
+    else if (YAML_FILE.test(e.name)) out.push(p);
   }
   return out.sort();
 }
 
+/** Kinds kiln reads elsewhere: a directory may hold them beside connector files. */
+const OTHER_KILN_KINDS = new Set(["Cluster", "ConnectorPlugin", "LicensePolicy"]);
+
 /**
  * Reads the connector files (`kind: Connector`) and Connect targets (`kind: ConnectTarget`)
- * under the given files or directories. Other kinds are skipped. Every schema error of every
- * file is reported at once.
+ * under the given files or directories. Every file is parsed by the YAML parser and classified
+ * by the `kind` it holds: another kiln kind is left alone, but a file that does not parse, is
+ * not a mapping, or names no kind or an unknown one is an error — a connector file kiln cannot
+ * read must never look like a connector nobody declares. Every finding of every file is
+ * reported at once.
  */
 export async function loadDeploymentFiles(paths: string[]): Promise<DeploymentFiles> {
   const files: string[] = [];
+  const diagnostics: Diagnostic[] = [];
   for (const p of paths) {
-    try {
-      files.push(...(await yamlFiles(p)));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOTDIR") files.push(p);
-      else throw new KilnError(`cannot read ${p}: ${(err as Error).message}`, { cause: err });
+    const info = await stat(p).catch((err: NodeJS.ErrnoException) => err);
+    if (info instanceof Error) {
+      throw new KilnError(info.code === "ENOENT" ? "no such file or directory" : info.message, {
+        location: { file: p },
+        cause: info,
+      });
     }
+    if (info.isDirectory()) {
+      files.push(
+        ...(await yamlFiles(p).catch((err: Error) => {
+          throw new KilnError(`cannot read the directory: ${err.message}`, {
+            location: { file: p },
+            cause: err,
+          });
+        })),
+      );
+    } else files.push(p);
   }
   const out: DeploymentFiles = { connectors: [], targets: [] };
-  const diagnostics: SpecError["diagnostics"] = [];
   for (const file of files) {
-    const text = await readFile(file, "utf8");
-    // Top-level `kind:` in block YAML, or `"kind":` in a flow/JSON document.
-    const kind = (/^kind:\s*"?([A-Za-z]+)/m.exec(text) ?? /"kind"\s*:\s*"([A-Za-z]+)"/.exec(text))?.[1];
-    if (kind !== "Connector" && kind !== "ConnectTarget") continue;
+    let text: string;
     try {
-      const loaded = loadSpec(text, file, kind);
+      text = await readTextFile(file);
+    } catch (err) {
+      if (err instanceof SpecError) diagnostics.push(...err.diagnostics);
+      else if (err instanceof FileReadError)
+        diagnostics.push(
+          unreadable(
+            file,
+            err.code === "ENOENT"
+              ? "cannot be read: a symbolic link to nothing"
+              : `cannot be read: ${err.userMessage}`,
+          ),
+        );
+      else throw err;
+      continue;
+    }
+    try {
+      const doc = parseSourceDocument(text, file);
+      const value = doc.value as Record<string, unknown>;
+      const kind = value && typeof value === "object" && !Array.isArray(value) ? value.kind : undefined;
+      if (typeof kind === "string" && OTHER_KILN_KINDS.has(kind)) continue;
+      if (kind !== "Connector" && kind !== "ConnectTarget") {
+        const pos = doc.locate(["kind"]);
+        diagnostics.push({
+          severity: "error",
+          code: "unknown-kind",
+          message:
+            value === null || typeof value !== "object" || Array.isArray(value)
+              ? "is not a mapping: a connector directory holds Connector and ConnectTarget documents"
+              : kind === undefined
+                ? "has no `kind`: a connector directory holds Connector and ConnectTarget documents"
+                : typeof kind !== "string"
+                  ? `has a \`kind\` that is not a name (${Array.isArray(kind) ? "a list" : kind === null ? "null" : typeof kind === "object" ? "a mapping" : `a ${typeof kind}`}): a connector directory holds Connector and ConnectTarget documents`
+                  : `has kind ${JSON.stringify(kind.slice(0, 60))}${isKind(kind) ? "" : ", which kiln does not know"}: a connector directory holds Connector and ConnectTarget documents`,
+          location: { file, ...pos, path: "kind" },
+        });
+        continue;
+      }
+      const found = validateDocument(kind, doc);
+      if (found.length > 0) {
+        diagnostics.push(...found);
+        continue;
+      }
       const location = { file, line: 1 };
-      if (kind === "Connector") out.connectors.push({ doc: loaded.value as Connector, location });
-      else out.targets.push({ target: loaded.value as ConnectTarget, location });
+      if (kind === "Connector") out.connectors.push({ doc: value as unknown as Connector, location });
+      else out.targets.push({ target: value as unknown as ConnectTarget, location });
     } catch (err) {
       if (err instanceof SpecError) diagnostics.push(...err.diagnostics);
       else throw err;
     }
   }
-  if (diagnostics.length > 0) throw new SpecError(diagnostics);
   const seen = new Map<string, Location>();
   for (const t of out.targets) {
-    if (seen.has(t.target.name)) {
-      throw new KilnError(`Connect target ${t.target.name} is declared twice`, { location: t.location });
-    }
-    seen.set(t.target.name, t.location);
+    const first = seen.get(t.target.name);
+    if (first)
+      diagnostics.push({
+        severity: "error",
+        code: "duplicate-target",
+        message: `Connect target ${t.target.name} is also declared in ${first.file}`,
+        location: { ...t.location, path: "name" },
+      });
+    else seen.set(t.target.name, t.location);
   }
+  if (diagnostics.length > 0) throw new SpecError(diagnostics);
   return out;
 }
 
@@ -84,6 +163,52 @@ export class TargetConfigError extends KilnError {}
 
 export function ownershipOf(target: ConnectTarget): Ownership {
   return { mode: target.ownership?.mode ?? "ignore", protect: target.ownership?.protect ?? [] };
+}
+
+/** Environments any of the files declares (for `--env`, which must name one of them). */
+export function declaredEnvironments(files: DeploymentFiles): Set<string> {
+  return new Set([
+    ...files.targets.flatMap((t) => Object.keys(t.target.environments ?? {})),
+    ...files.connectors.flatMap((c) => Object.keys(c.doc.environments ?? {})),
+  ]);
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+
+/** Checks that a TLS file holds what its field says, so a wrong file is named as such. */
+function checkPem(target: string, field: string, file: string, text: string): void {
+  const blocks = [...text.matchAll(PEM_BLOCK)];
+  const certs = blocks.filter((b) => b[1] === "CERTIFICATE");
+  const where = `Connect target ${target}: tls.${field} (${file})`;
+  if (field === "keyFile") {
+    const key = blocks.find((b) => /PRIVATE KEY$/.test(b[1] ?? ""));
+    if (!key) throw new TargetConfigError(`${where} holds no PEM private key (-----BEGIN PRIVATE KEY-----)`);
+    if (/ENCRYPTED/.test(key[1] ?? ""))
+      throw new TargetConfigError(
+        `${where} is an encrypted key; kiln needs it unencrypted (mount it from a Secret)`,
+      );
+    try {
+      createPrivateKey(key[0]);
+    } catch (err) {
+      throw new TargetConfigError(
+        `${where} holds a private key that cannot be read (${(err as Error).message})`,
+      );
+    }
+    return;
+  }
+  if (certs.length === 0)
+    throw new TargetConfigError(
+      `${where} is not a PEM certificate file: it must hold -----BEGIN CERTIFICATE----- blocks${blocks.length ? ` (it holds ${[...new Set(blocks.map((b) => b[1]))].join(", ")})` : ""}`,
+    );
+  for (const [i, c] of certs.entries()) {
+    try {
+      new X509Certificate(c[0]);
+    } catch (err) {
+      throw new TargetConfigError(
+        `${where}: certificate ${i + 1} cannot be read (${(err as Error).message})`,
+      );
+    }
+  }
 }
 
 /**
@@ -98,30 +223,48 @@ export async function clientOptionsFor(
   const urls = overlay?.urls ?? target.urls;
   const auth = overlay?.auth ?? target.auth;
   const tls = overlay?.tls ?? target.tls;
-  const need = (name: string) => {
+  const authAt = overlay?.auth ? `environments.${opts.env}.auth` : "auth";
+  const need = (field: string, name: string) => {
     const v = opts.processEnv[name];
     if (v === undefined || v === "") {
       throw new TargetConfigError(
-        `Connect target ${target.name} needs the environment variable ${name} (for its ${auth?.type} auth)`,
+        `Connect target ${target.name} needs the environment variable ${name} (${authAt}.${field}, for ${auth?.type} auth)`,
       );
     }
     return v;
   };
-  const read = async (file: string | undefined) => {
+  const read = async (field: "caFile" | "certFile" | "keyFile") => {
+    const file = tls?.[field];
     if (!file) return undefined;
+    let text: string;
     try {
-      return await readFile(resolve(opts.baseDir, file), "utf8");
+      text = await readTextFile(resolve(opts.baseDir, file), { display: file });
     } catch (err) {
-      throw new TargetConfigError(`Connect target ${target.name}: cannot read ${file}`, { cause: err });
+      const why = err instanceof KilnError ? err.userMessage : (err as Error).message;
+      throw new TargetConfigError(`Connect target ${target.name}: cannot read tls.${field} ${file}: ${why}`, {
+        cause: err,
+      });
     }
+    checkPem(target.name, field, file, text);
+    return text;
   };
-  const [ca, cert, key] = await Promise.all([read(tls?.caFile), read(tls?.certFile), read(tls?.keyFile)]);
+  const [ca, cert, key] = await Promise.all([read("caFile"), read("certFile"), read("keyFile")]);
+  if (Boolean(cert) !== Boolean(key))
+    throw new TargetConfigError(
+      `Connect target ${target.name}: a client certificate needs both tls.certFile and tls.keyFile`,
+    );
   return {
     urls,
     ...(auth?.type === "basic"
-      ? { auth: { type: "basic", username: need(auth.usernameEnv), password: need(auth.passwordEnv) } }
+      ? {
+          auth: {
+            type: "basic",
+            username: need("usernameEnv", auth.usernameEnv),
+            password: need("passwordEnv", auth.passwordEnv),
+          },
+        }
       : auth?.type === "bearer"
-        ? { auth: { type: "bearer", token: need(auth.tokenEnv) } }
+        ? { auth: { type: "bearer", token: need("tokenEnv", auth.tokenEnv) } }
         : {}),
     ...(ca || cert || key
       ? { tls: { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) } }

@@ -26,6 +26,7 @@ export {
   type ConnectAuth,
   ConnectClient,
   type ConnectClientOptions,
+  ConnectProtocolError,
   type ConnectTls,
   DEFAULT_RETRY,
   type RequestEvent,
@@ -68,6 +69,7 @@ export {
 export {
   clientOptionsFor,
   type DeploymentFiles,
+  declaredEnvironments,
   type LoadedConnectorFile,
   type LoadedTarget,
   loadDeploymentFiles,
@@ -78,6 +80,7 @@ export {
   type AutoRestartOptions,
   type AutoRestartResult,
   autoRestart,
+  backupFileName,
   changeOffsets,
   clusterStatus,
   isFailed,
@@ -105,8 +108,9 @@ export {
 } from "./planner.js";
 export { changeJson, formatPlan, hasPending, type PlanSummary, summarize } from "./render.js";
 export {
+  connectorFileSecrets,
+  describeFinding,
   findLiteralSecrets,
-  hasPlaceholder,
   isPlaceholderOnly,
   looksLikeSecretKey,
   REDACTED,
@@ -115,3 +119,4 @@ export {
   type SecretFinding,
 } from "./secrets.js";
 export type * from "./types.js";
+export { offsets as offsetsShape } from "./wire.js";

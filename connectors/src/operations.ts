@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -143,6 +144,23 @@ export interface OffsetsBackup {
 }
 
 export type OffsetsOperation = { kind: "reset" } | { kind: "alter"; offsets: ConnectorOffsets };
+
+/**
+ * The backup file's name for a connector's offsets: one path segment whatever the connector is
+ * called (Connect allows `/` and `..` in names), so a backup never lands outside its directory.
+ */
+export function backupFileName(cluster: string, connector: string, at: Date): string {
+  const safe = connector.replace(
+    /[^A-Za-z0-9._-]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+  const name =
+    safe.length > 150
+      ? `${safe.slice(0, 120)}~${createHash("sha256").update(connector).digest("hex").slice(0, 16)}`
+      : safe;
+  const stamp = at.toISOString().replace(/[:.]/g, "-");
+  return `${cluster}-${name.replace(/^\.+/, (dots) => "%2e".repeat(dots.length))}-${stamp}.json`;
+}
 
 /**
  * Changes a connector's offsets the safe way: stop it, back the current offsets up to

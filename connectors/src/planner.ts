@@ -1,3 +1,4 @@
+import { KilnError } from "@kiln/schemas";
 import { type ConfigDiffEntry, type DesiredConnector, type DesiredState, diffConfig } from "./desired.js";
 import type { ConnectorState, TaskStatus } from "./types.js";
 
@@ -87,7 +88,10 @@ export function planCluster(
   const declared = new Set<string>();
   for (const d of desired) {
     if (d.cluster !== cluster) continue;
-    if (declared.has(d.name)) throw new Error(`connector ${d.name} declared twice for cluster ${cluster}`);
+    if (declared.has(d.name))
+      throw new KilnError(`connector ${d.name} is declared twice for cluster ${cluster}`, {
+        location: d.location,
+      });
     declared.add(d.name);
     const l = live.get(d.name);
     if (!l) {

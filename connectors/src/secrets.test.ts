@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  describeFinding,
   findLiteralSecrets,
   isPlaceholderOnly,
   looksLikeSecretKey,
@@ -70,5 +71,36 @@ describe("secret detection", () => {
     expect(redactValue("sasl.jaas.config", 'x password="${file:/a:b}";', new Set())).toBe("(redacted)");
     expect(isPlaceholderOnly("${directory:/mnt/secrets:pw}")).toBe(true);
     expect(isPlaceholderOnly("pre ${env:X}")).toBe(false);
+  });
+});
+
+describe("literal secrets: any value not entirely a placeholder, credentials in URLs under any key", () => {
+  it("a placeholder inside a literal is a literal", () => {
+    const findings = findLiteralSecrets({ "db.password": "S3CR3T${env:X}" }, new Set());
+    expect(findings.map((f) => [f.key, f.reason])).toStrictEqual([["db.password", "secret-name"]]);
+  });
+
+  it("a password inside connection.url, or a JDBC password parameter, whatever the key", () => {
+    const findings = findLiteralSecrets(
+      {
+        "connection.url": "jdbc:postgresql://app:S3CR3T@db:5432/orders",
+        "jdbc.url": "jdbc:sqlserver://db;user=sa;password=S3CR3T",
+        "mongodb.connection.string": "mongodb://app:${file:/s/m.properties:pw}@mongo/",
+        topics: "orders",
+      },
+      new Set(),
+      { file: "c.yaml" },
+    );
+    expect(findings.map((f) => [f.key, f.reason])).toStrictEqual([
+      ["connection.url", "url-credentials"],
+      ["jdbc.url", "url-credentials"],
+    ]);
+    expect(describeFinding(findings[0] as never)).not.toContain("S3CR3T");
+  });
+
+  it("plans show URLs with their credentials masked", () => {
+    expect(redactValue("connection.url", "jdbc:postgresql://app:S3CR3T@db/orders", new Set())).toBe(
+      "jdbc:postgresql://app:***@db/orders",
+    );
   });
 });

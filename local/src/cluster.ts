@@ -57,6 +57,23 @@ export interface NodeRunOptions {
   loggers: Record<string, string>;
   /** On a FIPS JVM: BouncyCastle FIPS, and the password of the BCFKS key stores (passed in the environment). */
   fips?: { jars: JarSet; password: string };
+  /** The Prometheus JMX exporter agent jar, for JVMs whose resource has a metricsConfig. */
+  jmxAgent?: string;
+}
+
+export const METRICS_PORT = 9404;
+
+/** `-javaagent:` for the JMX exporter with `config` (the rendered ConfigMap's text), serving ip:9404 as Strimzi's pods do. */
+export async function jmxAgentArgs(
+  opts: Pick<NodeRunOptions, "jmxAgent">,
+  dir: string,
+  ip: string,
+  config: string | undefined,
+): Promise<string[]> {
+  if (!config || !opts.jmxAgent) return [];
+  const file = join(dir, "metrics-config.yml");
+  await writeFile(file, config);
+  return [`-javaagent:${opts.jmxAgent}=${ip}:${METRICS_PORT}:${file}`];
 }
 
 /** The environment variable a FIPS node or worker reads its key store password from (as Strimzi does: `${strimzienv:…}`). */
@@ -269,10 +286,12 @@ export async function startNode(
   const jars = await resolveKafkaJars(plan.version);
   await assertFree(node.ip, node.controller ? 9090 : REPLICATION_PORT, node.podName);
   const log4j = await writeLog4j2(prepared.dir, "INFO", opts.loggers);
+  const agent = await jmxAgentArgs(opts, prepared.dir, node.ip, plan.metricsConfig);
   const proc = await startProcess(
     node.podName,
     javaBin(),
     [
+      ...agent,
       ...opts.jvmArgs,
       ...javaFlags(opts.heap),
       `-Dlog4j2.configurationFile=${log4j}`,

@@ -17,7 +17,7 @@ import {
   waitFor,
   writeLog4j2,
 } from "@kiln/connectors/runtime";
-import { KEYSTORE_PASSWORD_ENV, keystoreFor, type NodeRunOptions } from "./cluster.js";
+import { jmxAgentArgs, KEYSTORE_PASSWORD_ENV, keystoreFor, type NodeRunOptions } from "./cluster.js";
 import { LocalRuntimeError } from "./errors.js";
 import { assertFree } from "./loopback.js";
 import type { ClusterPlan, ConnectPlan } from "./plan.js";
@@ -144,10 +144,12 @@ export async function startConnect(
       await writeFile(propsFile, propertiesText(props), { mode: 0o600 });
       await assertFree(w.ip, CONNECT_REST_PORT, w.podName);
       const log4j = await writeLog4j2(workerDir, "INFO", opts.loggers);
+      const agent = await jmxAgentArgs(opts, workerDir, w.ip, c.metricsConfig);
       const proc = await startProcess(
         w.podName,
         javaBin(),
         [
+          ...agent,
           ...opts.jvmArgs,
           ...javaFlags(opts.heap),
           `-Dlog4j2.configurationFile=${log4j}`,

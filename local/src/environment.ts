@@ -10,6 +10,7 @@ import {
   BC_FIPS_JARS,
   fipsJvm,
   type JarSetSpec,
+  JMX_EXPORTER_JARS,
   OPA_AUTHORIZER_JARS,
   resolveJarSet,
   STRIMZI_OAUTH_JARS,
@@ -20,6 +21,7 @@ import {
   awaitNode,
   type ClusterFiles,
   issueClusterCertificates,
+  METRICS_PORT,
   type NodeRunOptions,
   prepareNode,
   type RunningNode,
@@ -78,7 +80,11 @@ export interface LocalCluster {
     name: string;
     urls: string[];
     workers: { podName: string; ip: string; logFile: string }[];
+    /** `<ip>:9404` of each worker's JMX exporter, when metrics are on. */
+    metrics: string[];
   }[];
+  /** `<ip>:9404` of each node's JMX exporter, when metrics are on (what the PodMonitors select). */
+  metrics: string[];
   /** Connect clusters not started, and why. */
   skipped: string[];
   /** Client properties of Strimzi's topic operator: a super-user that creates topics as KafkaTopics would. */
@@ -100,7 +106,7 @@ interface State extends LocalEnvironment {
    * Process group leaders by the order they stop in: Connect workers (0) while brokers answer,
    * brokers (1) while a controller answers, controllers (2).
    */
-  pids: { pid: number; tier: 0 | 1 | 2 }[];
+  pids: { pid: number; tier: 0 | 1 | 2; cluster: string }[];
 }
 
 const stateFile = (dir: string) => join(dir, "state.json");
@@ -177,8 +183,12 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
     password: randomBytes(24).toString("base64url"),
     vm: await fipsJvm({ dir: join(stateDir, "fips"), jars: fipsJars }),
   };
+  const jmxAgent = plans.some((p) => p.plan.metricsConfig || p.plan.connect.some((c) => c.metricsConfig))
+    ? (await resolveJarSet(JMX_EXPORTER_JARS)).files.find((f) => f.endsWith(".jar"))
+    : undefined;
   const runFor = async (plan: ClusterPlan): Promise<NodeRunOptions> => ({
     ...run,
+    ...(jmxAgent ? { jmxAgent } : {}),
     classpath: [
       ...run.classpath,
       ...(await Promise.all(plan.libraries.map((l) => resolveJarSet(LIBRARIES[l])))).flatMap((s) => s.files),
@@ -214,7 +224,11 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
       for (const [i, n] of c.plan.nodes.entries()) {
         const node = await startNode(c.plan, n, c.nodes[i] as (typeof c.nodes)[number], c.runOpts);
         started.push(node);
-        state.pids.push({ pid: node.process.child.pid as number, tier: node.broker ? 1 : 2 });
+        state.pids.push({
+          pid: node.process.child.pid as number,
+          tier: node.broker ? 1 : 2,
+          cluster: c.plan.name,
+        });
       }
     await save();
     progress(`starting ${started.length} nodes`);
@@ -258,7 +272,8 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
           registry: opts.registry ?? {},
         });
         running.push(r);
-        for (const w of r.workers) state.pids.push({ pid: w.process.child.pid as number, tier: 0 });
+        for (const w of r.workers)
+          state.pids.push({ pid: w.process.child.pid as number, tier: 0, cluster: c.plan.name });
         connects.push(r);
       }
       state.clusters.push(
@@ -317,7 +332,9 @@ async function describe(
       name: r.plan.name,
       urls: r.urls,
       workers: r.workers.map((w) => ({ podName: w.podName, ip: w.ip, logFile: w.logFile })),
+      metrics: r.plan.metricsConfig ? r.workers.map((w) => `${w.ip}:${METRICS_PORT}`) : [],
     })),
+    metrics: plan.metricsConfig ? plan.nodes.map((n) => `${n.ip}:${METRICS_PORT}`) : [],
     skipped,
     topicOperatorConfig: await operatorConfig(
       plan,
@@ -331,14 +348,29 @@ async function describe(
   };
 }
 
-/** Stops every process of the environment and, unless `keep`, removes its directory. */
-export async function down(stateDir: string, opts: { keep?: boolean } = {}): Promise<{ stopped: number }> {
+/**
+ * Stops every process of the environment and, unless `keep`, removes its directory. With
+ * `clusters`, stops only theirs (a region lost in a DR drill) and keeps the rest running.
+ */
+export async function down(
+  stateDir: string,
+  opts: { keep?: boolean; clusters?: string[] } = {},
+): Promise<{ stopped: number }> {
   const dir = resolve(stateDir);
   const state = await readState(dir);
   if (!state) return { stopped: 0 };
+  const unknown = (opts.clusters ?? []).filter((c) => !state.clusters.some((x) => x.name === c));
+  if (unknown.length > 0)
+    throw new LocalRuntimeError(
+      `${dir} runs no cluster ${unknown.join(", ")} (it runs ${state.clusters.map((c) => c.name).join(", ")})`,
+    );
+  const chosen = state.pids.filter((p) => !opts.clusters || opts.clusters.includes(p.cluster));
   for (const tier of [0, 1, 2])
-    await Promise.all(state.pids.filter((p) => p.tier === tier).map((p) => stopProcessGroup(p.pid)));
-  if (opts.keep) await rm(stateFile(dir), { force: true });
+    await Promise.all(chosen.filter((p) => p.tier === tier).map((p) => stopProcessGroup(p.pid)));
+  if (opts.clusters && chosen.length < state.pids.length) {
+    state.pids = state.pids.filter((p) => !chosen.includes(p));
+    await writeFile(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  } else if (opts.keep) await rm(stateFile(dir), { force: true });
   else await rm(dir, { recursive: true, force: true });
-  return { stopped: state.pids.length };
+  return { stopped: chosen.length };
 }

@@ -1,11 +1,13 @@
 // The plan of one local cluster, derived from the objects kiln renders for it — not from the
 // Cluster file — so a local run proves what Strimzi would be given. Pure.
 import type {
+  ConfigMap,
   Kafka,
   KafkaConnect,
   KafkaMirrorMaker2,
   KafkaNodePool,
   KafkaUser,
+  MetricsConfig,
   RenderedObject,
 } from "@kiln/clusters";
 import type { ConnectWorkerSpec } from "@kiln/clusters/strimzi";
@@ -57,6 +59,8 @@ export interface ConnectPlan {
   workers: { ip: string; podName: string }[];
   /** The REST Service, `<name>-connect-api` or `<name>-mirrormaker2-api`. */
   restService: string;
+  /** The JMX exporter's configuration (the ConfigMap `metricsConfig` names), when metrics are on. */
+  metricsConfig?: string;
 }
 
 export interface ClusterPlan {
@@ -78,6 +82,8 @@ export interface ClusterPlan {
   scramPasswordLength: number;
   /** Run every node and worker on a FIPS-approved provider (the Cluster file's `fips`). */
   fips: boolean;
+  /** The JMX exporter's configuration for the nodes (the ConfigMap `metricsConfig` names), when metrics are on. */
+  metricsConfig?: string;
   /** Libraries Strimzi's image carries (or, for OPA, the custom image must) that the nodes need. */
   libraries: ("strimzi-oauth" | "opa-authorizer")[];
 }
@@ -102,6 +108,18 @@ export function planCluster(
   const pools = objects.filter((o): o is KafkaNodePool => o.kind === "KafkaNodePool");
   const cluster = kafka.metadata.name;
   const namespace = kafka.metadata.namespace ?? "default";
+  // The exporter config a metricsConfig points at, as Strimzi mounts it from the ConfigMap.
+  const metrics = (m: MetricsConfig | undefined): { metricsConfig?: string } => {
+    if (!m) return {};
+    const ref = m.valueFrom.configMapKeyRef;
+    const cm = objects.find((o): o is ConfigMap => o.kind === "ConfigMap" && o.metadata.name === ref.name);
+    const text = cm?.data[ref.key];
+    if (text === undefined)
+      throw new LocalRuntimeError(
+        `metricsConfig names ConfigMap ${ref.name} key ${ref.key}, which the cluster does not render`,
+      );
+    return { metricsConfig: text };
+  };
   const scale = opts.scale;
   const refs = nodeRefs(cluster, pools, (p) =>
     scale === undefined ? p.spec.replicas : Math.min(p.spec.replicas, scale),
@@ -159,6 +177,7 @@ export function planCluster(
           podName: `${o.metadata.name}-${suffix}-${i}`,
         })),
         restService: `${o.metadata.name}-${suffix}-api`,
+        ...metrics(o.spec.metricsConfig),
       };
     });
   if (worker > 250)
@@ -198,6 +217,7 @@ export function planCluster(
     overrides,
     scramPasswordLength: length && "value" in length ? Number(length.value) : 12,
     fips: opts.fips ?? false,
+    ...metrics(kafka.spec.kafka.metricsConfig),
     libraries: [
       ...(JSON.stringify(kafka.spec.kafka).includes("io.strimzi.kafka.oauth")
         ? (["strimzi-oauth"] as const)

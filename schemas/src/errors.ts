@@ -1,3 +1,5 @@
+import { redactText } from "./secrets.js";
+
 /** Where a problem is: a file position and JSON path, or a URL. */
 export interface Location {
   file?: string;
@@ -9,7 +11,7 @@ export interface Location {
 }
 
 export function formatLocation(loc: Location): string {
-  if (loc.url) return loc.url;
+  if (loc.url) return redactText(loc.url);
   let out = loc.file ?? "<input>";
   if (loc.line !== undefined) out += `:${loc.line}`;
   if (loc.column !== undefined) out += `:${loc.column}`;
@@ -18,23 +20,28 @@ export function formatLocation(loc: Location): string {
 
 /**
  * Base of every error kiln reports to a person. `userMessage` is one sentence
- * without a stack; `exitCode` is what the CLI exits with.
+ * without a stack; `exitCode` is what the CLI exits with. A credential inside
+ * a URL never reaches the message, whoever built it.
  */
 export class KilnError extends Error {
   readonly userMessage: string;
   readonly location: Location | undefined;
   readonly exitCode: number;
+  /** What to do about it, when the message alone does not say (printed on a line of its own). */
+  readonly hint: string | undefined;
 
   constructor(
     userMessage: string,
-    options: { location?: Location; cause?: unknown; exitCode?: number } = {},
+    options: { location?: Location; cause?: unknown; exitCode?: number; hint?: string } = {},
   ) {
     const where = options.location ? `${formatLocation(options.location)}: ` : "";
-    super(`${where}${userMessage}`, options.cause === undefined ? undefined : { cause: options.cause });
+    const message = redactText(userMessage);
+    super(`${where}${message}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.userMessage = userMessage;
+    this.userMessage = message;
     this.location = options.location;
     this.exitCode = options.exitCode ?? 1;
+    this.hint = options.hint;
   }
 }
 
@@ -49,18 +56,53 @@ export interface Diagnostic {
 
 export function formatDiagnostic(d: Diagnostic): string {
   const path = d.location.path ? ` (${d.location.path})` : "";
-  return `${formatLocation(d.location)}: ${d.severity}: ${d.message}${path}`;
+  return `${formatLocation(d.location)}: ${d.severity}: ${redactText(d.message)}${path}`;
 }
 
 /** Thrown when a document fails to load or validate; carries every finding. */
 export class SpecError extends KilnError {
   readonly diagnostics: Diagnostic[];
 
-  constructor(diagnostics: Diagnostic[]) {
+  constructor(diagnostics: Diagnostic[], options: { hint?: string } = {}) {
     const first = diagnostics[0];
     super(first ? first.message : "invalid document", {
       ...(first ? { location: first.location } : {}),
+      ...options,
     });
     this.diagnostics = diagnostics;
   }
+}
+
+/**
+ * Why a command's overall deadline (`--timeout`) fired: the reason its AbortSignal carries, so
+ * whatever was running can say that it gave up and why.
+ */
+export class DeadlineError extends KilnError {
+  readonly budget: string;
+
+  constructor(budget: string) {
+    super(`the time limit of ${budget} ran out`);
+    this.budget = budget;
+  }
+}
+
+/** An operation abandoned because the command's deadline fired; names the operation. */
+export class OperationTimeoutError extends KilnError {}
+
+/**
+ * When `signal` has fired, the error that says which operation gave up (`operation` reads as
+ * "waiting for GET https://…"); undefined otherwise. Every network client maps an aborted
+ * request through this.
+ */
+export function abortedError(
+  signal: AbortSignal | undefined,
+  operation: string,
+  cause?: unknown,
+): OperationTimeoutError | undefined {
+  if (!signal?.aborted) return undefined;
+  const reason = signal.reason;
+  const budget = reason instanceof DeadlineError ? `${reason.budget} (--timeout)` : "the time limit";
+  return new OperationTimeoutError(`gave up after ${budget} while ${operation}`, {
+    cause: cause ?? reason,
+  });
 }

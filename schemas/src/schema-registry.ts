@@ -14,6 +14,15 @@ export const KINDS = {
 
 export type Kind = keyof typeof KINDS;
 
+/** Files kiln reads that have a schema but no `kind` (JSON it writes itself, read back as untrusted input). */
+export const DOCUMENTS = {
+  Lockfile: "lockfile.schema.json",
+} as const;
+
+export type SchemaName = Kind | keyof typeof DOCUMENTS;
+
+const FILES: Record<SchemaName, string> = { ...KINDS, ...DOCUMENTS };
+
 export function isKind(value: unknown): value is Kind {
   return typeof value === "string" && Object.hasOwn(KINDS, value);
 }
@@ -22,18 +31,18 @@ export function isKind(value: unknown): value is Kind {
 const require = createRequire(import.meta.url);
 
 /** Absolute path of a kind's schema file, for editors' `$schema` comments. */
-export function schemaFile(kind: Kind): string {
-  return fileURLToPath(new URL(`../json/${KINDS[kind]}`, import.meta.url));
+export function schemaFile(name: SchemaName): string {
+  return fileURLToPath(new URL(`../json/${FILES[name]}`, import.meta.url));
 }
 
-export function schemaDocument(kind: Kind): Record<string, unknown> {
-  return require(`../json/${KINDS[kind]}`) as Record<string, unknown>;
+export function schemaDocument(name: SchemaName): Record<string, unknown> {
+  return require(`../json/${FILES[name]}`) as Record<string, unknown>;
 }
 
-let compiled: Map<Kind, ValidateFunction> | undefined;
+let compiled: Map<SchemaName, ValidateFunction> | undefined;
 
 /** Validators are compiled once per process, on first use. */
-export function validator(kind: Kind): ValidateFunction {
+export function validator(kind: SchemaName): ValidateFunction {
   if (!compiled) {
     const ajv = new Ajv2020({
       strict: true,
@@ -45,7 +54,7 @@ export function validator(kind: Kind): ValidateFunction {
     addFormats.default(ajv);
     // Annotation only: a human description of what a `pattern` demands.
     ajv.addKeyword({ keyword: "x-message", schemaType: "string" });
-    compiled = new Map((Object.keys(KINDS) as Kind[]).map((k) => [k, ajv.compile(schemaDocument(k))]));
+    compiled = new Map((Object.keys(FILES) as SchemaName[]).map((k) => [k, ajv.compile(schemaDocument(k))]));
   }
   const fn = compiled.get(kind);
   if (!fn) throw new Error(`no schema for kind ${kind}`);

@@ -1,14 +1,28 @@
 import type { Diagnostic } from "./errors.js";
 import { SpecError } from "./errors.js";
 import { formatPath, type PathSegment, parsePointer } from "./json-path.js";
-import { type ErrorObject, isKind, KINDS, type Kind, validator } from "./schema-registry.js";
-import { type LoadOptions, parseSourceDocument, type SourceDocument } from "./yaml-document.js";
+import { type ErrorObject, isKind, KINDS, type Kind, type SchemaName, validator } from "./schema-registry.js";
+import { findUrlCredentials, isPlaceholderOnly, looksLikeSecretKey, redactText } from "./secrets.js";
+import {
+  invisibleHint,
+  type LoadOptions,
+  parseSourceDocument,
+  type SourceDocument,
+} from "./yaml-document.js";
 
-function describe(value: unknown): string {
+/** A value as a message may quote it: never the value of a secret-looking key, never a URL's password. */
+function describe(value: unknown, path: readonly PathSegment[] = []): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  const last = path.at(-1);
+  const secret = typeof last === "string" && looksLikeSecretKey(last);
+  if (typeof value === "string") {
+    if (secret && !isPlaceholderOnly(value)) return "a value (not shown: the key holds a secret)";
+    const shown = redactText(value);
+    return `"${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}"`;
+  }
+  if (secret) return `a ${typeof value} (not shown: the key holds a secret)`;
   return `${typeof value} ${String(value)}`;
 }
 
@@ -48,25 +62,25 @@ function toDiagnostic(doc: SourceDocument, err: ErrorObject): Diagnostic | undef
         p.type === "string" && typeof err.data === "number"
           ? "; quote the value so YAML reads it as text"
           : "";
-      message = `${here} must be ${types.join(" or ")}, not ${describe(err.data)}${hint}`;
+      message = `${here} must be ${types.join(" or ")}, not ${describe(err.data, path)}${hint}`;
       break;
     }
     case "enum":
-      message = `${here} must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}, not ${describe(err.data)}`;
+      message = `${here} must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}, not ${describe(err.data, path)}`;
       break;
     case "const":
-      message = `${here} must be ${JSON.stringify(p.allowedValue)}, not ${describe(err.data)}`;
+      message = `${here} must be ${JSON.stringify(p.allowedValue)}, not ${describe(err.data, path)}`;
       break;
     case "pattern": {
       const human = (err.parentSchema as Record<string, unknown> | undefined)?.["x-message"];
       message =
         typeof human === "string"
-          ? `${here} ${human}, not ${describe(err.data)}`
-          : `${here} must match the pattern ${String(p.pattern)}, not ${describe(err.data)}`;
+          ? `${here} ${human}, not ${describe(err.data, path)}`
+          : `${here} must match the pattern ${String(p.pattern)}, not ${describe(err.data, path)}`;
       break;
     }
     case "format":
-      message = `${here} must be a valid ${String(p.format) === "uri" ? "absolute URL" : String(p.format)}, not ${describe(err.data)}`;
+      message = `${here} must be a valid ${String(p.format) === "uri" ? "absolute URL" : String(p.format)}, not ${describe(err.data, path)}`;
       break;
     case "minLength":
       message =
@@ -93,7 +107,7 @@ function toDiagnostic(doc: SourceDocument, err: ErrorObject): Diagnostic | undef
     case "maximum":
     case "exclusiveMinimum":
     case "exclusiveMaximum":
-      message = `${here} must be ${String(p.comparison)} ${String(p.limit)}, not ${describe(err.data)}`;
+      message = `${here} must be ${String(p.comparison)} ${String(p.limit)}, not ${describe(err.data, path)}`;
       break;
     case "propertyNames":
       message = `${here} has a key that is not allowed: ${String(p.propertyName)}`;
@@ -116,8 +130,47 @@ function toDiagnostic(doc: SourceDocument, err: ErrorObject): Diagnostic | undef
   };
 }
 
-/** Validates a parsed document against a kind's schema; returns every finding, sorted by position. */
-export function validateDocument(kind: Kind, doc: SourceDocument): Diagnostic[] {
+/**
+ * Every string in the document that writes a credential into a URL (`user:password@`,
+ * `?password=`, JDBC parameters): such a value would be deployed, rendered or locked in plain
+ * text. Placeholders (`${file:…}`) in the credential's place are fine.
+ */
+export function urlCredentialFindings(doc: SourceDocument): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const walk = (value: unknown, path: PathSegment[]) => {
+    if (typeof value === "string") {
+      if (findUrlCredentials(value).length === 0) return;
+      const pos = doc.locate(path);
+      out.push({
+        severity: "error",
+        code: "url-credentials",
+        message: `\`${formatPath(path)}\` writes a credential into a URL (${describe(value)}); credentials belong in a Secret or an environment variable, referenced by a placeholder such as \${file:/path:key}`,
+        location: { file: doc.file, line: pos.line, column: pos.column, path: formatPath(path) },
+      });
+    } else if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) walk(v, [...path, i]);
+    } else if (value && typeof value === "object")
+      for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+  };
+  walk(doc.value, []);
+  return out;
+}
+
+/**
+ * Validates a parsed document against a kind's schema, and refuses credentials written into
+ * URLs anywhere in it; returns every finding, sorted by position.
+ */
+export function validateDocument(kind: SchemaName, doc: SourceDocument): Diagnostic[] {
+  const schemaFindings = schemaDiagnostics(kind, doc);
+  const flagged = new Set(schemaFindings.map((d) => d.location.path));
+  const credentials = urlCredentialFindings(doc).filter((d) => !flagged.has(d.location.path));
+  return [...schemaFindings, ...credentials].sort(
+    (a, b) =>
+      (a.location.line ?? 0) - (b.location.line ?? 0) || (a.location.column ?? 0) - (b.location.column ?? 0),
+  );
+}
+
+function schemaDiagnostics(kind: SchemaName, doc: SourceDocument): Diagnostic[] {
   const validate = validator(kind);
   if (validate(doc.value)) return [];
   const seen = new Set<string>();
@@ -200,6 +253,10 @@ export function loadSpec<T = unknown>(
     ]);
   }
   const diagnostics = validateDocument(kind, source);
-  if (diagnostics.length > 0) throw new SpecError(diagnostics);
+  if (diagnostics.length > 0) {
+    const hint = invisibleHint(text);
+    if (hint && diagnostics[0]) diagnostics[0].message += hint;
+    throw new SpecError(diagnostics);
+  }
   return { kind, value: value as T, source };
 }

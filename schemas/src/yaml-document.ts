@@ -54,6 +54,22 @@ function yamlDiagnostic(file: string, err: YAMLError): Diagnostic {
   };
 }
 
+const INVISIBLE: Record<string, string> = {
+  "\uFEFF": "U+FEFF byte-order mark",
+  "\u200B": "U+200B zero-width space",
+  "\u200C": "U+200C zero-width non-joiner",
+  "\u200D": "U+200D zero-width joiner",
+  "\u2060": "U+2060 word joiner",
+};
+
+/** Where an invisible character sits, for messages that would otherwise point at nothing visible. */
+export function invisibleHint(text: string): string {
+  const m = /[\uFEFF\u200B-\u200D\u2060]/.exec(text.startsWith("\uFEFF") ? ` ${text.slice(1)}` : text);
+  if (!m) return "";
+  const lines = text.slice(0, m.index).split("\n");
+  return ` (the file holds an invisible ${INVISIBLE[m[0]] ?? "character"} at line ${lines.length}, column ${(lines.at(-1)?.length ?? 0) + 1}: delete it)`;
+}
+
 function fail(file: string, code: string, message: string, pos?: Position): never {
   throw new SpecError([{ severity: "error", code, message, location: { file, ...(pos ?? {}) } }]);
 }
@@ -63,7 +79,9 @@ function fail(file: string, code: string, message: string, pos?: Position): neve
  * oversized input, several documents, duplicate keys and alias bombs with a
  * located {@link SpecError}; never returns a partial value.
  */
-export function parseSourceDocument(text: string, file: string, options: LoadOptions = {}): SourceDocument {
+export function parseSourceDocument(input: string, file: string, options: LoadOptions = {}): SourceDocument {
+  // A leading byte-order mark is allowed (editors on Windows write one); positions ignore it.
+  const text = input.startsWith("\uFEFF") ? input.slice(1) : input;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const size = Buffer.byteLength(text, "utf8");
   if (size > maxBytes) fail(file, "file-too-large", `file is ${size} bytes; the limit is ${maxBytes} bytes`);
@@ -85,7 +103,11 @@ export function parseSourceDocument(text: string, file: string, options: LoadOpt
   if (!doc) fail(file, "empty", "file is empty");
   // Only the first syntax error: the ones after it are mostly its echoes.
   const [firstError] = doc.errors;
-  if (firstError) throw new SpecError([yamlDiagnostic(file, firstError)]);
+  if (firstError) {
+    const d = yamlDiagnostic(file, firstError);
+    d.message += invisibleHint(text);
+    throw new SpecError([d]);
+  }
 
   let value: unknown;
   try {

@@ -244,11 +244,19 @@ export async function writeLayer(
     opts.mediaType ?? (recipe.compression === "zstd" ? MediaType.OCI_LAYER_ZSTD : MediaType.OCI_LAYER_GZIP);
   const key = layerKey(entries, recipe);
   const memo = join(store.root, "kiln-layers", `${key}.json`);
+  // A damaged memo is a miss: the layer is built again.
   const hit = await readFile(memo, "utf8").then(
-    (t) => JSON.parse(t) as { digest: Digest; diffId: Digest; size: number },
+    (t) => {
+      try {
+        return JSON.parse(t) as { digest: Digest; diffId: Digest; size: number };
+      } catch {
+        return undefined;
+      }
+    },
     () => undefined,
   );
-  if (hit && (await store.has(hit.digest))) return { ...hit, mediaType, cached: true };
+  if (hit && typeof hit.digest === "string" && (await store.has(hit.digest).catch(() => false)))
+    return { ...hit, mediaType, cached: true };
 
   const tmp = await store.tempPath();
   const diffHash = createHash("sha256");

@@ -48,8 +48,22 @@ export async function writeLayout(
   };
   const indexPath = join(dir, "index.json");
   const existing = await readFile(indexPath, "utf8").then(
-    (t) => JSON.parse(t) as Index,
-    () => undefined,
+    (t) => {
+      try {
+        const index = JSON.parse(t) as Index;
+        if (Array.isArray(index?.manifests)) return index;
+      } catch {}
+      throw new KilnError(
+        "is not an OCI image index; kiln adds to an existing layout, so remove it or write somewhere else",
+        { location: { file: indexPath } },
+      );
+    },
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return undefined;
+      throw new KilnError(`cannot read the layout's index (${err.code ?? err.message})`, {
+        location: { file: indexPath },
+      });
+    },
   );
   const manifests = (existing?.manifests ?? []).filter(
     (d) => !(opts.refName && d.annotations?.[REF_NAME] === opts.refName) && d.digest !== desc.digest,

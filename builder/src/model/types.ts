@@ -1,3 +1,4 @@
+import { KilnError } from "@kiln/schemas";
 import type { Digest } from "./digest.js";
 
 export interface Platform {
@@ -67,8 +68,9 @@ export function platformString(p: Platform | undefined): string {
 }
 
 export function parsePlatform(s: string): Platform {
-  const [os, architecture, variant] = s.split("/");
-  if (!os || !architecture) throw new Error(`platform must be os/arch[/variant], got "${s}"`);
+  const [os, architecture, variant, ...rest] = s.split("/");
+  if (!os || !architecture || rest.length > 0 || !/^[a-z0-9._/-]+$/.test(s))
+    throw new KilnError(`platform must be os/arch[/variant] such as linux/amd64, not "${s}"`);
   return variant ? { os, architecture, variant } : { os, architecture };
 }
 

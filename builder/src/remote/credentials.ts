@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { FileReadError, readTextFile } from "@kiln/catalog";
 import { KilnError } from "@kiln/schemas";
 
 export interface Credentials {
@@ -18,6 +18,40 @@ interface DockerConfig {
   auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>;
   credsStore?: string;
   credHelpers?: Record<string, string>;
+}
+
+/** A Docker config file, checked: a corrupt one is named, not read as anonymous access. */
+export function parseDockerConfig(text: string, file: string): DockerConfig {
+  const bad = (why: string) =>
+    new CredentialHelperError(`${why}; fix it or run docker login again`, { location: { file } });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw bad(`not valid JSON (${(err as Error).message})`);
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw bad("not a JSON object");
+  const cfg = value as Record<string, unknown>;
+  const isMap = (v: unknown) => v === undefined || (typeof v === "object" && v !== null && !Array.isArray(v));
+  if (!isMap(cfg.auths)) throw bad("`auths` is not an object");
+  if (!isMap(cfg.credHelpers)) throw bad("`credHelpers` is not an object");
+  if (cfg.credsStore !== undefined && typeof cfg.credsStore !== "string")
+    throw bad("`credsStore` is not a string");
+  for (const [host, helper] of Object.entries((cfg.credHelpers ?? {}) as object))
+    if (typeof helper !== "string" || !/^[A-Za-z0-9_.-]+$/.test(helper))
+      throw bad(`\`credHelpers["${host}"]\` is not a helper name`);
+  for (const [host, a] of Object.entries((cfg.auths ?? {}) as object)) {
+    if (!a || typeof a !== "object") throw bad(`\`auths["${host}"]\` is not an object`);
+    for (const k of ["auth", "username", "password", "identitytoken"] as const)
+      if (
+        (a as Record<string, unknown>)[k] !== undefined &&
+        typeof (a as Record<string, unknown>)[k] !== "string"
+      )
+        throw bad(`\`auths["${host}"].${k}\` is not a string`);
+  }
+  if (typeof cfg.credsStore === "string" && !/^[A-Za-z0-9_.-]+$/.test(cfg.credsStore))
+    throw bad("`credsStore` is not a helper name");
+  return cfg as DockerConfig;
 }
 
 /** Docker writes Hub credentials under its v1 URL, other registries under host or URL. */
@@ -41,7 +75,8 @@ export async function runCredentialHelper(
 ): Promise<Credentials | undefined> {
   const bin = `docker-credential-${helper}`;
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, ["get"], { env, stdio: ["pipe", "pipe", "pipe"] });
+    // A helper that waits for a prompt nobody answers must not hold the command forever.
+    const child = spawn(bin, ["get"], { env, stdio: ["pipe", "pipe", "pipe"], timeout: 60_000 });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -61,9 +96,12 @@ export async function runCredentialHelper(
         );
       }
       try {
-        const parsed = JSON.parse(out) as { Username?: string; Secret?: string };
-        if (!parsed.Secret) return resolve(undefined);
-        resolve({ username: parsed.Username ?? "", password: parsed.Secret });
+        const parsed = JSON.parse(out) as { Username?: unknown; Secret?: unknown };
+        if (typeof parsed?.Secret !== "string" || parsed.Secret === "") return resolve(undefined);
+        resolve({
+          username: typeof parsed.Username === "string" ? parsed.Username : "",
+          password: parsed.Secret,
+        });
       } catch (e) {
         reject(
           new CredentialHelperError(`credential helper ${bin} printed something that is not JSON`, {
@@ -82,13 +120,15 @@ export async function runCredentialHelper(
  */
 export function dockerConfigCredentials(env: NodeJS.ProcessEnv = process.env): CredentialSource {
   let config: Promise<DockerConfig> | undefined;
+  const file = join(env.DOCKER_CONFIG ?? join(env.HOME ?? homedir(), ".docker"), "config.json");
   const load = () => {
-    config ??= readFile(
-      join(env.DOCKER_CONFIG ?? join(env.HOME ?? homedir(), ".docker"), "config.json"),
-      "utf8",
-    ).then(
-      (t) => JSON.parse(t) as DockerConfig,
-      () => ({}),
+    config ??= readTextFile(file, { maxBytes: 4 << 20 }).then(
+      (t) => parseDockerConfig(t, file),
+      (err: unknown) => {
+        // No config is anonymous access; one kiln cannot read is an error (as for the docker CLI).
+        if (err instanceof FileReadError && err.code === "ENOENT") return {};
+        throw err;
+      },
     );
     return config;
   };

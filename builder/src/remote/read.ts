@@ -16,6 +16,74 @@ import { formatReference, manifestRef, type Reference } from "./reference.js";
 
 export class ImageNotFoundError extends KilnError {}
 
+/** A manifest, index or config a registry served that kiln cannot use (not JSON, or the wrong shape). */
+export class ImageFormatError extends KilnError {}
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+function descriptorProblem(d: unknown, at: string): string | undefined {
+  if (!d || typeof d !== "object") return `${at} is not a descriptor`;
+  const x = d as Record<string, unknown>;
+  if (typeof x.digest !== "string" || !DIGEST.test(x.digest)) return `${at}.digest is not a sha256 digest`;
+  if (!Number.isSafeInteger(x.size) || (x.size as number) < 0) return `${at}.size is not a size`;
+  if (x.mediaType !== undefined && typeof x.mediaType !== "string") return `${at}.mediaType is not a string`;
+  return undefined;
+}
+
+function listProblem(v: unknown, at: string, item: (x: unknown, at: string) => string | undefined) {
+  if (!Array.isArray(v)) return `${at} is not a list`;
+  for (const [i, x] of v.entries()) {
+    const bad = item(x, `${at}[${i}]`);
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
+/** What is wrong with a manifest, index or image config, for the shape kiln reads. */
+const problems = {
+  // Read before the type is known: any JSON object will do.
+  "manifest-or-index": () => undefined,
+  manifest: (v: Record<string, unknown>) =>
+    descriptorProblem(v.config, "config") ?? listProblem(v.layers, "layers", descriptorProblem),
+  index: (v: Record<string, unknown>) =>
+    listProblem(v.manifests, "manifests", (d, at) => {
+      const bad = descriptorProblem(d, at);
+      if (bad) return bad;
+      const p = (d as { platform?: unknown }).platform;
+      if (p === undefined) return undefined;
+      const q = p as { os?: unknown; architecture?: unknown } | null;
+      return q && typeof q.os === "string" && typeof q.architecture === "string"
+        ? undefined
+        : `${at}.platform is not an os and architecture`;
+    }),
+  config: (v: Record<string, unknown>) => {
+    const rootfs = v.rootfs as { diff_ids?: unknown } | undefined;
+    if (rootfs === undefined || rootfs?.diff_ids === undefined) return undefined;
+    return listProblem(rootfs.diff_ids, "rootfs.diff_ids", (x, at) =>
+      typeof x === "string" && DIGEST.test(x) ? undefined : `${at} is not a sha256 digest`,
+    );
+  },
+};
+
+/** Parses what a registry served as JSON of the shape kiln reads, or says what is wrong with it. */
+function readJson<T>(raw: Buffer, kind: keyof typeof problems, ref: Reference): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString("utf8"));
+  } catch {
+    value = undefined;
+  }
+  const bad =
+    value === undefined || value === null || typeof value !== "object" || Array.isArray(value)
+      ? "it is not a JSON object"
+      : problems[kind](value as Record<string, unknown>);
+  if (bad)
+    throw new ImageFormatError(
+      `image ${formatReference(ref)}: the registry served an image ${kind === "manifest-or-index" ? "manifest" : kind} kiln cannot read: ${bad}`,
+    );
+  return value as T;
+}
+
 export interface FetchedManifest {
   mediaType: string;
   raw: Buffer;
@@ -61,8 +129,8 @@ export async function getManifest(
       url: `${t.base}/v2/${ref.repository}/manifests/${reference}`,
     });
   let mediaType = res.headers["content-type"]?.split(";")[0]?.trim();
-  const parsed = JSON.parse(res.body.toString("utf8")) as { mediaType?: string; manifests?: unknown };
-  if (parsed.mediaType) mediaType = parsed.mediaType;
+  const parsed = readJson<{ mediaType?: unknown; manifests?: unknown }>(res.body, "manifest-or-index", ref);
+  if (typeof parsed.mediaType === "string") mediaType = parsed.mediaType;
   if (!isIndexMediaType(mediaType) && !isManifestMediaType(mediaType))
     mediaType = parsed.manifests
       ? "application/vnd.oci.image.index.v1+json"
@@ -117,9 +185,9 @@ async function remoteImage(
   m: FetchedManifest,
   platform?: Platform,
 ): Promise<Image> {
-  const manifest = JSON.parse(m.raw.toString("utf8")) as Manifest;
+  const manifest = readJson<Manifest>(m.raw, "manifest", ref);
   const rawConfig = await client.readBlob(ref, manifest.config.digest);
-  const config = JSON.parse(rawConfig.toString("utf8")) as { rootfs?: { diff_ids?: Digest[] } };
+  const config = readJson<{ rootfs?: { diff_ids?: Digest[] } }>(rawConfig, "config", ref);
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length !== manifest.layers.length)
     throw new KilnError(
@@ -148,7 +216,7 @@ export async function fetchArtifact(
       );
     return img;
   }
-  const index = JSON.parse(top.raw.toString("utf8")) as Index;
+  const index = readJson<Index>(top.raw, "index", ref);
   const entries = index.manifests.filter(
     (d) =>
       isManifestMediaType(d.mediaType) &&

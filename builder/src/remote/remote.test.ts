@@ -88,3 +88,22 @@ describe("dockerConfigCredentials", () => {
     expect(await creds("other.example.com")).toBeUndefined();
   });
 });
+
+describe("a Docker config kiln cannot read is named, not taken for anonymous access", () => {
+  it.each([
+    ["{not json", /config\.json: not valid JSON/],
+    ["[]", /not a JSON object/],
+    ['{"auths": {"r.example.com": {"auth": 42}}}', /`auths\["r\.example\.com"\]\.auth` is not a string/],
+    ['{"credHelpers": {"r.example.com": "../../bin/sh"}}', /is not a helper name/],
+    ['{"credsStore": ["x"]}', /`credsStore` is not a string/],
+  ])("%s", async (text, message) => {
+    const dir = await mkdtemp(join(tmpdir(), "kiln-dockercfg-"));
+    await writeFile(join(dir, "config.json"), text);
+    await expect(dockerConfigCredentials({ DOCKER_CONFIG: dir })("r.example.com")).rejects.toThrow(message);
+  });
+
+  it("no config at all is anonymous access", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "kiln-dockercfg-"));
+    expect(await dockerConfigCredentials({ DOCKER_CONFIG: dir })("r.example.com")).toBeUndefined();
+  });
+});

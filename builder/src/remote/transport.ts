@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { rootCertificates } from "node:tls";
+import { abortedError, describeNetworkError, type NetworkHints, scrubSecrets } from "@kiln/schemas";
 import { Agent, type Dispatcher, interceptors, request } from "undici";
 import { type Challenge, type CredentialSource, parseChallenge } from "./credentials.js";
 import { isTransientNetworkError, parseErrorBody, parseRetryAfter, RegistryError } from "./errors.js";
@@ -24,6 +25,13 @@ export interface TransportOptions {
   userAgent?: string;
   /** Called before each retry, for progress output and tests. */
   onRetry?: (info: { attempt: number; delayMs: number; error: RegistryError }) => void;
+  /**
+   * How long a registry may take to answer a request (headers), and how long a body may pause
+   * (default 60 s each): a registry that never answers a manifest PUT fails that push.
+   */
+  timeoutMs?: number;
+  /** The command's deadline: every request and backoff stops when it fires, naming the request. */
+  signal?: AbortSignal;
 }
 
 export interface RegistryRequest {
@@ -81,10 +89,13 @@ export class Transport {
   ) {
     const insecure = opts.insecure?.includes(registry) ?? false;
     this.base = `${insecure ? "http" : "https"}://${registry === "index.docker.io" ? "registry-1.docker.io" : registry}`;
+    const timeout = opts.timeoutMs ?? 60_000;
     const agent = new Agent({
       connect: opts.ca ? { ca: [...rootCertificates, opts.ca] } : {},
       keepAliveTimeout: 10_000,
       connections: 16,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
     });
     this.dispatcher = agent.compose(interceptors.redirect({ maxRedirections: 5 }));
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
@@ -110,18 +121,14 @@ export class Transport {
         method: "GET",
         dispatcher: this.dispatcher,
         headers: this.uaHeaders(),
+        ...this.signalOpt(),
       });
       await res.body.dump();
       if (res.statusCode === 401)
         this.challenge = parseChallenge(flatHeaders(res.headers)["www-authenticate"]);
       this.pinged = true;
     } catch (err) {
-      if (isTransientNetworkError(err)) throw this.networkError(url, "reach the registry", err);
-      throw new RegistryError({
-        message: `cannot reach registry ${this.registry}: ${(err as Error).message}`,
-        url,
-        cause: err,
-      });
+      throw this.failure(url, "reach the registry", err);
     }
   }
 
@@ -129,15 +136,28 @@ export class Transport {
     return { "user-agent": this.opts.userAgent ?? "kiln/0.1" };
   }
 
-  private networkError(url: string, what: string, err: unknown): RegistryError {
-    const code =
-      (err as { code?: string }).code ??
-      (err as { cause?: { code?: string } }).cause?.code ??
-      "network error";
+  private signalOpt(): { signal?: AbortSignal } {
+    return this.opts.signal ? { signal: this.opts.signal } : {};
+  }
+
+  /** The switches that fix a TLS mismatch with this registry, for messages. */
+  private hints(): NetworkHints {
+    return {
+      trustCa:
+        'pass it with --registry-ca <file> (or KILN_REGISTRY_CA), or set NODE_EXTRA_CA_CERTS (see "Private certificate authorities" in kiln\'s README)',
+      plainHttp: `pass --insecure-registry ${this.registry}`,
+    };
+  }
+
+  /** A failed exchange as a RegistryError (retryable when the socket failed), or the deadline's error. */
+  private failure(url: string, what: string, err: unknown): Error {
+    const timedOut = abortedError(this.opts.signal, `${what} at ${this.registry}`, err);
+    if (timedOut) return timedOut;
+    if (err instanceof RegistryError) return err;
     return new RegistryError({
-      message: `${what} at ${this.registry} failed: connection problem (${code})`,
+      message: `${what} at ${this.registry} failed: ${describeNetworkError(err, this.hints())}`,
       url,
-      retryable: true,
+      retryable: isTransientNetworkError(err),
       cause: err,
     });
   }
@@ -167,7 +187,16 @@ export class Transport {
         message: `registry ${this.registry} asked for a token but named no realm`,
         url: this.base,
       });
-    const url = new URL(params.realm);
+    let url: URL;
+    try {
+      url = new URL(params.realm);
+      if (url.protocol !== "https:" && url.protocol !== "http:") throw new TypeError(url.protocol);
+    } catch {
+      throw new RegistryError({
+        message: `registry ${this.registry} named a token service that is not an http(s) URL (${JSON.stringify(params.realm.slice(0, 80))})`,
+        url: this.base,
+      });
+    }
     if (params.service) url.searchParams.set("service", params.service);
     for (const s of scopes) url.searchParams.append("scope", s);
     const creds = await this.creds();
@@ -175,12 +204,13 @@ export class Transport {
     if (creds)
       headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`;
     let res: Dispatcher.ResponseData;
+    let text: string;
     try {
-      res = await request(url, { method: "GET", headers, dispatcher: this.dispatcher });
+      res = await request(url, { method: "GET", headers, dispatcher: this.dispatcher, ...this.signalOpt() });
+      text = await res.body.text();
     } catch (err) {
-      throw this.networkError(url.toString(), "fetch a registry token", err);
+      throw this.failure(url.toString(), "fetch a registry token", err);
     }
-    const text = await res.body.text();
     if (res.statusCode === 401 || res.statusCode === 403)
       throw new RegistryError({
         message: `the token service for ${this.registry} rejected ${creds ? `the credentials of "${creds.username}"` : "anonymous access"}`,
@@ -195,14 +225,23 @@ export class Transport {
         url: url.toString(),
         retryable: RETRYABLE_STATUS.has(res.statusCode),
       });
-    const body = JSON.parse(text) as { token?: string; access_token?: string; expires_in?: number };
+    let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    try {
+      body = JSON.parse(text) ?? {};
+    } catch {
+      throw new RegistryError({
+        message: `the token service for ${this.registry} answered something that is not JSON (${res.headers["content-type"] ?? "no content type"}, starts ${JSON.stringify(text.slice(0, 40))})`,
+        url: url.toString(),
+      });
+    }
     const token = body.token ?? body.access_token;
-    if (!token)
+    if (typeof token !== "string" || token === "")
       throw new RegistryError({
         message: `the token service for ${this.registry} returned no token`,
         url: url.toString(),
       });
-    return { token, expiresAt: Date.now() + (body.expires_in ?? 60) * 1000 };
+    const expiresIn = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 60;
+    return { token, expiresAt: Date.now() + expiresIn * 1000 };
   }
 
   private async authorization(scopes: string[], force: boolean): Promise<string | undefined> {
@@ -224,10 +263,18 @@ export class Transport {
     if (req.expect.includes(res.statusCode)) {
       if (req.stream && req.method === "GET")
         return { status: res.statusCode, headers, body: Buffer.alloc(0), stream: res.body };
-      return { status: res.statusCode, headers, body: Buffer.from(await res.body.arrayBuffer()) };
+      try {
+        return { status: res.statusCode, headers, body: Buffer.from(await res.body.arrayBuffer()) };
+      } catch (err) {
+        throw this.failure(url, req.what, err);
+      }
     }
     const text = await res.body.text().catch(() => "");
-    const codes = parseErrorBody(text);
+    const timedOut = abortedError(this.opts.signal, `${req.what} at ${this.registry}`);
+    if (timedOut) throw timedOut;
+    // A registry may echo what it was sent; the password never goes further.
+    const password = (await this.creds().catch(() => undefined))?.password;
+    const codes = parseErrorBody(scrubSecrets(text, [password]));
     const detail = codes.length
       ? `: ${codes.map((c) => `${c.code}${c.message ? ` (${c.message})` : ""}`).join(", ")}`
       : "";
@@ -259,9 +306,15 @@ export class Transport {
         return await fn();
       } catch (err) {
         if (!(err instanceof RegistryError) || !err.retryable || attempt >= this.retry.attempts) throw err;
+        if (this.opts.signal?.aborted) throw err;
         const delayMs = this.backoff(attempt, err);
         this.opts.onRetry?.({ attempt, delayMs, error: err });
-        await sleep(delayMs);
+        await sleep(delayMs, undefined, this.signalOpt()).catch((cause) => {
+          throw (
+            abortedError(this.opts.signal, `retrying at ${this.registry} (${err.userMessage})`, cause) ??
+            cause
+          );
+        });
       }
     }
   }
@@ -286,24 +339,27 @@ export class Transport {
           headers,
           ...(body !== undefined ? { body } : {}),
           dispatcher: this.dispatcher,
+          ...this.signalOpt(),
         });
       } catch (err) {
         if (body && typeof body !== "string" && !Buffer.isBuffer(body)) body.destroy();
-        if (isTransientNetworkError(err)) throw this.networkError(url, req.what, err);
-        throw new RegistryError({
-          message: `${req.what} at ${this.registry} failed: ${(err as Error).message}`,
-          url,
-          cause: err,
-        });
+        throw this.failure(url, req.what, err);
       }
       if (res.statusCode === 401 && authTry === 0) {
         // A first 401: learn (or refresh) the challenge, renew the token, and try once more.
         const ch = parseChallenge(flatHeaders(res.headers)["www-authenticate"]);
+        const header = flatHeaders(res.headers)["www-authenticate"];
         await res.body.dump();
         if (body && typeof body !== "string" && !Buffer.isBuffer(body)) body.destroy();
         if (ch) this.challenge = ch;
         if (ch || this.challenge) continue;
-        return this.checkResponse(req, url, res);
+        // The body is gone (undici cannot read a drained body again): say what the registry asked for.
+        throw new RegistryError({
+          message: `${req.what} at ${this.registry}: not authorised (HTTP 401), and the registry asks for ${header ? `an authentication kiln does not speak (${header.split(/\s/)[0]})` : "no authentication kiln knows (no WWW-Authenticate header)"}`,
+          status: 401,
+          url,
+          codes: [{ code: "UNAUTHORIZED" }],
+        });
       }
       return this.checkResponse(req, url, res);
     }

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { KilnError } from "@kiln/schemas";
 import { type Digest, digestHex, sha256Digest } from "../model/digest.js";
 import { canonicalJson, type Layer } from "../model/image.js";
 import { MediaType } from "../model/media.js";
@@ -6,7 +7,7 @@ import type { Descriptor, Index, Manifest } from "../model/types.js";
 import type { RegistryClient } from "../remote/client.js";
 import { RegistryError } from "../remote/errors.js";
 import { getManifest, ImageNotFoundError } from "../remote/read.js";
-import type { Reference } from "../remote/reference.js";
+import { formatReference, type Reference } from "../remote/reference.js";
 import { Writer } from "../remote/write.js";
 
 const EMPTY = Buffer.from("{}");
@@ -64,7 +65,7 @@ export async function pushReferrer(
     // The fallback index lives under the tag, whatever the target names (a tag or a digest).
     const { digest: _pinned, ...repo } = target;
     const existing = await getManifest(client, { ...repo, tag });
-    index = JSON.parse(existing.raw.toString("utf8")) as Index;
+    index = indexOf(existing.raw, `${formatReference({ ...repo, tag })}`);
   } catch (err) {
     if (!(err instanceof ImageNotFoundError)) throw err;
   }
@@ -97,14 +98,27 @@ export async function listReferrers(
       expect: [200],
       what: `list referrers of ${subject}`,
     });
-    return (JSON.parse(res.body.toString("utf8")) as Index).manifests;
+    return indexOf(res.body, `the referrers of ${subject}`).manifests;
   } catch (err) {
     if (!(err instanceof RegistryError) || (err.status !== 404 && err.status !== 405)) throw err;
   }
   try {
     const m = await getManifest(client, { ...target, tag: `sha256-${digestHex(subject)}` });
-    return (JSON.parse(m.raw.toString("utf8")) as Index).manifests;
+    return indexOf(m.raw, `the referrers of ${subject}`).manifests;
   } catch {
     return [];
   }
+}
+
+/** An OCI index a registry served, or a KilnError saying it is not one. */
+function indexOf(raw: Buffer, what: string): Index {
+  let index: Index | undefined;
+  try {
+    index = JSON.parse(raw.toString("utf8")) as Index;
+  } catch {
+    index = undefined;
+  }
+  if (!index || typeof index !== "object" || !Array.isArray(index.manifests))
+    throw new KilnError(`${what}: the registry served something that is not an OCI index`);
+  return index;
 }

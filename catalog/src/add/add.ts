@@ -5,7 +5,7 @@ import { KilnError } from "@kiln/schemas";
 import { Catalog } from "../catalog.js";
 import { typeOfClasses } from "../check.js";
 import { inspectPlugin, type PluginReport } from "../inspect/inspect.js";
-import { readJarEntries, UnreadableJarError } from "../inspect/jar-entries.js";
+import { MAX_ENTRY_BYTES, readJarEntries, UnreadableJarError } from "../inspect/jar-entries.js";
 import { LOCKFILE_VERSION, type LockedPlugin } from "../lock/lock.js";
 import { fetchToCache } from "../resolve/fetch.js";
 import { fetchReleaseAsset } from "../resolve/github.js";
@@ -169,7 +169,8 @@ async function licenseOfFiles(
     try {
       await readJarEntries(
         join(dir, jar),
-        (n) => n === "META-INF/MANIFEST.MF" || /^META-INF\/LICEN[CS]E(\.txt|\.md)?$/i.test(n),
+        (n) =>
+          (n === "META-INF/MANIFEST.MF" || /^META-INF\/LICEN[CS]E(\.txt|\.md)?$/i.test(n)) && MAX_ENTRY_BYTES,
         (n, body) => {
           if (found) return;
           const text = body.toString("utf8");

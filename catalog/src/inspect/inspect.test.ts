@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConnectorPlugin } from "@kiln/schemas";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeJar } from "../testing/archives.js";
+
+import { lieAboutSizes, makeJar, makeZip } from "../testing/archives.js";
 import { FAT_PLUGIN_CLASSES, fatPluginJars } from "../testing/fat-plugin.js";
+
 import { crossPluginWarnings, inspectPlugin, parseServiceFile, readJar } from "./inspect.js";
 
 const SOURCE = "org.apache.kafka.connect.source.SourceConnector";
@@ -116,7 +118,26 @@ describe("inspectPlugin", () => {
     });
     const r = await inspectPlugin(entry([{ class: "com.x.FooSource", type: "source" }]), p);
     expect(r.errors).toHaveLength(1);
-    expect(r.errors[0]).toMatch(/^broken-1.0.jar is not a zip file/);
+    expect(r.errors[0]).toMatch(/^broken-1.0.jar: is not a zip file/);
+  });
+
+  it("reports hostile jars instead of failing or reading them whole", async () => {
+    const ok = makeJar({ classes: ["com.x.FooSource"], services: { [SOURCE]: ["com.x.FooSource"] } });
+    const huge = makeJar({ services: { [SOURCE]: Array(120_000).fill("com.x.FooSource") } });
+    const p = await plugin({
+      "foo-1.0.jar": ok,
+      "lies-1.0.jar": lieAboutSizes(makeJar({ services: { [SOURCE]: ["com.x.A"] } }), 100_000),
+      "short-1.0.jar": lieAboutSizes(makeJar({ services: { [SOURCE]: ["com.x.A"] } }), -5),
+      "climbs-1.0.jar": makeZip([{ name: "../../evil.class", data: "x" }]),
+      "huge-services-1.0.jar": huge,
+    });
+    const r = await inspectPlugin(entry([{ class: "com.x.FooSource", type: "source" }]), p);
+    expect(r.errors.map((e) => e.replace(/\. (expected|got).*$/, ""))).toStrictEqual([
+      "climbs-1.0.jar: cannot be read as a jar: invalid relative path: ../../evil.class",
+      `huge-services-1.0.jar: cannot be read as a jar: META-INF/services/${SOURCE} is larger than 1048576 bytes`,
+      "lies-1.0.jar: cannot be read as a jar: not enough bytes in the stream",
+      "short-1.0.jar: cannot be read as a jar: too many bytes in the stream",
+    ]);
   });
 
   it("warns about jars Kafka ships and duplicate libraries", async () => {

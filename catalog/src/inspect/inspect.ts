@@ -1,11 +1,11 @@
 import { readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import type { ConnectorPlugin } from "@kiln/schemas";
+import { type ConnectorPlugin, KilnError } from "@kiln/schemas";
 import { digestFile } from "../cache/cache.js";
 import { isKafkaProvided, parseJarName } from "../resolve/kafka-provided.js";
 import { type BundledKafkaJar, bundledKafkaFindings } from "./bundled-kafka.js";
 import { ClassFormatError, type ClassHeader, isInstantiable, parseClassHeader } from "./classfile.js";
-import { readJarEntries, UnreadableJarError } from "./jar-entries.js";
+import { MAX_ENTRY_BYTES, readJarEntries, UnreadableJarError } from "./jar-entries.js";
 import { ClassHierarchy, type ClassType, SERVICE_INTERFACES } from "./plugin-classes.js";
 
 export { SERVICE_INTERFACES };
@@ -19,8 +19,13 @@ export interface JarContents {
   headers: ClassHeader[];
 }
 
-/** A jar that cannot be read as a zip. */
-export class NotAZipError extends Error {}
+/** A jar that cannot be read: not a zip, corrupt, or holding entries kiln refuses. */
+export class NotAZipError extends KilnError {}
+
+/** Largest service manifest read (a real one lists a few classes; a hostile one could be gigabytes). */
+export const MAX_SERVICE_FILE_BYTES = 1 << 20;
+/** Most entries read from one jar. */
+export const MAX_JAR_ENTRIES = 200_000;
 
 /** Parses a `META-INF/services` file: one class per line, `#` comments. */
 export function parseServiceFile(text: string): string[] {
@@ -42,7 +47,10 @@ export async function readJar(path: string): Promise<JarContents> {
     names = await readJarEntries(
       path,
       (name) =>
-        isClassFile(name) || SERVICE_INTERFACES[name.slice("META-INF/services/".length)] !== undefined,
+        isClassFile(name)
+          ? MAX_ENTRY_BYTES
+          : SERVICE_INTERFACES[name.slice("META-INF/services/".length)] !== undefined &&
+            MAX_SERVICE_FILE_BYTES,
       (name, body) => {
         if (name.startsWith("META-INF/services/")) {
           const type = SERVICE_INTERFACES[name.slice("META-INF/services/".length)] as ClassType;
@@ -57,8 +65,14 @@ export async function readJar(path: string): Promise<JarContents> {
       },
     );
   } catch (err) {
-    if (err instanceof UnreadableJarError) throw new NotAZipError(err.message);
-    throw err;
+    if (!(err instanceof UnreadableJarError)) throw err;
+    throw new NotAZipError(
+      err.notAZip ? `is not a zip file (${err.message})` : `cannot be read as a jar: ${err.message}`,
+      {
+        location: { file: path },
+        cause: err,
+      },
+    );
   }
   const classes = new Set(
     names.filter(isClassFile).map((n) => n.slice(0, -".class".length).replace(/\//g, ".")),
@@ -162,7 +176,7 @@ export async function inspectPlugin(
       c = await readJar(join(dir, path));
     } catch (err) {
       if (!(err instanceof NotAZipError)) throw err;
-      errors.push(`${path} is not a zip file (${err.message})`);
+      errors.push(`${path}: ${err.userMessage}`);
       continue;
     }
     for (const h of c.headers) {

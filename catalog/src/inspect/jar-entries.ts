@@ -10,8 +10,15 @@ const MAX_DIRECTORY_BYTES = 64 << 20;
 /** Jars up to this size are read whole (one read instead of two per entry); larger ones entry by entry. */
 const WHOLE_FILE_BYTES = 256 << 20;
 
-/** A jar (or zip) that cannot be read: not a zip, corrupt, or beyond the limits. */
-export class UnreadableJarError extends Error {}
+/** A jar (or zip) that cannot be read: not a zip (`notAZip`), corrupt, or beyond the limits. */
+export class UnreadableJarError extends Error {
+  constructor(
+    message: string,
+    readonly notAZip = false,
+  ) {
+    super(message);
+  }
+}
 
 export interface ZipEntry {
   name: string;
@@ -43,7 +50,7 @@ async function directoryOf(file: FileHandle, size: number) {
       break;
     }
   }
-  if (eocd < 0) throw new UnreadableJarError("not a zip file (no end of central directory)");
+  if (eocd < 0) throw new UnreadableJarError("no end of central directory", true);
   let count = tail.readUInt16LE(eocd + 10);
   let length = tail.readUInt32LE(eocd + 12);
   let offset = tail.readUInt32LE(eocd + 16);
@@ -115,7 +122,8 @@ export async function readZipIndex(file: FileHandle): Promise<ZipEntry[]> {
 }
 
 /**
- * Reads the names of a jar's entries and the bodies of those `want` selects, handing each to
+ * Reads the names of a jar's entries and the bodies of those `want` selects (returning the most
+ * bytes it accepts for the entry, or false), handing each to
  * `onEntry`: the central directory in one read, each body sliced from the file read whole (or,
  * for a very large jar, read at its offset) and inflated synchronously: tens of thousands of
  * class files in a second, where a stream per entry takes tens. Bodies are bounded by
@@ -124,7 +132,7 @@ export async function readZipIndex(file: FileHandle): Promise<ZipEntry[]> {
  */
 export async function readJarEntries(
   path: string,
-  want: (name: string) => boolean,
+  want: (name: string) => number | false,
   onEntry: (name: string, body: Buffer) => void,
 ): Promise<string[]> {
   let file: FileHandle;
@@ -140,9 +148,13 @@ export async function readJarEntries(
     const read = (length: number, position: number) =>
       whole ? Promise.resolve(whole.subarray(position, position + length)) : readAt(file, length, position);
     for (const e of entries) {
-      if (e.name.endsWith("/") || e.encrypted || !want(e.name)) continue;
-      if (e.compressedSize > MAX_ENTRY_BYTES || e.size > MAX_ENTRY_BYTES)
-        throw new UnreadableJarError(`${e.name} is larger than ${MAX_ENTRY_BYTES} bytes`);
+      // Names that climb out or are absolute are a hostile archive's, never a jar's.
+      if (e.name.startsWith("/") || e.name.split(/[/\\]/).includes(".."))
+        throw new UnreadableJarError(`invalid relative path: ${e.name}`);
+      const limit = e.name.endsWith("/") || e.encrypted ? false : want(e.name);
+      if (limit === false) continue;
+      if (e.compressedSize > limit || e.size > limit)
+        throw new UnreadableJarError(`${e.name} is larger than ${limit} bytes`);
       const local = e.offset + 30 <= size ? await read(30, e.offset) : undefined;
       if (local?.readUInt32LE(0) !== 0x04034b50)
         throw new UnreadableJarError(`${e.name}: no local header at offset ${e.offset}`);
@@ -150,16 +162,21 @@ export async function readJarEntries(
       if (start + e.compressedSize > size)
         throw new UnreadableJarError(`${e.name} runs past the end of the file`);
       const raw = await read(e.compressedSize, start);
-      if (e.method === 0) onEntry(e.name, raw);
+      let body: Buffer;
+      if (e.method === 0) body = raw;
       else if (e.method === 8) {
-        let body: Buffer;
         try {
-          body = inflateRawSync(raw, { maxOutputLength: MAX_ENTRY_BYTES });
+          body = inflateRawSync(raw, { maxOutputLength: limit });
         } catch (err) {
           throw new UnreadableJarError(`${e.name} does not inflate (${(err as Error).message})`);
         }
-        onEntry(e.name, body);
-      }
+      } else continue;
+      // A size that lies is a corrupt (or hostile) jar, as yauzl would say.
+      if (body.length !== e.size)
+        throw new UnreadableJarError(
+          `${e.name} holds ${body.length} bytes, not the ${e.size} its header says`,
+        );
+      onEntry(e.name, body);
     }
     return entries.map((e) => e.name);
   } finally {

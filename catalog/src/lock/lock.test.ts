@@ -1,8 +1,14 @@
-import type { ConnectorPlugin } from "@kiln/schemas";
+import {
+  type ConnectorPlugin,
+  formatDiagnostic,
+  formatLocation,
+  type KilnError,
+  type SpecError,
+} from "@kiln/schemas";
 import { describe, expect, it } from "vitest";
 import { contentDigest, planPlugin } from "../resolve/layout.js";
 import type { PinnedFile } from "../resolve/types.js";
-import { checkLock, diffLines, type Lockfile, parseLock, serializeLock } from "./lock.js";
+import { checkLock, diffLines, type LockedPlugin, type Lockfile, parseLock, serializeLock } from "./lock.js";
 
 const SHA_A = "a".repeat(128);
 const SHA_B = "b".repeat(128);
@@ -82,8 +88,133 @@ describe("serializeLock", () => {
 
   it.each([
     ["not JSON", "{", /not valid JSON/],
-    ["another version", '{"lockfileVersion":2,"plugins":{}}', /not a version 1/],
+    [
+      "another version",
+      '{"lockfileVersion":2,"plugins":{}}',
+      /a version 2 lock file; this kiln reads version 1/,
+    ],
   ])("parseLock refuses %s", (_n, text, msg) => expect(() => parseLock(text, "kiln.lock.json")).toThrow(msg));
+});
+
+describe("parseLock: the lock is untrusted input", () => {
+  const valid = () => JSON.parse(serializeLock(lockFor()));
+  const first = (l: ReturnType<typeof valid>) => l.plugins.foo.artifacts[0].files[0];
+  const refuse = (lock: unknown) => {
+    try {
+      parseLock(typeof lock === "string" ? lock : JSON.stringify(lock, null, 2), "kiln.lock.json");
+    } catch (err) {
+      const d = (err as SpecError).diagnostics?.[0];
+      if (d) return formatDiagnostic(d);
+      const e = err as KilnError;
+      return `${formatLocation(e.location ?? {})}: error: ${e.userMessage}`;
+    }
+    throw new Error("parseLock accepted it");
+  };
+
+  it.each<[string, (l: ReturnType<typeof valid>) => void, RegExp]>([
+    [
+      "a file name that climbs out",
+      (l) => (first(l).fileName = "../../../../../x.jar"),
+      /fileName` must be a plain file name/,
+    ],
+    ["a file name with a directory", (l) => (first(l).fileName = "lib/x.jar"), /must be a plain file name/],
+    ["'..' as a file name", (l) => (first(l).fileName = ".."), /must be a plain file name/],
+    [
+      "a contents path with ..",
+      (l) =>
+        Object.assign(first(l), {
+          unpack: "tgz",
+          contents: [{ path: "a/../../b", mode: "0644", size: 1, sha256: "d".repeat(64) }],
+        }),
+      /contents\[0\]\.path` must be a relative path/,
+    ],
+    [
+      "an absolute contents path",
+      (l) =>
+        Object.assign(first(l), {
+          unpack: "tgz",
+          contents: [{ path: "/etc/passwd", mode: "0644", size: 1, sha256: "d".repeat(64) }],
+        }),
+      /must be a relative path/,
+    ],
+    ["a null field", (l) => (first(l).size = null), /size` must be a whole number, not null/],
+    ["a string size", (l) => (first(l).size = "3"), /size` must be a whole number/],
+    ["a null plugin", (l) => (l.plugins.foo = null), /plugins\.foo` must be a mapping, not null/],
+    [
+      "a plugin name that is a path",
+      (l) => (l.plugins["../x"] = l.plugins.foo),
+      /`plugins` must be a catalog entry name .*not "\.\.\/x"/,
+    ],
+    [
+      "an http URL",
+      (l) => (first(l).url = "http://example.com/foo-1.0.jar"),
+      /must be an https:\/\/ URL without credentials/,
+    ],
+    [
+      "credentials in a URL",
+      (l) => (first(l).url = "https://u:hunter2@example.com/foo-1.0.jar"),
+      /without credentials, not "https:\/\/u:\*\*\*@/,
+    ],
+    ["an unknown field", (l) => (first(l).exec = "rm -rf /"), /unknown field/],
+    ["a bad digest", (l) => (l.plugins.foo.digest = "md5:0"), /digest` must be sha256:/],
+    [
+      "an odd mode",
+      (l) =>
+        Object.assign(first(l), {
+          unpack: "tgz",
+          contents: [{ path: "a", mode: "4755", size: 1, sha256: "d".repeat(64) }],
+        }),
+      /mode` must be one of/,
+    ],
+  ])("refuses %s, located", (_name, mutate, message) => {
+    const lock = valid();
+    mutate(lock);
+    const out = refuse(lock);
+    expect(out).toMatch(/^kiln\.lock\.json:\d+:\d+: error: /);
+    expect(out).toMatch(message);
+    expect(out).not.toContain("hunter2");
+  });
+
+  it("reads a lock with a byte-order mark, and locates invalid JSON", () => {
+    expect(parseLock(`\uFEFF${serializeLock(lockFor())}`).plugins.foo?.version).toBe("1.0.0");
+    expect(refuse('{\n  "lockfileVersion": 1,\n  "plugins": {,}\n}')).toMatch(
+      /^kiln\.lock\.json:3:15: error: not valid JSON/,
+    );
+  });
+});
+
+describe("lockProblems: every field that reaches disk or an image", () => {
+  const problems = (mutate: (l: Lockfile) => void) => {
+    const lock = lockFor();
+    mutate(lock);
+    const f = lock.plugins.foo as LockedPlugin;
+    f.digest = contentDigest(planPlugin(f.artifacts.flatMap((a) => a.files)));
+    return checkLock([entry()], lock, serializeLock(lock)).problems;
+  };
+  const main = (l: Lockfile) => l.plugins.foo?.artifacts[0]?.files[0] as PinnedFile;
+
+  it("an extra file injected into a non-transitive artifact", () => {
+    expect(
+      problems((l) =>
+        l.plugins.foo?.artifacts[0]?.files.push({ ...main(l), fileName: "evil.jar", sha256: "e".repeat(64) }),
+      ),
+    ).toStrictEqual(['foo: artifact 1 is one file in the catalog, but the lock adds 1 more ("evil.jar")']);
+  });
+
+  it("another file name, URL or unpacking than the catalog's", () => {
+    expect(problems((l) => (main(l).fileName = "other.jar"))).toStrictEqual([
+      'foo: artifact 1 is laid out as foo-1.0.jar, but the lock names it "other.jar"',
+    ]);
+    expect(problems((l) => (main(l).url = "https://evil.example.com/foo-1.0.jar"))).toStrictEqual([
+      "foo: artifact 1 comes from https://example.com/foo-1.0.jar, but the lock says https://evil.example.com/foo-1.0.jar",
+    ]);
+    expect(
+      problems((l) => Object.assign(main(l), { unpack: "zip", contents: [], sha256: undefined })),
+    ).toStrictEqual(["foo: artifact 1 is copied as a file by the catalog, unpacked as zip by the lock"]);
+    expect(problems((l) => (main(l).kafkaProvided = true))).toContain(
+      "foo: artifact 1: the lock marks the artifact itself as provided by Kafka",
+    );
+  });
 });
 
 describe("checkLock", () => {

@@ -1,8 +1,9 @@
 import type { ConnectorPlugin } from "@kiln/schemas";
-import { KilnError } from "@kiln/schemas";
+import { KilnError, parseSourceDocument, SpecError, validateDocument, validator } from "@kiln/schemas";
+import { isKafkaProvided } from "../resolve/kafka-provided.js";
 import { contentDigest, planPlugin } from "../resolve/layout.js";
-import { sourceOf } from "../resolve/sources.js";
-import type { LockedArtifact } from "../resolve/types.js";
+import { isTransitive, pinnedFileOf, repositoryOf, sourceOf } from "../resolve/sources.js";
+import type { LockedArtifact, PinnedFile } from "../resolve/types.js";
 
 export const LOCKFILE_VERSION = 1;
 export const LOCKFILE_NAME = "kiln.lock.json";
@@ -55,29 +56,47 @@ export function serializeLock(lock: Lockfile): string {
   return `${JSON.stringify(sortKeys(lock), null, 2)}\n`;
 }
 
-/** Parses a lock file, refusing other versions and shapes it cannot use. */
-export function parseLock(text: string, file = LOCKFILE_NAME): Lockfile {
+/** Largest lock kiln reads (the lock lists every file of every archive). */
+export const LOCKFILE_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Parses a lock file as the untrusted input it is (it comes from a pull request like any other
+ * file): it must be JSON that kiln.lock.json's schema accepts — catalog names, plain file
+ * names, relative paths inside the plugin directory, https URLs without credentials, digests.
+ * Throws a located SpecError with every finding.
+ */
+export function parseLock(input: string, file = LOCKFILE_NAME): Lockfile {
+  const text = input.startsWith("\uFEFF") ? input.slice(1) : input;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    throw new LockError(`not valid JSON (${(cause as Error).message}); regenerate it with kiln lock`, {
-      location: { file },
+    const message = (cause as Error).message;
+    const at = Number(/at position (\d+)/.exec(message)?.[1] ?? Number.NaN);
+    const before = Number.isFinite(at) ? text.slice(0, at).split("\n") : undefined;
+    throw new LockError(`not valid JSON (${message.replace(/^JSON\.parse: /, "")})`, {
+      location: {
+        file,
+        ...(before ? { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 } : {}),
+      },
       cause,
     });
   }
-  const v = value as Partial<Lockfile>;
-  if (
-    !v ||
-    typeof v !== "object" ||
-    v.lockfileVersion !== LOCKFILE_VERSION ||
-    typeof v.plugins !== "object"
-  ) {
-    throw new LockError(`not a version ${LOCKFILE_VERSION} kiln lock file; regenerate it with kiln lock`, {
-      location: { file },
-    });
+  const version = (value as { lockfileVersion?: unknown } | null)?.lockfileVersion;
+  if (value && typeof value === "object" && version !== undefined && version !== LOCKFILE_VERSION) {
+    throw new LockError(
+      `a version ${JSON.stringify(version)} lock file; this kiln reads version ${LOCKFILE_VERSION}`,
+      { location: { file } },
+    );
   }
-  return readModes(v as Lockfile);
+  // The fast path for a valid lock; the located (slower) parse only to say what is wrong.
+  if (validator("Lockfile")(value)) return readModes(value as Lockfile);
+  const diagnostics = validateDocument(
+    "Lockfile",
+    parseSourceDocument(text, file, { maxBytes: LOCKFILE_MAX_BYTES }),
+  );
+  if (diagnostics.length === 0) throw new LockError("not a kiln lock file", { location: { file } });
+  throw new SpecError(diagnostics);
 }
 
 export function emptyLock(): Lockfile {
@@ -85,9 +104,12 @@ export function emptyLock(): Lockfile {
 }
 
 /**
- * Why a locked plugin does not pin what the catalog entry says (empty when it
- * does): version, the artifacts' identities and sha512s, and the content
- * digest recomputed from the listed files. Pure.
+ * Why a locked plugin does not pin what the catalog entry says (empty when it does). Every
+ * field that reaches the plugin directory or an image is held to what the catalog derives:
+ * the version; each artifact's identity, repository and auth variable; its file's name, URL,
+ * sha512 and whether it is unpacked; no extra files except for transitive Maven artifacts
+ * (whose extra files must come from the same repository and be named as their URL says);
+ * and the content digest recomputed from the listed files. Pure.
  */
 export function lockProblems(entry: ConnectorPlugin, locked: LockedPlugin | undefined): string[] {
   if (!locked) return [`${entry.name}: not in the lock`];
@@ -103,16 +125,14 @@ export function lockProblems(entry: ConnectorPlugin, locked: LockedPlugin | unde
     const l = locked.artifacts[i];
     if (!l) return;
     const src = sourceOf(a);
-    if (l.source !== src.source)
-      out.push(`${entry.name}: artifact ${i + 1} is ${src.source} in the catalog, ${l.source} in the lock`);
-    if (l.files[0]?.sha512 !== a.sha512)
-      out.push(`${entry.name}: artifact ${i + 1} (${src.source}) has another sha512 in the lock`);
-    if ((l.repository ?? undefined) !== src.repository)
-      out.push(`${entry.name}: artifact ${i + 1} repository differs`);
-    if ((l.authEnv ?? undefined) !== src.authEnv)
-      out.push(`${entry.name}: artifact ${i + 1} authEnv differs`);
+    const what = `${entry.name}: artifact ${i + 1}`;
+    if (l.source !== src.source) out.push(`${what} is ${src.source} in the catalog, ${l.source} in the lock`);
+    if (l.files[0]?.sha512 !== a.sha512) out.push(`${what} (${src.source}) has another sha512 in the lock`);
+    if ((l.repository ?? undefined) !== src.repository) out.push(`${what} repository differs`);
+    if ((l.authEnv ?? undefined) !== src.authEnv) out.push(`${what} authEnv differs`);
+    out.push(...fileProblems(what, a, l));
     if (JSON.stringify(l.files[0]?.exclude ?? []) !== JSON.stringify(a.exclude ?? []))
-      out.push(`${entry.name}: artifact ${i + 1} excludes other files in the lock`);
+      out.push(`${what} excludes other files in the lock`);
   });
   if (out.length === 0) {
     try {
@@ -124,6 +144,63 @@ export function lockProblems(entry: ConnectorPlugin, locked: LockedPlugin | unde
     }
   }
   return out;
+}
+
+/** The files of one locked artifact against what its catalog artifact calls for. */
+function fileProblems(what: string, a: ConnectorPlugin["artifacts"][number], l: LockedArtifact): string[] {
+  const out: string[] = [];
+  let pinned: ReturnType<typeof pinnedFileOf>;
+  try {
+    pinned = pinnedFileOf(a);
+  } catch (err) {
+    return [`${what}: ${(err as Error).message}`];
+  }
+  const [main, ...extra] = l.files;
+  if (!main) return [`${what} lists no files`];
+  if (main.fileName !== pinned.fileName)
+    out.push(
+      `${what} is laid out as ${pinned.fileName}, but the lock names it ${JSON.stringify(main.fileName)}`,
+    );
+  if (main.url !== pinned.url) out.push(`${what} comes from ${pinned.url}, but the lock says ${main.url}`);
+  if ((main.unpack ?? undefined) !== pinned.unpack)
+    out.push(
+      `${what} is ${pinned.unpack ? `unpacked as ${pinned.unpack}` : "copied as a file"} by the catalog, ${main.unpack ? `unpacked as ${main.unpack}` : "copied as a file"} by the lock`,
+    );
+  if (main.kafkaProvided) out.push(`${what}: the lock marks the artifact itself as provided by Kafka`);
+  out.push(...shapeProblems(what, main));
+  if (!isTransitive(a)) {
+    if (extra.length > 0)
+      out.push(
+        `${what} is one file in the catalog, but the lock adds ${extra.length} more (${extra.map((f) => JSON.stringify(f.fileName)).join(", ")})`,
+      );
+    return out;
+  }
+  // Transitive dependencies: the lock is what pins them, but they must come from the artifact's
+  // own repository and be laid out as the file their URL names.
+  const repo = `${repositoryOf(l.repository)}/`;
+  for (const f of extra) {
+    const name = JSON.stringify(f.fileName);
+    if (!f.url.startsWith(repo)) out.push(`${what}: dependency ${name} is not from the repository ${repo}`);
+    else if (f.url.split("/").pop() !== f.fileName)
+      out.push(`${what}: dependency ${name} does not match its URL ${f.url}`);
+    if (f.unpack) out.push(`${what}: dependency ${name} must be copied, not unpacked`);
+    if (Boolean(f.kafkaProvided) !== isKafkaProvided(f.fileName))
+      out.push(
+        `${what}: dependency ${name} is ${f.kafkaProvided ? "" : "not "}marked as provided by Kafka, which it ${isKafkaProvided(f.fileName) ? "is" : "is not"}`,
+      );
+    out.push(...shapeProblems(what, f));
+  }
+  return out;
+}
+
+/** An archive lists what it unpacks to; a copied file its sha256. */
+function shapeProblems(what: string, f: PinnedFile): string[] {
+  if (f.kafkaProvided) return [];
+  const name = JSON.stringify(f.fileName);
+  if (f.unpack && !f.contents) return [`${what}: archive ${name} lists no contents`];
+  if (!f.unpack && f.contents) return [`${what}: ${name} is not an archive but lists contents`];
+  if (!f.unpack && !f.sha256) return [`${what}: ${name} has no sha256`];
+  return [];
 }
 
 /**

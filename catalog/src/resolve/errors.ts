@@ -1,4 +1,4 @@
-import { KilnError } from "@kiln/schemas";
+import { KilnError, redactUrl } from "@kiln/schemas";
 
 /** A downloaded file whose digest is not the pinned one. The file was discarded; nothing was cached. */
 export class ChecksumError extends KilnError {
@@ -40,17 +40,5 @@ export class UnsafeArchiveError extends KilnError {
 /** Anything else that stops a plugin from resolving (bad lock, missing tool, bad settings). */
 export class ResolveError extends KilnError {}
 
-/** A URL safe to print: no user info, no query string values. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = "***";
-      u.password = "";
-    }
-    for (const k of [...u.searchParams.keys()]) u.searchParams.set(k, "***");
-    return u.toString();
-  } catch {
-    return "<invalid url>";
-  }
-}
+/** A URL safe to print: user info and credential-like query values removed (one rule for all of kiln). */
+export { redactUrl };

@@ -225,7 +225,13 @@ function openZip(path: string): Promise<yauzl.ZipFile> {
 
 function readStream(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
   return new Promise((resolve, reject) =>
-    zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s as Readable))),
+    zip.openReadStream(entry, (err, s) => {
+      if (err || !s) return reject(err);
+      // A lying size header makes the stream fail more than once; the reader sees the first
+      // failure, and a later one must not become an uncaught error that kills the process.
+      s.on("error", () => {});
+      resolve(s);
+    }),
   );
 }
 

@@ -1,8 +1,9 @@
 import { stat } from "node:fs/promises";
-import type { GithubReleaseArtifact } from "@kiln/schemas";
+import { abortedError, describeNetworkError, type GithubReleaseArtifact } from "@kiln/schemas";
 import { Octokit } from "@octokit/rest";
 import { ResolveError } from "./errors.js";
 import { fetchToCache } from "./fetch.js";
+import { pinnedFileOf } from "./sources.js";
 import type { ArtifactResolver, LockedArtifact, PinnedFile, ResolveContext } from "./types.js";
 
 export const GITHUB_API = "https://api.github.com";
@@ -25,6 +26,7 @@ export function octokitFor(ctx: ResolveContext): Octokit {
     baseUrl: baseUrlOf(ctx),
     userAgent: "kiln/0.1",
     ...(token ? { auth: token } : {}),
+    ...(ctx.signal ? { request: { signal: ctx.signal } } : {}),
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
   });
   // API calls count as requests too (a warm resolve must make none).
@@ -44,7 +46,10 @@ function githubError(
   err: unknown,
   a: Pick<GithubReleaseArtifact, "repository" | "tag">,
   baseUrl: string,
+  signal?: AbortSignal,
 ): Error {
+  const timedOut = abortedError(signal, `asking GitHub for release ${a.repository}@${a.tag}`, err);
+  if (timedOut) return timedOut;
   const e = err as RequestErrorLike;
   const headers = e.response?.headers ?? {};
   const where = { location: { url: `${baseUrl}/repos/${a.repository}/releases/tags/${a.tag}` }, cause: err };
@@ -63,7 +68,10 @@ function githubError(
       where,
     );
   }
-  return err instanceof Error ? err : new Error(String(err));
+  return new ResolveError(
+    `GitHub API call for ${a.repository}@${a.tag} failed: ${e.status ? `HTTP ${e.status}` : describeNetworkError(err)}`,
+    where,
+  );
 }
 
 /** Finds the asset's API URL (works for private repositories and GitHub Enterprise alike). */
@@ -77,7 +85,7 @@ async function findAsset(
   try {
     release = (await octokit.rest.repos.getReleaseByTag({ owner, repo, tag: a.tag })).data;
   } catch (err) {
-    throw githubError(err, a, baseUrlOf(ctx));
+    throw githubError(err, a, baseUrlOf(ctx), ctx.signal);
   }
   const asset = release.assets.find((x) => x.name === a.asset);
   if (!asset) {
@@ -112,15 +120,7 @@ export const githubReleaseResolver: ArtifactResolver<GithubReleaseArtifact> = {
     const size = (await ctx.cache.has(a.sha512))
       ? (await stat(ctx.cache.pathOf(a.sha512))).size
       : (await download(ctx, (await findAsset(a, ctx)).url, a.sha512, a.asset)).size;
-    const unpack = /\.(tar\.gz|tgz)$/.test(a.asset) ? "tgz" : a.asset.endsWith(".zip") ? "zip" : undefined;
-    const file: PinnedFile = {
-      fileName: a.asset,
-      url: `https://github.com/${a.repository}/releases/download/${encodeURIComponent(a.tag)}/${encodeURIComponent(a.asset)}`,
-      size,
-      sha512: a.sha512,
-      ...(unpack ? { unpack } : {}),
-      ...(a.exclude ? { exclude: a.exclude } : {}),
-    };
+    const file: PinnedFile = { ...pinnedFileOf(a), size, sha512: a.sha512 };
     return { source: githubSource(a), files: [file] };
   },
 
@@ -134,6 +134,7 @@ export const githubReleaseResolver: ArtifactResolver<GithubReleaseArtifact> = {
       tag: m[2] as string,
       asset: m[3] as string,
       sha512: file.sha512,
+      checksumSource: "kiln.lock.json",
     };
     const asset = await findAsset(a, ctx);
     return (await download(ctx, asset.url, file.sha512, a.asset)).path;

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { DeadlineError, OperationTimeoutError } from "@kiln/schemas";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LoopbackServer } from "../testing/server.js";
 import { DownloadError } from "./errors.js";
@@ -25,6 +26,47 @@ afterEach(async () => {
 });
 
 const client = (opts = {}) => new HttpClient({ allowInsecureLoopback: true, backoffMs: 5, ...opts });
+
+/** A body that trickles `chunk` bytes every `everyMs` (a slow-loris server), until the client leaves. */
+function trickle(total: number, chunk: number, everyMs: number) {
+  return (_req: unknown, res: import("node:http").ServerResponse) => {
+    res.writeHead(200, { "content-length": total });
+    let sent = 0;
+    const t = setInterval(() => {
+      if (res.destroyed || sent >= total) return clearInterval(t);
+      res.write(body.subarray(sent, sent + chunk));
+      sent += chunk;
+    }, everyMs);
+    res.on("close", () => clearInterval(t));
+  };
+}
+
+describe("HttpClient: every wait bounded (real loopback server)", () => {
+  it("gives up on a body that trickles (one byte at a time never trips the gap timeout)", async () => {
+    a.route("/slow", trickle(body.length, 1, 20));
+    const http = client({ stallMs: 300, stallBytes: 1024, retries: 1 });
+    const err = await http.download(`${a.url}/slow`, join(dir, "f")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DownloadError);
+    expect((err as Error).message).toMatch(/the download stalled: fewer than 1024 bytes in 0\.3s/);
+    expect(a.count("/slow")).toBe(2);
+  });
+
+  it("stops at the command's deadline, naming the download, whatever it was waiting for", async () => {
+    a.route("/hang", () => {});
+    a.route("/slow", trickle(body.length, 2048, 50));
+    for (const path of ["/hang", "/slow"]) {
+      const stop = new AbortController();
+      setTimeout(() => stop.abort(new DeadlineError("250ms")), 250);
+      const err = await client({ signal: stop.signal })
+        .download(`${a.url}${path}?token=s3cr3t`, join(dir, "f"))
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OperationTimeoutError);
+      expect((err as Error).message).toBe(
+        `gave up after 250ms (--timeout) while downloading ${a.url}${path}?token=***`,
+      );
+    }
+  });
+});
 
 describe("HttpClient.download (real loopback server)", () => {
   it("follows a redirect to another host and drops Authorization there", async () => {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { abortedError, describeNetworkError } from "@kiln/schemas";
 import { type Dispatcher, request } from "undici";
 import { DownloadError, redactUrl } from "./errors.js";
 
@@ -19,6 +20,14 @@ export interface HttpOptions {
   backoffMs?: number;
   /** Time to wait for response headers, and between body chunks (default 30 s). */
   timeoutMs?: number;
+  /**
+   * A body that delivers fewer than `stallBytes` in `stallMs` (default 1 KiB in 30 s) has stalled:
+   * a server trickling one byte at a time never trips the gap timeout above.
+   */
+  stallMs?: number;
+  stallBytes?: number;
+  /** The command's deadline: requests, bodies and backoffs stop when it fires, naming the download. */
+  signal?: AbortSignal;
   maxRedirects?: number;
   /** Allow plain http:// to 127.0.0.1/localhost/::1 (loopback test servers). Never for other hosts. */
   allowInsecureLoopback?: boolean;
@@ -73,13 +82,18 @@ function withoutAuthorization(headers: Headers): Headers {
  */
 export class HttpClient {
   readonly stats: HttpStats = { requests: 0, bytes: 0 };
-  readonly #opts: Required<Omit<HttpOptions, "dispatcher">> & { dispatcher?: Dispatcher };
+  readonly #opts: Required<Omit<HttpOptions, "dispatcher" | "signal">> & {
+    dispatcher?: Dispatcher;
+    signal?: AbortSignal;
+  };
 
   constructor(opts: HttpOptions = {}) {
     this.#opts = {
       retries: 4,
       backoffMs: 300,
       timeoutMs: 30_000,
+      stallMs: 30_000,
+      stallBytes: 1024,
       maxRedirects: 10,
       allowInsecureLoopback: false,
       userAgent: "kiln/0.1 (+https://kiln.dev)",
@@ -103,13 +117,22 @@ export class HttpClient {
     );
   }
 
-  #backoff(attempt: number): Promise<void> {
+  async #backoff(attempt: number, url: string): Promise<void> {
     const base = this.#opts.backoffMs * 2 ** attempt;
-    return sleep(Math.min(10_000, base * (0.5 + Math.random())));
+    const signal = this.#opts.signal;
+    await sleep(Math.min(10_000, base * (0.5 + Math.random())), undefined, signal ? { signal } : {}).catch(
+      (cause) => {
+        throw abortedError(signal, `downloading ${redactUrl(url)}`, cause) ?? cause;
+      },
+    );
   }
 
   /** One GET, redirects followed. The caller must consume or dump the body. */
-  async #get(url: string, headers: Headers): Promise<{ res: Dispatcher.ResponseData; url: string }> {
+  async #get(
+    url: string,
+    headers: Headers,
+    signal = this.#opts.signal,
+  ): Promise<{ res: Dispatcher.ResponseData; url: string }> {
     let current = this.checkUrl(url);
     const origin = current.origin;
     let hdrs: Headers = { "user-agent": this.#opts.userAgent, ...headers };
@@ -121,6 +144,7 @@ export class HttpClient {
         headersTimeout: this.#opts.timeoutMs,
         bodyTimeout: this.#opts.timeoutMs,
         ...(this.#opts.dispatcher ? { dispatcher: this.#opts.dispatcher } : {}),
+        ...(signal ? { signal } : {}),
       });
       const location = res.headers.location;
       if (res.statusCode >= 300 && res.statusCode < 400 && location) {
@@ -171,21 +195,23 @@ export class HttpClient {
         return text;
       } catch (err) {
         if (!this.#retryable(err) || attempt >= this.#opts.retries) throw this.#wrap(err, url);
-        await this.#backoff(attempt);
+        await this.#backoff(attempt, url);
       }
     }
   }
 
   #retryable(err: unknown): boolean {
+    if (this.#opts.signal?.aborted) return false;
     if (err instanceof DownloadError) return err.retryable;
     const code = errorCode(err);
     return code !== undefined && RETRYABLE_CODES.has(code);
   }
 
   #wrap(err: unknown, url: string): Error {
+    const timedOut = abortedError(this.#opts.signal, `downloading ${redactUrl(url)}`, err);
+    if (timedOut) return timedOut;
     if (err instanceof DownloadError) return err;
-    const code = errorCode(err);
-    return new DownloadError(`download failed: ${code ?? (err as Error).message}`, url, { cause: err });
+    return new DownloadError(`download failed: ${describeNetworkError(err)}`, url, { cause: err });
   }
 
   /**
@@ -208,8 +234,25 @@ export class HttpClient {
       for (let attempt = 0; ; attempt++) {
         const resuming = written > 0 && canResume;
         const headers = { ...opts.headers, ...(resuming ? { range: `bytes=${written}-` } : {}) };
+        const stall = new AbortController();
+        const signal = this.#opts.signal ? AbortSignal.any([stall.signal, this.#opts.signal]) : stall.signal;
+        let sinceCheck = 0;
+        let watch: NodeJS.Timeout | undefined;
         try {
-          const { res, url: at } = await this.#get(url, headers);
+          const { res, url: at } = await this.#get(url, headers, signal);
+          // The stall clock runs once the body starts (headers have a timeout of their own).
+          watch = setInterval(() => {
+            const remaining = total === undefined ? Number.POSITIVE_INFINITY : total - written;
+            if (sinceCheck < Math.min(this.#opts.stallBytes, remaining))
+              stall.abort(
+                new DownloadError(
+                  `the download stalled: fewer than ${this.#opts.stallBytes} bytes in ${this.#opts.stallMs / 1000}s`,
+                  url,
+                  { retryable: true },
+                ),
+              );
+            sinceCheck = 0;
+          }, this.#opts.stallMs);
           finalUrl = at;
           if (res.statusCode === 206 && resuming) {
             // Continue where the last attempt stopped.
@@ -230,6 +273,7 @@ export class HttpClient {
             await file.write(chunk, 0, chunk.length, written);
             for (const h of hashes) h.update(chunk);
             written += chunk.length;
+            sinceCheck += chunk.length;
             this.stats.bytes += chunk.length;
             opts.onProgress?.(written, total);
           }
@@ -245,9 +289,13 @@ export class HttpClient {
             sha1: hashes[2].digest("hex"),
             finalUrl: redactUrl(finalUrl),
           };
-        } catch (err) {
+        } catch (caught) {
+          // A stalled body surfaces as the abort reason (or an AbortError carrying it).
+          const err = stall.signal.aborted && !this.#opts.signal?.aborted ? stall.signal.reason : caught;
           if (!this.#retryable(err) || attempt >= this.#opts.retries) throw this.#wrap(err, url);
-          await this.#backoff(attempt);
+          await this.#backoff(attempt, url);
+        } finally {
+          if (watch) clearInterval(watch);
         }
       }
     } finally {

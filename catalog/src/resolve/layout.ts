@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { chmod, copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
 import { type Cache, digestFile } from "../cache/cache.js";
 import { ResolveError } from "./errors.js";
 import { excludeMatcher } from "./exclude.js";
@@ -90,11 +90,48 @@ export async function cachedPlugin(
   const hex = digest.replace(/^sha256:/, "");
   const text = await readFile(manifestPath(cache, hex), "utf8").catch(() => undefined);
   if (!text) return undefined;
-  const m = JSON.parse(text) as Manifest;
+  let m: Manifest;
+  try {
+    m = JSON.parse(text) as Manifest;
+  } catch {
+    return undefined; // a damaged cache entry is laid out again
+  }
   const dir = join(cache.pluginsDir(), hex, name);
-  if (m.name !== name || m.digest !== digest || !(await stat(dir).catch(() => undefined))?.isDirectory())
+  if (
+    m?.name !== name ||
+    m.digest !== digest ||
+    !Array.isArray(m.files) ||
+    !(await stat(dir).catch(() => undefined))?.isDirectory()
+  )
     return undefined;
   return { dir, digest, files: m.files, perFile: [] };
+}
+
+const FILE_NAME = /^(?!\.\.?$)[A-Za-z0-9._+-]+$/;
+
+/** `path` inside `root`, or a ResolveError: nothing a lock names is ever written outside the plugin directory. */
+function inside(root: string, path: string, what: string): string {
+  const rel = relative(root, path);
+  if (rel === "" || rel.startsWith(`..${sep}`) || rel === ".." || rel.startsWith(sep))
+    throw new ResolveError(`refusing to write ${JSON.stringify(what)} outside the plugin directory`);
+  return path;
+}
+
+/** A jar (or any zip) starts with a local file header, or is an empty archive's end record. */
+async function isZip(path: string): Promise<boolean> {
+  const fh = await open(path, "r");
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(head, 0, 4, 0);
+    return (
+      bytesRead === 4 &&
+      head[0] === 0x50 &&
+      head[1] === 0x4b &&
+      ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6))
+    );
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
@@ -110,6 +147,7 @@ export async function materializePlugin(
   opts: { layout?: Layout; limits?: ExtractLimits } = {},
 ): Promise<MaterializedPlugin> {
   const layout = opts.layout ?? "plugin";
+  if (!FILE_NAME.test(name)) throw new ResolveError(`${JSON.stringify(name)} is not a plugin name`);
   const tmp = await cache.tempPath("plugin");
   const root = join(tmp, name);
   try {
@@ -119,6 +157,15 @@ export async function materializePlugin(
     for (const f of files) {
       const prefix = prefixOf(f, layout);
       let entries: ExtractedEntry[];
+      if (!f.kafkaProvided) {
+        if (!FILE_NAME.test(f.fileName))
+          throw new ResolveError(`${JSON.stringify(f.fileName)} is not a plain file name (plugin ${name})`);
+        const size = (await stat(f.cachePath)).size;
+        if (size !== f.size)
+          throw new ResolveError(
+            `${f.fileName} is ${size} bytes, but the lock says ${f.size} (plugin ${name})`,
+          );
+      }
       if (f.kafkaProvided) {
         entries = [];
       } else if (f.unpack) {
@@ -134,7 +181,7 @@ export async function materializePlugin(
           entries = entries.filter((x) => !excluded(x.path));
         }
       } else {
-        const dest = join(root, prefix, f.fileName);
+        const dest = inside(root, join(root, prefix, f.fileName), f.fileName);
         await mkdir(dirname(dest), { recursive: true });
         await copyFile(f.cachePath, dest, constants.COPYFILE_EXCL).catch((err: NodeJS.ErrnoException) => {
           throw err.code === "EEXIST"
@@ -149,6 +196,13 @@ export async function materializePlugin(
       all.push(...entries.map((e) => ({ ...e, path: prefix + e.path })));
     }
     all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    // A file named .jar that is not a zip would bake fine and fail only in the worker's class loader.
+    for (const e of all) {
+      if (e.mode !== 0o120777 && /\.jar$/i.test(e.path) && !(await isZip(join(root, e.path))))
+        throw new ResolveError(
+          `${e.path} in plugin ${name} is not a jar: it does not start with a zip header (the artifact is not what its name says)`,
+        );
+    }
     const digest = contentDigest(all);
     const hex = digest.replace(/^sha256:/, "");
     const final = join(cache.pluginsDir(), hex);

@@ -3,14 +3,14 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
-import type { MavenArtifact } from "@kiln/schemas";
+import { abortedError, type MavenArtifact } from "@kiln/schemas";
 import { ChecksumError, DownloadError, ResolveError } from "./errors.js";
 import { excludeMatcher } from "./exclude.js";
 import { fetchToCache } from "./fetch.js";
 import { isKafkaProvided } from "./kafka-provided.js";
 import { effectiveRepository, MAVEN_CENTRAL, type MavenSettings } from "./maven-settings.js";
+import { pinnedFileOf, repositoryOf } from "./sources.js";
 import type { ArtifactResolver, LockedArtifact, PinnedFile, ResolveContext } from "./types.js";
-import { unpackOf } from "./url.js";
 
 const run = promisify(execFile);
 
@@ -177,7 +177,15 @@ async function resolveTransitive(a: MavenArtifact, ctx: ResolveContext): Promise
     await run(ctx.mvn ?? "mvn", args, {
       env: { ...ctx.env, MAVEN_OPTS: ctx.env.MAVEN_OPTS ?? "-Xmx256m" },
       maxBuffer: 16 << 20,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
     }).catch((err: { stdout?: string; stderr?: string; code?: unknown }) => {
+      const timedOut = abortedError(ctx.signal, `running mvn for ${coordinates(a)}`, err);
+      if (timedOut) throw timedOut;
+      if (err.code === "ENOENT")
+        throw new ResolveError(
+          `transitive resolution of ${coordinates(a)} needs Maven: ${ctx.mvn ?? "mvn"} is not on PATH`,
+          { cause: err },
+        );
       const out = `${err.stdout ?? ""}${err.stderr ?? ""}`
         .split("\n")
         .filter((l) => /ERROR/.test(l))
@@ -214,22 +222,14 @@ async function resolveTransitive(a: MavenArtifact, ctx: ResolveContext): Promise
 export const mavenResolver: ArtifactResolver<MavenArtifact> = {
   async resolve(a, ctx): Promise<LockedArtifact> {
     const path = mavenPath(a);
-    const repoUrl = (a.repository ?? MAVEN_CENTRAL).replace(/\/+$/, "");
+    const repoUrl = repositoryOf(a.repository);
     const got = await fetchVerified(ctx, {
       coords: coordinates(a),
       repository: a.repository,
       path,
       sha512: a.sha512,
     });
-    const unpack = unpackOf(a.extension ?? "jar");
-    const main: PinnedFile = {
-      fileName: path.split("/").pop() as string,
-      url: `${repoUrl}/${path}`,
-      size: got.size,
-      sha512: a.sha512,
-      ...(unpack ? { unpack } : {}),
-      ...(a.exclude ? { exclude: a.exclude } : {}),
-    };
+    const main: PinnedFile = { ...pinnedFileOf(a), size: got.size, sha512: a.sha512 };
     const files = [main];
     if (a.transitive) {
       const deps = await resolveTransitive(a, ctx);
@@ -251,7 +251,7 @@ export const mavenResolver: ArtifactResolver<MavenArtifact> = {
 
   async fetch(locked, file, ctx): Promise<string> {
     if (await ctx.cache.has(file.sha512)) return ctx.cache.pathOf(file.sha512);
-    const repoUrl = (locked.repository ?? MAVEN_CENTRAL).replace(/\/+$/, "");
+    const repoUrl = repositoryOf(locked.repository);
     if (!file.url.startsWith(`${repoUrl}/`)) {
       throw new ResolveError(`locked file ${file.url} is not under its repository ${repoUrl}; run kiln lock`);
     }

@@ -34,6 +34,8 @@ export interface ResolveOptions {
   layout?: Layout;
   limits?: ExtractLimits;
   onProgress?: (e: ProgressEvent) => void;
+  /** The command's deadline: downloads, API calls and Maven stop when it fires. */
+  signal?: AbortSignal;
 }
 
 /** One file of a resolved plugin directory. */
@@ -59,7 +61,10 @@ export interface ResolvedPlugin {
 
 export function createContext(opts: ResolveOptions = {}): ResolveContext {
   const env = opts.env ?? process.env;
-  const http = opts.http instanceof HttpClient ? opts.http : new HttpClient(opts.http);
+  const http =
+    opts.http instanceof HttpClient
+      ? opts.http
+      : new HttpClient({ ...opts.http, ...(opts.signal ? { signal: opts.signal } : {}) });
   let settings: Promise<MavenSettings> | undefined = opts.maven ? Promise.resolve(opts.maven) : undefined;
   return {
     cache: opts.cacheDir ? new Cache(opts.cacheDir) : Cache.fromEnv(env),
@@ -72,6 +77,7 @@ export function createContext(opts: ResolveOptions = {}): ResolveContext {
     github: opts.github ?? {},
     ...(opts.mvn ? { mvn: opts.mvn } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   };
 }
 
@@ -115,7 +121,9 @@ export async function lockPlugin(
   });
   const digest = contentDigest(planPlugin(files));
   if (digest !== m.digest)
-    throw new ResolveError(`internal: planned digest ${digest} differs from laid-out ${m.digest}`);
+    throw new ResolveError(
+      `planned digest ${digest} differs from laid-out ${m.digest} (plugin ${entry.name})`,
+    );
   return { version: entry.version, artifacts, digest };
 }
 

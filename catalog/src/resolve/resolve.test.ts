@@ -3,17 +3,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConnectorPlugin } from "@kiln/schemas";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Cache } from "../cache/cache.js";
 import { Catalog } from "../catalog.js";
+import type { LockedPlugin } from "../lock/lock.js";
 import { checkLock, parseLock, serializeLock } from "../lock/lock.js";
-import { makeJar, makeTgz, sha1, sha512 } from "../testing/archives.js";
+import { lieAboutSizes, makeJar, makeTgz, makeZip, sha1, sha512 } from "../testing/archives.js";
 import { fatPluginTgz } from "../testing/fat-plugin.js";
 import { LoopbackServer } from "../testing/server.js";
 import { ChecksumError, ResolveError } from "./errors.js";
 import { excludeMatcher } from "./exclude.js";
 import { HttpClient } from "./http.js";
-import { strimziHash } from "./layout.js";
+import { contentDigest, materializePlugin, planPlugin, strimziHash } from "./layout.js";
 import { parseMavenSettings } from "./maven-settings.js";
 import { lockCatalog, type ResolveOptions, resolvePlugins } from "./plugins.js";
+import type { PinnedFile } from "./types.js";
 
 const SOURCE = "org.apache.kafka.connect.source.SourceConnector";
 const jar = makeJar({
@@ -342,7 +345,14 @@ describe("github-release artifacts (fake GitHub API)", () => {
   }
   const gh = (sha = sha512(tgz)) =>
     entry("foo", [
-      { type: "github-release", repository: "acme/foo", tag: "v1.0", asset: "foo-plugin.tgz", sha512: sha },
+      {
+        type: "github-release",
+        repository: "acme/foo",
+        tag: "v1.0",
+        asset: "foo-plugin.tgz",
+        sha512: sha,
+        checksumSource: "release notes",
+      },
     ]);
 
   it("finds the asset through the REST API (GitHub Enterprise baseUrl) and drops the token at storage (fake GitHub API)", async () => {
@@ -404,7 +414,14 @@ describe("github-release artifacts (fake GitHub API)", () => {
   it("names the assets a release does have when one is missing (fake GitHub API)", async () => {
     serveRelease();
     const missing = entry("foo", [
-      { type: "github-release", repository: "acme/foo", tag: "v1.0", asset: "nope.jar", sha512: sha512(tgz) },
+      {
+        type: "github-release",
+        repository: "acme/foo",
+        tag: "v1.0",
+        asset: "nope.jar",
+        sha512: sha512(tgz),
+        checksumSource: "release notes",
+      },
     ]);
     await expect(
       lockCatalog(
@@ -446,4 +463,70 @@ describe("resolvePlugins against the lock", () => {
       /run kiln lock[\s\S]*version 1.1.0 in the catalog, 1.0.0 in the lock/,
     );
   });
+
+  it("a lock that names a file outside the plugin directory writes nothing outside the cache", async () => {
+    srv.file("/foo-1.0.jar", jar);
+    const catalog = catalogOf(
+      entry("foo", [{ type: "jar", url: `${srv.url}/foo-1.0.jar`, sha512: sha512(jar) }]),
+    );
+    const lock = await lockCatalog(catalog, undefined, undefined, opts());
+    const file = lock.plugins.foo?.artifacts[0]?.files[0] as PinnedFile;
+    file.fileName = "../../../../../escaped.jar";
+    (lock.plugins.foo as LockedPlugin).digest = contentDigest(planPlugin([file]));
+    await rm(join(cacheDir, "plugins"), { recursive: true, force: true });
+    await expect(resolvePlugins(catalog, lock, undefined, opts())).rejects.toThrow(
+      /laid out as foo-1\.0\.jar, but the lock names it "\.\.\/\.\.\//,
+    );
+    // Below the library's own check, the layout refuses the name too.
+    const cache = new Cache(cacheDir);
+    await expect(
+      materializePlugin(cache, "foo", [{ ...file, cachePath: cache.pathOf(file.sha512) }]),
+    ).rejects.toThrow(/is not a plain file name/);
+    const escaped = ["..", "../..", "../../..", "../../../.."].map((up) =>
+      join(cacheDir, "tmp", up, "escaped.jar"),
+    );
+    for (const p of escaped) await expect(readFile(p)).rejects.toThrow(/ENOENT/);
+    expect(await readdir(join(cacheDir, "tmp"))).toStrictEqual([]);
+  });
+
+  it("random bytes named .jar are refused when locked, not baked", async () => {
+    const junk = Buffer.from("this is not a zip file at all, only bytes with a .jar name");
+    srv.file("/junk-1.0.jar", junk);
+    const catalog = catalogOf(
+      entry("junk", [{ type: "jar", url: `${srv.url}/junk-1.0.jar`, sha512: sha512(junk) }]),
+    );
+    await expect(lockCatalog(catalog, undefined, undefined, opts())).rejects.toThrow(
+      /junk-1\.0\.jar in plugin junk is not a jar: it does not start with a zip header/,
+    );
+    expect(await readdir(join(cacheDir, "tmp"))).toStrictEqual([]);
+  });
+
+  it("a file whose size differs from the lock's is refused", async () => {
+    srv.file("/foo-1.0.jar", jar);
+    const catalog = catalogOf(
+      entry("foo", [{ type: "jar", url: `${srv.url}/foo-1.0.jar`, sha512: sha512(jar) }]),
+    );
+    const lock = await lockCatalog(catalog, undefined, undefined, opts());
+    (lock.plugins.foo?.artifacts[0]?.files[0] as PinnedFile).size = 1;
+    await rm(join(cacheDir, "plugins"), { recursive: true, force: true });
+    await expect(resolvePlugins(catalog, lock, undefined, opts())).rejects.toThrow(
+      new RegExp(`foo-1\\.0\\.jar is ${jar.length} bytes, but the lock says 1`),
+    );
+  });
+
+  it("a zip whose headers lie about sizes is refused, and leaves no temporary files", async () => {
+    const liar = lieAboutSizes(await makeZipOf(), -3);
+    srv.file("/liar.zip", liar);
+    const catalog = catalogOf(
+      entry("liar", [{ type: "zip", url: `${srv.url}/liar.zip`, sha512: sha512(liar) }]),
+    );
+    await expect(lockCatalog(catalog, undefined, undefined, opts())).rejects.toThrow(
+      /refusing to unpack liar\.zip: corrupt zip \(too many bytes in the stream/,
+    );
+    expect(await readdir(join(cacheDir, "tmp"))).toStrictEqual([]);
+  });
 });
+
+async function makeZipOf(): Promise<Buffer> {
+  return makeZip([{ name: "liar/foo-1.0.jar", data: jar }]);
+}

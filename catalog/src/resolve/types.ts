@@ -66,6 +66,8 @@ export interface ResolveContext {
   /** The `mvn` executable for transitive resolution (default `mvn`). */
   mvn?: string;
   onProgress?: (e: ProgressEvent) => void;
+  /** The command's deadline (`--timeout`). */
+  signal?: AbortSignal;
 }
 
 /** One resolver per source; all of them end in the same sha512 check (`fetchToCache`). */

@@ -168,3 +168,13 @@ export function sha512(data: Buffer | string): string {
 export function sha1(data: Buffer | string): string {
   return createHash("sha1").update(data).digest("hex");
 }
+
+/** A copy of a zip whose central directory claims every entry is `delta` bytes larger (or smaller) than it is. */
+export function lieAboutSizes(zip: Buffer, delta: number): Buffer {
+  const out = Buffer.from(zip);
+  for (let i = out.indexOf(0x02014b50 & 0xff); i >= 0 && i < out.length - 46; i++) {
+    if (out.readUInt32LE(i) !== 0x02014b50) continue;
+    out.writeUInt32LE(Math.max(0, out.readUInt32LE(i + 24) + delta), i + 24);
+  }
+  return out;
+}

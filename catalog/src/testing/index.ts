@@ -1,6 +1,7 @@
 export {
   type ClassSpec,
   type FixtureEntry,
+  lieAboutSizes,
   makeClassFile,
   makeJar,
   makeTgz,

@@ -107,6 +107,7 @@ describe("findUpdates (loopback Maven repository)", () => {
           repository: "acme/baz",
           tag: "v1.0.0",
           asset: "baz-1.0.0.jar",
+          checksumSource: "the release's SHA512SUMS",
           sha512: "a".repeat(128),
         },
       ],

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import {
   type BakeResult,
@@ -31,7 +31,14 @@ import {
   writeDockerArchive,
   writeLayout,
 } from "@kiln/builder";
-import { defaultCacheDir, type Layout, type Lockfile, resolvePlugins } from "@kiln/catalog";
+import {
+  defaultCacheDir,
+  type Layout,
+  type Lockfile,
+  readSourceFile,
+  readTextFile,
+  resolvePlugins,
+} from "@kiln/catalog";
 import { STRIMZI_VERSION } from "@kiln/clusters/versions";
 import { type Cluster, KilnError, loadSpec } from "@kiln/schemas";
 import { requireCatalog } from "../catalog-source.js";
@@ -101,8 +108,8 @@ async function jobs(file: string | undefined, opts: Options, cwd: string): Promi
     const names = [...(opts.plugin ?? []), ...(opts.pluginDir ?? []).map((s) => s.split("=")[0] as string)];
     return [{ name: "connect", base: opts.base, plugins: [...new Set(names)] }];
   }
-  const abs = resolve(cwd, file);
-  const spec = loadSpec(await readFile(abs, "utf8"), file);
+  const source = await readSourceFile(resolve(cwd, file), cwd);
+  const spec = loadSpec(source.text, source.file);
   if (spec.kind !== "Cluster") throw new UsageError(`${file} is a ${spec.kind}, not a Cluster`);
   const cluster = spec.value as Cluster;
   const connects = (cluster.connect ?? []).filter((c) => !opts.connect || c.name === opts.connect);
@@ -123,14 +130,30 @@ async function jobs(file: string | undefined, opts: Options, cwd: string): Promi
   }));
 }
 
-function pluginDirs(opts: Options, cwd: string): Map<string, string> {
+async function pluginDirs(opts: Options, cwd: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const s of opts.pluginDir ?? []) {
     const i = s.indexOf("=");
-    if (i <= 0) throw new UsageError(`--plugin-dir takes name=path, got "${s}"`);
-    out.set(s.slice(0, i), resolve(cwd, s.slice(i + 1)));
+    const name = s.slice(0, i);
+    if (i <= 0 || i === s.length - 1 || !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name))
+      throw new UsageError(`--plugin-dir takes <plugin name>=<directory>, got "${s}"`);
+    const dir = resolve(cwd, s.slice(i + 1));
+    if (!(await stat(dir).catch(() => undefined))?.isDirectory())
+      throw new UsageError(`--plugin-dir ${name}=${s.slice(i + 1)}: no such directory`);
+    if (out.has(name)) throw new UsageError(`--plugin-dir ${name} is given twice`);
+    out.set(name, dir);
   }
   return out;
+}
+
+/** The `--registry-ca` bundle: a PEM file of certificates, checked so a wrong file is named as such. */
+async function readRegistryCa(file: string, cwd: string): Promise<string> {
+  const text = await readTextFile(resolve(cwd, file), { display: file });
+  if (!/-----BEGIN CERTIFICATE-----/.test(text))
+    throw new UsageError(
+      `--registry-ca ${file} is not a PEM certificate file (it holds no -----BEGIN CERTIFICATE----- block)`,
+    );
+  return text;
 }
 
 /** Maps lock entries onto resolved files: each file's source URL (for the SBOM). */
@@ -151,7 +174,7 @@ export async function sources(
   opts: Options,
   cwd: string,
 ): Promise<PluginSource[]> {
-  const dirs = pluginDirs(opts, cwd);
+  const dirs = await pluginDirs(opts, cwd);
   const out: PluginSource[] = [];
   for (const n of names) {
     const dir = dirs.get(n);
@@ -164,6 +187,7 @@ export async function sources(
   const resolved = await resolvePlugins(catalog, lock, fromCatalog, {
     env: io.env,
     onProgress: progressReporter(io),
+    ...(io.signal ? { signal: io.signal } : {}),
     layout: (opts.layout === "strimzi" ? "strimzi" : "plugin") as Layout,
   });
   for (const r of resolved) {
@@ -184,6 +208,16 @@ export async function sources(
     });
   }
   return out;
+}
+
+/** Runs a flag's parser; its KilnError becomes a usage error naming the flag. */
+function usage<T>(flag: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof KilnError) throw new UsageError(`${flag}: ${err.userMessage}`);
+    throw err;
+  }
 }
 
 function mib(n: number): string {
@@ -220,7 +254,13 @@ function defaultTag(result: BakeResult): string {
 export async function run(io: CommandIO, file: string | undefined, opts: Options): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
   const outputs = (opts.output ?? []).map((s) => parseOutput(s, cwd));
-  const platforms: Platform[] | undefined = opts.platform?.flatMap((p) => p.split(",")).map(parsePlatform);
+  const platforms: Platform[] | undefined = opts.platform
+    ?.flatMap((p) => p.split(","))
+    .map((p) => usage("--platform", () => parsePlatform(p)));
+  // References are checked before anything is built, so a typo costs nothing.
+  if (typeof opts.push === "string") usage("--push", () => parseReference(opts.push as string));
+  if (opts.base) usage("--base", () => parseReference(opts.base as string));
+  if (opts.pluginImages) usage("--plugin-images", () => parseReference(`${opts.pluginImages}/x:1`));
   const level = opts.level === undefined || opts.level === "auto" ? undefined : Number(opts.level);
   const recipe = recipeFromEnv(io.env, {
     ...(opts.compression ? { compression: opts.compression } : {}),
@@ -233,8 +273,9 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
   const caFile = opts.registryCa ?? io.env.KILN_REGISTRY_CA;
   const client = new RegistryClient({
     insecure,
-    ...(caFile ? { ca: await readFile(resolve(cwd, caFile), "utf8") } : {}),
+    ...(caFile ? { ca: await readRegistryCa(caFile, cwd) } : {}),
     credentials: dockerConfigCredentials(io.env),
+    ...(io.signal ? { signal: io.signal } : {}),
   });
   const store = new BlobStore(join(defaultCacheDir(io.env), "images"));
   const outDir = resolve(cwd, opts.out);

@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import {
   type Artifact,
@@ -24,9 +24,25 @@ import {
   recipeFromEnv,
   writeLayout,
 } from "@kiln/builder";
-import { type Catalog, checkLock, defaultCacheDir, listSpecFiles, readCatalog } from "@kiln/catalog";
+import {
+  type Catalog,
+  checkLock,
+  defaultCacheDir,
+  FileReadError,
+  listSpecFiles,
+  readCatalog,
+  readSourceFile,
+} from "@kiln/catalog";
 import { connectivityProblems, RenderError, renderCluster, toFiles } from "@kiln/clusters";
-import { type Cluster, type Diagnostic, formatDiagnostic, KilnError } from "@kiln/schemas";
+import {
+  type Cluster,
+  type Diagnostic,
+  formatDiagnostic,
+  isKind,
+  KilnError,
+  parseSourceDocument,
+  SpecError,
+} from "@kiln/schemas";
 import { loadClusterFile } from "../cluster-source.js";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
@@ -88,8 +104,35 @@ async function clusterFiles(paths: string[], cwd: string, diagnostics: Diagnosti
   }
   const out: ClusterFile[] = [];
   for (const abs of files) {
-    // Only Cluster files: a directory may hold Connector or ConnectTarget files too.
-    if (!/^kind:\s*Cluster\s*$/m.test(await readFile(abs, "utf8"))) continue;
+    // Only Cluster files: a directory may hold other kiln documents too. Every file is parsed to
+    // know its kind; one that does not parse, or names no kind kiln knows, is reported.
+    let kind: unknown;
+    try {
+      const source = await readSourceFile(abs, cwd);
+      const value = parseSourceDocument(source.text, source.file).value;
+      kind = value && typeof value === "object" ? (value as { kind?: unknown }).kind : undefined;
+      if (!isKind(kind)) {
+        diagnostics.push({
+          severity: "error",
+          code: "unknown-kind",
+          message: `has ${kind === undefined ? "no `kind`" : typeof kind === "string" ? `kind ${JSON.stringify(kind.slice(0, 60))}, which kiln does not know` : "a `kind` that is not a name"}: kiln build reads Cluster files (other kiln documents are skipped)`,
+          location: { file: source.file, path: "kind" },
+        });
+        continue;
+      }
+    } catch (err) {
+      if (err instanceof SpecError) diagnostics.push(...err.diagnostics);
+      else if (err instanceof FileReadError)
+        diagnostics.push({
+          severity: "error",
+          code: "unreadable",
+          message: err.userMessage,
+          location: err.location ?? {},
+        });
+      else throw err;
+      continue;
+    }
+    if (kind !== "Cluster") continue;
     const loaded = await loadClusterFile(abs, cwd);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.cluster) out.push({ file: loaded.file, cluster: loaded.cluster });
@@ -249,7 +292,11 @@ async function build(
     ...(opts.insecureRegistry ?? []),
     ...(io.env.KILN_INSECURE_REGISTRIES?.split(",").filter(Boolean) ?? []),
   ];
-  const client = new RegistryClient({ insecure, credentials: dockerConfigCredentials(io.env) });
+  const client = new RegistryClient({
+    insecure,
+    credentials: dockerConfigCredentials(io.env),
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
   const store = new BlobStore(join(defaultCacheDir(io.env), "images"));
   const layout = join(out, "oci");
   await mkdir(out, { recursive: true });

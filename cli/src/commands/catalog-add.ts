@@ -33,7 +33,7 @@ interface Options {
   type?: ConnectorPlugin["type"];
   kafka?: string;
   license?: string;
-  owners?: string;
+  owners?: string[];
   pluginVersion?: string;
   exclude?: string[];
   transitive?: boolean;
@@ -124,17 +124,14 @@ export async function run(io: CommandIO, sourceText: string, opts: Options): Pro
     ...(opts.license ? { license: opts.license } : {}),
     ...(opts.exclude?.length ? { exclude: opts.exclude } : {}),
     ...(opts.transitive ? { transitive: true } : {}),
-    resolve: { env: io.env, onProgress: progressReporter(io) },
+    resolve: { env: io.env, onProgress: progressReporter(io), ...(io.signal ? { signal: io.signal } : {}) },
   });
   const { entry } = proposal;
   const file = join(catalogDir, `${entry.name}.yaml`);
   taken(entry.name);
 
   const prompt = canPrompt(io);
-  let owners = opts.owners
-    ?.split(",")
-    .map((o) => o.trim())
-    .filter(Boolean);
+  let owners = opts.owners;
   if (!owners?.length && prompt)
     owners = (await ask(io, "Owners (comma-separated):"))?.split(",").map((o) => o.trim());
   owners = owners?.length ? owners : usualOwners(catalog.entries.map((e) => e.entry));
@@ -187,7 +184,10 @@ export async function run(io: CommandIO, sourceText: string, opts: Options): Pro
   const after = (await readCatalog(catalogDir, { cwd })).catalog;
   if (!after) throw new KilnError(`${rel} was written but the catalog does not read back; run kiln validate`);
   const current = await readLockfile(opts.lockfile, cwd);
-  const lock = await lockCatalog(after, current?.lock, [entry.name], { env: io.env });
+  const lock = await lockCatalog(after, current?.lock, [entry.name], {
+    env: io.env,
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
   await writeLockfile(opts.lockfile, cwd, lock);
 
   if (opts.json) {

@@ -39,12 +39,17 @@ export async function bumpInPlace(
     acceptClasses?: boolean;
     env: NodeJS.ProcessEnv;
     onProgress?: (e: ProgressEvent) => void;
+    signal?: AbortSignal;
   },
 ): Promise<{ bump: Bump; file: string }> {
   const catalog = await requireCatalog(opts.catalog, cwd);
   const loaded = catalog.entries.find((e) => e.entry.name === opts.name);
   if (!loaded) throw new KilnError(`no catalog entry named "${opts.name}" (kiln catalog list shows them)`);
-  const resolveOpts = { env: opts.env, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
+  const resolveOpts = {
+    env: opts.env,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
   const bump = await bumpEntry(loaded.entry, opts.to, {
     ...(opts.acceptClasses ? { acceptClasses: true } : {}),
     resolve: resolveOpts,
@@ -85,7 +90,7 @@ export async function run(
   if (!to) {
     const report = await findUpdates([loaded], {
       ...(opts.pre ? { pre: true } : {}),
-      resolve: { env: io.env, onProgress },
+      resolve: { env: io.env, onProgress, ...(io.signal ? { signal: io.signal } : {}) },
     });
     const update = report.updates[0];
     if (!update) {
@@ -108,6 +113,7 @@ export async function run(
     ...(opts.classes ? { acceptClasses: true } : {}),
     env: io.env,
     onProgress,
+    ...(io.signal ? { signal: io.signal } : {}),
   });
   if (opts.json)
     writeLine(

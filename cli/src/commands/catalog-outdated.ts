@@ -24,7 +24,10 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
     .filter((e) => names.length === 0 || names.includes(e.name));
   for (const n of names)
     if (!catalog.get(n)) throw new KilnError(`no catalog entry named "${n}" (kiln catalog list shows them)`);
-  const report = await findUpdates(entries, { ...(opts.pre ? { pre: true } : {}), resolve: { env: io.env } });
+  const report = await findUpdates(entries, {
+    ...(opts.pre ? { pre: true } : {}),
+    resolve: { env: io.env, ...(io.signal ? { signal: io.signal } : {}) },
+  });
   if (opts.json) writeLine(io.stdout, JSON.stringify(report, null, 2));
   else {
     if (report.updates.length === 0)

@@ -61,7 +61,11 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
   const entries = catalog.entries
     .map((e) => e.entry)
     .filter((e) => names.length === 0 || names.includes(e.name));
-  const report = await findUpdates(entries, { ...(opts.pre ? { pre: true } : {}), resolve: { env: io.env } });
+  const signal = io.signal ? { signal: io.signal } : {};
+  const report = await findUpdates(entries, {
+    ...(opts.pre ? { pre: true } : {}),
+    resolve: { env: io.env, ...signal },
+  });
   for (const u of report.unchecked) writeLine(io.stderr, `kiln: ${u.name} not checked: ${u.reason}`);
   const baseRef = (await refExists(cwd, `${opts.remote}/${opts.base}`))
     ? `${opts.remote}/${opts.base}`
@@ -81,6 +85,7 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
         name: u.name,
         to: u.latest,
         env: io.env,
+        ...signal,
       });
       let matrix: string | undefined;
       if (opts.conformance) {

@@ -10,7 +10,7 @@ import {
   matrixMarkdown,
   runConformance,
 } from "@kiln/connectors";
-import { KilnError, parseSourceDocument } from "@kiln/schemas";
+import { abortedError, KilnError, parseSourceDocument } from "@kiln/schemas";
 import { requireCatalog } from "../catalog-source.js";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
@@ -64,6 +64,7 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
   const resolved = await resolvePlugins(catalog, lock, names.length > 0 ? names : undefined, {
     env: io.env,
     onProgress: progressReporter(io),
+    ...(io.signal ? { signal: io.signal } : {}),
   });
   const plugins: ConformancePlugin[] = [];
   for (const r of resolved) {
@@ -76,6 +77,9 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
   const workDir = await mkdtemp(join(tmpdir(), "kiln-conformance-"));
   const runtime = localRuntime(workDir);
   let matrix: Matrix;
+  // At the deadline the brokers stop, so the workers' calls fail and the run ends.
+  const stop = () => void runtime.close();
+  io.signal?.addEventListener("abort", stop, { once: true });
   try {
     matrix = await runConformance({
       plugins,
@@ -86,7 +90,10 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
       ...(opts.keepLogs ? { keepLogs: logs } : {}),
       onProgress: (line) => writeLine(io.stderr, line),
     });
+    const timedOut = abortedError(io.signal, "proving the entries on real Connect workers");
+    if (timedOut) throw timedOut;
   } finally {
+    io.signal?.removeEventListener("abort", stop);
     await runtime.close();
     await rm(workDir, { recursive: true, force: true });
   }

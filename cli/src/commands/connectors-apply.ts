@@ -14,8 +14,9 @@ import { type ConnectorsOptions, planFor, progress, reportDiagnostics } from "./
 export interface ApplyCommandOptions extends ConnectorsOptions {
   prune?: boolean;
   wait?: boolean;
-  waitTimeout?: string;
-  concurrency?: string;
+  /** Milliseconds (parsed from the flag). */
+  waitTimeout?: number;
+  concurrency?: number;
 }
 
 /** `kiln connectors apply`: plan, then carry it out; deletes only with --prune. */
@@ -45,10 +46,10 @@ export async function run(io: CommandIO, opts: ApplyCommandOptions): Promise<num
       try {
         results.push(
           await applyPlan(c.client, c.plan, {
-            concurrency: Number(opts.concurrency ?? c.target.concurrency ?? DEFAULT_CONCURRENCY),
+            concurrency: opts.concurrency ?? c.target.concurrency ?? DEFAULT_CONCURRENCY,
             prune: opts.prune ?? false,
             wait: opts.wait ?? false,
-            waitTimeoutMs: Number(opts.waitTimeout ?? 120) * 1000,
+            waitTimeoutMs: opts.waitTimeout ?? 120_000,
             onEvent: (e) => bar.event(e),
           }),
         );

@@ -6,6 +6,7 @@ import {
   clientOptionsFor,
   type DeploymentFiles,
   type DeploymentPlan,
+  declaredEnvironments,
   loadDeploymentFiles,
   planDeployment,
 } from "@kiln/connectors";
@@ -34,6 +35,18 @@ export async function loadFiles(io: CommandIO, opts: ConnectorsOptions): Promise
       `no ConnectTarget file under ${opts.dir.join(", ")}: declare where the Connect clusters are`,
     );
   }
+  const targets = files.targets.map((t) => t.target.name);
+  for (const c of opts.cluster ?? [])
+    if (!targets.includes(c))
+      throw new UsageError(`--cluster ${c}: no ConnectTarget has this name (known: ${targets.join(", ")})`);
+  if (opts.env) {
+    // An environment no file declares would quietly apply the base definitions.
+    const known = declaredEnvironments(files);
+    if (!known.has(opts.env))
+      throw new UsageError(
+        `--env ${opts.env}: no ConnectTarget or Connector declares this environment (declared: ${[...known].sort().join(", ") || "none"})`,
+      );
+  }
   return files;
 }
 
@@ -52,6 +65,7 @@ export async function planFor(
     ...(catalog ? { catalog } : {}),
     processEnv: io.env,
     baseDir: cwdOf(io),
+    ...(io.signal ? { client: { signal: io.signal } } : {}),
     ...extra,
   });
 }
@@ -83,7 +97,10 @@ export async function clientFor(
     processEnv: io.env,
     baseDir: cwdOf(io),
   });
-  return { client: new ConnectClient(options), name: target.name };
+  return {
+    client: new ConnectClient({ ...options, ...(io.signal ? { signal: io.signal } : {}) }),
+    name: target.name,
+  };
 }
 
 /** Progress: a bar on a TTY, one plain line per event otherwise (CI). Always on stderr. */

@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { type ConnectorOffsets, changeOffsets } from "@kiln/connectors";
+import { readTextFile } from "@kiln/catalog";
+import { backupFileName, type ConnectorOffsets, changeOffsets, offsetsShape } from "@kiln/connectors";
 import { KilnError } from "@kiln/schemas";
 import { UsageError } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
@@ -19,8 +19,6 @@ export async function run(
   name: string,
   opts: OffsetsOptions,
 ): Promise<number> {
-  if (!["get", "reset", "alter"].includes(action))
-    throw new UsageError(`unknown offsets action ${action}: get, reset or alter`);
   const { client, name: cluster } = await clientFor(io, opts);
   try {
     if (action === "get") {
@@ -30,17 +28,22 @@ export async function run(
     let offsets: ConnectorOffsets | undefined;
     if (action === "alter") {
       if (!opts.file) throw new UsageError("offsets alter needs --file <offsets.json>");
+      const text = await readTextFile(resolve(cwdOf(io), opts.file), { display: opts.file });
       try {
-        offsets = JSON.parse(await readFile(resolve(cwdOf(io), opts.file), "utf8")) as ConnectorOffsets;
+        offsets = JSON.parse(text) as ConnectorOffsets;
       } catch (err) {
-        throw new KilnError(`cannot read offsets from ${opts.file}: ${(err as Error).message}`, {
+        throw new KilnError(`not valid JSON (${(err as Error).message})`, {
+          location: { file: opts.file },
           cause: err,
         });
       }
-      if (!Array.isArray(offsets?.offsets)) throw new KilnError(`${opts.file} has no "offsets" array`);
+      const bad = offsetsShape(offsets, "offsets file");
+      if (bad)
+        throw new KilnError(`${bad}; it must be {"offsets": [{"partition": {…}, "offset": {…}}]}`, {
+          location: { file: opts.file },
+        });
     }
-    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    const backupFile = resolve(cwdOf(io), opts.backupDir, `${cluster}-${name}-${stamp}.json`);
+    const backupFile = resolve(cwdOf(io), opts.backupDir, backupFileName(cluster, name, new Date()));
     const result = await changeOffsets(
       client,
       name,

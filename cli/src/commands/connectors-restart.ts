@@ -7,8 +7,9 @@ export interface RestartOptions extends ConnectorsOptions {
   failed?: boolean;
   /** Keep restarting failed connectors/tasks with backoff, up to --max-restarts each. */
   auto?: boolean;
-  maxRestarts?: string;
-  timeout?: string;
+  maxRestarts?: number;
+  /** The command's time limit in milliseconds, also how long --auto watches. */
+  timeout?: number;
 }
 
 /** `kiln connectors restart [names...]`: `?includeTasks=true&onlyFailed=true` by default. */
@@ -17,9 +18,10 @@ export async function run(io: CommandIO, names: string[], opts: RestartOptions):
   try {
     if (opts.auto) {
       const result = await autoRestart(client, {
-        maxRestarts: Number(opts.maxRestarts ?? 3),
+        maxRestarts: opts.maxRestarts ?? 3,
         backoff: { baseDelayMs: 2000, maxDelayMs: 60_000 },
-        timeoutMs: Number(opts.timeout ?? 300) * 1000,
+        // Stop watching a little before the command's own limit, so the outcome is reported.
+        timeoutMs: Math.max(1000, (opts.timeout ?? 300_000) - 5_000),
         ...(names.length ? { names } : {}),
         onRestart: (name, attempt) => io.stderr.write(`restart ${name} (attempt ${attempt})\n`),
       });

@@ -63,6 +63,7 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
   const plugins = await resolvePlugins(catalog, lock, opts.all ? undefined : names, {
     env: io.env,
     onProgress: progressReporter(io),
+    ...(io.signal ? { signal: io.signal } : {}),
   });
   const reports: PluginReport[] = [];
   for (const p of plugins) {

@@ -1,4 +1,5 @@
 import { checkLock, emptyLock, LOCKFILE_NAME, lockCatalog } from "@kiln/catalog";
+import { KilnError } from "@kiln/schemas";
 import { requireCatalog } from "../catalog-source.js";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
@@ -21,10 +22,10 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
   const cwd = io.cwd ?? process.cwd();
   const catalog = await requireCatalog(opts.catalog, cwd);
   const file = opts.lockfile ?? LOCKFILE_NAME;
-  const current = await readLockfile(opts.lockfile, cwd);
   const entries = catalog.entries.map((e) => e.entry);
 
   if (opts.check) {
+    const current = await readLockfile(opts.lockfile, cwd);
     const result = current
       ? checkLock(entries, current.lock, current.text)
       : checkLock(entries, emptyLock(), "");
@@ -44,9 +45,21 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
     return result.ok && current ? EXIT_OK : EXIT_FAILURE;
   }
 
+  // Re-locking some entries keeps the others as locked, so it needs a valid lock; locking them
+  // all writes a new one, so an invalid old one is only reported.
+  const current = await readLockfile(
+    opts.lockfile,
+    cwd,
+    "fix it, or run kiln lock without entry names to write the whole lock again",
+  ).catch((err: unknown) => {
+    if (names.length > 0 || !(err instanceof KilnError)) throw err;
+    writeLine(io.stderr, `kiln: warning: replacing ${file}, which is not a valid lock: ${err.userMessage}`);
+    return undefined;
+  });
   const lock = await lockCatalog(catalog, current?.lock, names, {
     onProgress: progressReporter(io),
     env: io.env,
+    ...(io.signal ? { signal: io.signal } : {}),
   });
   const text = await writeLockfile(opts.lockfile, cwd, lock);
   const plugins = Object.keys(lock.plugins).length;

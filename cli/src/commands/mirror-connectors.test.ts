@@ -59,6 +59,20 @@ describe("kiln mirror-connectors", () => {
     [["dr-active-passive/primary.yaml"], /runs no MirrorMaker 2/],
     [["dr-active-passive/backup.yaml", "--connection", "nope=x:1"], /not a cluster of this flow/],
     [["dr-active-passive/backup.yaml", "--client", "payments-weu:a=b"], /--connection payments-weu=/],
+    [
+      ["dr-active-passive/backup.yaml", "--connection", "payments-weu=weu.example.com"],
+      /the bootstrap servers must be host:port/,
+    ],
+    [
+      [
+        "dr-active-passive/backup.yaml",
+        "--connection",
+        "payments-weu=[fd00::1]:9094",
+        "--client",
+        'payments-weu:sasl.jaas.config=x password="hunter2";',
+      ],
+      /--client sasl\.jaas\.config: the value is a literal secret/,
+    ],
   ])("refuses %j", async (args, message) => {
     const [file, ...rest] = args as [string, ...string[]];
     const r = await runCli([
@@ -72,5 +86,23 @@ describe("kiln mirror-connectors", () => {
     ]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toContain("hunter2");
+  });
+
+  it("takes an IPv6 bootstrap address", async () => {
+    const out = join(tmp, "v6");
+    const r = await runCli([
+      "mirror-connectors",
+      join(examples, "dr-active-passive/backup.yaml"),
+      "--connect-cluster",
+      "mm2",
+      "--out",
+      out,
+      "--connection",
+      "payments-weu=[fd00::1]:9094,[fd00::2]:9094",
+    ]);
+    expect(r.code).toBe(0);
+    const text = readFileSync(join(out, "payments-weu-to-payments-neu.MirrorSourceConnector.yaml"), "utf8");
+    expect(text).toContain("[fd00::1]:9094,[fd00::2]:9094");
   });
 });

@@ -9,10 +9,11 @@ import {
   type TranslateOptions,
   toYaml,
 } from "@kiln/clusters";
-import { KilnError } from "@kiln/schemas";
+import { findUrlCredentials, isPlaceholderOnly, KilnError, looksLikeSecretKey } from "@kiln/schemas";
 import { requireCluster } from "../cluster-source.js";
 import { EXIT_FAILURE, EXIT_OK, UsageError } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
+import { bootstrapServers } from "../options.js";
 
 interface Options {
   connectCluster: string;
@@ -21,6 +22,7 @@ interface Options {
   client?: string[];
   override?: string[];
   heartbeats?: boolean;
+  state?: string;
   secretsNamespace?: string;
   json?: boolean;
 }
@@ -34,18 +36,33 @@ function parseConnections(
   for (const c of connection) {
     const eq = c.indexOf("=");
     if (eq <= 0) throw new UsageError(`--connection takes <alias>=<bootstrap servers>, not ${c}`);
-    out[c.slice(0, eq)] = { bootstrapServers: c.slice(eq + 1) };
+    let servers: string;
+    try {
+      servers = bootstrapServers(c.slice(eq + 1));
+    } catch (err) {
+      throw new UsageError(`--connection ${c.slice(0, eq)}: the bootstrap servers ${(err as Error).message}`);
+    }
+    out[c.slice(0, eq)] = { bootstrapServers: servers };
   }
   for (const c of client) {
     const m = /^([^:=]+):([^=]+)=(.*)$/.exec(c);
     if (!m) throw new UsageError(`--client takes <alias>:<client setting>=<value>, not ${c}`);
     const [, alias, key, value] = m as unknown as [string, string, string, string];
+    refuseLiteralSecret("--client", key, value);
     const conn = out[alias];
     if (!conn)
       throw new UsageError(`--client ${alias}:…: give --connection ${alias}=<bootstrap servers> first`);
     conn.client = { ...conn.client, [key]: value };
   }
   return out;
+}
+
+/** The files this command writes are committed: a secret goes in as a placeholder, never a value. */
+function refuseLiteralSecret(flag: string, key: string, value: string): void {
+  if (findUrlCredentials(value).length > 0 || (looksLikeSecretKey(key) && !isPlaceholderOnly(value)))
+    throw new UsageError(
+      `${flag} ${key}: the value is a literal secret; pass a config-provider placeholder such as \${secrets:<namespace>/<secret>:<key>}`,
+    );
 }
 
 type Overrides = NonNullable<TranslateOptions["overrides"]>;
@@ -57,6 +74,7 @@ function parseOverrides(values: string[] = []): Overrides {
     const m = /^(source|checkpoint|heartbeat):([^=]+)=(.*)$/.exec(v);
     if (!m) throw new UsageError(`--override takes <source|checkpoint|heartbeat>:<key>=<value>, not ${v}`);
     const [, kind, key, value] = m as unknown as [string, keyof Overrides, string, string];
+    refuseLiteralSecret("--override", key, value);
     out[kind] = { ...out[kind], [key]: value };
   }
   return out;
@@ -70,6 +88,9 @@ function parseOverrides(values: string[] = []): Overrides {
 export async function run(io: CommandIO, file: string, opts: Options): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
   const connections = parseConnections(opts.connection, opts.client);
+  const state = opts.state;
+  if (state !== undefined && state !== "running" && state !== "paused" && state !== "stopped")
+    throw new UsageError(`--state takes running, paused or stopped, not ${state}`);
   const overrides = parseOverrides(opts.override);
   const cluster = await requireCluster(io, file);
   if (!cluster) return EXIT_FAILURE;
@@ -98,6 +119,7 @@ export async function run(io: CommandIO, file: string, opts: Options): Promise<n
     connections,
     overrides,
     heartbeats: opts.heartbeats ?? false,
+    ...(state ? { state } : {}),
   });
   const out = resolve(cwd, opts.out);
   await mkdir(out, { recursive: true });

@@ -68,7 +68,7 @@ export async function run(io: CommandIO, opts: Options): Promise<number> {
           },
     ];
     if (errors.length === 0) {
-      const more = await checkEntry(collected.catalog, lock, change.name, io.env);
+      const more = await checkEntry(collected.catalog, lock, change.name, io.env, io.signal);
       checks.push(...more.checks);
       if (more.resolved) resolved.push(more.resolved);
     }
@@ -111,6 +111,7 @@ export async function run(io: CommandIO, opts: Options): Promise<number> {
             lock,
             { base: img.base, plugins: img.allPlugins },
             io.env,
+            io.signal,
           )),
         };
       }),

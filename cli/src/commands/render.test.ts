@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { EXIT_USAGE } from "../exit.js";
 import { runCli } from "../testing/run-cli.js";
 
 const examples = new URL("../../../examples/", import.meta.url).pathname;
@@ -152,6 +153,33 @@ describe("kiln render", () => {
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/must be pinned by digest/);
+  });
+
+  it.each([
+    [
+      "a Connect cluster the file does not have",
+      `nosuch=registry.example.com/c@sha256:${"ab".repeat(32)}`,
+      /the cluster has no Connect cluster named nosuch \(it has cdc, sinks\)/,
+    ],
+    [
+      "no name",
+      `=registry.example.com/c@sha256:${"ab".repeat(32)}`,
+      /--image takes <connect-cluster>=<image@sha256:…>, not =registry/,
+    ],
+    ["no image", "cdc=", /--image takes <connect-cluster>=<image@sha256:…>, not cdc=/],
+  ])("refuses --image naming %s: a usage error, nothing written", async (_name, value, message) => {
+    const out = join(tmp, `image-${Math.random().toString(36).slice(2)}`);
+    const r = await runCli([
+      "render",
+      join(examples, "three-zone/cluster.yaml"),
+      "--out",
+      out,
+      "--image",
+      value,
+    ]);
+    expect(r.code).toBe(EXIT_USAGE);
+    expect(r.stderr).toMatch(message);
+    expect(() => readdirSync(out)).toThrow();
   });
 
   it("kiln validate runs the same semantic checks on Cluster files", async () => {

@@ -34,9 +34,9 @@ export async function writeRendered(out: string, files: Record<string, string>):
 /** Renders a Cluster file into deterministic, sorted YAML under --out (plus the DR runbook). */
 export async function run(io: CommandIO, file: string, opts: Options): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
-  const images = parseImages(opts.image);
   const cluster = await requireCluster(io, file);
   if (!cluster) return EXIT_FAILURE;
+  const images = parseImages(opts.image, cluster);
   const peers: Cluster[] = [];
   for (const p of opts.peer ?? []) {
     const peer = await requireCluster(io, p);

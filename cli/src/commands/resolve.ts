@@ -21,6 +21,7 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
   const plugins = await resolvePlugins(catalog, lock, names, {
     env: io.env,
     onProgress: progressReporter(io),
+    ...(io.signal ? { signal: io.signal } : {}),
     ...(opts.layout ? { layout: opts.layout } : {}),
   });
   if (opts.json) {

@@ -56,7 +56,7 @@ export async function prepare(io: CommandIO, paths: string[], opts: KubeOptions)
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
     env: io.env,
   });
-  const client = new KubeClient(loaded.kc, { context: loaded.context, server: loaded.server });
+  const client = new KubeClient(loaded.kc, { context: loaded.context, server: loaded.server }, io.signal);
   return { objects, inventory, client, namespace: loaded.namespace };
 }
 

@@ -9,13 +9,13 @@ interface Options extends KubeOptions {
   forceConflicts?: boolean;
   allowScaleDown?: boolean;
   wait?: boolean;
-  timeout: string;
+  /** Milliseconds: the whole rollout, readiness waits included. */
+  timeout: number;
 }
 
 /** `kiln rollout <rendered dir>`: preflight, server-side apply, prune, wait for Strimzi to report Ready. */
 export async function run(io: CommandIO, paths: string[], opts: Options): Promise<number> {
   const { objects, inventory, client, namespace } = await prepare(io, paths, opts);
-  const timeoutMs = Number(opts.timeout) * 1000;
   const result = await rollout(client, objects, {
     inventory,
     namespace,
@@ -24,7 +24,7 @@ export async function run(io: CommandIO, paths: string[], opts: Options): Promis
     forceConflicts: Boolean(opts.forceConflicts),
     allowScaleDown: Boolean(opts.allowScaleDown),
     wait: opts.wait !== false,
-    timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 600_000,
+    timeoutMs: opts.timeout,
     onEvent: progressLines(io),
   });
   if (opts.json) {

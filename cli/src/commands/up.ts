@@ -12,22 +12,14 @@ interface Options {
   image?: string[];
   insecureRegistry?: string[];
   addHost?: string[];
-  scale?: string;
+  scale?: number;
   secrets?: string;
   classpath?: string[];
-  timeout?: string;
+  /** Milliseconds. */
+  timeout?: number;
   auditLog?: boolean;
   log?: string[];
   json?: boolean;
-}
-
-/** A positive integer flag value, or a usage error naming the flag. */
-function positive(flag: string, value: string | undefined, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > max)
-    throw new UsageError(`${flag} takes a whole number from 1 to ${max}, not ${value}`);
-  return n;
 }
 
 /** `name=ip` pairs for services outside the clusters, each ip on loopback. */
@@ -59,8 +51,6 @@ function loggers(values: string[] = []): Record<string, string> {
 /** Starts the clusters of Cluster files on loopback, secured as rendered; prints how to reach them. */
 export async function run(io: CommandIO, files: string[], opts: Options): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
-  const scale = positive("--scale", opts.scale, 9);
-  const timeout = positive("--timeout", opts.timeout, 3600);
   const clusters: { cluster: Cluster; file: string }[] = [];
   let failed = false;
   for (const f of files) {
@@ -74,13 +64,13 @@ export async function run(io: CommandIO, files: string[], opts: Options): Promis
   const env = await up({
     stateDir: resolve(cwd, opts.state),
     clusters,
-    ...(scale ? { scale } : {}),
+    ...(opts.scale ? { scale: opts.scale } : {}),
     ...(opts.secrets ? { secretsDir: resolve(cwd, opts.secrets) } : {}),
     hosts: hosts(opts.addHost),
     images: parseImages(opts.image),
     registry: { insecure: opts.insecureRegistry ?? [] },
     classpath: (opts.classpath ?? []).map((p) => resolve(cwd, p)),
-    ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
+    ...(opts.timeout ? { timeoutMs: opts.timeout } : {}),
     auditLog: opts.auditLog ?? false,
     loggers: loggers(opts.log),
     progress: (line) => writeLine(io.stderr, line),

@@ -10,8 +10,10 @@ import {
   readSourceFile,
 } from "@kiln/catalog";
 import { checkCluster, checkClusterPairs } from "@kiln/clusters";
+import { connectorFileSecrets } from "@kiln/connectors";
 import {
   type Cluster,
+  type Connector,
   type ConnectorPlugin,
   type Diagnostic,
   formatDiagnostic,
@@ -61,6 +63,8 @@ async function validatePaths(
         diagnostics.push(...checkCluster(spec.value as Cluster, spec.source));
         clusters.push({ cluster: spec.value as Cluster, source: spec.source });
       }
+      if (spec.kind === "Connector")
+        diagnostics.push(...connectorFileSecrets(spec.value as Connector, spec.source));
     } catch (err) {
       if (err instanceof SpecError) diagnostics.push(...err.diagnostics);
       else throw err;

@@ -45,6 +45,7 @@ export async function checkEntry(
   lock: Lockfile | undefined,
   name: string,
   env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
 ): Promise<{ checks: PrCheck[]; resolved?: ResolvedPlugin }> {
   const entry = catalog.get(name);
   if (!entry) return { checks: [] };
@@ -59,7 +60,9 @@ export async function checkEntry(
 
   let resolved: ResolvedPlugin;
   try {
-    [resolved] = (await resolvePlugins(catalog, lock, [name], { env })) as [ResolvedPlugin];
+    [resolved] = (await resolvePlugins(catalog, lock, [name], { env, ...(signal ? { signal } : {}) })) as [
+      ResolvedPlugin,
+    ];
     const bytes = resolved.files.reduce((n, f) => n + f.size, 0);
     checks.push({
       name: "resolve",
@@ -125,13 +128,20 @@ export async function predictImage(
   lock: Lockfile,
   image: { base: string; plugins: string[] },
   env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
 ): Promise<{ digest?: string; note?: string }> {
-  const client = new RegistryClient({ credentials: dockerConfigCredentials(env) });
+  const client = new RegistryClient({
+    credentials: dockerConfigCredentials(env),
+    ...(signal ? { signal } : {}),
+  });
   try {
     const ref = parseReference(image.base);
     const found = await headManifest(client, ref).catch((err: Error) => err);
     if (!found || found instanceof Error) return { note: `base ${image.base} not reachable` };
-    const plugins = await resolvePlugins(catalog, lock, image.plugins, { env });
+    const plugins = await resolvePlugins(catalog, lock, image.plugins, {
+      env,
+      ...(signal ? { signal } : {}),
+    });
     const baked = await bake(client, new BlobStore(join(defaultCacheDir(env), "images")), {
       base: image.base,
       plugins: plugins.map((p) => ({ name: p.name, version: p.version, dir: p.dir })),

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readTextFile } from "@kiln/catalog";
 import type { Diagnostic } from "@kiln/schemas";
 import { KilnError } from "@kiln/schemas";
 import { Octokit } from "@octokit/rest";
@@ -26,9 +26,15 @@ export async function githubContextFromEnv(env: NodeJS.ProcessEnv): Promise<GitH
   if (!owner || !repo) throw new KilnError("GITHUB_TOKEN is set but GITHUB_REPOSITORY is not owner/repo");
   if (!env.GITHUB_EVENT_PATH)
     throw new KilnError("GITHUB_TOKEN is set but GITHUB_EVENT_PATH (the event payload) is not");
-  const event = JSON.parse(await readFile(env.GITHUB_EVENT_PATH, "utf8")) as {
-    pull_request?: { number?: number; head?: { sha?: string } };
-  };
+  const text = await readTextFile(env.GITHUB_EVENT_PATH, { maxBytes: 16 << 20 });
+  let event: { pull_request?: { number?: number; head?: { sha?: string } } };
+  try {
+    event = JSON.parse(text) ?? {};
+  } catch (err) {
+    throw new KilnError(`the GitHub event payload is not JSON (${(err as Error).message})`, {
+      location: { file: env.GITHUB_EVENT_PATH },
+    });
+  }
   const pullNumber = event.pull_request?.number;
   const headSha = event.pull_request?.head?.sha ?? env.GITHUB_SHA;
   if (!pullNumber || !headSha)

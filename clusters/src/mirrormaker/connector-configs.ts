@@ -181,6 +181,7 @@ export interface MirrorConnectorDocument {
   name: string;
   connectCluster: string;
   plugin: { name: string; class: string };
+  state?: "running" | "paused" | "stopped";
   config: ConnectorConfig;
 }
 
@@ -192,7 +193,11 @@ export interface MirrorConnectorDocument {
  */
 export function mirrorConnectorDocuments(
   mm2: KafkaMirrorMaker2,
-  opts: TranslateOptions & { connectCluster: string; plugin?: string },
+  opts: TranslateOptions & {
+    connectCluster: string;
+    plugin?: string;
+    state?: "running" | "paused" | "stopped";
+  },
 ): MirrorConnectorDocument[] {
   const out: MirrorConnectorDocument[] = [];
   for (const set of mirrorConnectorConfigs(mm2, opts)) {
@@ -204,6 +209,7 @@ export function mirrorConnectorDocuments(
         name: c.name.replace("->", "-to-"),
         connectCluster: opts.connectCluster,
         plugin: { name: opts.plugin ?? "kafka-mirror-maker", class: cls },
+        ...(opts.state ? { state: opts.state } : {}),
         config: c.config,
       });
     }

@@ -1,8 +1,11 @@
+import { isPlaceholderOnly } from "@kiln/schemas";
 import { describe, expect, it } from "vitest";
-import { PLACEHOLDER, SECRET_KEY } from "../check.js";
 import { toFiles } from "../output.js";
 import { exampleFiles, loadExample } from "../testing/examples.js";
 import type { RenderedObject } from "./index.js";
+
+/** Kubernetes keys that hold credentials (narrower than connector keys: `key` names a label or a ConfigMap entry here). */
+const CREDENTIAL_KEY = /(password|secret|token|credential|private\.key|sasl\.jaas\.config)/i;
 
 /** Every string under a credential-looking key that is not a reference; every PEM block; every Secret object. */
 export function secretLeaks(objects: RenderedObject[], files: Record<string, string>): string[] {
@@ -16,7 +19,7 @@ export function secretLeaks(objects: RenderedObject[], files: Record<string, str
         const reference =
           /(passwordSecret|certificateAndKey|secretKeyRef|brokerCertChainAndKey|clientSecret)$/.test(path);
         const names = /^secretName$|\.class$|^config\.providers/.test(k); // a Secret's name or a provider class, not a value
-        if (!reference && !names && typeof x === "string" && SECRET_KEY.test(k) && !PLACEHOLDER.test(x))
+        if (!reference && !names && typeof x === "string" && CREDENTIAL_KEY.test(k) && !isPlaceholderOnly(x))
           leaks.push(`${path}.${k}`);
         walk(x, `${path}.${k}`);
       }

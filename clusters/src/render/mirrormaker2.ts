@@ -204,7 +204,10 @@ export function renderTargetUser(ctx: Ctx, dr: DisasterRecovery): KafkaUser {
       topicAcl({ name: t }, ["Read", "Write", "Create", "Describe", "DescribeConfigs"]),
     ),
     ...remote.map((r) => topicAcl(r, writeOps)),
-    topicAcl({ name: `${dr.peer.name}.checkpoints.internal` }, ["Read", "Write", "Create", "Describe"]),
+    // The checkpoints topic: under the default policy the remote-topic prefix (`<source>.`) covers it.
+    ...(dr.replicationPolicy === "identity"
+      ? [topicAcl({ name: `${dr.peer.name}.checkpoints.internal` }, ["Read", "Write", "Create", "Describe"])]
+      : []),
     // With offset-syncs.topic.location: target, MirrorSourceConfig names the topic after the *source* alias.
     topicAcl({ name: `mm2-offset-syncs.${dr.peer.name}.internal` }, ["Read", "Write", "Create", "Describe"]),
     // Offset sync for failover writes the translated offsets of the mirrored groups here.

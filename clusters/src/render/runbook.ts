@@ -36,14 +36,26 @@ export function renderRunbook(ctx: Ctx): string | undefined {
   }
   lines.push("", "## Failover (this cluster takes over)", "");
   if (isTarget(dr)) {
+    // Each step's commands for both deployments: Strimzi's KafkaMirrorMaker2, and the same
+    // connectors on a plain Connect cluster (`kiln mirror-connectors`); the DR suite runs the kiln ones.
+    const kiln = (cmds: string[]) => ["   ```sh", ...cmds.map((c) => `   ${c}`), "   ```"];
     lines.push(
       `1. Confirm ${peer} is really unavailable (or stop its producers): writing on both sides of an active-passive pair splits the data.`,
-      `2. Check replication has caught up as far as possible: the **MirrorMaker 2 ${peer} to ${self}** dashboard (replication latency, record age) and \`kubectl -n ${ns} get kafkamirrormaker2 ${inbound.mirrorMaker}\`.`,
+      `2. Check replication has caught up as far as possible: the **MirrorMaker 2 ${peer} to ${self}** dashboard (replication latency, record age) and \`kubectl -n ${ns} get kafkamirrormaker2 ${inbound.mirrorMaker}\`; with plain connectors, every MirrorMaker 2 connector and task of the flow:`,
+      ...kiln([`kiln connectors status --dir <connectors-dir> --cluster <connect-cluster>`]),
       `3. Consumers: with offset sync on, groups matching \`${dr.groupsPattern ?? ".*"}\` already have translated offsets here. Point them at ${self} and subscribe to \`${remote("<topic>", peer)}\`${identity ? "" : ` (or to both \`<topic>\` and \`${peer}.<topic>\` with a pattern)`}.`,
-      `4. Producers: point them at ${self}'s bootstrap address; they write \`<topic>\` here.`,
-      dr.mode === "active-passive"
-        ? `5. Pause replication from the failed primary: \`kubectl -n ${ns} annotate kafkamirrormaker2 ${inbound.mirrorMaker} strimzi.io/pause-reconciliation=true\` and scale it to 0, so a half-recovered ${peer} cannot overwrite offsets.`
-        : `5. Nothing to pause: in active-active each side keeps its own topics; ${peer}'s MirrorMaker 2 resumes when it recovers.`,
+      `4. Producers: point them at ${self}'s bootstrap address; they write \`<topic>\` here, so it must exist here first (declare it as a KafkaTopic: kiln renders brokers with topic auto-creation off).`,
+      ...(dr.mode === "active-passive"
+        ? [
+            `5. Pause replication from the failed primary, so a half-recovered ${peer} cannot overwrite offsets: \`kubectl -n ${ns} annotate kafkamirrormaker2 ${inbound.mirrorMaker} strimzi.io/pause-reconciliation=true\` and scale it to 0; with plain connectors, stop them (their offsets are kept for the failback):`,
+            ...kiln([
+              `kiln mirror-connectors <cluster-file> --connect-cluster <connect-cluster> --out <connectors-dir> --state stopped`,
+              `kiln connectors apply --dir <connectors-dir> --cluster <connect-cluster> --wait`,
+            ]),
+          ]
+        : [
+            `5. Nothing to pause: in active-active each side keeps its own topics; ${peer}'s MirrorMaker 2 resumes when it recovers.`,
+          ]),
     );
   } else {
     lines.push(`This cluster is the primary: it does not take over from ${peer}. See ${peer}'s runbook.`);

@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest, type RequestOptions } from "node:https";
+import { abortedError, KilnError } from "@kiln/schemas";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { KubeApiError, KubeUnreachableError } from "./errors.js";
 import type { KubeObject } from "./objects.js";
@@ -46,7 +47,14 @@ export class KubeClient {
     readonly kc: KubeConfig,
     /** For messages: context name and server URL. */
     readonly where: { context: string; server: string },
+    /** The command's deadline: every request and watch stops when it fires, naming the request. */
+    readonly signal?: AbortSignal,
   ) {}
+
+  /** The deadline's error for an operation, once the deadline has fired. */
+  private timedOut(what: string, cause: unknown): Error | undefined {
+    return abortedError(this.signal, `${what} (${this.where.server})`, cause);
+  }
 
   private async open(method: string, path: string, opts: RequestOptionsIn): Promise<IncomingMessage> {
     const cluster = this.kc.getCurrentCluster();
@@ -63,8 +71,10 @@ export class KubeClient {
       headers["content-type"] = opts.contentType ?? "application/json";
     }
     const send = url.protocol === "http:" ? httpRequest : httpsRequest;
+    const signals = [opts.signal, this.signal].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const req = send(url, { ...reqOpts, signal: opts.signal }, resolve);
+      const req = send(url, { ...reqOpts, ...(signal ? { signal } : {}) }, resolve);
       const timeoutMs = opts.timeoutMs ?? 30_000;
       if (timeoutMs > 0) {
         req.setTimeout(timeoutMs, () =>
@@ -72,7 +82,9 @@ export class KubeClient {
         );
       }
       req.on("error", (err) => {
-        if (opts.signal?.aborted) reject(err);
+        const timedOut = this.timedOut(`waiting for ${method} ${path}`, err);
+        if (timedOut) reject(timedOut);
+        else if (opts.signal?.aborted) reject(err);
         else reject(new KubeUnreachableError(this.where, err));
       });
       req.end(payload);
@@ -87,7 +99,14 @@ export class KubeClient {
   ): Promise<{ status: number; body: T }> {
     const res = await this.open(method, path, opts);
     const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
+    try {
+      for await (const c of res) chunks.push(c as Buffer);
+    } catch (err) {
+      throw (
+        this.timedOut(`reading the answer to ${method} ${path}`, err) ??
+        new KubeUnreachableError(this.where, err as Error)
+      );
+    }
     const text = Buffer.concat(chunks).toString("utf8");
     const status = res.statusCode ?? 0;
     let body: unknown = text;
@@ -123,11 +142,13 @@ export class KubeClient {
         while (nl >= 0) {
           const line = buf.slice(0, nl).trim();
           buf = buf.slice(nl + 1);
-          if (line) yield JSON.parse(line) as WatchEvent;
+          if (line) yield parseWatchEvent(line, path, this.where.server);
           nl = buf.indexOf("\n");
         }
       }
     } catch (err) {
+      const timedOut = this.timedOut(`watching ${path}`, err);
+      if (timedOut) throw timedOut;
       if (signal.aborted) return;
       throw err;
     }
@@ -178,4 +199,18 @@ export class KubeClient {
     const ns = res.namespaced ? `/namespaces/${encodeURIComponent(namespace ?? "default")}` : "";
     return `${base}${ns}/${res.name}${name ? `/${encodeURIComponent(name)}` : ""}`;
   }
+}
+
+function parseWatchEvent(line: string, path: string, server: string): WatchEvent {
+  let e: Partial<WatchEvent> | undefined;
+  try {
+    e = JSON.parse(line) as Partial<WatchEvent>;
+  } catch {
+    e = undefined;
+  }
+  if (!e || typeof e.type !== "string" || !e.object || typeof e.object !== "object")
+    throw new KilnError(`the API server sent a watch event kiln cannot read while watching ${path}`, {
+      location: { url: server },
+    });
+  return e as WatchEvent;
 }

@@ -126,10 +126,8 @@ describe("the Strimzi model", () => {
       credentials: "certificate",
       acls: [
         ["GROUP", "app-", "PREFIXED", "READ"],
-        ["GROUP", "app-", "PREFIXED", "DESCRIBE"],
         ["TOPIC", "orders", "LITERAL", "READ"],
         ["TOPIC", "orders", "LITERAL", "WRITE"],
-        ["TOPIC", "orders", "LITERAL", "DESCRIBE"],
       ].map(([resourceType, name, patternType, operation]) => ({
         principal: "User:CN=app",
         resourceType,

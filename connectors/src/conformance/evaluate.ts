@@ -176,7 +176,7 @@ export function exampleProblems(entry: ConnectorPlugin, result: ValidationResult
     ),
     ...findLiteralSecrets(example.config as Record<string, string>, passwords).map(
       (f) =>
-        `example config: ${f.key} holds a literal ${f.reason === "password-type" ? "PASSWORD" : "secret"}; use a config-provider placeholder`,
+        `example config: ${f.key} holds a literal ${f.reason === "password-type" ? "PASSWORD" : f.reason === "url-credentials" ? "credential inside a URL" : "secret"}; use a config-provider placeholder`,
     ),
   ];
 }

@@ -24,6 +24,8 @@ export { freePort } from "./ports.js";
 export { type ServiceProcess, startProcess, stopProcessGroup, waitFor } from "./process.js";
 export {
   BC_FIPS_JARS,
+  JMX_EXPORTER_JARS,
+  JMX_EXPORTER_VERSION,
   KEYCLOAK_AUTHORIZER_VERSION,
   OPA_AUTHORIZER_JARS,
   OPA_AUTHORIZER_VERSION,

@@ -66,3 +66,14 @@ export const BC_FIPS_JARS: JarSetSpec = {
   ],
   transitive: false,
 };
+
+/** The Prometheus JMX exporter java agent Strimzi's images run (`metricsConfig.type: jmxPrometheusExporter`). */
+export const JMX_EXPORTER_VERSION = "1.0.1";
+
+export const JMX_EXPORTER_JARS: JarSetSpec = {
+  name: `jmx-exporter-${JMX_EXPORTER_VERSION}`,
+  artifacts: [
+    { groupId: "io.prometheus.jmx", artifactId: "jmx_prometheus_javaagent", version: JMX_EXPORTER_VERSION },
+  ],
+  transitive: false,
+};

@@ -94,11 +94,14 @@ export interface GithubReleaseArtifact {
   type: "github-release";
   repository: string;
   tag: string;
+  /**
+   * Asset file name; also its name in the plugin directory.
+   */
   asset: string;
   /**
    * Where the sha512 came from, since GitHub cannot be reached to verify it here.
    */
-  checksumSource?: string;
+  checksumSource: string;
   exclude?: Exclude;
   sha512: Sha512;
 }

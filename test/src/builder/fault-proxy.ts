@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, request, type Server } from "node:h
 import { freePort } from "../harness/ports.js";
 
 export type Fault =
-  | { kind: "status"; status: number; headers?: Record<string, string> }
+  | { kind: "status"; status: number; headers?: Record<string, string>; body?: string }
+  /** Reads the request, then never answers (a peer that hangs). */
+  | { kind: "hang" }
   /** Reads `afterBytes` of the request body, then resets the connection. */
   | { kind: "reset"; afterBytes?: number };
 
@@ -15,10 +17,11 @@ export interface FaultRule {
 }
 
 /**
- * A loopback HTTP proxy in front of a real registry that injects faults into
- * chosen requests: a status (500, 429 + Retry-After) or a connection reset in
- * the middle of a body. Everything else is forwarded as is (Host kept, so the
- * registry's upload Locations point back at the proxy).
+ * A loopback HTTP proxy in front of a real registry (or Connect worker) that
+ * injects faults into chosen requests: a status (500, 429 + Retry-After, 409),
+ * no answer at all, or a connection reset in the middle of a body. Everything
+ * else is forwarded as is (Host kept, so the registry's upload Locations point
+ * back at the proxy).
  */
 export async function startFaultProxy(upstream: string): Promise<{
   address: string;
@@ -41,9 +44,14 @@ export async function startFaultProxy(upstream: string): Promise<{
         req.on("end", () => {
           res.writeHead(f.status, { "content-type": "application/json", ...(f.headers ?? {}) });
           res.end(
-            JSON.stringify({ errors: [{ code: "UNKNOWN", message: "injected by the test fault proxy" }] }),
+            f.body ??
+              JSON.stringify({ errors: [{ code: "UNKNOWN", message: "injected by the test fault proxy" }] }),
           );
         });
+        return;
+      }
+      if (f.kind === "hang") {
+        req.resume();
         return;
       }
       let seen = 0;

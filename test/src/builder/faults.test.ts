@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import {
   BlobStore,
   bake,
@@ -9,6 +10,7 @@ import {
   RegistryError,
 } from "@kiln/builder";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runKiln } from "../harness/cli.js";
 import { required } from "../harness/inject.js";
 import { startRegistry } from "../services/registry.js";
 import { isBlobPut, isManifestPut, startFaultProxy } from "./fault-proxy.js";
@@ -88,7 +90,7 @@ describe("faults between kiln and a real registry", () => {
     rule.times = 0;
     expect(err).toBeInstanceOf(RegistryError);
     expect(err.userMessage).toMatch(
-      /upload blob sha256:[0-9a-f]+ at 127\.0\.0\.1:\d+ failed: connection problem/,
+      /upload blob sha256:[0-9a-f]+ at 127\.0\.0\.1:\d+ failed: the server closed the connection before answering/,
     );
     expect(err.url).not.toMatch(/_state=[^R]/);
     expect(await headManifest(direct, parseReference(`${host}/faults/d:1`))).toBeUndefined();
@@ -116,7 +118,7 @@ describe("faults between kiln and a real registry", () => {
     );
     expect(killed).toBe(true);
     expect(err).toBeInstanceOf(RegistryError);
-    expect(err.userMessage).toMatch(/connection problem/);
+    expect(err.userMessage).toMatch(/failed: (the server closed the connection|nothing accepts connections)/);
     const again = await startRegistry({ dir, name: "registry-dying-2", port: reg.port });
     try {
       expect(await headManifest(client, target)).toBeUndefined();
@@ -126,5 +128,104 @@ describe("faults between kiln and a real registry", () => {
       await client.close();
       await again.stop();
     }
+  });
+
+  describe("through the kiln command, with the command's --timeout", () => {
+    let cwd: string;
+    let env: NodeJS.ProcessEnv;
+    let pluginDir: string;
+    beforeAll(async () => {
+      cwd = await tempDir("faults-cli");
+      env = {
+        HOME: cwd,
+        KILN_CACHE: join(cwd, "cache"),
+        SOURCE_DATE_EPOCH: "1700000000",
+        PATH: process.env.PATH,
+      };
+      pluginDir = (await makePlugin("hang", "1.0.0", { "hang.jar": 50_000 })).dir;
+    });
+    const bakeArgs = (registry: string, extra: string[]) => [
+      "bake",
+      "--base",
+      `${registry}/faults/kafka:1`,
+      "--plugin-dir",
+      `hang=${pluginDir}`,
+      ...extra,
+    ];
+
+    it("a registry that never answers the manifest PUT: bake --push gives up, naming the push; the tag never moves", async () => {
+      const rule = proxy.add(isManifestPut, { kind: "hang" }, 1000);
+      const started = Date.now();
+      const r = await runKiln(
+        bakeArgs(proxy.address, [
+          "--push",
+          `${proxy.address}/faults/hung:1`,
+          "--insecure-registry",
+          proxy.address,
+          "--timeout",
+          "8s",
+        ]),
+        { cwd, env },
+      );
+      rule.times = 0;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/gave up after 8s \(--timeout\) while (push manifest|retrying at)/);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(await headManifest(direct, parseReference(`${host}/faults/hung:1`))).toBeUndefined();
+    });
+
+    it("a token service answering an HTML page is named as such", async () => {
+      const realm = proxy.add(
+        (q) => q.method === "GET" && q.url === "/v2/",
+        {
+          kind: "status",
+          status: 401,
+          headers: { "www-authenticate": `Bearer realm="http://${proxy.address}/token",service="faults"` },
+          body: "",
+        },
+        1000,
+      );
+      const token = proxy.add(
+        (q) => (q.url ?? "").startsWith("/token"),
+        {
+          kind: "status",
+          status: 200,
+          headers: { "content-type": "text/html" },
+          body: "<html><body>Please sign in</body></html>",
+        },
+        1000,
+      );
+      const r = await runKiln(
+        bakeArgs(proxy.address, [
+          "--insecure-registry",
+          proxy.address,
+          "--output",
+          `oci:${join(cwd, "oci")}`,
+          "--timeout",
+          "20s",
+        ]),
+        { cwd, env },
+      );
+      realm.times = 0;
+      token.times = 0;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /the token service for 127\.0\.0\.1:\d+ answered something that is not JSON \(text\/html, starts "<html><body>Please sign in/,
+      );
+      expect(r.stderr).not.toMatch(/internal error/);
+    });
+
+    it("a plain-http registry reached without --insecure-registry says which flag to pass", async () => {
+      const r = await runKiln(bakeArgs(host, ["--output", `oci:${join(cwd, "oci2")}`, "--timeout", "20s"]), {
+        cwd,
+        env,
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `does not speak TLS on this port \\(it answered like plain http\\); if it is meant to be plain http, pass --insecure-registry ${host.replaceAll(".", "\\.")}`,
+        ),
+      );
+    });
   });
 });

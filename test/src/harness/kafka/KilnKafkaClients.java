@@ -46,6 +46,7 @@ public final class KilnKafkaClients {
       case "consume" -> consume(bootstrap, args[2], args[3], Integer.parseInt(args[4]), Long.parseLong(args[5]));
       case "group-offsets" -> groupOffsets(bootstrap, args[2]);
       case "end-offsets" -> endOffsets(bootstrap, args[2]);
+      case "create-acl", "delete-acl" -> acl(bootstrap, op.equals("create-acl"), args[2], args[3], args[4], args[5], args[6]);
       default -> throw new IllegalArgumentException("unknown op " + op);
     }
   }
@@ -75,6 +76,22 @@ public final class KilnKafkaClients {
     p.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
     p.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
     return Admin.create(p);
+  }
+
+  /** One ALLOW binding for `principal` on `type:name` (`patternType` LITERAL or PREFIXED), from any host. */
+  private static void acl(String bootstrap, boolean create, String principal, String type, String name,
+      String patternType, String operation) throws Exception {
+    var pattern = new org.apache.kafka.common.resource.ResourcePattern(
+        org.apache.kafka.common.resource.ResourceType.valueOf(type), name,
+        org.apache.kafka.common.resource.PatternType.valueOf(patternType));
+    var entry = new org.apache.kafka.common.acl.AccessControlEntry(principal, "*",
+        org.apache.kafka.common.acl.AclOperation.valueOf(operation), org.apache.kafka.common.acl.AclPermissionType.ALLOW);
+    var binding = new org.apache.kafka.common.acl.AclBinding(pattern, entry);
+    try (Admin a = admin(bootstrap)) {
+      if (create) a.createAcls(List.of(binding)).all().get(30, TimeUnit.SECONDS);
+      else a.deleteAcls(List.of(binding.toFilter())).all().get(30, TimeUnit.SECONDS);
+    }
+    print(Map.of("acl", binding.toString()));
   }
 
   /** assignment: "" (let Kafka place replicas) or "1:2,2:1" (broker ids per partition). */

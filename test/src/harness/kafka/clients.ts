@@ -179,6 +179,23 @@ export class KafkaClients {
     ]);
   }
 
+  /** Adds (or removes) one ALLOW binding, as the User Operator would (a super-user's config). */
+  async acl(
+    bootstrap: string,
+    change: "create" | "delete",
+    b: { principal: string; resourceType: string; name: string; patternType: string; operation: string },
+  ): Promise<void> {
+    await this.exec([
+      `${change}-acl`,
+      bootstrap,
+      b.principal,
+      b.resourceType,
+      b.name,
+      b.patternType,
+      b.operation,
+    ]);
+  }
+
   async groupOffsets(bootstrap: string, group: string): Promise<PartitionOffset[]> {
     return this.exec<PartitionOffset>(["group-offsets", bootstrap, group]);
   }

@@ -1,52 +1,22 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { testCacheDir } from "../cache.js";
+import { JMX_EXPORTER_JARS, resolveJarSet } from "@kiln/connectors/runtime";
 import { stderrLog4j2 } from "../kafka/clients.js";
 import { compileJava, DEFAULT_KAFKA_VERSION, javaBin, javaFlags } from "../kafka/index.js";
 import { freePort } from "../ports.js";
 import { type ServiceProcess, startProcess, waitFor } from "../process.js";
 
-const run = promisify(execFile);
+const _run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The Prometheus JMX exporter java agent Strimzi's images run (`metricsConfig.type: jmxPrometheusExporter`). */
-export const JMX_EXPORTER_VERSION = "1.0.1";
-
-/** `io.prometheus.jmx:jmx_prometheus_javaagent` from Maven Central (through ~/.m2 and its settings), cached. */
-export async function resolveJmxExporterAgent(version = JMX_EXPORTER_VERSION): Promise<string> {
-  const dir = join(testCacheDir(), `jmx-exporter-${version}`);
-  const jar = join(dir, `jmx_prometheus_javaagent-${version}.jar`);
-  if (existsSync(jar)) return jar;
-  const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
-  await mkdir(staging, { recursive: true });
-  try {
-    await run(
-      "mvn",
-      [
-        "-q",
-        "-B",
-        "dependency:copy",
-        `-Dartifact=io.prometheus.jmx:jmx_prometheus_javaagent:${version}`,
-        `-DoutputDirectory=${staging}`,
-      ],
-      { cwd: staging, maxBuffer: 16 * 1024 * 1024 },
-    );
-    await rename(staging, dir);
-  } catch (err) {
-    await rm(staging, { recursive: true, force: true });
-    if (existsSync(jar)) return jar;
-    const e = err as { stdout?: string; stderr?: string };
-    throw new Error(
-      `mvn dependency:copy jmx_prometheus_javaagent failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`,
-      {
-        cause: err,
-      },
-    );
-  }
+/** The JMX exporter agent jar (`JMX_EXPORTER_JARS`, from Maven Central through ~/.m2, cached). */
+export async function resolveJmxExporterAgent(): Promise<string> {
+  const set = await resolveJarSet(JMX_EXPORTER_JARS);
+  const jar = set.files.find((f) => f.endsWith(".jar"));
+  if (!jar) throw new Error(`no jar in ${set.name}`);
   return jar;
 }
 
