@@ -135,8 +135,8 @@ describe("inspectPlugin", () => {
     expect(r.errors.map((e) => e.replace(/\. (expected|got).*$/, ""))).toStrictEqual([
       "climbs-1.0.jar: cannot be read as a jar: invalid relative path: ../../evil.class",
       `huge-services-1.0.jar: cannot be read as a jar: META-INF/services/${SOURCE} is larger than 1048576 bytes`,
-      "lies-1.0.jar: cannot be read as a jar: not enough bytes in the stream",
-      "short-1.0.jar: cannot be read as a jar: too many bytes in the stream",
+      `lies-1.0.jar: cannot be read as a jar: META-INF/services/${SOURCE} holds 20 bytes, not the 100020 its header says`,
+      `short-1.0.jar: cannot be read as a jar: META-INF/services/${SOURCE} holds 20 bytes, not the 15 its header says`,
     ]);
   });
 
