@@ -56,8 +56,8 @@ describe("mirrorConnectorConfigs", () => {
         "replication.factor": "-1",
         "source.cluster.alias": "a",
         "source.cluster.bootstrap.servers": "a.example.com:9094",
-        "source.cluster.sasl.jaas.config":
-          'org.apache.kafka.common.security.scram.ScramLoginModule required username="mm2-src" password="${secrets:kafka/mm2-src:password}";',
+        // The whole JAAS line from the user's Secret (the User Operator writes it): one placeholder.
+        "source.cluster.sasl.jaas.config": "${secrets:kafka/mm2-src:sasl.jaas.config}",
         "source.cluster.sasl.mechanism": "SCRAM-SHA-512",
         "source.cluster.security.protocol": "SASL_SSL",
         "source.cluster.ssl.truststore.certificates": "${secrets:kafka/a-cluster-ca-cert:ca.crt}",
@@ -92,8 +92,8 @@ describe("mirrorConnectorConfigs", () => {
     if (mm2?.kind !== "KafkaMirrorMaker2") throw new Error("no MM2");
     const [s] = mirrorConnectorConfigs(mm2, { secretsNamespace: "kafka" });
     expect(s?.source.config["offset-syncs.topic.location"]).toBe("target");
-    expect(s?.source.config["source.cluster.sasl.jaas.config"]).toContain(
-      "${secrets:kafka/events-west-to-events-east-mm2-source:password}",
+    expect(s?.source.config["source.cluster.sasl.jaas.config"]).toBe(
+      "${secrets:kafka/events-west-to-events-east-mm2-source:sasl.jaas.config}",
     );
   });
 });

@@ -83,8 +83,8 @@ function clusterClient(
     );
   } else if (auth?.type === "scram-sha-512") {
     out[`${prefix}sasl.mechanism`] = "SCRAM-SHA-512";
-    out[`${prefix}sasl.jaas.config`] =
-      `org.apache.kafka.common.security.scram.ScramLoginModule required username="${auth.username}" password="${secretRef(ns, auth.passwordSecret.secretName, auth.passwordSecret.password)}";`;
+    // The User Operator writes the whole JAAS line into the user's Secret: the value stays one placeholder.
+    out[`${prefix}sasl.jaas.config`] = secretRef(ns, auth.passwordSecret.secretName, "sasl.jaas.config");
   }
   for (const [k, v] of Object.entries(c.config ?? {})) out[`${prefix}${k}`] = String(v);
   return out;

@@ -1,217 +1,148 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
-import type { KafkaMirrorMaker2 } from "@kiln/clusters";
+import type { LocalEnvironment } from "@kiln/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { required } from "../harness/inject.js";
 import { KafkaClients } from "../harness/kafka/clients.js";
-import {
-  type ConnectWorker,
-  type KafkaNode,
-  startConnectWorker,
-  startKafka,
-} from "../harness/kafka/index.js";
-import { clusterSpec, connectorStates, deployMirror, eventually, renderedMirrorMaker } from "./support.js";
+import { cluster, kilnDown, kilnUp, userConfig } from "../security/support.js";
+import { connectorStates, deployMirrorConnectors, eventually } from "./support.js";
 
-// Seed scenario 3 (examples/dr-active-active) on real brokers: each side runs MirrorMaker 2
-// pulling the other's topics as <peer>.<topic> (DefaultReplicationPolicy, kiln's default).
+// Seed scenario 3 from examples/dr-active-active, as a user runs it: `kiln up` starts both sides
+// (scaled to one controller and one broker each) with their TLS listeners, the clickstream
+// service and both MirrorMaker 2 flows as the users kiln renders. Each flow dials the other
+// side's peering listener through its DNS alias over SCRAM-SHA-512 — a name only the listener's
+// alternativeNames put in its certificate.
+const EXAMPLES = new URL("../../../examples/dr-active-active/", import.meta.url).pathname;
 const EAST = "events-east";
 const WEST = "events-west";
-const TOPICS = "clicks|orders\\..*";
-const GROUPS = "clickstream-.*";
 const RECORDS = 30;
 
-function side(name: string, peer: string) {
-  return clusterSpec({
-    name,
-    namespace: "kafka",
-    kafka: { version: "4.3.1" },
-    disasterRecovery: {
-      mode: "active-active",
-      peer: { name: peer, namespace: "kafka", bootstrapServers: `${peer}-peering.internal.example.com:9094` },
-      topicsPattern: TOPICS,
-      groupsPattern: GROUPS,
-      checkpointIntervalSeconds: 1,
-    },
-  });
-}
-
-describe("bidirectional DR: MirrorMaker 2 both ways between east and west, without replication loops", () => {
+describe("bidirectional DR on secured clusters from examples/dr-active-active, without replication loops", () => {
   let dir: string;
-  let east: KafkaNode;
-  let west: KafkaNode;
-  let toEast: ConnectWorker;
-  let toWest: ConnectWorker;
+  let state: string;
+  let env: LocalEnvironment;
   let clients: KafkaClients;
-
-  async function worker(mm2: KafkaMirrorMaker2, bootstrap: string, name: string): Promise<ConnectWorker> {
-    return startConnectWorker({
-      bootstrap,
-      groupId: mm2.spec.target.groupId,
-      workDir: dir,
-      name,
-      heap: "320m",
-      properties: {
-        "config.storage.topic": mm2.spec.target.configStorageTopic,
-        "offset.storage.topic": mm2.spec.target.offsetStorageTopic,
-        "status.storage.topic": mm2.spec.target.statusStorageTopic,
-      },
-    });
-  }
+  const app: Record<string, KafkaClients> = {};
+  const op: Record<string, KafkaClients> = {};
+  const boot: Record<string, string> = {};
+  const operatorBoot = (c: string) => `${c}-kafka-bootstrap.kafka.svc:9091`;
+  const mm2Url = (target: string) =>
+    cluster(env, target).connect.find((c) => c.kind === "KafkaMirrorMaker2")?.urls[0] ?? "";
 
   beforeAll(async () => {
     dir = await mkdtemp(join(required("workDir"), "dr-bi-"));
-    const flags = { heap: "256m", properties: { "auto.create.topics.enable": "false" } };
-    // Assigned as each starts, so afterAll stops whatever did start when another fails.
-    await Promise.all([
-      startKafka({ workDir: join(dir, EAST), ...flags }).then((n) => {
-        east = n;
-      }),
-      startKafka({ workDir: join(dir, WEST), ...flags }).then((n) => {
-        west = n;
-      }),
-      KafkaClients.create().then((c) => {
-        clients = c;
-      }),
+    state = join(dir, "state");
+    [env, clients] = await Promise.all([
+      kilnUp(dir, [
+        join(EXAMPLES, "east.yaml"),
+        join(EXAMPLES, "west.yaml"),
+        "--state",
+        state,
+        "--scale",
+        "1",
+      ]),
+      KafkaClients.create(),
     ]);
-    // The same topic name is written on both sides: each side's applications write locally.
-    await Promise.all([
-      clients.createTopic(east.bootstrap, "clicks"),
-      clients.createTopic(west.bootstrap, "clicks"),
-    ]);
-    await clients.produce(east.bootstrap, "clicks", RECORDS, "east");
-    await clients.produce(west.bootstrap, "clicks", RECORDS, "west");
-    // An application group on each side, inside groupsPattern (the checkpoint connectors have
-    // tasks only while there are groups to checkpoint).
-    await clients.consume(east.bootstrap, ["clicks"], "clickstream-app", 10);
-    await clients.consume(west.bootstrap, ["clicks"], "clickstream-app", 20);
-
-    const eastMm2 = renderedMirrorMaker(side(EAST, WEST)); // west -> east, runs beside east
-    const westMm2 = renderedMirrorMaker(side(WEST, EAST)); // east -> west, runs beside west
-    await Promise.all([
-      worker(eastMm2, east.bootstrap, "mm2-to-east").then((w) => {
-        toEast = w;
-      }),
-      worker(westMm2, west.bootstrap, "mm2-to-west").then((w) => {
-        toWest = w;
-      }),
-    ]);
-    const connections = { [EAST]: east.bootstrap, [WEST]: west.bootstrap };
-    await deployMirror({
-      cluster: side(EAST, WEST),
-      connectUrl: toEast.url,
-      connectCluster: "east-mm2",
-      connections,
-      dir: join(dir, "to-east"),
-    });
-    await deployMirror({
-      cluster: side(WEST, EAST),
-      connectUrl: toWest.url,
-      connectCluster: "west-mm2",
-      connections,
-      dir: join(dir, "to-west"),
-    });
+    for (const side of [EAST, WEST]) {
+      const c = cluster(env, side);
+      const hosts = [`-Djdk.net.hosts.file=${env.hostsFile}`];
+      app[side] = clients.with({ configFile: userConfig(c, "clickstream", "tls"), jvmArgs: hosts });
+      op[side] = clients.with({ configFile: c.topicOperatorConfig, jvmArgs: hosts });
+      boot[side] = c.listeners.find((l) => l.name === "tls")?.bootstrap ?? "";
+      // The same topic on both sides, each side's service writing locally; a group inside groupsPattern.
+      await op[side]?.createTopic(operatorBoot(side), "clicks");
+      await app[side]?.produce(boot[side] ?? "", "clicks", RECORDS, side === EAST ? "east" : "west");
+    }
+    await app[EAST]?.consume(boot[EAST] ?? "", ["clicks"], "clickstream-app", 10);
+    await app[WEST]?.consume(boot[WEST] ?? "", ["clicks"], "clickstream-app", 20);
+    for (const [target, source, file] of [
+      [EAST, WEST, "east.yaml"],
+      [WEST, EAST, "west.yaml"],
+    ] as const)
+      await deployMirrorConnectors({
+        dir,
+        clusterFile: join(EXAMPLES, file),
+        connectCluster: `${source}-to-${target}-mm2`,
+        connectUrl: mm2Url(target),
+        out: `to-${target}`,
+      });
   });
 
   afterAll(async () => {
-    await Promise.allSettled([toEast?.stop(), toWest?.stop()]);
-    await Promise.allSettled([east?.stop(), west?.stop()]);
-    if (dir && !process.env.KILN_TEST_KEEP) await rm(dir, { recursive: true, force: true });
+    if (state) await kilnDown(dir, state);
   });
 
-  async function remoteRecords(bootstrap: string, topic: string, group: string): Promise<string[]> {
-    return eventually(
-      `${RECORDS} records in ${topic}`,
+  const remoteRecords = (side: string, topic: string, group: string) =>
+    eventually(
+      `${RECORDS} records in ${topic} on ${side}`,
       async () => {
-        const end = await clients.endOffsets(bootstrap, topic).catch(() => []);
-        if (end.reduce((n, r) => n + r.offset, 0) < RECORDS) return undefined;
-        return (await clients.consume(bootstrap, [topic], group, RECORDS * 2, 4000)).map((r) => r.value);
+        const end = await app[side]?.endOffsets(boot[side] ?? "", topic).catch(() => []);
+        if ((end ?? []).reduce((n, r) => n + r.offset, 0) < RECORDS) return undefined;
+        return (await app[side]?.consume(boot[side] ?? "", [topic], group, RECORDS * 2, 4000))?.map(
+          (r) => r.value,
+        );
       },
       150_000,
       2000,
     ).catch(async (err) => {
       throw new Error(
-        `${String(err)}\n${await connectorStates(toEast.url)}\n${await connectorStates(toWest.url)}`,
+        `${String(err)}\n${await connectorStates(mm2Url(EAST))}\n${await connectorStates(mm2Url(WEST))}`,
       );
     });
-  }
 
-  it("each side sees the other's writes under the peer's prefix, exactly once", async () => {
-    const onEast = await remoteRecords(east.bootstrap, `${WEST}.clicks`, "verify-east");
-    const onWest = await remoteRecords(west.bootstrap, `${EAST}.clicks`, "verify-west");
+  it("each side's service reads the other's writes under the peer's prefix, exactly once, through the peering alias", async () => {
+    const onEast = await remoteRecords(EAST, `${WEST}.clicks`, "clickstream-verify");
+    const onWest = await remoteRecords(WEST, `${EAST}.clicks`, "clickstream-verify");
     const expected = (p: string) => Array.from({ length: RECORDS }, (_, i) => `${p}-${i}`).sort();
-    expect(onEast.sort()).toEqual(expected("west"));
-    expect(onWest.sort()).toEqual(expected("east"));
+    expect(onEast?.sort()).toEqual(expected("west"));
+    expect(onWest?.sort()).toEqual(expected("east"));
   });
 
   it("syncs each side's group offsets to the other side's remote topic", async () => {
-    const onEast = await eventually("west's clickstream-app offsets on east", async () => {
-      const rows = await clients.groupOffsets(east.bootstrap, "clickstream-app");
-      return rows.find((r) => r.topic === `${WEST}.clicks` && r.offset > 0);
-    });
-    const onWest = await eventually("east's clickstream-app offsets on west", async () => {
-      const rows = await clients.groupOffsets(west.bootstrap, "clickstream-app");
-      return rows.find((r) => r.topic === `${EAST}.clicks` && r.offset > 0);
-    });
-    // Translated offsets never run ahead of what the group committed on its own side.
-    expect(onEast.offset).toBeLessThanOrEqual(20);
-    expect(onWest.offset).toBeLessThanOrEqual(10);
-    // Each side's own commits on its local topic are untouched.
-    const local = await clients.groupOffsets(east.bootstrap, "clickstream-app");
-    expect(local.find((r) => r.topic === "clicks")?.offset).toBe(10);
+    const synced = (side: string, peer: string) =>
+      eventually(`${peer}'s clickstream-app offsets on ${side}`, async () =>
+        (await app[side]?.groupOffsets(boot[side] ?? "", "clickstream-app"))?.find(
+          (r) => r.topic === `${peer}.clicks` && r.offset > 0,
+        ),
+      );
+    expect((await synced(EAST, WEST)).offset).toBeLessThanOrEqual(20);
+    expect((await synced(WEST, EAST)).offset).toBeLessThanOrEqual(10);
+    const local = await app[EAST]?.groupOffsets(boot[EAST] ?? "", "clickstream-app");
+    expect(local?.find((r) => r.topic === "clicks")?.offset).toBe(10);
   });
 
-  it("never writes into a side's own topics", async () => {
-    const eastLocal = await clients.consume(
-      east.bootstrap,
-      ["clicks"],
-      "verify-east-local",
-      RECORDS * 2,
-      4000,
-    );
-    const westLocal = await clients.consume(
-      west.bootstrap,
-      ["clicks"],
-      "verify-west-local",
-      RECORDS * 2,
-      4000,
-    );
-    expect(eastLocal.map((r) => r.value).every((v) => v.startsWith("east-"))).toBe(true);
-    expect(eastLocal).toHaveLength(RECORDS);
-    expect(westLocal.map((r) => r.value).every((v) => v.startsWith("west-"))).toBe(true);
-    expect(westLocal).toHaveLength(RECORDS);
-  });
-
-  it("does not mirror remote topics back (no <a>.<b>.<topic> loops)", async () => {
-    // A topic created after both remote topics exist: once each flow has picked it up, each flow
-    // has re-listed its source's topics with the other flow's remote topic among them.
-    await clients.createTopic(east.bootstrap, "orders.late");
-    await clients.createTopic(west.bootstrap, "orders.late");
-    await clients.produce(east.bootstrap, "orders.late", 3, "east-late");
-    await clients.produce(west.bootstrap, "orders.late", 3, "west-late");
-    const [eastTopics, westTopics] = await eventually(
+  it("never writes into a side's own topics, and mirrors no remote topic back", async () => {
+    for (const [side, prefix] of [
+      [EAST, "east-"],
+      [WEST, "west-"],
+    ] as const) {
+      const local = await app[side]?.consume(
+        boot[side] ?? "",
+        ["clicks"],
+        "clickstream-local",
+        RECORDS * 2,
+        4000,
+      );
+      expect(local).toHaveLength(RECORDS);
+      expect(local?.every((r) => r.value.startsWith(prefix))).toBe(true);
+    }
+    // A topic created after both remote topics exist: once each flow picked it up, each has
+    // re-listed its source's topics with the other flow's remote topic among them.
+    for (const side of [EAST, WEST]) {
+      await op[side]?.createTopic(operatorBoot(side), "orders.late");
+      await op[side]?.produce(operatorBoot(side), "orders.late", 3, `${side}-late`);
+    }
+    const topics = await eventually(
       "orders.late mirrored both ways",
       async () => {
-        const e = await clients.listTopics(east.bootstrap);
-        const w = await clients.listTopics(west.bootstrap);
-        return e.includes(`${WEST}.orders.late`) && w.includes(`${EAST}.orders.late`) ? [e, w] : undefined;
+        const e = (await op[EAST]?.listTopics(operatorBoot(EAST))) ?? [];
+        const w = (await op[WEST]?.listTopics(operatorBoot(WEST))) ?? [];
+        return e.includes(`${WEST}.orders.late`) && w.includes(`${EAST}.orders.late`)
+          ? [...e, ...w]
+          : undefined;
       },
       120_000,
     );
-    const loops = [...eastTopics, ...westTopics].filter((t) =>
-      /events-(east|west)\.events-(east|west)\./.test(t),
-    );
-    expect(loops).toEqual([]);
-    expect(eastTopics).toContain(`${WEST}.clicks`);
-    expect(westTopics).toContain(`${EAST}.clicks`);
-    // And nothing flowed back into the remote topics either: they still hold the peer's records only.
-    const back = await clients.consume(
-      east.bootstrap,
-      [`${WEST}.clicks`],
-      "verify-east-again",
-      RECORDS * 2,
-      4000,
-    );
-    expect(back).toHaveLength(RECORDS);
-    expect(back.every((r) => r.value.startsWith("west-"))).toBe(true);
+    expect(topics.filter((t) => /events-(east|west)\.events-(east|west)\./.test(t))).toEqual([]);
   });
 });

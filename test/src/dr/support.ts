@@ -1,11 +1,5 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  type KafkaMirrorMaker2,
-  type MirrorConnectorDocument,
-  type RenderOptions,
-  renderCluster,
-} from "@kiln/clusters";
 import { ConnectClient } from "@kiln/connectors";
 import { type Cluster, loadSpec } from "@kiln/schemas";
 import { runKiln } from "../harness/cli.js";
@@ -23,13 +17,6 @@ export function clusterSpec(doc: Record<string, unknown>): Cluster {
   ).value as Cluster;
 }
 
-/** The KafkaMirrorMaker2 kiln renders for a Cluster that is a replication target. */
-export function renderedMirrorMaker(cluster: Cluster, options: RenderOptions = {}): KafkaMirrorMaker2 {
-  const mm2 = renderCluster(cluster, options).items.find((i) => i.object.kind === "KafkaMirrorMaker2");
-  if (!mm2) throw new Error(`${cluster.name} renders no KafkaMirrorMaker2 (is it a replication target?)`);
-  return mm2.object as KafkaMirrorMaker2;
-}
-
 /** Short MirrorMaker 2 intervals so a suite sees topics, checkpoints and offset syncs within seconds. */
 export const FAST_MM2 = {
   source: { "refresh.topics.interval.seconds": "2", "sync.topic.configs.interval.seconds": "2" },
@@ -38,87 +25,13 @@ export const FAST_MM2 = {
     "sync.group.offsets.interval.seconds": "1",
     "refresh.groups.interval.seconds": "2",
   },
-  heartbeat: { "emit.heartbeats.interval.seconds": "1" },
 };
-
-export interface MirrorDeployment {
-  /** The Connector files `kiln mirror-connectors` wrote, as loaded. */
-  documents: MirrorConnectorDocument[];
-  /** `kiln connectors apply` output. */
-  applyOutput: string;
-}
 
 /** Runs the kiln CLI in-process in `cwd`; throws with its output unless it exits 0. */
 export async function kiln(cwd: string, ...args: string[]): Promise<string> {
   const { code, stdout, stderr } = await runKiln(args, { cwd, env: process.env });
   if (code !== 0) throw new Error(`kiln ${args.join(" ")} exited ${code}:\n${stdout}${stderr}`);
   return stdout;
-}
-
-/**
- * Deploys a replication target's MirrorMaker 2 connectors to a plain Connect worker the way a
- * user without Strimzi does: the Cluster file is written to `dir`, `kiln mirror-connectors`
- * translates its KafkaMirrorMaker2 into Connector files (loopback connections, short test
- * intervals), and `kiln connectors apply --wait` deploys them next to a ConnectTarget.
- */
-export async function deployMirror(opts: {
-  cluster: Cluster;
-  connectUrl: string;
-  connectCluster: string;
-  connections: Record<string, string>;
-  dir: string;
-  heartbeats?: boolean;
-}): Promise<MirrorDeployment> {
-  const connectors = join(opts.dir, "connectors");
-  await mkdir(connectors, { recursive: true });
-  await writeFile(join(opts.dir, `${opts.cluster.name}.yaml`), stringify(opts.cluster));
-  await writeFile(
-    join(connectors, "_target.yaml"),
-    stringify({
-      apiVersion: "kiln.dev/v1",
-      kind: "ConnectTarget",
-      name: opts.connectCluster,
-      urls: [opts.connectUrl],
-    }),
-  );
-  const overrides = Object.entries(FAST_MM2).flatMap(([kind, settings]) =>
-    Object.entries(settings).flatMap(([k, v]) => ["--override", `${kind}:${k}=${v}`]),
-  );
-  const written = JSON.parse(
-    await kiln(
-      opts.dir,
-      "mirror-connectors",
-      `${opts.cluster.name}.yaml`,
-      "--connect-cluster",
-      opts.connectCluster,
-      "--out",
-      "connectors",
-      ...Object.entries(opts.connections).flatMap(([alias, bootstrap]) => [
-        "--connection",
-        `${alias}=${bootstrap}`,
-      ]),
-      ...overrides,
-      ...(opts.heartbeats ? ["--heartbeats"] : []),
-      "--json",
-    ),
-  ) as { files: string[] };
-  const documents = await Promise.all(
-    written.files.map(async (f) => {
-      const text = await readFile(join(opts.dir, f), "utf8");
-      return loadSpec(text, f, "Connector").value as MirrorConnectorDocument;
-    }),
-  );
-  const applyOutput = await kiln(
-    opts.dir,
-    "connectors",
-    "apply",
-    "--dir",
-    "connectors",
-    "--wait",
-    "--wait-timeout",
-    "120",
-  );
-  return { documents, applyOutput };
 }
 
 /** Connector states on a worker, for failure messages. */
@@ -139,4 +52,38 @@ export function eventually<T>(
   intervalMs = 1000,
 ): Promise<T> {
   return poll(what, fn, { timeoutMs, intervalMs });
+}
+
+/**
+ * Deploys a replication target's MirrorMaker 2 connectors as a user without Strimzi's operator
+ * does: `kiln mirror-connectors <cluster-file>` (the resource's own addresses, TLS and
+ * credentials as \${secrets:…}, the test's short intervals) and `kiln connectors apply --wait` onto
+ * the Connect cluster `kiln up` runs for the rendered KafkaMirrorMaker2 (`connectUrl`).
+ */
+export async function deployMirrorConnectors(opts: {
+  dir: string;
+  clusterFile: string;
+  connectCluster: string;
+  connectUrl: string;
+  out: string;
+}): Promise<void> {
+  await mkdir(join(opts.dir, opts.out), { recursive: true });
+  await writeFile(
+    join(opts.dir, opts.out, "_target.yaml"),
+    `apiVersion: kiln.dev/v1\nkind: ConnectTarget\nname: ${opts.connectCluster}\nurls: [${opts.connectUrl}]\n`,
+  );
+  const overrides = Object.entries({ source: FAST_MM2.source, checkpoint: FAST_MM2.checkpoint }).flatMap(
+    ([kind, s]) => Object.entries(s).flatMap(([k, v]) => ["--override", `${kind}:${k}=${v}`]),
+  );
+  await kiln(
+    opts.dir,
+    "mirror-connectors",
+    opts.clusterFile,
+    "--connect-cluster",
+    opts.connectCluster,
+    "--out",
+    opts.out,
+    ...overrides,
+  );
+  await kiln(opts.dir, "connectors", "apply", "--dir", opts.out, "--wait", "--wait-timeout", "120");
 }
