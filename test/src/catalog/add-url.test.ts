@@ -101,7 +101,7 @@ describe("kiln catalog add from an https URL (loopback HTTPS server, the install
     const res = await kiln(["catalog", "add", url, "--name", "acme-untrusted", "--owners", "t"], "/dev/null");
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(
-      /^kiln: https:\/\/127\.0\.0\.1:\d+\/.* download failed: UNABLE_TO_VERIFY_LEAF_SIGNATURE$/m,
+      /^kiln: https:\/\/127\.0\.0\.1:\d+\/.* download failed: the server's TLS certificate is not signed by a CA this machine trusts \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\); if it comes from a private CA, set NODE_EXTRA_CA_CERTS/m,
     );
     expect(() => readFileSync(join(repo, "catalog/connectors/acme-untrusted.yaml"))).toThrow();
   });
