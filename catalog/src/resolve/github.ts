@@ -20,7 +20,7 @@ export function tokenOf(ctx: ResolveContext): string | undefined {
   return ctx.github.token ?? ctx.env.GITHUB_TOKEN ?? undefined;
 }
 
-export function octokitFor(ctx: ResolveContext): Octokit {
+function octokitFor(ctx: ResolveContext): Octokit {
   const token = tokenOf(ctx);
   const octokit = new Octokit({
     baseUrl: baseUrlOf(ctx),
@@ -41,18 +41,23 @@ interface RequestErrorLike {
   response?: { headers?: Record<string, string | number | undefined> };
 }
 
-/** Maps an octokit failure to one sentence: not found, rate limit (with reset time), or denied. */
+/**
+ * Maps an octokit failure to one sentence: not found, rate limit (with reset time), or denied.
+ * With a tag it is about that release; without, about the repository's list of releases.
+ */
 function githubError(
   err: unknown,
-  a: Pick<GithubReleaseArtifact, "repository" | "tag">,
+  a: { repository: string; tag?: string },
   baseUrl: string,
   signal?: AbortSignal,
 ): Error {
-  const timedOut = abortedError(signal, `asking GitHub for release ${a.repository}@${a.tag}`, err);
+  const what = a.tag ? `release ${a.repository}@${a.tag}` : `the releases of ${a.repository}`;
+  const timedOut = abortedError(signal, `asking GitHub for ${what}`, err);
   if (timedOut) return timedOut;
   const e = err as RequestErrorLike;
   const headers = e.response?.headers ?? {};
-  const where = { location: { url: `${baseUrl}/repos/${a.repository}/releases/tags/${a.tag}` }, cause: err };
+  const path = a.tag ? `releases/tags/${a.tag}` : "releases";
+  const where = { location: { url: `${baseUrl}/repos/${a.repository}/${path}` }, cause: err };
   if ((e.status === 403 || e.status === 429) && String(headers["x-ratelimit-remaining"]) === "0") {
     const reset = Number(headers["x-ratelimit-reset"]);
     const when = Number.isFinite(reset) ? new Date(reset * 1000).toISOString() : "later";
@@ -61,7 +66,13 @@ function githubError(
       where,
     );
   }
-  if (e.status === 404) return new ResolveError(`GitHub release ${a.repository}@${a.tag} not found`, where);
+  if (e.status === 404)
+    return new ResolveError(
+      a.tag
+        ? `GitHub release ${a.repository}@${a.tag} not found`
+        : `GitHub repository ${a.repository} not found (or GITHUB_TOKEN cannot see it)`,
+      where,
+    );
   if (e.status === 401 || e.status === 403) {
     return new ResolveError(
       `GitHub denied access to ${a.repository} (${e.status}); check GITHUB_TOKEN`,
@@ -69,9 +80,19 @@ function githubError(
     );
   }
   return new ResolveError(
-    `GitHub API call for ${a.repository}@${a.tag} failed: ${e.status ? `HTTP ${e.status}` : describeNetworkError(err)}`,
+    `GitHub API call for ${a.tag ? `${a.repository}@${a.tag}` : what} failed: ${e.status ? `HTTP ${e.status}` : describeNetworkError(err)}`,
     where,
   );
+}
+
+/** The releases of a repository, newest first as GitHub lists them (the first 100). */
+export async function listReleases(repository: string, ctx: ResolveContext) {
+  const [owner, repo] = repository.split("/") as [string, string];
+  try {
+    return (await octokitFor(ctx).rest.repos.listReleases({ owner, repo, per_page: 100 })).data;
+  } catch (err) {
+    throw githubError(err, { repository }, baseUrlOf(ctx), ctx.signal);
+  }
 }
 
 /** Finds the asset's API URL (works for private repositories and GitHub Enterprise alike). */

@@ -1,6 +1,6 @@
 import type { ConnectorPlugin, GithubReleaseArtifact, MavenArtifact } from "@kiln/schemas";
 import semver from "semver";
-import { octokitFor, tokenOf } from "../resolve/github.js";
+import { listReleases, tokenOf } from "../resolve/github.js";
 import { mavenPath } from "../resolve/maven.js";
 import { effectiveRepository } from "../resolve/maven-settings.js";
 import { createContext, type ResolveOptions } from "../resolve/plugins.js";
@@ -83,8 +83,7 @@ async function githubUpdate(
   pre: boolean,
 ) {
   if (!tokenOf(ctx)) return { reason: "a GitHub release: set GITHUB_TOKEN to check for newer releases" };
-  const [owner, repo] = a.repository.split("/") as [string, string];
-  const releases = (await octokitFor(ctx).rest.repos.listReleases({ owner, repo, per_page: 100 })).data;
+  const releases = await listReleases(a.repository, ctx);
   const byVersion = new Map<string, (typeof releases)[number]>();
   for (const r of releases) {
     if (r.draft || (r.prerelease && !pre)) continue;

@@ -146,6 +146,73 @@ describe("findUpdates (loopback Maven repository)", () => {
   });
 });
 
+describe("findUpdates on GitHub releases (fake GitHub API)", () => {
+  const baz = (repository: string) =>
+    ({
+      ...entry,
+      name: "baz",
+      artifacts: [
+        {
+          type: "github-release",
+          repository,
+          tag: "v1.0.0",
+          asset: "baz-1.0.0.jar",
+          checksumSource: "the release's SHA512SUMS",
+          sha512: "a".repeat(128),
+        },
+      ],
+    }) as ConnectorPlugin;
+  const release = (tag: string, asset: string | undefined, flags: object = {}) => ({
+    id: tag.length,
+    tag_name: tag,
+    draft: false,
+    prerelease: false,
+    ...flags,
+    assets: asset ? [{ id: 1, name: asset }] : [],
+  });
+  const github = (token: string) => ({
+    ...resolve(),
+    env: { GITHUB_TOKEN: token },
+    github: { baseUrl: `${srv.url}/api/v3` },
+  });
+
+  it("the newest release with an asset named like the entry's; drafts skipped, pre-releases only when asked", async () => {
+    srv.route("/api/v3/repos/acme/baz/releases", (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify([
+          release("v1.4.0", "baz-1.4.0.jar", { draft: true }),
+          release("v1.3.0", "baz-1.3.0-sources.jar"),
+          release("v1.2.0-rc1", "baz-1.2.0-rc1.jar", { prerelease: true }),
+          release("v1.1.0", "baz-1.1.0.jar"),
+          release("v1.0.0", "baz-1.0.0.jar"),
+        ]),
+      );
+    });
+    const report = await findUpdates([baz("acme/baz")], { resolve: github("ghs_outdated") });
+    expect(report.updates).toEqual([
+      {
+        name: "baz",
+        current: "1.0.0",
+        latest: "1.1.0",
+        newer: ["1.3.0", "1.1.0"],
+        source: "github-release",
+        note: "1.3.0 released without an asset named like baz-1.0.0.jar",
+      },
+    ]);
+    expect(srv.requests.at(-1)?.headers.authorization).toBe("token ghs_outdated");
+    const pre = await findUpdates([baz("acme/baz")], { pre: true, resolve: github("ghs_outdated") });
+    expect(pre.updates[0]).toMatchObject({ latest: "1.2.0-rc1", newer: ["1.3.0", "1.2.0-rc1", "1.1.0"] });
+  });
+
+  it("a repository GitHub does not show is a located error, not a crash", async () => {
+    await expect(findUpdates([baz("acme/gone")], { resolve: github("ghs_outdated") })).rejects.toMatchObject({
+      userMessage: "GitHub repository acme/gone not found (or GITHUB_TOKEN cannot see it)",
+      location: { url: `${srv.url}/api/v3/repos/acme/gone/releases` },
+    });
+  });
+});
+
 describe("bumpEntry and applyEntryChanges (loopback Maven repository)", () => {
   it("moves version and artifact, computes the sha512, and keeps the file's comments and quotes", async () => {
     const bump = await bumpEntry(entry, "1.1.0", { resolve: resolve() });
