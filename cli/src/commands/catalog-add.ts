@@ -154,6 +154,7 @@ export async function run(io: CommandIO, sourceText: string, opts: Options): Pro
     const example = await proposeExample(full, proposal.dir, {
       kafka: [...DEFAULT_CONFORMANCE_KAFKA].sort().at(-1) as string,
       onProgress: (line) => writeLine(io.stderr, line),
+      ...(io.signal ? { signal: io.signal } : {}),
     });
     if (example) {
       full.example = example.example;

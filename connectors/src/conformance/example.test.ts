@@ -1,5 +1,12 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type ConnectorPlugin, DeadlineError, OperationTimeoutError } from "@kiln/schemas";
 import { expect, test } from "vitest";
-import { exampleConfig, exampleConnector } from "./example.js";
+import { exampleConfig, exampleConnector, proposeExample } from "./example.js";
+import type { ConformanceRuntime } from "./runtime.js";
 
 test("exampleConfig: required keys with values of their type, secrets as placeholders, Connect's own keys left out", () => {
   const defs = [
@@ -33,4 +40,45 @@ test("exampleConnector: the connector named like the entry, else the first sourc
   expect(exampleConnector({ name: "x", classes: classes.slice(2) })?.class).toBe(
     "org.apache.camel.kafkaconnector.CamelSinkConnector",
   );
+});
+
+test("proposeExample at the deadline: a worker that never answers ends in the command's timeout error, the worker stopped", async () => {
+  // A worker that accepts connections and never answers (a hung JVM).
+  const sockets = new Set<Socket>();
+  const hung = createServer((s) => sockets.add(s));
+  await new Promise<void>((r) => hung.listen(0, "127.0.0.1", r));
+  let stopped = false;
+  const runtime: ConformanceRuntime = {
+    prepare: async () => {},
+    startWorker: async () => ({
+      url: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`,
+      logTail: async () => "",
+      logFile: "/dev/null",
+      settings: {},
+      stop: async () => {
+        stopped = true;
+      },
+    }),
+    listPluginPath: async () => ({ rows: [], output: "" }),
+  };
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new DeadlineError("1s")), 300);
+  const entry = {
+    name: "foo",
+    classes: [{ class: "com.example.FooSource", type: "source" }],
+  } as unknown as ConnectorPlugin;
+  try {
+    const dir = await mkdtemp(join(tmpdir(), "kiln-example-test-"));
+    await expect(
+      proposeExample(entry, dir, { kafka: "4.3.1", runtime, signal: controller.signal }),
+    ).rejects.toMatchObject({
+      constructor: OperationTimeoutError,
+      userMessage: expect.stringMatching(/^gave up after 1s \(--timeout\) while /),
+    });
+    expect(stopped).toBe(true);
+    await rm(dir, { recursive: true, force: true });
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => hung.close(r));
+  }
 });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ConnectorPlugin, KilnError } from "@kiln/schemas";
+import { abortedError, type ConnectorPlugin, KilnError } from "@kiln/schemas";
 import { ConnectClient } from "../client.js";
 import { looksLikeSecretKey } from "../secrets.js";
 import type { PluginConfigKey } from "../types.js";
@@ -92,7 +92,13 @@ export function exampleConnector(entry: Pick<ConnectorPlugin, "name" | "classes"
 export async function proposeExample(
   entry: ConnectorPlugin,
   dir: string,
-  opts: { kafka: string; runtime?: ConformanceRuntime; onProgress?: (line: string) => void },
+  opts: {
+    kafka: string;
+    runtime?: ConformanceRuntime;
+    onProgress?: (line: string) => void;
+    /** The command's deadline: the worker stops and the example is given up. */
+    signal?: AbortSignal;
+  },
 ): Promise<{ example: Example; note?: string } | undefined> {
   const connector = exampleConnector(entry);
   if (!connector) return undefined;
@@ -100,6 +106,14 @@ export async function proposeExample(
   const work = await mkdtemp(join(tmpdir(), "kiln-example-"));
   const own = opts.runtime ? undefined : localRuntime(join(work, "runtime"));
   const runtime = opts.runtime ?? (own as ConformanceRuntime);
+  // At the deadline the worker and its broker stop, so whatever waits on them fails at once.
+  const stop = () => void own?.close();
+  opts.signal?.addEventListener("abort", stop, { once: true });
+  /** A validation that broke becomes the example's note; a deadline ends the command. */
+  const noteOf = (err: unknown) => {
+    if (opts.signal?.aborted) throw err;
+    return `validation failed on Kafka ${opts.kafka}: ${err instanceof KilnError ? err.userMessage : (err as Error).message}`;
+  };
   try {
     log(`kafka ${opts.kafka}: starting a Connect worker to read ${connector.class}'s config definition`);
     await runtime.prepare(opts.kafka);
@@ -107,7 +121,11 @@ export async function proposeExample(
       opts.kafka,
       await pluginPathFor(work, "example", [{ entry, dir }]),
     );
-    const client = new ConnectClient({ urls: [worker.url], retry: { deadlineMs: 60_000 } });
+    const client = new ConnectClient({
+      urls: [worker.url],
+      retry: { deadlineMs: 60_000 },
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     try {
       const defs = await client.pluginConfig(connector.class);
       const config = exampleConfig(entry, connector.type as "source" | "sink", defs);
@@ -123,11 +141,7 @@ export async function proposeExample(
       } catch (err) {
         // The connector cannot even be validated (a plugin that breaks on this Kafka line):
         // the example stays as its definition says; conformance reports the cause.
-        const message = err instanceof KilnError ? err.userMessage : (err as Error).message;
-        return {
-          example: { class: connector.class, config },
-          note: `validation failed on Kafka ${opts.kafka}: ${message}`,
-        };
+        return { example: { class: connector.class, config }, note: noteOf(err) };
       }
       for (let round = 0; round < 3; round++) {
         const asked = [...validationErrors(result).keys()].filter(
@@ -143,11 +157,7 @@ export async function proposeExample(
         } catch (err) {
           // Filled in, the connector got as far as its external system and broke (a JDBC driver
           // the package leaves out): the example is what a user writes; conformance names the cause.
-          const message = err instanceof KilnError ? err.userMessage : (err as Error).message;
-          return {
-            example: { class: connector.class, config },
-            note: `validation failed on Kafka ${opts.kafka}: ${message}`,
-          };
+          return { example: { class: connector.class, config }, note: noteOf(err) };
         }
       }
       const failing = [...validationErrors(result).keys()].sort();
@@ -162,7 +172,10 @@ export async function proposeExample(
       await client.close();
       await worker.stop();
     }
+  } catch (err) {
+    throw abortedError(opts.signal, "reading the plugin's config definition on a Connect worker", err) ?? err;
   } finally {
+    opts.signal?.removeEventListener("abort", stop);
     await own?.close();
     await rm(work, { recursive: true, force: true });
   }
