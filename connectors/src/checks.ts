@@ -162,12 +162,10 @@ export async function checkCluster(
       const d = c.desired as DesiredConnector;
       const result = await client.validate(d.connectorClass, { ...d.config, name: d.name });
       if (result.error_count === 0) return;
-      for (const cfg of result.configs) {
-        for (const e of cfg.value.errors) {
-          diagnostics.push(
-            diag(d, `config.${cfg.value.name}`, "connect-validation", `${cfg.value.name}: ${e}`),
-          );
-        }
+      for (const { value } of result.configs) {
+        if (!value) continue;
+        for (const e of value.errors)
+          diagnostics.push(diag(d, `config.${value.name}`, "connect-validation", `${value.name}: ${e}`));
       }
     });
   }
