@@ -92,9 +92,10 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
         const after = await requireCatalog(catalogRel, tree);
         const plugins = await resolvePlugins(after, await requireLockfile(lockRel, tree), [u.name], {
           env: io.env,
+          ...signal,
         });
         matrix = matrixMarkdown(
-          await conformanceOf(after, plugins, kafka, (line) => writeLine(io.stderr, line)),
+          await conformanceOf(after, plugins, kafka, (line) => writeLine(io.stderr, line), io.signal),
         );
       }
       const branch = `kiln/update/${u.name}`;
@@ -114,6 +115,7 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
         `kiln: ${u.name} ${u.current} → ${u.latest}: ${pull.created ? "opened" : "updated"} ${pull.url}`,
       );
     } catch (err) {
+      if (io.signal?.aborted) throw err; // the deadline ends the run, not just this bump
       const message = err instanceof KilnError ? err.userMessage : (err as Error).message;
       results.push({ name: u.name, to: u.latest, error: message });
       writeLine(io.stderr, `kiln: ${u.name} → ${u.latest}: ${message}`);

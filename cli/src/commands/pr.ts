@@ -82,8 +82,12 @@ export async function run(io: CommandIO, opts: Options): Promise<number> {
       : "nothing to run";
   if (conformance === "ran") {
     const kafka = opts.kafka ? opts.kafka.split(",").map((v) => v.trim()) : DEFAULT_CONFORMANCE_KAFKA;
-    const matrix = await conformanceOf(collected.catalog, resolved, kafka, (line) =>
-      writeLine(io.stderr, line),
+    const matrix = await conformanceOf(
+      collected.catalog,
+      resolved,
+      kafka,
+      (line) => writeLine(io.stderr, line),
+      io.signal,
     );
     for (const e of entries) {
       const row = matrix.rows.find((r) => r.entry === e.change.name);

@@ -29,6 +29,7 @@ import {
   type Matrix,
   runConformance,
 } from "@kiln/connectors";
+import { abortedError } from "@kiln/schemas";
 import type { PrCheck } from "./summary.js";
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
@@ -103,6 +104,7 @@ export async function conformanceOf(
   resolved: ResolvedPlugin[],
   kafkaVersions: string[],
   onProgress: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<Matrix> {
   const plugins: ConformancePlugin[] = [];
   for (const r of resolved) {
@@ -111,9 +113,16 @@ export async function conformanceOf(
   }
   const workDir = await mkdtemp(join(tmpdir(), "kiln-pr-conformance-"));
   const runtime = localRuntime(workDir);
+  // At the deadline the brokers stop, so the workers' calls fail and the run ends.
+  const stop = () => void runtime.close();
+  signal?.addEventListener("abort", stop, { once: true });
   try {
-    return await runConformance({ plugins, kafkaVersions, runtime, workDir, onProgress });
+    const matrix = await runConformance({ plugins, kafkaVersions, runtime, workDir, onProgress });
+    const timedOut = abortedError(signal, "proving the entries on real Connect workers");
+    if (timedOut) throw timedOut;
+    return matrix;
   } finally {
+    signal?.removeEventListener("abort", stop);
     await runtime.close();
     await rm(workDir, { recursive: true, force: true });
   }
