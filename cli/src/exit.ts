@@ -13,7 +13,8 @@ export const EXIT_CODES: ReadonlyArray<{ code: number; meaning: string }> = [
   { code: EXIT_OK, meaning: "success; for `plan`, `drift`, `diff` and `catalog outdated`: nothing differs" },
   {
     code: EXIT_FAILURE,
-    meaning: "failure: invalid input (a located error), a failed operation, or a bug in kiln",
+    meaning:
+      "failure: invalid input (a located error), a failed operation (`catalog add` and `catalog bump` when inspection finds a problem, the entry written for review; `catalog update-prs` when a bump fails), or a bug in kiln",
   },
   {
     code: EXIT_CHANGES,
