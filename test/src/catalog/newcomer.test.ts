@@ -82,8 +82,12 @@ describe("newcomers added with kiln catalog add, proved by conformance unchanged
     );
     const c = cell(matrix, "debezium-db2");
     expect(c?.status).toBe("fail");
-    expect(c?.reasons.join("\n")).toContain(
-      "NoClassDefFoundError: com/ibm/db2/jcc/DB2Driver — the plugin needs com.ibm.db2.jcc.DB2Driver, which neither its jars nor the worker have: add the jar that provides it as another artifact of the entry",
+    const reasons = c?.reasons.join("\n") ?? "";
+    expect(reasons).toContain(
+      "validating the example config failed: java.lang.NoClassDefFoundError: com/ibm/db2/jcc/DB2Driver — ",
+    );
+    expect(reasons).toContain(
+      "the plugin needs com.ibm.db2.jcc.DB2Driver, which neither its jars nor the worker have: add the jar that provides it as another artifact of the entry (a JDBC driver, say, by its own Maven coordinates)",
     );
   });
 
