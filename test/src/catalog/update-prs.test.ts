@@ -64,7 +64,7 @@ describe("kiln catalog update-prs (real Maven Central, fake GitHub API)", () => 
     ]);
   });
 
-  test("one branch with the bump, one PR; a second run updates the same PR in place; the checkout is untouched", async () => {
+  test("one branch with the bump, one PR; a second run, with conformance, updates the same PR in place with the matrix; the checkout is untouched", async () => {
     const first = await runKiln(["catalog", "update-prs", "debezium-postgres"], { cwd: repo, env: env() });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toBe(
@@ -97,15 +97,27 @@ describe("kiln catalog update-prs (real Maven Central, fake GitHub API)", () => 
     expect(git(repo, "status", "--porcelain")).toBe("");
     expect(git(repo, "worktree", "list").split("\n")).toHaveLength(1);
 
+    // As the scheduled workflow runs it (one Kafka line keeps the suite lean): the bump proved on
+    // a real Connect worker, the matrix in the same PR's body.
     gh.requests = [];
-    const again = await runKiln(["catalog", "update-prs", "debezium-postgres"], { cwd: repo, env: env() });
+    const again = await runKiln(
+      ["catalog", "update-prs", "debezium-postgres", "--conformance", "--kafka", "4.3.1"],
+      { cwd: repo, env: env() },
+    );
     expect(again.code, again.stderr).toBe(0);
     expect(gh.pulls).toHaveLength(1);
     expect(gh.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
       "GET /repos/acme/platform/pulls",
       "PATCH /repos/acme/platform/pulls/1",
     ]);
-  });
+    const body = gh.pulls[0]?.body ?? "";
+    expect(body).toContain("| entry | version | kafka | 4.3.1 | service_load |");
+    // Without its database the connector validates up to the host it cannot reach: expected-fail.
+    expect(body).toContain(
+      "| `debezium-postgres` | 3.6.3.Final | `>=4.2.0 <4.4.0` | ⚠️ expected-fail (database.hostname (external system absent)) | ✅ |",
+    );
+    expect(body).not.toContain("Not run here");
+  }, 600_000);
 
   test("without a token it says what it needs", async () => {
     const res = await runKiln(["catalog", "update-prs"], { cwd: repo, env: { KILN_CACHE: TEST_KILN_CACHE } });
