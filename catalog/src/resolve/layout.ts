@@ -207,12 +207,16 @@ export async function materializePlugin(
     const hex = digest.replace(/^sha256:/, "");
     const final = join(cache.pluginsDir(), hex);
     await mkdir(cache.pluginsDir(), { recursive: true });
-    try {
-      await rename(tmp, final);
-    } catch (err) {
+    const exists = (err: unknown) => {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
-    }
+    };
+    // The digest is of the contents, not the name: the same package under another name (an entry
+    // renamed, or added again as another) joins the directory already there.
+    await rename(tmp, final).catch(async (err) => {
+      exists(err);
+      await rename(root, join(final, name)).catch(exists);
+    });
     const manifest: Manifest = { name, digest, files: all };
     const mtmp = `${manifestPath(cache, hex)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
     await writeFile(mtmp, `${JSON.stringify(manifest)}\n`);

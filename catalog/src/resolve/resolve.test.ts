@@ -1,6 +1,6 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { ConnectorPlugin } from "@kiln/schemas";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Cache } from "../cache/cache.js";
@@ -487,6 +487,20 @@ describe("resolvePlugins against the lock", () => {
     );
     for (const p of escaped) await expect(readFile(p)).rejects.toThrow(/ENOENT/);
     expect(await readdir(join(cacheDir, "tmp"))).toStrictEqual([]);
+  });
+
+  it("the same package under two names: each name gets its plugin directory (one content digest)", async () => {
+    srv.file("/foo-1.0.jar", jar);
+    const foo = entry("foo", [{ type: "jar", url: `${srv.url}/foo-1.0.jar`, sha512: sha512(jar) }]);
+    const lock = await lockCatalog(catalogOf(foo), undefined, undefined, opts());
+    const [first] = await resolvePlugins(catalogOf(foo), lock, undefined, opts());
+    const renamed = catalogOf({ ...foo, name: "bar" });
+    const lockBar = await lockCatalog(renamed, undefined, undefined, opts());
+    expect(lockBar.plugins.bar?.digest).toBe(lock.plugins.foo?.digest);
+    const [second] = await resolvePlugins(renamed, lockBar, undefined, opts());
+    expect(second?.dir).toBe(join(dirname(first?.dir as string), "bar"));
+    expect(await readdir(second?.dir as string)).toStrictEqual(["foo-1.0.jar"]);
+    expect(await readdir(first?.dir as string)).toStrictEqual(["foo-1.0.jar"]);
   });
 
   it("random bytes named .jar are refused when locked, not baked", async () => {
