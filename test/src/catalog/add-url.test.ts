@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -104,5 +104,35 @@ describe("kiln catalog add from an https URL (loopback HTTPS server, the install
       /^kiln: https:\/\/127\.0\.0\.1:\d+\/.* download failed: the server's TLS certificate is not signed by a CA this machine trusts \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\); if it comes from a private CA, set NODE_EXTRA_CA_CERTS/m,
     );
     expect(() => readFileSync(join(repo, "catalog/connectors/acme-untrusted.yaml"))).toThrow();
+  });
+
+  test("on a terminal (util-linux script's pty) it asks for what nothing says: the owners", async () => {
+    const child = spawn(
+      "script",
+      ["-qec", `${process.execPath} ${BIN} catalog add ${url} --name acme-tty`, "/dev/null"],
+      {
+        cwd: repo,
+        env: {
+          PATH: process.env.PATH,
+          HOME: work,
+          KILN_CACHE: join(work, "cache"),
+          NODE_EXTRA_CA_CERTS: caFile,
+        },
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      const before = out;
+      out += d.toString();
+      if (!before.includes("Owners (comma-separated):") && out.includes("Owners (comma-separated):"))
+        child.stdin.write("team-a\n");
+    });
+    const code = await new Promise<number | null>((r) => child.on("close", r));
+    child.stdin.end();
+    expect(code, out).toBe(1); // the fat package's bundled Kafka 2.6 jars are an error; the entry is written
+    expect(out).toContain("locked acme-tty in kiln.lock.json");
+    expect(readFileSync(join(repo, "catalog/connectors/acme-tty.yaml"), "utf8")).toContain(
+      "owners: [team-a]\n",
+    );
   });
 });
