@@ -1,4 +1,4 @@
-import { KilnError } from "@kiln/schemas";
+import { KilnError, mapLimit } from "@kiln/schemas";
 import type { PluginSource } from "./layer/source.js";
 import type { EagerSink, LayerRecipe } from "./layer/writer.js";
 import type { BlobStore } from "./layout/blob-store.js";
@@ -6,7 +6,7 @@ import type { Digest } from "./model/digest.js";
 import type { Artifact } from "./model/image.js";
 import type { Platform } from "./model/types.js";
 import { appendLayers } from "./mutate/append.js";
-import { buildPluginLayer, type PluginLayer, type PluginLayout } from "./mutate/plugins.js";
+import { buildPluginLayer, type PluginLayer } from "./mutate/plugins.js";
 import type { RegistryClient } from "./remote/client.js";
 import { fetchArtifact } from "./remote/read.js";
 import { formatReference, parseReference, type Reference } from "./remote/reference.js";
@@ -19,7 +19,6 @@ export interface BakeInput {
   plugins: PluginSource[];
   /** Platforms to keep from a multi-arch base (default: all). */
   platforms?: Platform[];
-  layout?: PluginLayout;
   recipe: LayerRecipe;
   /** org.opencontainers.image.source / .revision. */
   source?: string;
@@ -77,25 +76,16 @@ export async function bake(client: RegistryClient, store: BlobStore, input: Bake
   const [fetched, built] = await Promise.allSettled([
     fetchArtifact(client, ref, input.platforms ? { platforms: input.platforms } : {}),
     // Plugins in name order (the layer order is part of the digest), built two at a time.
-    (async () => {
-      const sorted = [...input.plugins].sort((a, b) => (a.name < b.name ? -1 : 1));
-      const out: PluginLayer[] = new Array(sorted.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < sorted.length) {
-          const i = next++;
-          out[i] = await buildPluginLayer(sorted[i] as PluginSource, {
-            store,
-            recipe: input.recipe,
-            layout: input.layout ?? "plain",
-            ...(input.eager ? { eager: input.eager } : {}),
-          });
-        }
-      };
-      const done = await Promise.allSettled([worker(), worker()]);
-      for (const d of done) if (d.status === "rejected") throw d.reason;
-      return out;
-    })(),
+    mapLimit(
+      [...input.plugins].sort((a, b) => (a.name < b.name ? -1 : 1)),
+      2,
+      (p): Promise<PluginLayer> =>
+        buildPluginLayer(p, {
+          store,
+          recipe: input.recipe,
+          ...(input.eager ? { eager: input.eager } : {}),
+        }),
+    ),
   ]);
   if (fetched.status === "rejected") throw fetched.reason;
   if (built.status === "rejected") throw built.reason;

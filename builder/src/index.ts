@@ -62,7 +62,7 @@ export {
 } from "./model/types.js";
 export { type Addendum, appendLayers, appendToImage } from "./mutate/append.js";
 export { pluginImage } from "./mutate/plugin-image.js";
-export { buildPluginLayer, PLUGINS_ROOT, type PluginLayer, type PluginLayout } from "./mutate/plugins.js";
+export { buildPluginLayer, PLUGINS_ROOT, type PluginLayer } from "./mutate/plugins.js";
 export { type BlobPlan, type PushPlan, planPush, presentBlobs } from "./plan/plan.js";
 export { type ClientOptions, RegistryClient } from "./remote/client.js";
 export {
@@ -72,7 +72,7 @@ export {
   parseChallenge,
   staticCredentials,
 } from "./remote/credentials.js";
-export { RegistryError, redactUrl } from "./remote/errors.js";
+export { RegistryError } from "./remote/errors.js";
 export {
   type PulledFile,
   type PulledPlugins,

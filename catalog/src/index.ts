@@ -4,6 +4,7 @@ export { type AddSource, nameOfSource, parseAddSource, versionOfSource } from ".
 export { Cache, defaultCacheDir, digestFile, type FileDigests } from "./cache/cache.js";
 export { Catalog, type CatalogQuery } from "./catalog.js";
 export { checkCatalog, type LoadedEntry, typeOfClasses } from "./check.js";
+export { ChecksumError, DownloadError, ResolveError, UnsafeArchiveError } from "./errors.js";
 export {
   crossPluginWarnings,
   type DeclaredClassReport,
@@ -14,6 +15,7 @@ export {
   readJar,
   SERVICE_INTERFACES,
 } from "./inspect/inspect.js";
+export { isKafkaProvided, KAFKA_PROVIDED } from "./kafka-provided.js";
 export { type CatalogResult, loadCatalog, loadPolicy, type SourceFile } from "./load.js";
 export {
   checkLock,
@@ -31,6 +33,9 @@ export {
   parseLock,
   serializeLock,
 } from "./lock/lock.js";
+export { contentDigest, type Layout, type PlannedEntry, planPlugin, strimziHash } from "./lock/plan.js";
+export { MAVEN_CENTRAL } from "./lock/sources.js";
+export type { ContentEntry, LockedArtifact, PinnedFile } from "./lock/types.js";
 export {
   defaultPolicyPath,
   FileReadError,
@@ -39,14 +44,10 @@ export {
   readSourceFile,
   readTextFile,
 } from "./read.js";
-export { ChecksumError, DownloadError, ResolveError, UnsafeArchiveError } from "./resolve/errors.js";
 export { type ExtractLimits, extractArchive } from "./resolve/extract.js";
 export { HttpClient, type HttpOptions, type HttpStats } from "./resolve/http.js";
-export { isKafkaProvided, KAFKA_PROVIDED } from "./resolve/kafka-provided.js";
-export { contentDigest, type Layout, planPlugin, strimziHash } from "./resolve/layout.js";
 export {
   effectiveRepository,
-  MAVEN_CENTRAL,
   type MavenSettings,
   parseMavenSettings,
   readMavenSettings,
@@ -60,7 +61,7 @@ export {
   type ResolveOptions,
   resolvePlugins,
 } from "./resolve/plugins.js";
-export type { ContentEntry, LockedArtifact, PinnedFile, ProgressEvent } from "./resolve/types.js";
+export type { ProgressEvent } from "./resolve/types.js";
 export { type Bump, bumpEntry, ClassesChangedError } from "./updates/bump.js";
 export { applyEntryChanges } from "./updates/edit.js";
 export { findUpdates, type OutdatedReport, type Unchecked, type Update } from "./updates/outdated.js";

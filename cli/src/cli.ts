@@ -82,6 +82,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "a registry spoken to over plain http (repeatable)",
       repeatable(registryHost),
     )
+    .option("--registry-ca <file>", "extra CA bundle (PEM) for registries")
     .option("--json", "machine-readable summary")
     .addOption(timeout("30m"))
     .action(run(() => import("./commands/build.js")));
@@ -113,6 +114,12 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
     .option("--conformance", "also run conformance for the changed entries on real Connect workers")
     .option("--kafka <versions>", "Kafka versions for --conformance (default: 4.2.0,4.3.1)", kafkaVersions)
+    .option(
+      "--insecure-registry <host:port...>",
+      "a registry spoken to over plain http, for the base images whose digests are predicted (repeatable)",
+      repeatable(registryHost),
+    )
+    .option("--registry-ca <file>", "extra CA bundle (PEM) for registries")
     .option("--json", "machine-readable report")
     .addOption(timeout("60m"))
     .action(run(() => import("./commands/pr.js")));
@@ -165,7 +172,10 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
       "Cluster definitions (both files of a DR pair resolve each other's names)",
     )
     .option("--state <dir>", "where certificates, data, logs and client configs go", ".kiln/local")
-    .option("--scale <n>", "at most this many replicas per node pool", wholeNumber(1, 9))
+    .option(
+      "--scale <n|name=n...>",
+      "at most this many replicas per node pool and Connect cluster, or for the one named (repeatable)",
+    )
     .option(
       "--secrets <dir>",
       "Secrets the clusters reference but no operator creates: <dir>/<namespace>/<secret>/<key>",

@@ -1,4 +1,11 @@
-import { formatDiagnostic, formatLocation, KilnError, redactText, SpecError } from "@kiln/schemas";
+import {
+  formatDiagnostic,
+  formatLocation,
+  KilnError,
+  OptionError,
+  redactText,
+  SpecError,
+} from "@kiln/schemas";
 import type { CommandIO } from "./io.js";
 
 // Every exit code kiln uses, in one table (README.md "Exit codes" documents it; a test keeps
@@ -27,8 +34,8 @@ export const EXIT_CODES: ReadonlyArray<{ code: number; meaning: string }> = [
   },
 ];
 
-/** A usage mistake: exit EXIT_USAGE, message only. */
-export class UsageError extends KilnError {
+/** A usage mistake: exit EXIT_USAGE, message only (an OptionError from a pipeline step exits the same way). */
+export class UsageError extends OptionError {
   constructor(message: string) {
     super(message, { exitCode: EXIT_USAGE });
   }
@@ -82,7 +89,7 @@ export function reportError(err: unknown, io: CommandIO): number {
     if (err.hint) io.stderr.write(`kiln: hint: ${err.hint}\n`);
     if (io.env.KILN_DEBUG && err.cause)
       io.stderr.write(`caused by: ${redactText(String((err.cause as Error).stack ?? err.cause))}\n`);
-    return err.exitCode;
+    return err instanceof OptionError ? EXIT_USAGE : err.exitCode;
   }
   io.stderr.write(
     `kiln: internal error: ${redactText(String((err as Error)?.stack ?? err))}\nThis is a bug in kiln; please report it with the command you ran.\n`,

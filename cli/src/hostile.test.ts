@@ -453,6 +453,12 @@ describe("hostile input: generated cases keep every invariant", () => {
         "linux",
         `nosuch=x@sha256:${"a".repeat(64)}`,
         `cdc=r.example.com/c@sha256:${"a".repeat(64)}`,
+        "brokers=2",
+        "Brokers=2",
+        "brokers=0",
+        "=2",
+        "9",
+        "10",
       ),
     );
     const positive = (min: number, max: number) => (v: string) =>
@@ -526,6 +532,13 @@ describe("hostile input: generated cases keep every invariant", () => {
           v,
         ],
         valid: (v) => /^(cdc|sinks)=./.test(v),
+        allowed: ["out"],
+      },
+      // A valid value fails next on the missing file (exit 1), never starting anything.
+      {
+        flag: "--scale",
+        args: (v) => ["up", "nosuch.yaml", "--state", "out/up", "--scale", v],
+        valid: (v) => /^([a-z0-9]([-a-z0-9]*[a-z0-9])?=)?[1-9]$/.test(v),
         allowed: ["out"],
       },
       {

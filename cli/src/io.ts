@@ -13,6 +13,14 @@ export interface CommandIO {
   stdin?: Readable & { isTTY?: boolean };
 }
 
+/**
+ * Whether progress may redraw a line in place: stderr is a terminal, not CI's log, not a dumb
+ * terminal. Otherwise progress is plain lines.
+ */
+export function interactive(io: CommandIO): boolean {
+  return Boolean(io.stderr.isTTY) && !io.env.CI && io.env.TERM !== "dumb";
+}
+
 export function useColor(io: CommandIO): boolean {
   return Boolean(io.stdout.isTTY) && io.env.NO_COLOR === undefined && io.env.TERM !== "dumb";
 }

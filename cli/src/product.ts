@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_KAFKA_VERSION, STRIMZI_VERSION, SUPPORTED_KAFKA_LINES } from "@kiln/clusters/versions";
+import { DEFAULT_KAFKA_VERSION, STRIMZI_VERSION, SUPPORTED_KAFKA_LINES } from "@kiln/schemas/versions";
 
 interface Manifest {
   name?: string;

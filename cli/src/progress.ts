@@ -1,5 +1,5 @@
 import type { ProgressEvent } from "@kiln/catalog";
-import type { CommandIO } from "./io.js";
+import { type CommandIO, interactive } from "./io.js";
 
 function mib(n: number): string {
   return `${(n / (1 << 20)).toFixed(1)} MiB`;
@@ -11,7 +11,7 @@ function mib(n: number): string {
  * print nothing.
  */
 export function progressReporter(io: CommandIO): (e: ProgressEvent) => void {
-  const tty = Boolean(io.stderr.isTTY) && !io.env.CI && io.env.TERM !== "dumb";
+  const tty = interactive(io);
   const active = new Map<string, { received: number; total: number | undefined }>();
   let last = 0;
   return (e) => {

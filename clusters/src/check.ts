@@ -6,14 +6,15 @@ import {
   formatPath,
   isPlaceholderOnly,
   looksLikeSecretKey,
+  MIN_METADATA_VERSION,
   type PathSegment,
   type SourceDocument,
+  SUPPORTED_KAFKA_VERSIONS,
 } from "@kiln/schemas";
 import { resolve } from "./render/context.js";
 import { ZONE_TOPOLOGY_KEY } from "./render/defaults.js";
 import { opaDecision } from "./render/opa.js";
 import { byteRate } from "./render/scaling.js";
-import { MIN_METADATA_VERSION, SUPPORTED_KAFKA_VERSIONS } from "./versions.js";
 
 export interface CheckOptions {
   /** Treat warnings as errors. */

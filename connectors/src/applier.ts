@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { KilnError } from "@kiln/schemas";
-import { mapLimit } from "./checks.js";
+import { KilnError, mapLimit } from "@kiln/schemas";
 import type { ConnectClient } from "./client.js";
 import { type DesiredConnector, type DesiredState, diffConfig } from "./desired.js";
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkPlugins, mapLimit, supportsPluginVersion, type WorkerInventory } from "./checks.js";
+import { checkPlugins, supportsPluginVersion, type WorkerInventory } from "./checks.js";
 import type { DesiredConnector } from "./desired.js";
 
 const cls = "io.debezium.connector.postgresql.PostgresConnector";
@@ -70,21 +70,5 @@ describe("checkPlugins (every worker)", () => {
     ["3.9.0", false],
   ])("connector.plugin.version on Kafka %s: %s", (v, ok) => {
     expect(supportsPluginVersion(v)).toBe(ok);
-  });
-});
-
-describe("mapLimit", () => {
-  it("keeps at most `limit` in flight and returns results in order", async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const out = await mapLimit([1, 2, 3, 4, 5, 6], 2, async (n) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, 5));
-      inFlight--;
-      return n * 10;
-    });
-    expect(out).toStrictEqual([10, 20, 30, 40, 50, 60]);
-    expect(peak).toBe(2);
   });
 });

@@ -1,4 +1,4 @@
-import type { Diagnostic } from "@kiln/schemas";
+import { type Diagnostic, mapLimit } from "@kiln/schemas";
 import semver from "semver";
 import type { ConnectClient } from "./client.js";
 import type { DesiredConnector } from "./desired.js";
@@ -170,24 +170,4 @@ export async function checkCluster(
     });
   }
   return { diagnostics, passwordKeys, workers };
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; rejects with the first error after all settle. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  const errors: unknown[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i] as T);
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (errors.length > 0) throw errors[0];
-  return results;
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { abortedError, describeNetworkError, networkErrorCode, scrubSecrets } from "@kiln/schemas";
+import { abortedError, describeNetworkError, networkErrorCode, redactUrl, scrubSecrets } from "@kiln/schemas";
 import { Agent, type Dispatcher, request } from "undici";
 import {
   ConnectError,
@@ -8,7 +8,6 @@ import {
   ConnectTlsError,
   ConnectUnreachableError,
   classifyResponse,
-  redactUrl,
 } from "./errors.js";
 import { tlsRejection } from "./tls-probe.js";
 import type {

@@ -1,3 +1,4 @@
+import { redactUrl } from "@kiln/schemas";
 import { describe, expect, it } from "vitest";
 import { backoffDelay } from "./client.js";
 import {
@@ -8,7 +9,6 @@ import {
   ConnectRequestError,
   ConnectTimeoutError,
   classifyResponse,
-  redactUrl,
 } from "./errors.js";
 
 const req = { method: "PUT", url: "https://admin:s3cret@connect.example:8083/connectors/x/config?token=abc" };

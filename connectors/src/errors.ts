@@ -1,7 +1,5 @@
 import { KilnError, type Location, redactUrl } from "@kiln/schemas";
 
-export { redactUrl };
-
 /** Any failure talking to a Connect cluster. */
 export class ConnectError extends KilnError {
   readonly status: number | undefined;

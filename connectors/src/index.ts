@@ -16,7 +16,6 @@ export {
   checkCluster,
   checkPlugins,
   inventoryWorkers,
-  mapLimit,
   passwordKeysOf,
   supportsPluginVersion,
   type WorkerInventory,
@@ -33,16 +32,6 @@ export {
   type RequestStats,
   type RetryPolicy,
 } from "./client.js";
-export * from "./conformance/index.js";
-export {
-  type ClusterPlan,
-  type DeploymentPlan,
-  type PlanDeploymentOptions,
-  PlanError,
-  passwordKeysLookup,
-  planDeployment,
-  readLive,
-} from "./deploy.js";
 export {
   type ConfigDiffEntry,
   ConnectorDefinitionError,
@@ -64,7 +53,6 @@ export {
   ConnectTlsError,
   ConnectUnreachableError,
   classifyResponse,
-  redactUrl,
 } from "./errors.js";
 export {
   clientOptionsFor,
@@ -76,6 +64,7 @@ export {
   ownershipOf,
   TargetConfigError,
 } from "./files.js";
+export { changeJson, formatPlan, hasPending, type PlanSummary, summarize } from "./format-plan.js";
 export {
   type AutoRestartOptions,
   type AutoRestartResult,
@@ -92,6 +81,15 @@ export {
   waitForConnectorState,
 } from "./operations.js";
 export {
+  type ClusterPlan,
+  type DeploymentPlan,
+  type PlanDeploymentOptions,
+  PlanError,
+  passwordKeysLookup,
+  planDeployment,
+  readLive,
+} from "./plan-deployment.js";
+export {
   type Change,
   type ChangeKind,
   driftOf,
@@ -106,7 +104,6 @@ export {
   planCluster,
   targetState,
 } from "./planner.js";
-export { changeJson, formatPlan, hasPending, type PlanSummary, summarize } from "./render.js";
 export {
   connectorFileSecrets,
   describeFinding,

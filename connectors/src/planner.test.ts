@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DesiredConnector } from "./desired.js";
+import { changeJson, formatPlan, summarize } from "./format-plan.js";
 import { driftOf, globMatch, type LiveConnector, pendingChanges, planCluster } from "./planner.js";
-import { changeJson, formatPlan, summarize } from "./render.js";
 
 const cls = "org.apache.kafka.connect.file.FileStreamSinkConnector";
 function want(

@@ -25,7 +25,7 @@ import {
   startProcess,
   waitFor,
   writeLog4j2,
-} from "@kiln/connectors/runtime";
+} from "@kiln/runtime";
 import { LocalRuntimeError } from "./errors.js";
 import { assertFree } from "./loopback.js";
 import { type Ca, createCa, issue } from "./pki.js";
@@ -39,7 +39,8 @@ export interface ClusterFiles {
   clusterCa: Ca;
   clientsCa: Ca;
   /** Keystores of Strimzi's components that talk to the brokers (user and topic operator). */
-  operators: { userOperator: string; topicOperator: string };
+  /** Key stores (PEM) of Strimzi's components that are clients of the replication listener. */
+  operators: { userOperator: string; topicOperator: string; kafkaExporter: string };
 }
 
 export interface RunningNode extends LocalNode {
@@ -112,7 +113,11 @@ export async function issueClusterCertificates(
   let serial = 1;
   const component = (name: string) =>
     issue(pki, clusterCa, { name, cn: `${plan.name}-${name}`, o: "io.strimzi", serial: serial++ });
-  const [uo, to] = await Promise.all([component("entity-user-operator"), component("entity-topic-operator")]);
+  const [uo, to, ke] = await Promise.all([
+    component("entity-user-operator"),
+    component("entity-topic-operator"),
+    component("kafka-exporter"),
+  ]);
   await Promise.all(
     plan.nodes.map((n) =>
       issue(join(dir, "nodes", n.podName), clusterCa, {
@@ -124,7 +129,12 @@ export async function issueClusterCertificates(
       }),
     ),
   );
-  return { dir, clusterCa, clientsCa, operators: { userOperator: uo.keystore, topicOperator: to.keystore } };
+  return {
+    dir,
+    clusterCa,
+    clientsCa,
+    operators: { userOperator: uo.keystore, topicOperator: to.keystore, kafkaExporter: ke.keystore },
+  };
 }
 
 /**

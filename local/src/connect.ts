@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parseReference, pullPlugins, RegistryClient } from "@kiln/builder";
 import type { CertSecretSource, TrustedCertificate } from "@kiln/clusters";
 import { connectWorkerProperties } from "@kiln/clusters/strimzi";
+import { ConnectClient } from "@kiln/connectors";
 import {
   javaBin,
   javaFlags,
@@ -16,7 +17,7 @@ import {
   startProcess,
   waitFor,
   writeLog4j2,
-} from "@kiln/connectors/runtime";
+} from "@kiln/runtime";
 import { jmxAgentArgs, KEYSTORE_PASSWORD_ENV, keystoreFor, type NodeRunOptions } from "./cluster.js";
 import { LocalRuntimeError } from "./errors.js";
 import { assertFree } from "./loopback.js";
@@ -187,6 +188,29 @@ export async function startConnect(
     await Promise.all(workers.map((w) => w.process.stop()));
     throw err;
   }
+}
+
+/**
+ * What Strimzi's connector operator does for a KafkaConnect with connector resources: each
+ * KafkaConnector created over the REST API with its class, tasks, config and state.
+ */
+export async function createConnectorResources(running: RunningConnect): Promise<string[]> {
+  if (running.plan.connectors.length === 0) return [];
+  const client = new ConnectClient({ urls: running.urls });
+  try {
+    for (const k of running.plan.connectors) {
+      const config: Record<string, string> = {
+        "connector.class": k.spec.class,
+        ...(k.spec.tasksMax ? { "tasks.max": String(k.spec.tasksMax) } : {}),
+        ...Object.fromEntries(Object.entries(k.spec.config ?? {}).map(([key, v]) => [key, String(v)])),
+      };
+      const state = k.spec.state === "paused" ? "PAUSED" : k.spec.state === "stopped" ? "STOPPED" : "RUNNING";
+      await client.create(k.metadata.name, config, state);
+    }
+  } finally {
+    await client.close();
+  }
+  return running.plan.connectors.map((k) => k.metadata.name);
 }
 
 async function status(url: string): Promise<number> {

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { RenderError, type RenderedObject, renderCluster } from "@kiln/clusters";
+import { type RenderedObject, renderCluster } from "@kiln/clusters";
 import {
   BC_FIPS_JARS,
   fipsJvm,
@@ -15,7 +15,7 @@ import {
   resolveJarSet,
   STRIMZI_OAUTH_JARS,
   stopProcessGroup,
-} from "@kiln/connectors/runtime";
+} from "@kiln/runtime";
 import type { Cluster } from "@kiln/schemas";
 import {
   awaitNode,
@@ -27,18 +27,24 @@ import {
   type RunningNode,
   startNode,
 } from "./cluster.js";
-import { copyPeerSecrets, type RegistryAccess, type RunningConnect, startConnect } from "./connect.js";
+import {
+  copyPeerSecrets,
+  createConnectorResources,
+  type RegistryAccess,
+  type RunningConnect,
+  startConnect,
+} from "./connect.js";
 import { LocalRuntimeError } from "./errors.js";
 import { type HostEntry, hostsFileText, loopbackBlock } from "./loopback.js";
-import { type ClusterPlan, type LocalListener, planCluster } from "./plan.js";
+import { type ClusterPlan, type LocalListener, planCluster, type Scale } from "./plan.js";
 import { SecretStore } from "./secrets.js";
 import { applyUsers, type LocalUser, operatorConfig } from "./users.js";
 
 export interface UpOptions {
   stateDir: string;
   clusters: { cluster: Cluster; file: string }[];
-  /** At most this many replicas per node pool (a 2-core machine runs a scaled-down cluster). */
-  scale?: number;
+  /** At most this many replicas per node pool and Connect cluster (a 2-core machine runs a scaled-down cluster). */
+  scale?: Scale;
   /** User-provided Secrets, `<dir>/<namespace>/<secret>/<key>`. */
   secretsDir?: string;
   /** Names of services outside the clusters the nodes must reach (an authorization server, OPA), with their loopback addresses. */
@@ -89,6 +95,8 @@ export interface LocalCluster {
   skipped: string[];
   /** Client properties of Strimzi's topic operator: a super-user that creates topics as KafkaTopics would. */
   topicOperatorConfig: string;
+  /** Client properties of Strimzi's Kafka Exporter (its own identity on the replication listener), when the cluster has one. */
+  kafkaExporterConfig?: string;
   clusterCaCert: string;
   clientsCaCert: string;
   secretsDir: string;
@@ -130,17 +138,12 @@ export async function readState(stateDir: string): Promise<State | undefined> {
 }
 
 function render(cluster: Cluster, file: string, images: Record<string, string>): RenderedObject[] {
-  try {
-    return renderCluster(cluster, {
-      images: Object.fromEntries(
-        Object.entries(images).filter(([n]) => cluster.connect?.some((c) => c.name === n)),
-      ),
-    }).items.map((i) => i.object);
-  } catch (err) {
-    if (err instanceof RenderError)
-      throw new LocalRuntimeError(err.message, { location: { file }, cause: err });
-    throw err;
-  }
+  return renderCluster(cluster, {
+    file,
+    images: Object.fromEntries(
+      Object.entries(images).filter(([n]) => cluster.connect?.some((c) => c.name === n)),
+    ),
+  }).items.map((i) => i.object);
 }
 
 export async function up(opts: UpOptions): Promise<LocalEnvironment> {
@@ -170,6 +173,17 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
       fips: cluster.fips ?? false,
     }),
   }));
+  const scalable = new Set(
+    plans.flatMap(({ plan }, i) => [
+      ...(opts.clusters[i]?.cluster.nodePools ?? []).map((p) => p.name),
+      ...plan.connect.map((c) => c.name),
+    ]),
+  );
+  const unknown = Object.keys(opts.scale?.byName ?? {}).filter((n) => !scalable.has(n));
+  if (unknown.length > 0)
+    throw new LocalRuntimeError(
+      `--scale names ${unknown.join(", ")}, which is no node pool or Connect cluster of these clusters (${[...scalable].join(", ")})`,
+    );
   await writeFile(
     run.hostsFile,
     hostsFileText([...plans.flatMap((p) => p.plan.hosts), ...(opts.hosts ?? [])]),
@@ -272,6 +286,9 @@ export async function up(opts: UpOptions): Promise<LocalEnvironment> {
           registry: opts.registry ?? {},
         });
         running.push(r);
+        const created = await createConnectorResources(r);
+        if (created.length > 0)
+          progress(`${c.plan.name}: created KafkaConnectors ${created.join(", ")} on ${cp.name}`);
         for (const w of r.workers)
           state.pids.push({ pid: w.process.child.pid as number, tier: 0, cluster: c.plan.name });
         connects.push(r);
@@ -342,6 +359,16 @@ async function describe(
       files.operators.topicOperator,
       join(dir, "topic-operator.properties"),
     ),
+    ...(plan.kafka.spec.kafkaExporter
+      ? {
+          kafkaExporterConfig: await operatorConfig(
+            plan,
+            files,
+            files.operators.kafkaExporter,
+            join(dir, "kafka-exporter.properties"),
+          ),
+        }
+      : {}),
     clusterCaCert: files.clusterCa.cert,
     clientsCaCert: files.clientsCa.cert,
     secretsDir: join(dir, "secrets"),

@@ -12,5 +12,5 @@ export {
 } from "./environment.js";
 export { LocalRuntimeError } from "./errors.js";
 export { hostsFileText, loopbackBlock } from "./loopback.js";
-export { type ClusterPlan, LOCAL_ENVIRONMENT, type LocalListener, planCluster } from "./plan.js";
+export { type ClusterPlan, LOCAL_ENVIRONMENT, type LocalListener, planCluster, type Scale } from "./plan.js";
 export { clientProperties, type LocalUser } from "./users.js";

@@ -11,7 +11,7 @@ const example = (file: string) => {
 };
 
 describe("planCluster", () => {
-  const plan = planCluster(example("three-zone/cluster.yaml"), { block: "127.20.1", scale: 1 });
+  const plan = planCluster(example("three-zone/cluster.yaml"), { block: "127.20.1", scale: { all: 1 } });
 
   it("scales each pool down and gives every node its own loopback address", () => {
     expect(plan.nodes.map((n) => [n.podName, n.ip, n.broker, n.controller, n.zone])).toStrictEqual([
@@ -55,5 +55,28 @@ describe("planCluster", () => {
     expect(line("127.20.1.10")).toContain(" orders-kafka-tls-bootstrap.kafka.svc ");
     expect(line("127.20.1.11")).not.toContain("orders-kafka-tls-bootstrap");
     expect(line("127.20.1.11")).toContain(" orders-controllers-1.orders-kafka-brokers.kafka.svc ");
+  });
+
+  it("scales the pools and Connect clusters it names apart from the rest", () => {
+    const two = planCluster(example("three-zone/cluster.yaml"), {
+      block: "127.20.1",
+      scale: { all: 1, byName: { brokers: 2, cdc: 2 } },
+    });
+    expect(two.nodes.map((n) => n.podName)).toStrictEqual([
+      "orders-brokers-0",
+      "orders-brokers-1",
+      "orders-controllers-2",
+    ]);
+    expect(two.connect.map((c) => [c.name, c.workers.length])).toStrictEqual([
+      ["cdc", 2],
+      ["sinks", 1],
+    ]);
+  });
+
+  it("carries the KafkaConnectors of a Connect cluster that uses connector resources, and only those", () => {
+    expect(plan.connect.map((c) => [c.name, c.connectors.map((k) => k.metadata.name)])).toStrictEqual([
+      ["cdc", []],
+      ["sinks", ["orders-to-warehouse"]],
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import type {
   ConfigMap,
   Kafka,
   KafkaConnect,
+  KafkaConnector,
   KafkaMirrorMaker2,
   KafkaNodePool,
   KafkaUser,
@@ -61,6 +62,8 @@ export interface ConnectPlan {
   restService: string;
   /** The JMX exporter's configuration (the ConfigMap `metricsConfig` names), when metrics are on. */
   metricsConfig?: string;
+  /** With `strimzi.io/use-connector-resources: "true"`: the KafkaConnectors Strimzi would create on it. */
+  connectors: KafkaConnector[];
 }
 
 export interface ClusterPlan {
@@ -99,9 +102,23 @@ const REPLICATION: [key: string, fallback: number, kind: "rf" | "isr"][] = [
   ["share.coordinator.state.topic.min.isr", 2, "isr"],
 ];
 
+/**
+ * How far a local run scales a cluster down: at most `all` replicas for every node pool and
+ * Connect cluster, and `byName` for the pools and Connect clusters (resource names) it names.
+ */
+export interface Scale {
+  all?: number;
+  byName?: Record<string, number>;
+}
+
+function scaled(scale: Scale | undefined, name: string, replicas: number): number {
+  const cap = scale?.byName?.[name] ?? scale?.all;
+  return cap === undefined ? replicas : Math.min(replicas, cap);
+}
+
 export function planCluster(
   objects: RenderedObject[],
-  opts: { block: string; scale?: number; fips?: boolean },
+  opts: { block: string; scale?: Scale; fips?: boolean },
 ): ClusterPlan {
   const kafka = objects.find((o): o is Kafka => o.kind === "Kafka");
   if (!kafka) throw new LocalRuntimeError("the rendered cluster has no Kafka resource");
@@ -120,10 +137,7 @@ export function planCluster(
       );
     return { metricsConfig: text };
   };
-  const scale = opts.scale;
-  const refs = nodeRefs(cluster, pools, (p) =>
-    scale === undefined ? p.spec.replicas : Math.min(p.spec.replicas, scale),
-  );
+  const refs = nodeRefs(cluster, pools, (p) => scaled(opts.scale, p.metadata.name, p.spec.replicas));
   if (refs.length > 80)
     throw new LocalRuntimeError(`${cluster} has ${refs.length} nodes: scale it down (--scale)`);
   const nodes = refs.map((n, i) => ({ ...n, ip: `${opts.block}.${10 + i}` }));
@@ -163,7 +177,7 @@ export function planCluster(
         o.kind === "KafkaConnect" || o.kind === "KafkaMirrorMaker2",
     )
     .map((o) => {
-      const replicas = scale === undefined ? o.spec.replicas : Math.min(o.spec.replicas, scale);
+      const replicas = scaled(opts.scale, o.metadata.name, o.spec.replicas);
       const suffix = o.kind === "KafkaConnect" ? "connect" : "mirrormaker2";
       const spec: ConnectWorkerSpec = o.kind === "KafkaConnect" ? o.spec : o.spec.target;
       return {
@@ -178,6 +192,15 @@ export function planCluster(
         })),
         restService: `${o.metadata.name}-${suffix}-api`,
         ...metrics(o.spec.metricsConfig),
+        connectors:
+          o.kind === "KafkaConnect" &&
+          o.metadata.annotations?.["strimzi.io/use-connector-resources"] === "true"
+            ? objects.filter(
+                (k): k is KafkaConnector =>
+                  k.kind === "KafkaConnector" &&
+                  k.metadata.labels?.["strimzi.io/cluster"] === o.metadata.name,
+              )
+            : [],
       };
     });
   if (worker > 250)

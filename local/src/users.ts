@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { UserModel } from "@kiln/clusters/strimzi";
-import { compileJava, javaBin, javaFlags, propertiesText } from "@kiln/connectors/runtime";
+import { compileJava, javaBin, javaFlags, propertiesText } from "@kiln/runtime";
 import { type ClusterFiles, scramPassword } from "./cluster.js";
 import { LocalRuntimeError } from "./errors.js";
 import { issue } from "./pki.js";

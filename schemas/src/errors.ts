@@ -45,6 +45,13 @@ export class KilnError extends Error {
   }
 }
 
+/**
+ * A value the caller chose (a command-line flag, an option of a pipeline step) that cannot be
+ * used, found only once the step runs (e.g. `--push` without a reference, for a Connect cluster
+ * that names no repository). The CLI reports it as a usage error.
+ */
+export class OptionError extends KilnError {}
+
 /** A problem found in a file: one per finding, several per file. */
 export interface Diagnostic {
   severity: "error" | "warning";

@@ -1,3 +1,4 @@
+export { mapLimit } from "./concurrency.js";
 export {
   abortedError,
   DeadlineError,
@@ -7,6 +8,7 @@ export {
   KilnError,
   type Location,
   OperationTimeoutError,
+  OptionError,
   SpecError,
 } from "./errors.js";
 export type * from "./generated/index.js";
@@ -28,11 +30,22 @@ export {
   hasUrlCredentials,
   isPlaceholderOnly,
   looksLikeSecretKey,
+  looksLikeSecretParameter,
   redactText,
   redactUrl,
   scrubSecrets,
 } from "./secrets.js";
 export { type LoadedSpec, loadSpec, urlCredentialFindings, validateDocument } from "./validate.js";
+export {
+  CONFORMANCE_KAFKA_VERSIONS,
+  DEFAULT_KAFKA_VERSION,
+  MIN_METADATA_VERSION,
+  STRIMZI_VERSION,
+  SUPPORTED_KAFKA,
+  SUPPORTED_KAFKA_LINES,
+  SUPPORTED_KAFKA_VERSIONS,
+  strimziKafkaImage,
+} from "./versions.js";
 export {
   DEFAULT_MAX_ALIAS_COUNT,
   DEFAULT_MAX_BYTES,

@@ -63,6 +63,31 @@ describe("credentials inside URLs", () => {
       "https://***@h.example.com/x?token=***&page=2",
     );
   });
+
+  it.each([
+    [
+      "a registry upload session",
+      "https://r.example.com/v2/a/blobs/uploads/1?_state=S&digest=sha256:ab",
+      "https://r.example.com/v2/a/blobs/uploads/1?_state=***&digest=sha256%3Aab",
+    ],
+    [
+      "a signed download",
+      "https://s3.example.com/f.tgz?X-Amz-Signature=S&X-Amz-Credential=C&X-Amz-Expires=300",
+      "https://s3.example.com/f.tgz?X-Amz-Signature=***&X-Amz-Credential=***&X-Amz-Expires=300",
+    ],
+    [
+      "an API key",
+      "https://api.example.com/v1?api_key=K&key=K2",
+      "https://api.example.com/v1?api_key=***&key=***",
+    ],
+    ["a server without a path, as given", "https://u:p@127.0.0.1:6443", "https://***@127.0.0.1:6443"],
+    ["a server with a path, as given", "http://127.0.0.1:8083/", "http://127.0.0.1:8083/"],
+    ["no URL", "not a url", "not a url"],
+  ])("one policy for every URL kiln prints: %s", (_what, url, redacted) => {
+    expect(redactUrl(url)).toBe(redacted);
+    // What redactUrl hides, the credential finder finds.
+    if (url !== redacted && !url.includes("@")) expect(findUrlCredentials(url)).not.toStrictEqual([]);
+  });
 });
 
 describe("documents", () => {

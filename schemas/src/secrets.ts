@@ -29,6 +29,17 @@ export function looksLikeSecretKey(key: string): boolean {
   return SECRET_KEY.test(key) && !NOT_A_SECRET.test(key);
 }
 
+/** URL parameters that carry a credential under a name no config key uses: signatures, auth, upload-session state. */
+const SECRET_PARAMETER = /^(sig|signature|x-amz-signature|auth|_state)$/i;
+
+/**
+ * Whether a URL query (or JDBC) parameter carries a credential: a secret-looking key, as for
+ * config keys, or a signature, auth or session-state parameter. One rule for finding and redacting.
+ */
+export function looksLikeSecretParameter(key: string): boolean {
+  return looksLikeSecretKey(key) || SECRET_PARAMETER.test(key);
+}
+
 /** A span of text that is a credential inside a URL (the password, never the user name). */
 export interface CredentialSpan {
   start: number;
@@ -41,9 +52,8 @@ export interface CredentialSpan {
 const USERINFO = /[a-z][a-z0-9+.-]*:\/\/([^\s/?#@:]*):([^\s/?#@]*)@/dgi;
 /** `jdbc:oracle:thin:user/password@host`. */
 const ORACLE = /jdbc:oracle:[a-z0-9]+:([^\s/@:]+)\/([^\s@]+)@/dgi;
-/** `?password=…`, `&token=…`, `;password=…` (JDBC), inside something that reads as a URL. */
-const PARAMETER =
-  /[?&;](password|passwd|pwd|secret|client[_-]?secret|token|access[_-]?token|api[_-]?key|sig)=([^&;\s#)"'<>`]*)/dgi;
+/** `?name=value`, `&name=value`, `;name=value` (JDBC), inside something that reads as a URL. */
+const PARAMETER = /[?&;]([A-Za-z0-9_.-]+)=([^&;\s#)"'<>`]*)/dgi;
 const URL_LIKE = /[a-z][a-z0-9+.-]*:\/\/|jdbc:/i;
 
 /**
@@ -57,6 +67,7 @@ export function findUrlCredentials(text: string): CredentialSpan[] {
   const scan = (re: RegExp, group: number, kind: CredentialSpan["kind"]) => {
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
+      if (kind === "parameter" && !looksLikeSecretParameter(m[1] ?? "")) continue;
       const secret = m[group] ?? "";
       const span = m.indices?.[group];
       if (!span || secret === "" || secret === "***" || isPlaceholderOnly(secret)) continue;
@@ -87,7 +98,11 @@ export function redactText(text: string): string {
   return out + text.slice(at);
 }
 
-/** A URL safe to print: user info and credential-like query values removed. */
+/**
+ * A URL safe to print, wherever kiln prints one (registries, downloads, Connect workers, the
+ * Kubernetes API): user info becomes `***`, and so does every query value whose parameter
+ * carries a credential ({@link looksLikeSecretParameter}). A URL given without a path keeps none.
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
@@ -95,11 +110,12 @@ export function redactUrl(url: string): string {
       u.username = "***";
       u.password = "";
     }
-    for (const key of [...u.searchParams.keys()]) {
-      if (/token|secret|password|passwd|pwd|key|auth|sig|credential/i.test(key))
-        u.searchParams.set(key, "***");
-    }
-    return u.toString();
+    for (const key of [...u.searchParams.keys()])
+      if (looksLikeSecretParameter(key)) u.searchParams.set(key, "***");
+    const out = u.toString();
+    return u.pathname === "/" && !u.search && !u.hash && !/^[a-z][a-z0-9+.-]*:\/\/[^/]*\//i.test(url)
+      ? out.slice(0, -1)
+      : out;
   } catch {
     return redactText(url).replace(/\/\/[^/@\s]*@/, "//***@");
   }

@@ -11,7 +11,7 @@ export interface PluginFile {
   size?: number;
   sha256?: string;
   sha512?: string;
-  /** Where the artifact came from (for the SBOM and the Strimzi layout's URL hash). */
+  /** Where the artifact came from (for the SBOM). */
   url?: string;
   license?: string;
   /** Coordinates of the artifact this file is (jar name/version for the SBOM). */

@@ -1,15 +1,7 @@
-import { createHash } from "node:crypto";
 import { type PluginSource, PluginSourceError, type ResolvedFile, resolveFiles } from "../layer/source.js";
 import { type EagerSink, entriesUnder, type LayerRecipe, storedLayer, writeLayer } from "../layer/writer.js";
 import type { BlobStore } from "../layout/blob-store.js";
 import type { Layer } from "../model/image.js";
-
-/**
- * Where plugin files go inside the image:
- * - `plain`: `/opt/kafka/plugins/<plugin>/<file>`;
- * - `strimzi`: as Strimzi's own build lays them, `/opt/kafka/plugins/<plugin>/<first 8 hex of sha1(artifact URL)>/<file>`.
- */
-export type PluginLayout = "plain" | "strimzi";
 
 export const PLUGINS_ROOT = "opt/kafka/plugins";
 
@@ -25,25 +17,14 @@ export interface PluginLayer {
 
 const NAME_RE = /^[a-z0-9]([a-z0-9._-]{0,126}[a-z0-9])?$/;
 
-function placeFiles(p: PluginSource, files: ResolvedFile[], layout: PluginLayout): ResolvedFile[] {
-  if (layout === "plain") return files;
-  return files.map((f) => {
-    if (!f.url)
-      throw new PluginSourceError(
-        `plugin ${p.name}: the strimzi layout needs each file's artifact URL, and ${f.path} has none`,
-      );
-    const dir = createHash("sha1").update(f.url).digest("hex").slice(0, 8);
-    return { ...f, path: `${dir}/${f.path.split("/").pop()}` };
-  });
-}
-
 /**
- * One reproducible layer holding one plugin at `<root>/<plugin>/` (root
- * `opt/kafka/plugins` for baked images, the image root for plugin images).
+ * One reproducible layer holding one plugin directory, as it is laid out, at `<root>/<plugin>/`
+ * (root `opt/kafka/plugins` for baked images, the image root for plugin images). The directory's
+ * layout (Strimzi's `<plugin>/<hash>/` included) is made when the plugin is resolved.
  */
 export async function buildPluginLayer(
   p: PluginSource,
-  opts: { store: BlobStore; recipe: LayerRecipe; layout?: PluginLayout; root?: string; eager?: EagerSink },
+  opts: { store: BlobStore; recipe: LayerRecipe; root?: string; eager?: EagerSink },
 ): Promise<PluginLayer> {
   if (!NAME_RE.test(p.name))
     throw new PluginSourceError(
@@ -51,9 +32,8 @@ export async function buildPluginLayer(
     );
   const files = await resolveFiles(p);
   if (files.length === 0) throw new PluginSourceError(`plugin ${p.name}: no files in ${p.dir}`);
-  const placed = placeFiles(p, files, opts.layout ?? "plain");
   const root = opts.root ?? `${PLUGINS_ROOT}/${p.name}`;
-  const entries = entriesUnder(root, placed);
+  const entries = entriesUnder(root, files);
   const written = await writeLayer(entries, opts.recipe, opts.store, opts.eager ? { eager: opts.eager } : {});
   return {
     plugin: p,

@@ -1,25 +1,9 @@
-import { KilnError } from "@kiln/schemas";
+import { KilnError, redactUrl } from "@kiln/schemas";
 
 /** One error from the distribution API's JSON body: `{"errors":[{"code":"BLOB_UNKNOWN",…}]}`. */
 export interface RegistryErrorCode {
   code: string;
   message?: string;
-}
-
-/** Strips credentials and upload-session state from a URL before it appears in any message. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    for (const key of [...u.searchParams.keys()]) {
-      if (!["digest", "mount", "from", "scope", "service", "n", "last"].includes(key))
-        u.searchParams.set(key, "REDACTED");
-    }
-    return u.toString();
-  } catch {
-    return "<unparseable URL>";
-  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dockerConfigCredentials, parseChallenge } from "./credentials.js";
-import { parseRetryAfter, redactUrl } from "./errors.js";
+import { parseRetryAfter, RegistryError } from "./errors.js";
 import { parseReference } from "./reference.js";
 
 describe("parseReference", () => {
@@ -52,10 +52,12 @@ describe("parseChallenge", () => {
 });
 
 describe("errors", () => {
-  it("redacts credentials and upload state from URLs", () => {
-    expect(redactUrl("https://u:p@r.example.com/v2/a/blobs/uploads/123?_state=SECRET&digest=sha256:ab")).toBe(
-      "https://r.example.com/v2/a/blobs/uploads/123?_state=REDACTED&digest=sha256%3Aab",
-    );
+  it("redacts credentials and upload state from the URLs it reports", () => {
+    const err = new RegistryError({
+      message: "upload failed",
+      url: "https://u:p@r.example.com/v2/a/blobs/uploads/123?_state=SECRET&digest=sha256:ab",
+    });
+    expect(err.url).toBe("https://***@r.example.com/v2/a/blobs/uploads/123?_state=***&digest=sha256%3Aab");
   });
   it("reads Retry-After as seconds or a date", () => {
     expect(parseRetryAfter("3")).toBe(3000);

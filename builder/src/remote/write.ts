@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { PassThrough, type Readable } from "node:stream";
-import { KilnError } from "@kiln/schemas";
+import { KilnError, mapLimit } from "@kiln/schemas";
 import type { EagerSink } from "../layer/writer.js";
 import { type Digest, sha256Digest } from "../model/digest.js";
 import type { Artifact, Blob, Image, Layer } from "../model/image.js";
@@ -39,23 +39,6 @@ function bytesBlob(mediaType: string, digest: Digest, data: Buffer): PushBlob {
       return Readable.from([data]);
     },
   };
-}
-
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const worker = async () => {
-    while (next < items.length && failed === undefined) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failed !== undefined) throw failed;
 }
 
 /**
@@ -303,7 +286,7 @@ export async function pushArtifact(
   const chunkSize = opts.chunkSize ?? client.options.chunkSize ?? 0;
   // Largest first: the long uploads start early and the pool drains evenly.
   const blobs = blobsOf(artifact).sort((a, b) => b.descriptor.size - a.descriptor.size);
-  await pool(blobs, opts.concurrency ?? client.options.concurrency ?? 3, (b) =>
+  await mapLimit(blobs, opts.concurrency ?? client.options.concurrency ?? 3, (b) =>
     w.writeBlob(b, chunkSize, opts.present?.has(b.descriptor.digest) ?? false),
   );
   // Every blob is confirmed present: now the manifests, children by digest, the tag last.

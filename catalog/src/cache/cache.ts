@@ -4,7 +4,7 @@ import { copyFile, mkdir, rename, rm, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { ChecksumError } from "../resolve/errors.js";
+import { ChecksumError } from "../errors.js";
 
 const SHA512 = /^[0-9a-f]{128}$/;
 

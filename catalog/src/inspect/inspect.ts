@@ -2,7 +2,7 @@ import { readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { type ConnectorPlugin, KilnError } from "@kiln/schemas";
 import { digestFile } from "../cache/cache.js";
-import { isKafkaProvided, parseJarName } from "../resolve/kafka-provided.js";
+import { isKafkaProvided, parseJarName } from "../kafka-provided.js";
 import { type BundledKafkaJar, bundledKafkaFindings } from "./bundled-kafka.js";
 import { ClassFormatError, type ClassHeader, isInstantiable, parseClassHeader } from "./classfile.js";
 import { MAX_ENTRY_BYTES, readJarEntries, UnreadableJarError } from "./jar-entries.js";

@@ -6,9 +6,9 @@ import {
   type SpecError,
 } from "@kiln/schemas";
 import { describe, expect, it } from "vitest";
-import { contentDigest, planPlugin } from "../resolve/layout.js";
-import type { PinnedFile } from "../resolve/types.js";
 import { checkLock, diffLines, type LockedPlugin, type Lockfile, parseLock, serializeLock } from "./lock.js";
+import { contentDigest, planPlugin } from "./plan.js";
+import type { PinnedFile } from "./types.js";
 
 const SHA_A = "a".repeat(128);
 const SHA_B = "b".repeat(128);

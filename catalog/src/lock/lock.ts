@@ -1,9 +1,9 @@
 import type { ConnectorPlugin } from "@kiln/schemas";
 import { KilnError, parseSourceDocument, SpecError, validateDocument, validator } from "@kiln/schemas";
-import { isKafkaProvided } from "../resolve/kafka-provided.js";
-import { contentDigest, planPlugin } from "../resolve/layout.js";
-import { isTransitive, pinnedFileOf, repositoryOf, sourceOf } from "../resolve/sources.js";
-import type { LockedArtifact, PinnedFile } from "../resolve/types.js";
+import { isKafkaProvided } from "../kafka-provided.js";
+import { contentDigest, planPlugin } from "./plan.js";
+import { isTransitive, pinnedFileOf, repositoryOf, sourceOf } from "./sources.js";
+import type { LockedArtifact, PinnedFile } from "./types.js";
 
 export const LOCKFILE_VERSION = 1;
 export const LOCKFILE_NAME = "kiln.lock.json";

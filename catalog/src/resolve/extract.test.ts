@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { UnsafeArchiveError } from "../errors.js";
 import { type FixtureEntry, makeTgz, makeZip } from "../testing/archives.js";
-import { UnsafeArchiveError } from "./errors.js";
 import { extractArchive, linkTarget, safeEntryPath } from "./extract.js";
 
 let dir: string;

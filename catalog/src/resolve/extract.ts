@@ -7,8 +7,8 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { extract as tarExtract } from "tar-stream";
 import yauzl from "yauzl";
-import { UnsafeArchiveError } from "./errors.js";
-import type { ContentEntry } from "./types.js";
+import { UnsafeArchiveError } from "../errors.js";
+import type { ContentEntry } from "../lock/types.js";
 
 export interface ExtractLimits {
   /** Total bytes written (default 1 GiB): stops zip and gzip bombs. */

@@ -1,16 +1,13 @@
 import { stat } from "node:fs/promises";
 import { abortedError, describeNetworkError, type GithubReleaseArtifact } from "@kiln/schemas";
 import { Octokit } from "@octokit/rest";
-import { ResolveError } from "./errors.js";
+import { ResolveError } from "../errors.js";
+import { githubSource, pinnedFileOf } from "../lock/sources.js";
+import type { LockedArtifact, PinnedFile } from "../lock/types.js";
 import { fetchToCache } from "./fetch.js";
-import { pinnedFileOf } from "./sources.js";
-import type { ArtifactResolver, LockedArtifact, PinnedFile, ResolveContext } from "./types.js";
+import type { ArtifactResolver, ResolveContext } from "./types.js";
 
 export const GITHUB_API = "https://api.github.com";
-
-export function githubSource(a: GithubReleaseArtifact): string {
-  return `github-release:${a.repository}@${a.tag}/${a.asset}`;
-}
 
 function baseUrlOf(ctx: ResolveContext): string {
   return (ctx.github.baseUrl ?? ctx.env.GITHUB_API_URL ?? GITHUB_API).replace(/\/+$/, "");

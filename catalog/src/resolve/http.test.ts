@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DeadlineError, OperationTimeoutError } from "@kiln/schemas";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DownloadError } from "../errors.js";
 import { LoopbackServer } from "../testing/server.js";
-import { DownloadError } from "./errors.js";
 import { HttpClient } from "./http.js";
 
 let a: LoopbackServer;

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { abortedError, describeNetworkError } from "@kiln/schemas";
+import { abortedError, describeNetworkError, redactUrl } from "@kiln/schemas";
 import { type Dispatcher, request } from "undici";
-import { DownloadError, redactUrl } from "./errors.js";
+import { DownloadError } from "../errors.js";
 
 export interface HttpStats {
   /** Every request sent, redirects and checksum files included. */

@@ -2,13 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  effectiveRepository,
-  MAVEN_CENTRAL,
-  mirrors,
-  parseMavenSettings,
-  readMavenSettings,
-} from "./maven-settings.js";
+import { MAVEN_CENTRAL } from "../lock/sources.js";
+import { effectiveRepository, mirrors, parseMavenSettings, readMavenSettings } from "./maven-settings.js";
 
 const XML = `<?xml version="1.0"?>
 <settings>

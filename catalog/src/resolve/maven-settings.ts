@@ -1,8 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-
-export const MAVEN_CENTRAL = "https://repo1.maven.org/maven2";
+import { MAVEN_CENTRAL } from "../lock/sources.js";
 
 export interface MavenMirror {
   id: string;

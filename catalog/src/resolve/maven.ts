@@ -4,36 +4,23 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:f
 import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import { abortedError, type MavenArtifact } from "@kiln/schemas";
-import { ChecksumError, DownloadError, ResolveError } from "./errors.js";
+import { ChecksumError, DownloadError, ResolveError } from "../errors.js";
+import { isKafkaProvided } from "../kafka-provided.js";
+import {
+  coordinates,
+  MAVEN_CENTRAL,
+  mavenPath,
+  mavenSource,
+  pinnedFileOf,
+  repositoryOf,
+} from "../lock/sources.js";
+import type { LockedArtifact, PinnedFile } from "../lock/types.js";
 import { excludeMatcher } from "./exclude.js";
 import { fetchToCache } from "./fetch.js";
-import { isKafkaProvided } from "./kafka-provided.js";
-import { effectiveRepository, MAVEN_CENTRAL, type MavenSettings } from "./maven-settings.js";
-import { pinnedFileOf, repositoryOf } from "./sources.js";
-import type { ArtifactResolver, LockedArtifact, PinnedFile, ResolveContext } from "./types.js";
+import { effectiveRepository, type MavenSettings } from "./maven-settings.js";
+import type { ArtifactResolver, ResolveContext } from "./types.js";
 
 const run = promisify(execFile);
-
-export function coordinates(a: MavenArtifact): string {
-  const ext = a.extension ?? "jar";
-  return [a.group, a.artifact, ext, ...(a.classifier ? [a.classifier] : []), a.version].join(":");
-}
-
-export function mavenSource(a: MavenArtifact): string {
-  const scopes = a.transitive
-    ? `+transitive(${(a.scopes ?? ["compile", "runtime"]).slice().sort().join(",")})`
-    : "";
-  return `maven:${coordinates(a)}${scopes}`;
-}
-
-/** The repository-relative path of an artifact, as every Maven 2 repository lays it out. */
-export function mavenPath(
-  a: Pick<MavenArtifact, "group" | "artifact" | "version" | "classifier" | "extension">,
-): string {
-  const ext = a.extension ?? "jar";
-  const file = `${a.artifact}-${a.version}${a.classifier ? `-${a.classifier}` : ""}.${ext}`;
-  return `${a.group.replace(/\./g, "/")}/${a.artifact}/${a.version}/${file}`;
-}
 
 function firstToken(text: string): string {
   return (text.trim().split(/\s+/)[0] ?? "").toLowerCase();

@@ -1,22 +1,24 @@
-import type {
-  Artifact,
-  ConnectorPlugin,
-  GithubReleaseArtifact,
-  MavenArtifact,
-  UrlArtifact,
+import {
+  type Artifact,
+  type ConnectorPlugin,
+  type GithubReleaseArtifact,
+  type MavenArtifact,
+  mapLimit,
+  type UrlArtifact,
 } from "@kiln/schemas";
 import { Cache } from "../cache/cache.js";
 import type { Catalog } from "../catalog.js";
+import { ResolveError } from "../errors.js";
 import { LOCKFILE_VERSION, type LockedPlugin, type Lockfile, lockProblems } from "../lock/lock.js";
-import { ResolveError } from "./errors.js";
+import { contentDigest, type Layout, planPlugin } from "../lock/plan.js";
+import type { LockedArtifact, PinnedFile } from "../lock/types.js";
 import type { ExtractLimits } from "./extract.js";
 import { githubReleaseResolver } from "./github.js";
 import { HttpClient, type HttpOptions } from "./http.js";
-import { cachedPlugin, contentDigest, type Layout, materializePlugin, planPlugin } from "./layout.js";
+import { cachedPlugin, materializePlugin } from "./layout.js";
 import { mavenResolver } from "./maven.js";
 import { type MavenSettings, readMavenSettings } from "./maven-settings.js";
-import { mapLimit } from "./pool.js";
-import type { GithubOptions, LockedArtifact, PinnedFile, ProgressEvent, ResolveContext } from "./types.js";
+import type { GithubOptions, ProgressEvent, ResolveContext } from "./types.js";
 import { urlResolver } from "./url.js";
 
 export interface ResolveOptions {
@@ -46,6 +48,8 @@ export interface ResolvedFile {
   size: number;
   sha256: string;
   sha512: string;
+  /** The artifact it comes from, as the lock pins it (an archive's URL for what it unpacks to). */
+  url: string;
 }
 
 /** A plugin directory, laid out and verified against the lock, ready to copy into an image. */
@@ -183,7 +187,8 @@ export async function resolvePlugins(
       );
     }
     const files: PinnedFile[] = locked.artifacts.flatMap((a) => a.files);
-    const expected = contentDigest(planPlugin(files, layout));
+    const planned = planPlugin(files, layout);
+    const expected = contentDigest(planned);
     const hit = await cachedPlugin(ctx.cache, entry.name, expected);
     const made =
       hit ??
@@ -200,6 +205,7 @@ export async function resolvePlugins(
           ...(opts.limits ? { limits: opts.limits } : {}),
         });
       })());
+    const urls = new Map(planned.map((e) => [e.path, e.url]));
     if (made.digest !== expected) {
       throw new ResolveError(
         `plugin ${entry.name} laid out to ${made.digest}, but the lock pins ${expected}`,
@@ -210,7 +216,15 @@ export async function resolvePlugins(
       version: entry.version,
       dir: made.dir,
       digest: made.digest,
-      files: made.files.map(({ path, mode, size, sha256, sha512 }) => ({ path, mode, size, sha256, sha512 })),
+      // The digest matched, so the directory holds exactly the planned paths.
+      files: made.files.map(({ path, mode, size, sha256, sha512 }) => ({
+        path,
+        mode,
+        size,
+        sha256,
+        sha512,
+        url: urls.get(path) as string,
+      })),
     };
   });
 }

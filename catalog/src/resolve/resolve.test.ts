@@ -5,18 +5,19 @@ import type { ConnectorPlugin } from "@kiln/schemas";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Cache } from "../cache/cache.js";
 import { Catalog } from "../catalog.js";
+import { ChecksumError, ResolveError } from "../errors.js";
 import type { LockedPlugin } from "../lock/lock.js";
 import { checkLock, parseLock, serializeLock } from "../lock/lock.js";
+import { contentDigest, planPlugin, strimziHash } from "../lock/plan.js";
+import type { PinnedFile } from "../lock/types.js";
 import { lieAboutSizes, makeJar, makeTgz, makeZip, sha1, sha512 } from "../testing/archives.js";
 import { fatPluginTgz } from "../testing/fat-plugin.js";
 import { LoopbackServer } from "../testing/server.js";
-import { ChecksumError, ResolveError } from "./errors.js";
 import { excludeMatcher } from "./exclude.js";
 import { HttpClient } from "./http.js";
-import { contentDigest, materializePlugin, planPlugin, strimziHash } from "./layout.js";
+import { materializePlugin } from "./layout.js";
 import { parseMavenSettings } from "./maven-settings.js";
 import { lockCatalog, type ResolveOptions, resolvePlugins } from "./plugins.js";
-import type { PinnedFile } from "./types.js";
 
 const SOURCE = "org.apache.kafka.connect.source.SourceConnector";
 const jar = makeJar({
@@ -132,6 +133,30 @@ describe("url artifacts (real loopback server)", () => {
     await resolvePlugins(catalog, lock, ["foo"], warm);
     expect(warm.http.stats.requests).toBe(0);
     expect(srv.count()).toBe(count);
+  });
+
+  it("keeps each file's artifact URL, even where two archives hold files of the same name", async () => {
+    const other = await makeTgz([{ name: "other-plugin/helper-2.1.jar", data: depJar }]);
+    srv.file("/foo-plugin.tgz", tgz);
+    srv.file("/other-plugin.tgz", other);
+    const fooUrl = `${srv.url}/foo-plugin.tgz`;
+    const otherUrl = `${srv.url}/other-plugin.tgz`;
+    const catalog = catalogOf(
+      entry("foo", [
+        { type: "tgz", url: fooUrl, sha512: sha512(tgz) },
+        { type: "tgz", url: otherUrl, sha512: sha512(other) },
+      ]),
+    );
+    const lock = await lockCatalog(catalog, undefined, undefined, opts());
+    // Laid out, then again from the cache: the same URLs either way.
+    for (const _ of ["laid out", "cached"]) {
+      const [p] = await resolvePlugins(catalog, lock, undefined, opts());
+      expect(p?.files.map((f) => [f.path, f.url])).toStrictEqual([
+        ["foo-plugin/foo-1.0.jar", fooUrl],
+        ["foo-plugin/helper-2.1.jar", fooUrl],
+        ["other-plugin/helper-2.1.jar", otherUrl],
+      ]);
+    }
   });
 
   it("lays out the Strimzi way: <plugin>/<first 8 hex of sha1(url)>/…", async () => {

@@ -1,13 +1,10 @@
 import type { UrlArtifact } from "@kiln/schemas";
-import { ResolveError } from "./errors.js";
+import { ResolveError } from "../errors.js";
+import { pinnedFileOf, urlSource } from "../lock/sources.js";
+import type { LockedArtifact, PinnedFile } from "../lock/types.js";
 import { fetchToCache } from "./fetch.js";
 import type { Headers } from "./http.js";
-import { pinnedFileOf } from "./sources.js";
-import type { ArtifactResolver, LockedArtifact, PinnedFile, ResolveContext } from "./types.js";
-
-export function urlSource(a: UrlArtifact): string {
-  return `${a.type}:${a.url}${a.fileName ? `#${a.fileName}` : ""}`;
-}
+import type { ArtifactResolver, ResolveContext } from "./types.js";
 
 /** The Authorization header from the environment variable an artifact names; the value never leaves memory. */
 export function authHeaders(authEnv: string | undefined, env: NodeJS.ProcessEnv, what: string): Headers {

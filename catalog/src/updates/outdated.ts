@@ -1,7 +1,7 @@
 import type { ConnectorPlugin, GithubReleaseArtifact, MavenArtifact } from "@kiln/schemas";
 import semver from "semver";
+import { mavenPath } from "../lock/sources.js";
 import { listReleases, tokenOf } from "../resolve/github.js";
-import { mavenPath } from "../resolve/maven.js";
 import { effectiveRepository } from "../resolve/maven-settings.js";
 import { createContext, type ResolveOptions } from "../resolve/plugins.js";
 import type { ResolveContext } from "../resolve/types.js";

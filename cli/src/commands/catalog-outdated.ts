@@ -1,6 +1,4 @@
-import { findUpdates } from "@kiln/catalog";
-import { KilnError } from "@kiln/schemas";
-import { requireCatalog } from "../catalog-source.js";
+import { outdated } from "@kiln/pipeline/catalog-updates";
 import { EXIT_CHANGES, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
 import { formatTable } from "../table.js";
@@ -17,17 +15,10 @@ interface Options {
  * scheduled job tells "updates exist" from "the check failed" (1).
  */
 export async function run(io: CommandIO, names: string[], opts: Options): Promise<number> {
-  const cwd = io.cwd ?? process.cwd();
-  const catalog = await requireCatalog(opts.catalog, cwd);
-  const entries = catalog.entries
-    .map((e) => e.entry)
-    .filter((e) => names.length === 0 || names.includes(e.name));
-  for (const n of names)
-    if (!catalog.get(n)) throw new KilnError(`no catalog entry named "${n}" (kiln catalog list shows them)`);
-  const report = await findUpdates(entries, {
-    ...(opts.pre ? { pre: true } : {}),
-    resolve: { env: io.env, ...(io.signal ? { signal: io.signal } : {}) },
-  });
+  const report = await outdated(
+    { catalog: opts.catalog, names, ...(opts.pre ? { pre: true } : {}) },
+    { cwd: io.cwd ?? process.cwd(), env: io.env, ...(io.signal ? { signal: io.signal } : {}) },
+  );
   if (opts.json) writeLine(io.stdout, JSON.stringify(report, null, 2));
   else {
     if (report.updates.length === 0)

@@ -1,5 +1,5 @@
+import { requireCatalog } from "@kiln/pipeline/catalog";
 import { KilnError } from "@kiln/schemas";
-import { requireCatalog } from "../catalog-source.js";
 import { EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
 

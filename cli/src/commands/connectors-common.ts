@@ -10,10 +10,10 @@ import {
   loadDeploymentFiles,
   planDeployment,
 } from "@kiln/connectors";
+import { requireCatalog } from "@kiln/pipeline/catalog";
 import { formatDiagnostic, KilnError } from "@kiln/schemas";
-import { requireCatalog } from "../catalog-source.js";
 import { UsageError } from "../exit.js";
-import type { CommandIO } from "../io.js";
+import { type CommandIO, interactive } from "../io.js";
 
 export interface ConnectorsOptions {
   /** Files or directories holding Connector and ConnectTarget files. */
@@ -105,7 +105,7 @@ export async function clientFor(
 
 /** Progress: a bar on a TTY, one plain line per event otherwise (CI). Always on stderr. */
 export function progress(io: CommandIO, total: number): { event(e: ApplyEvent): void; done(): void } {
-  const tty = Boolean(io.stderr.isTTY) && io.env.CI !== "true";
+  const tty = interactive(io);
   let finished = 0;
   return {
     event(e) {

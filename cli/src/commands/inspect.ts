@@ -1,9 +1,9 @@
 import { crossPluginWarnings, inspectPlugin, type PluginReport, resolvePlugins } from "@kiln/catalog";
+import { requireCatalog } from "@kiln/pipeline/catalog";
+import { requireLockfile } from "@kiln/pipeline/lockfile";
 import { KilnError } from "@kiln/schemas";
-import { requireCatalog } from "../catalog-source.js";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
-import { requireLockfile } from "../lockfile.js";
 import { progressReporter } from "../progress.js";
 import { formatTable } from "../table.js";
 

@@ -1,9 +1,9 @@
 import { checkLock, emptyLock, LOCKFILE_NAME, lockCatalog } from "@kiln/catalog";
+import { requireCatalog } from "@kiln/pipeline/catalog";
+import { readLockfile, writeLockfile } from "@kiln/pipeline/lockfile";
 import { KilnError } from "@kiln/schemas";
-import { requireCatalog } from "../catalog-source.js";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
-import { readLockfile, writeLockfile } from "../lockfile.js";
 import { progressReporter } from "../progress.js";
 
 interface Options {

@@ -4,7 +4,6 @@ import {
   type ClusterConnection,
   type KafkaMirrorMaker2,
   mirrorConnectorDocuments,
-  RenderError,
   renderCluster,
   type TranslateOptions,
   toYaml,
@@ -94,15 +93,8 @@ export async function run(io: CommandIO, file: string, opts: Options): Promise<n
   const overrides = parseOverrides(opts.override);
   const cluster = await requireCluster(io, file);
   if (!cluster) return EXIT_FAILURE;
-  let mm2: KafkaMirrorMaker2 | undefined;
-  try {
-    mm2 = renderCluster(cluster).items.find((i) => i.object.kind === "KafkaMirrorMaker2")?.object as
-      | KafkaMirrorMaker2
-      | undefined;
-  } catch (err) {
-    if (err instanceof RenderError) throw new KilnError(err.message, { location: { file }, cause: err });
-    throw err;
-  }
+  const mm2 = renderCluster(cluster, { file }).items.find((i) => i.object.kind === "KafkaMirrorMaker2")
+    ?.object as KafkaMirrorMaker2 | undefined;
   if (!mm2) {
     throw new KilnError(
       `${cluster.name} runs no MirrorMaker 2: only a disasterRecovery backup (or an active-active side) is a replication target`,

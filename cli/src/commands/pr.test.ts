@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Catalog, HttpClient, lockCatalog, readCatalog, serializeLock } from "@kiln/catalog";
 import { LoopbackServer, makeJar, sha512 } from "@kiln/catalog/testing";
+import { FakeGitHub } from "@kiln/pipeline/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { FakeGitHub } from "../testing/fake-github.js";
 import { runCli } from "../testing/run-cli.js";
 
 const policy = new URL("../../../catalog/license-policy.yaml", import.meta.url).pathname;

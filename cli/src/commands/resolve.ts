@@ -1,8 +1,8 @@
 import { type Layout, resolvePlugins } from "@kiln/catalog";
-import { requireCatalog } from "../catalog-source.js";
+import { requireCatalog } from "@kiln/pipeline/catalog";
+import { requireLockfile } from "@kiln/pipeline/lockfile";
 import { EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
-import { requireLockfile } from "../lockfile.js";
 import { progressReporter } from "../progress.js";
 import { formatTable } from "../table.js";
 

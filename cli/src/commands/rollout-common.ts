@@ -8,7 +8,7 @@ import {
   readManifests,
 } from "@kiln/clusters/rollout";
 import { UsageError } from "../exit.js";
-import type { CommandIO } from "../io.js";
+import { type CommandIO, interactive } from "../io.js";
 
 export interface KubeOptions {
   kubeconfig?: string;
@@ -67,7 +67,7 @@ export async function prepare(io: CommandIO, paths: string[], opts: KubeOptions)
  * state of the one that changed last.
  */
 export function progressLines(io: CommandIO): (e: RolloutEvent) => void {
-  const tty = Boolean(io.stderr.isTTY) && !io.env.CI && io.env.TERM !== "dumb";
+  const tty = interactive(io);
   const states = new Map<string, string>();
   let status = false;
   const clear = () => {

@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
-import { type LocalEnvironment, up } from "@kiln/local";
+import { type LocalEnvironment, type Scale, up } from "@kiln/local";
+import { loadClusterFile } from "@kiln/pipeline/cluster-files";
 import type { Cluster } from "@kiln/schemas";
 import { formatDiagnostic } from "@kiln/schemas";
-import { loadClusterFile } from "../cluster-source.js";
 import { EXIT_FAILURE, EXIT_OK, UsageError } from "../exit.js";
 import { parseImages } from "../images.js";
 import { type CommandIO, writeLine } from "../io.js";
@@ -12,7 +12,7 @@ interface Options {
   image?: string[];
   insecureRegistry?: string[];
   addHost?: string[];
-  scale?: number;
+  scale?: string[];
   secrets?: string;
   classpath?: string[];
   /** Milliseconds. */
@@ -34,6 +34,23 @@ function hosts(values: string[] = []): { name: string; ip: string }[] {
   });
 }
 
+/** `--scale n` for every node pool and Connect cluster, `--scale <name>=n` for one. */
+function scale(values: string[] = []): Scale | undefined {
+  if (values.length === 0) return undefined;
+  const out: Scale = {};
+  const byName: Record<string, number> = {};
+  for (const v of values) {
+    const m = /^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?)=)?([1-9])$/.exec(v);
+    if (!m)
+      throw new UsageError(
+        `--scale takes a replica count from 1 to 9 or <pool or Connect cluster>=<count>, not ${v}`,
+      );
+    if (m[1]) byName[m[1]] = Number(m[3]);
+    else out.all = Number(m[3]);
+  }
+  return Object.keys(byName).length > 0 ? { ...out, byName } : out;
+}
+
 /** `--log <logger>=<LEVEL>` values for every node's and worker's log4j2 configuration. */
 function loggers(values: string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
@@ -51,6 +68,13 @@ function loggers(values: string[] = []): Record<string, string> {
 /** Starts the clusters of Cluster files on loopback, secured as rendered; prints how to reach them. */
 export async function run(io: CommandIO, files: string[], opts: Options): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
+  // Flags first: a bad value is a usage error before any file is read or process started.
+  const flags = {
+    scale: scale(opts.scale),
+    hosts: hosts(opts.addHost),
+    images: parseImages(opts.image),
+    loggers: loggers(opts.log),
+  };
   const clusters: { cluster: Cluster; file: string }[] = [];
   let failed = false;
   for (const f of files) {
@@ -64,15 +88,15 @@ export async function run(io: CommandIO, files: string[], opts: Options): Promis
   const env = await up({
     stateDir: resolve(cwd, opts.state),
     clusters,
-    ...(opts.scale ? { scale: opts.scale } : {}),
+    ...(flags.scale ? { scale: flags.scale } : {}),
     ...(opts.secrets ? { secretsDir: resolve(cwd, opts.secrets) } : {}),
-    hosts: hosts(opts.addHost),
-    images: parseImages(opts.image),
+    hosts: flags.hosts,
+    images: flags.images,
     registry: { insecure: opts.insecureRegistry ?? [] },
     classpath: (opts.classpath ?? []).map((p) => resolve(cwd, p)),
     ...(opts.timeout ? { timeoutMs: opts.timeout } : {}),
     auditLog: opts.auditLog ?? false,
-    loggers: loggers(opts.log),
+    loggers: flags.loggers,
     progress: (line) => writeLine(io.stderr, line),
   });
   if (opts.json) writeLine(io.stdout, JSON.stringify(env, null, 2));

@@ -2,8 +2,8 @@ import { appendFile, lstat, mkdir, readdir, readFile, writeFile } from "node:fs/
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { emptyLock, serializeLock } from "@kiln/catalog";
-import { DEFAULT_KAFKA_VERSION, STRIMZI_VERSION, SUPPORTED_KAFKA_LINES } from "@kiln/clusters/versions";
 import { KilnError, type Kind, schemaFile } from "@kiln/schemas";
+import { DEFAULT_KAFKA_VERSION, STRIMZI_VERSION, SUPPORTED_KAFKA_LINES } from "@kiln/schemas/versions";
 import { productRoot } from "../product.js";
 import * as templates from "./templates.js";
 

@@ -1,7 +1,6 @@
-import type { Cluster, Listener, Peer } from "@kiln/schemas";
+import { type Cluster, DEFAULT_KAFKA_VERSION, KilnError, type Listener, type Peer } from "@kiln/schemas";
 import type { Labels, NetworkPolicyPeer } from "../wire/k8s.js";
 import {
-  DEFAULT_KAFKA_VERSION,
   DEFAULT_LISTENER,
   DEFAULT_POOLS,
   defaultMetadataVersion,
@@ -9,10 +8,11 @@ import {
   ZONE_TOPOLOGY_KEY,
 } from "./defaults.js";
 
-/** Thrown by a renderer for input that `checkCluster` should have rejected. */
-export class RenderError extends Error {
-  override name = "RenderError";
-}
+/**
+ * A renderer's refusal of input that `checkCluster` should have rejected: a user's mistake, so a
+ * KilnError, located in the Cluster file when the caller names it (`RenderOptions.file`).
+ */
+export class RenderError extends KilnError {}
 
 export type ResolvedListener = Listener & { port: number; tls: boolean; authType: string };
 

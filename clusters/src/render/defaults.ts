@@ -1,6 +1,5 @@
 // Every default kiln renders, in one place, each with its reason (see clusters/README.md).
 
-export { DEFAULT_KAFKA_VERSION, SUPPORTED_KAFKA } from "../versions.js";
 export const ZONE_TOPOLOGY_KEY = "topology.kubernetes.io/zone";
 export const HOST_TOPOLOGY_KEY = "kubernetes.io/hostname";
 

@@ -4,7 +4,7 @@ import type { CoreObject } from "../wire/k8s.js";
 import type { PodMonitor, PrometheusRule } from "../wire/monitoring.js";
 import type { KafkaUser, StrimziObject } from "../wire/strimzi.js";
 import { type ConnectRenderOptions, renderConnect } from "./connect.js";
-import { resolve } from "./context.js";
+import { RenderError, resolve } from "./context.js";
 import { renderKafka, renderNodePools } from "./kafka.js";
 import { renderDisasterRecovery } from "./mirrormaker2.js";
 import { type AlertOptions, alertmanagerExample } from "./monitoring/alerts.js";
@@ -38,6 +38,8 @@ export type RenderOptions = ConnectRenderOptions &
   AlertOptions & {
     /** The other Cluster file of a DR pair: MirrorMaker 2 across the pair joins the connectivity matrix. */
     peers?: Cluster[];
+    /** The Cluster file the definition came from: a refusal is located there. */
+    file?: string;
   };
 
 function componentOf(o: RenderedObject): Component {
@@ -68,6 +70,17 @@ function componentOf(o: RenderedObject): Component {
 
 /** Renders every object for one Cluster definition. Pure: no fs, clock or network. */
 export function renderCluster(cluster: Cluster, options: RenderOptions = {}): RenderResult {
+  const { file, ...rest } = options;
+  try {
+    return renderWithPeers(cluster, rest);
+  } catch (err) {
+    if (file && err instanceof RenderError && !err.location)
+      throw new RenderError(err.userMessage, { location: { file }, cause: err });
+    throw err;
+  }
+}
+
+function renderWithPeers(cluster: Cluster, options: Omit<RenderOptions, "file">): RenderResult {
   const { peers = [], ...rest } = options;
   const own = renderObjects(cluster, rest);
   const matrix = connectivity(

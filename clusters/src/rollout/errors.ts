@@ -1,4 +1,4 @@
-import { KilnError } from "@kiln/schemas";
+import { KilnError, redactUrl } from "@kiln/schemas";
 
 interface Status {
   kind?: string;
@@ -88,16 +88,3 @@ export class RolloutWaitError extends KilnError {
 
 /** Manifests given to rollout are not usable (not Kubernetes objects, duplicates, unreadable). */
 export class ManifestError extends KilnError {}
-
-/** Drops credentials and query strings from a URL before it appears in a message. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    u.search = "";
-    return u.toString().replace(/\/$/, "");
-  } catch {
-    return "<server>";
-  }
-}

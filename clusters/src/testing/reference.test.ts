@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { STRIMZI_VERSION } from "@kiln/schemas/versions";
 import { describe, expect, it } from "vitest";
-import { STRIMZI_VERSION } from "../versions.js";
 import { referenceDir } from "./reference.js";
 
 // The one place that reads ../shared: the workplace lays a copy of its shared/ folder beside

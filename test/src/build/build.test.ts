@@ -1,7 +1,14 @@
 import { cp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { descriptorOf, headManifest, parseReference, RegistryClient, readLayout } from "@kiln/builder";
+import {
+  descriptorOf,
+  dockerConfigCredentials,
+  headManifest,
+  parseReference,
+  RegistryClient,
+  readLayout,
+} from "@kiln/builder";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushBase, tempDir } from "../builder/fixtures.js";
 import { runKiln } from "../harness/cli.js";
@@ -24,6 +31,7 @@ interface Summary {
     digest: string;
     pushed: boolean;
   }>;
+  connects: Array<{ cluster: string; connect: string; path: string; image: string }>;
   skipped: string[];
   sboms: string[];
   manifests: Array<{ cluster: string; dir: string; files: number }>;
@@ -99,6 +107,47 @@ describe("kiln build (real registry, real catalog entry from Maven Central)", ()
     expect(summary.sboms).toContain("out/sbom/reachable-files.cdx.json");
   });
 
+  it("--push to a TLS registry with a private CA: trusted through --registry-ca, as kiln bake is", async () => {
+    const tls = required("registryTls");
+    const ca = required("registryTlsCa");
+    const docker = await tempDir("build-docker-config");
+    const auth = Buffer.from(`${required("registryUser")}:${required("registryPassword")}`).toString(
+      "base64",
+    );
+    await writeFile(join(docker, "config.json"), JSON.stringify({ auths: { [tls]: { auth } } }));
+    const res = await kiln(
+      [
+        "build",
+        "reachable.yaml",
+        "--out",
+        "out-tls",
+        "--push",
+        `${tls}/kiln`,
+        "--insecure-registry",
+        host,
+        "--registry-ca",
+        ca,
+      ],
+      { ...env, DOCKER_CONFIG: docker },
+      cwd,
+    );
+    expect(res.err).not.toMatch(/kiln:/);
+    expect(res.code).toBe(0);
+    const summary = JSON.parse(await readFile(join(cwd, "out-tls/build.json"), "utf8")) as Summary;
+    const connect = summary.images.find((i) => i.kind === "connect");
+    expect(connect?.reference).toBe(`${tls}/kiln/connect-files@${connect?.digest}`);
+    const trusted = new RegistryClient({
+      ca: await readFile(ca, "utf8"),
+      credentials: dockerConfigCredentials({ DOCKER_CONFIG: docker }),
+    });
+    try {
+      for (const image of summary.images)
+        expect((await headManifest(trusted, parseReference(image.reference)))?.digest).toBe(image.digest);
+    } finally {
+      await trusted.close();
+    }
+  });
+
   it("rebuilding unchanged inputs gives the same digests", async () => {
     const before = JSON.parse(await readFile(join(cwd, "out/build.json"), "utf8")) as Summary;
     const res = await kiln(
@@ -127,5 +176,14 @@ describe("kiln build (real registry, real catalog entry from Maven Central)", ()
     expect(kc).toContain("type: image");
     // The plugins are mounted onto the declared base, not onto a Connect image never built.
     expect(kc).toContain("image: registry.invalid/strimzi/kafka:1.2.0-kafka-4.3.1");
+    expect(kc).not.toContain("registry.example.com/kafka/connect-files");
+    expect(summary.connects).toStrictEqual([
+      {
+        cluster: "offline",
+        connect: "files",
+        path: "plugin-volumes",
+        image: "registry.invalid/strimzi/kafka:1.2.0-kafka-4.3.1",
+      },
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Matrix } from "@kiln/connectors";
+import type { Matrix } from "@kiln/conformance";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runKiln } from "../harness/cli.js";
 import { requireMavenCentral } from "../resolve/network.js";

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { FakeGitHub } from "@kiln/cli/testing";
+import { FakeGitHub } from "@kiln/pipeline/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runKiln } from "../harness/cli.js";
 import { requireMavenCentral, TEST_KILN_CACHE } from "../resolve/network.js";

@@ -9,8 +9,8 @@ import {
   localRuntime,
   type Matrix,
   runConformance,
-} from "@kiln/connectors";
-import { resolveKafkaJars } from "@kiln/connectors/runtime";
+} from "@kiln/conformance";
+import { resolveKafkaJars } from "@kiln/runtime";
 import type { ConnectorPlugin } from "@kiln/schemas";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 

@@ -9,7 +9,7 @@ import {
   localRuntime,
   type Matrix,
   runConformance,
-} from "@kiln/connectors";
+} from "@kiln/conformance";
 import semver from "semver";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Postgres, startPostgres } from "../harness/postgres.js";

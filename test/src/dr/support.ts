@@ -1,21 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConnectClient } from "@kiln/connectors";
-import { type Cluster, loadSpec } from "@kiln/schemas";
 import { runKiln } from "../harness/cli.js";
 import { eventually as poll } from "../harness/eventually.js";
-
-// JSON is YAML: documents written as JSON load through kiln's YAML loader.
-const stringify = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
-
-/** A Cluster definition as a user writes it, loaded (and schema-validated) the way kiln loads files. */
-export function clusterSpec(doc: Record<string, unknown>): Cluster {
-  return loadSpec(
-    stringify({ apiVersion: "kiln.dev/v1", kind: "Cluster", ...doc }),
-    `${String(doc.name)}.yaml`,
-    "Cluster",
-  ).value as Cluster;
-}
 
 /** Short MirrorMaker 2 intervals so a suite sees topics, checkpoints and offset syncs within seconds. */
 export const FAST_MM2 = {

@@ -1,1 +1,1 @@
-export { freePort } from "@kiln/connectors/runtime";
+export { freePort } from "@kiln/runtime";

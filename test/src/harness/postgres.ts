@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { chown, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -12,7 +12,7 @@ const run = promisify(execFile);
 export const PG_BIN = process.env.KILN_TEST_PG_BIN ?? "/usr/lib/postgresql/15/bin";
 
 export interface Postgres {
-  host: "127.0.0.1";
+  host: string;
   port: number;
   /** The superuser initdb made (trust auth on loopback: no password anywhere). */
   superuser: string;
@@ -31,7 +31,16 @@ export interface Postgres {
  * user through setpriv (PostgreSQL refuses to run as root). Data lives under the system temp
  * directory and is removed on stop.
  */
-export async function startPostgres(opts: { name?: string } = {}): Promise<Postgres> {
+export async function startPostgres(
+  opts: {
+    name?: string;
+    /** A loopback address of its own, e.g. for a host name clients resolve, and its port. */
+    host?: string;
+    port?: number;
+    /** Roles other than the superuser sign in over TCP with their password (scram-sha-256). */
+    passwords?: boolean;
+  } = {},
+): Promise<Postgres> {
   const base = await mkdtemp(join(tmpdir(), "kiln-pg-"));
   const data = join(base, "data");
   const sock = join(base, "sock");
@@ -68,7 +77,19 @@ export async function startPostgres(opts: { name?: string } = {}): Promise<Postg
       cause: err,
     });
   }
-  const port = await freePort();
+  if (opts.passwords)
+    await writeFile(
+      join(data, "pg_hba.conf"),
+      [
+        "local all all trust",
+        `host all ${superuser} 127.0.0.0/8 trust`,
+        "host all all 127.0.0.0/8 scram-sha-256",
+        "host replication all 127.0.0.0/8 scram-sha-256",
+        "",
+      ].join("\n"),
+    );
+  const host = opts.host ?? "127.0.0.1";
+  const port = opts.port ?? (await freePort());
   const [cmd, args] = drop(join(PG_BIN, "postgres"), [
     "-D",
     data,
@@ -77,7 +98,7 @@ export async function startPostgres(opts: { name?: string } = {}): Promise<Postg
     "-k",
     sock,
     "-c",
-    "listen_addresses=127.0.0.1",
+    `listen_addresses=${host}`,
     "-c",
     "wal_level=logical",
     "-c",
@@ -105,7 +126,7 @@ export async function startPostgres(opts: { name?: string } = {}): Promise<Postg
         "psql",
         [
           "-h",
-          "127.0.0.1",
+          host,
           "-p",
           String(port),
           "-U",
@@ -129,25 +150,21 @@ export async function startPostgres(opts: { name?: string } = {}): Promise<Postg
     }
   };
   try {
-    await waitFor(
-      `PostgreSQL on 127.0.0.1:${port}`,
-      async () => (await sql("postgres", "select 1")) === "1",
-      {
-        service: proc,
-        timeoutMs: 60_000,
-        intervalMs: 300,
-      },
-    );
+    await waitFor(`PostgreSQL on ${host}:${port}`, async () => (await sql("postgres", "select 1")) === "1", {
+      service: proc,
+      timeoutMs: 60_000,
+      intervalMs: 300,
+    });
   } catch (err) {
     await stop();
     throw err;
   }
   return {
-    host: "127.0.0.1",
+    host,
     port,
     superuser,
     sql,
-    jdbcUrl: (db) => `jdbc:postgresql://127.0.0.1:${port}/${db}`,
+    jdbcUrl: (db) => `jdbc:postgresql://${host}:${port}/${db}`,
     process: proc,
     logs: (lines) => proc.tail(lines),
     stop,

@@ -1,1 +1,1 @@
-export { type ServiceProcess, startProcess, waitFor } from "@kiln/connectors/runtime";
+export { type ServiceProcess, startProcess, waitFor } from "@kiln/runtime";

@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, readdir, readFile, readlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { resolveJarSet, STRIMZI_OAUTH_JARS } from "@kiln/connectors/runtime";
 import type { LocalCluster, LocalEnvironment } from "@kiln/local";
+import { resolveJarSet, STRIMZI_OAUTH_JARS } from "@kiln/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { runKiln } from "../harness/cli.js";

@@ -4,7 +4,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { compileJava, DEFAULT_KAFKA_VERSION, javaBin, javaFlags } from "@kiln/connectors/runtime";
+import { compileJava, javaBin, javaFlags } from "@kiln/runtime";
+import { DEFAULT_KAFKA_VERSION } from "@kiln/schemas";
 import { testCacheDir } from "../cache.js";
 
 const run = promisify(execFile);

@@ -3,7 +3,6 @@
 export {
   type ConnectWorker,
   compileJava,
-  DEFAULT_KAFKA_VERSION,
   FILE_CONFIG_PROVIDER,
   javaBin,
   javaFlags,
@@ -16,4 +15,5 @@ export {
   startConnectWorker,
   startKafka,
   writeLog4j2,
-} from "@kiln/connectors/runtime";
+} from "@kiln/runtime";
+export { DEFAULT_KAFKA_VERSION } from "@kiln/schemas";

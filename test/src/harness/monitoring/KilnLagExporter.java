@@ -1,6 +1,6 @@
 // A Kafka Exporter-compatible lag exporter for the real-peer suites: the metric and label names
 // of danielqsj/kafka_exporter (which Strimzi deploys as `spec.kafkaExporter`), computed on every
-// scrape with Kafka's Admin client. Run as `java … KilnLagExporter <bootstrap> <host:port>`.
+// scrape with Kafka's Admin client. Run as `java … KilnLagExporter <bootstrap> <host:port> [client.properties]`.
 // Stands in for kafka_exporter because that module cannot be fetched through the Go module proxy here.
 import com.sun.net.httpserver.HttpServer;
 import java.io.OutputStream;
@@ -27,8 +27,9 @@ import org.apache.kafka.common.TopicPartitionInfo;
 public final class KilnLagExporter {
   private final Admin admin;
 
-  private KilnLagExporter(String bootstrap) {
+  private KilnLagExporter(String bootstrap, Properties client) {
     Properties p = new Properties();
+    p.putAll(client);
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000);
@@ -37,7 +38,15 @@ public final class KilnLagExporter {
   }
 
   public static void main(String[] args) throws Exception {
-    KilnLagExporter exporter = new KilnLagExporter(args[0]);
+    // Optional third argument: client properties (TLS and the exporter's identity), as Strimzi's
+    // Kafka Exporter connects to the replication listener with its own certificate.
+    Properties client = new Properties();
+    if (args.length > 2) {
+      try (java.io.Reader r = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(args[2]))) {
+        client.load(r);
+      }
+    }
+    KilnLagExporter exporter = new KilnLagExporter(args[0], client);
     String[] listen = args[1].split(":");
     HttpServer server = HttpServer.create(new InetSocketAddress(listen[0], Integer.parseInt(listen[1])), 16);
     server.createContext("/metrics", ex -> {

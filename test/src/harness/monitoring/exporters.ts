@@ -1,44 +1,11 @@
-import { execFile } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { JMX_EXPORTER_JARS, resolveJarSet } from "@kiln/connectors/runtime";
 import { stderrLog4j2 } from "../kafka/clients.js";
 import { compileJava, DEFAULT_KAFKA_VERSION, javaBin, javaFlags } from "../kafka/index.js";
 import { freePort } from "../ports.js";
 import { type ServiceProcess, startProcess, waitFor } from "../process.js";
 
-const _run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
-
-/** The JMX exporter agent jar (`JMX_EXPORTER_JARS`, from Maven Central through ~/.m2, cached). */
-export async function resolveJmxExporterAgent(): Promise<string> {
-  const set = await resolveJarSet(JMX_EXPORTER_JARS);
-  const jar = set.files.find((f) => f.endsWith(".jar"));
-  if (!jar) throw new Error(`no jar in ${set.name}`);
-  return jar;
-}
-
-export interface JmxAgent {
-  /** `-javaagent:…` for the JVM. */
-  jvmArg: string;
-  /** `127.0.0.1:<port>` the agent serves `/metrics` on. */
-  target: string;
-}
-
-/**
- * The agent argument for one JVM: the exporter config (a rendered ConfigMap's
- * `metrics-config.yml`) written to `dir`, served on a free loopback port.
- */
-export async function jmxAgent(dir: string, name: string, exporterConfig: string): Promise<JmxAgent> {
-  const jar = await resolveJmxExporterAgent();
-  await mkdir(dir, { recursive: true });
-  const config = join(dir, `${name}-metrics-config.yml`);
-  await writeFile(config, exporterConfig);
-  const port = await freePort();
-  return { jvmArg: `-javaagent:${jar}=127.0.0.1:${port}:${config}`, target: `127.0.0.1:${port}` };
-}
 
 export interface LagExporter {
   /** `127.0.0.1:<port>` serving `/metrics`. */
@@ -56,6 +23,9 @@ export async function startLagExporter(opts: {
   bootstrap: string;
   workDir: string;
   version?: string;
+  /** Client properties (TLS, identity) and the JDK hosts file that resolves the cluster's names. */
+  clientConfig?: string;
+  hostsFile?: string;
 }): Promise<LagExporter> {
   const { classpath } = await compileJava(join(here, "KilnLagExporter.java"), {
     version: opts.version ?? DEFAULT_KAFKA_VERSION,
@@ -68,11 +38,13 @@ export async function startLagExporter(opts: {
     [
       ...javaFlags("128m"),
       `-Dlog4j2.configurationFile=${await stderrLog4j2()}`,
+      ...(opts.hostsFile ? [`-Djdk.net.hosts.file=${opts.hostsFile}`] : []),
       "-cp",
       classpath,
       "KilnLagExporter",
       opts.bootstrap,
       target,
+      ...(opts.clientConfig ? [opts.clientConfig] : []),
     ],
     { logDir: opts.workDir },
   );

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { cachedDirectory, freePort, resolveJarSet } from "@kiln/connectors/runtime";
+import { cachedDirectory, freePort, resolveJarSet } from "@kiln/runtime";
 import { Agent, request } from "undici";
 import { testCacheDir } from "../cache.js";
 import { type ServiceProcess, startProcess, waitFor } from "../process.js";

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { cachedDirectory, portOpen } from "@kiln/connectors/runtime";
+import { cachedDirectory, portOpen } from "@kiln/runtime";
 import { testCacheDir } from "../cache.js";
 import { type ServiceProcess, startProcess, waitFor } from "../process.js";
 

@@ -1,1 +1,0 @@
-export { FakeGitHub, type RecordedRequest } from "./fake-github.js";

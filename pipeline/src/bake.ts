@@ -1,0 +1,382 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import {
+  type BakeResult,
+  type BlobStore,
+  bake,
+  buildInEngine,
+  dockerClient,
+  eagerUpload,
+  formatReference,
+  generateSbom,
+  type LayerRecipe,
+  loadIntoEngine,
+  type Platform,
+  type PluginSource,
+  type PushEvent,
+  type PushPlan,
+  parseReference,
+  planPush,
+  pushArtifact,
+  type Reference,
+  type ReferrerResult,
+  type RegistryClient,
+  recipeFromEnv,
+  resolveFiles,
+  singleImage,
+  writeDockerArchive,
+  writeLayout,
+} from "@kiln/builder";
+import { type ProgressEvent, readSourceFile } from "@kiln/catalog";
+import { type Cluster, KilnError, loadSpec, OptionError, strimziKafkaImage } from "@kiln/schemas";
+import { requireCatalog } from "./catalog.js";
+import type { RunContext } from "./context.js";
+import { requireLockfile } from "./lockfile.js";
+import { pluginArtifact } from "./plugin-image.js";
+import { pluginSources } from "./plugin-sources.js";
+import { attachSbom, publish } from "./publish.js";
+import { imageStore, type RegistryOptions, registryClient } from "./registry.js";
+
+/** Where a baked image goes besides a registry. */
+export type BakeOutput =
+  | { kind: "oci"; dir: string }
+  | { kind: "docker-archive"; file: string }
+  | { kind: "docker" }
+  | { kind: "docker-build" };
+
+export interface BakeRequest extends RegistryOptions {
+  /** A Cluster file: each of its Connect clusters is baked (or only `connect`). Without it, `base` and the plugins. */
+  file?: string;
+  connect?: string;
+  base?: string;
+  /** Catalog entries to bake (added to the file's). */
+  plugin?: string[];
+  /** Local plugin directories by plugin name, baked as given (`--plugin-dir`). */
+  pluginDirs?: Map<string, string>;
+  /** A reference, or `true` for each Connect cluster's own `image.repository`. */
+  push?: string | boolean;
+  outputs?: BakeOutput[];
+  platforms?: Platform[];
+  /** Stop at the push plan: nothing is written or pushed. */
+  plan?: boolean;
+  /** Also push each plugin as an image of its own under this repository prefix. */
+  pluginImages?: string;
+  layout?: "plain" | "strimzi";
+  compression?: "gzip" | "zstd";
+  level?: number;
+  catalog: string;
+  lockfile?: string;
+  out: string;
+  source?: string;
+  revision?: string;
+}
+
+export interface BakeHooks {
+  onProgress?: (e: ProgressEvent) => void;
+  onPush?: (e: PushEvent) => void;
+  /** Each plugin layer once it is made or found in the cache. */
+  onLayer?: (layer: { name: string; version: string; cached: boolean; size: number }) => void;
+}
+
+/** What happened to one Connect cluster's image. */
+export interface BakeReport {
+  connect: string;
+  digest: string;
+  base: string;
+  plugins: Array<{ name: string; version: string; layer: string; cached: boolean }>;
+  /** With `plan`: what a push would do. */
+  plan?:
+    | (PushPlan & { target: string })
+    | { digest: string; upToDate: false; uploadBytes: null; note: string };
+  sbom?: string;
+  push?:
+    | { reference: string; uploadedBytes: 0; upToDate: true }
+    | {
+        reference: string;
+        uploadedBytes: number;
+        blobs: { uploaded: number; mounted: number; existing: number };
+        sbom: ReferrerResult;
+      };
+  pluginImages?: string[];
+  outputs?: string[];
+}
+
+interface Job {
+  name: string;
+  base: string;
+  plugins: string[];
+  repository?: string;
+}
+
+/** What to bake: each Connect cluster of a Cluster file (or one, with `connect`), or the request alone. */
+async function jobs(req: BakeRequest, cwd: string): Promise<Job[]> {
+  const { file } = req;
+  if (!file) {
+    if (!req.base) throw new OptionError("give a Cluster file, or --base and --plugin/--plugin-dir");
+    const names = [...(req.plugin ?? []), ...(req.pluginDirs?.keys() ?? [])];
+    return [{ name: "connect", base: req.base, plugins: [...new Set(names)] }];
+  }
+  const source = await readSourceFile(resolve(cwd, file), cwd);
+  const spec = loadSpec(source.text, source.file);
+  if (spec.kind !== "Cluster") throw new OptionError(`${file} is a ${spec.kind}, not a Cluster`);
+  const cluster = spec.value as Cluster;
+  const connects = (cluster.connect ?? []).filter((c) => !req.connect || c.name === req.connect);
+  if (connects.length === 0)
+    throw new KilnError(
+      req.connect
+        ? `${file} has no Connect cluster named ${req.connect}`
+        : `${file} defines no Connect cluster`,
+      { location: { file } },
+    );
+  return connects.map((c) => ({
+    name: c.name,
+    base: req.base ?? c.image?.base ?? strimziKafkaImage(cluster.kafka.version),
+    plugins: [...new Set([...(c.plugins ?? []), ...(req.plugin ?? [])])],
+    ...(c.image?.repository ? { repository: c.image.repository } : {}),
+  }));
+}
+
+/** Plugin sources: local directories as given, the rest resolved from the catalog and the lock. */
+async function sourcesOf(req: BakeRequest, names: string[], ctx: RunContext, hooks: BakeHooks) {
+  const local: PluginSource[] = [];
+  for (const n of names) {
+    const dir = req.pluginDirs?.get(n);
+    if (dir) local.push({ name: n, version: "local", dir });
+  }
+  const fromCatalog = names.filter((n) => !req.pluginDirs?.has(n));
+  if (fromCatalog.length === 0) return local;
+  const catalog = await requireCatalog(req.catalog, ctx.cwd);
+  const lock = await requireLockfile(req.lockfile, ctx.cwd);
+  const resolved = await pluginSources(catalog, lock, fromCatalog, {
+    env: ctx.env,
+    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    layout: req.layout === "strimzi" ? "strimzi" : "plugin",
+  });
+  return [...local, ...resolved];
+}
+
+const defaultTag = (result: BakeResult) => `sha-${result.artifact.digest.slice(7, 19)}`;
+
+/** Where the image is pushed: the given reference, or the Connect cluster's repository tagged by digest. */
+function pushTargetOf(req: BakeRequest, job: Job, result: BakeResult): string | undefined {
+  if (typeof req.push === "string") return req.push;
+  if (!req.push) return undefined;
+  if (!job.repository)
+    throw new OptionError(
+      `--push needs a reference: the Connect cluster ${job.name} sets no image.repository`,
+    );
+  return `${job.repository}:${defaultTag(result)}`;
+}
+
+/**
+ * `kiln bake`: plugins from the lock (or local directories) baked onto a base image for each
+ * Connect cluster, then planned, pushed with the SBOM as a referrer, written or loaded.
+ */
+export async function bakeImages(
+  req: BakeRequest,
+  ctx: RunContext,
+  hooks: BakeHooks = {},
+): Promise<BakeReport[]> {
+  const recipe = recipeFromEnv(ctx.env, {
+    ...(req.compression ? { compression: req.compression } : {}),
+    ...(req.level !== undefined ? { level: req.level } : {}),
+  });
+  const client = await registryClient(req, ctx);
+  const store = imageStore(ctx.env);
+  const outDir = resolve(ctx.cwd, req.out);
+  const source =
+    req.source ??
+    (ctx.env.GITHUB_SERVER_URL && ctx.env.GITHUB_REPOSITORY
+      ? `${ctx.env.GITHUB_SERVER_URL}/${ctx.env.GITHUB_REPOSITORY}`
+      : undefined);
+  const revision = req.revision ?? ctx.env.GITHUB_SHA;
+  const reports: BakeReport[] = [];
+  try {
+    for (const job of await jobs(req, ctx.cwd)) {
+      const plugins = await sourcesOf(req, job.plugins, ctx, hooks);
+      // Blob uploads need only the repository, so fresh layers can stream there while they are made.
+      const eagerRef = req.plan
+        ? undefined
+        : typeof req.push === "string"
+          ? req.push
+          : req.push
+            ? job.repository
+            : undefined;
+      const result = await bake(client, store, {
+        ...(eagerRef ? { eager: eagerUpload(client, parseReference(eagerRef)) } : {}),
+        base: job.base,
+        plugins,
+        recipe,
+        ...(req.platforms ? { platforms: req.platforms } : {}),
+        ...(req.layout === "strimzi" && plugins.every((p) => p.version === "local")
+          ? { layout: "strimzi" as const }
+          : {}),
+        ...(source ? { source } : {}),
+        ...(revision ? { revision } : {}),
+      });
+      for (const p of result.plugins)
+        hooks.onLayer?.({
+          name: p.plugin.name,
+          version: p.plugin.version,
+          cached: p.cached,
+          size: p.layer.descriptor.size,
+        });
+      const digest = result.artifact.digest;
+      const report: BakeReport = {
+        connect: job.name,
+        digest,
+        base: formatReference(result.base.reference),
+        plugins: result.plugins.map((p) => ({
+          name: p.plugin.name,
+          version: p.plugin.version,
+          layer: p.layer.descriptor.digest,
+          cached: p.cached,
+        })),
+      };
+      reports.push(report);
+      const pushTarget = pushTargetOf(req, job, result);
+      if (req.plan) {
+        report.plan = pushTarget
+          ? { ...(await planPush(client, result.artifact, parseReference(pushTarget))), target: pushTarget }
+          : { digest, upToDate: false, uploadBytes: null, note: "no --push target: nothing to compare" };
+        continue;
+      }
+      const sbom = await generateSbom({
+        image: { name: pushTarget ?? job.name, digest },
+        plugins: result.plugins,
+        epoch: recipe.epoch,
+      });
+      const sbomBytes = Buffer.from(`${JSON.stringify(sbom, null, 2)}\n`);
+      await mkdir(outDir, { recursive: true });
+      report.sbom = join(outDir, `${job.name}.cdx.json`);
+      await writeFile(report.sbom, sbomBytes);
+      const done: string[] = [];
+      if (pushTarget) {
+        const target = parseReference(pushTarget);
+        report.push = await pushBaked(
+          client,
+          result,
+          target,
+          { data: sbomBytes, title: `${job.name}.cdx.json` },
+          hooks,
+        );
+        done.push(formatReference({ ...target, digest }));
+        if (req.pluginImages)
+          report.pluginImages = await pushPluginImages(
+            client,
+            plugins,
+            req.pluginImages,
+            store,
+            recipe,
+            req.platforms,
+          );
+      }
+      const tag = pushTarget ?? `kiln/${job.name}:${defaultTag(result)}`;
+      const written = {
+        result,
+        plugins,
+        tag,
+        epoch: recipe.epoch,
+        platform: req.platforms?.[0],
+        env: ctx.env,
+      };
+      for (const o of req.outputs ?? []) done.push(await writeOutput(o, written));
+      // Nothing asked for: the image goes to an OCI layout under out/.
+      if (!pushTarget && (req.outputs ?? []).length === 0)
+        done.push(await writeOutput({ kind: "oci", dir: join(outDir, "oci") }, written));
+      report.outputs = done;
+    }
+  } finally {
+    await client.close();
+  }
+  return reports;
+}
+
+/** push: the image unless its tag already names it, then its SBOM as a referrer. */
+async function pushBaked(
+  client: RegistryClient,
+  result: BakeResult,
+  target: Reference,
+  sbom: { data: Buffer; title: string },
+  hooks: BakeHooks,
+): Promise<BakeReport["push"]> {
+  const pushed = await publish(client, result.artifact, target, hooks.onPush);
+  if (pushed.upToDate)
+    return {
+      reference: formatReference({ ...target, digest: result.artifact.digest }),
+      uploadedBytes: 0,
+      upToDate: true,
+    };
+  const ref = await attachSbom(client, target, result.artifact, {
+    ...sbom,
+    created: result.labels["org.opencontainers.image.created"] as string,
+  });
+  // Layers streamed to the registry while they were made count as uploaded too.
+  const eagerBytes = result.plugins
+    .filter((p) => p.eagerUploaded)
+    .reduce((n, p) => n + p.layer.descriptor.size, 0);
+  return {
+    reference: pushed.reference,
+    uploadedBytes: pushed.uploadedBytes + eagerBytes,
+    blobs: pushed.blobs,
+    sbom: ref,
+  };
+}
+
+/** `--plugin-images <prefix>`: each plugin also pushed as an image of its own, `<prefix>/<name>:<version>`. */
+async function pushPluginImages(
+  client: RegistryClient,
+  plugins: PluginSource[],
+  prefix: string,
+  store: BlobStore,
+  recipe: LayerRecipe,
+  platforms: Platform[] | undefined,
+): Promise<string[]> {
+  const images: string[] = [];
+  for (const p of plugins) {
+    const { artifact } = await pluginArtifact(p, store, recipe, platforms);
+    const ref = parseReference(`${prefix.replace(/\/$/, "")}/${p.name}:${p.version}`);
+    images.push((await pushArtifact(client, artifact, ref)).reference);
+  }
+  return images;
+}
+
+/** Writes a baked image to one output; returns how the report names it. */
+async function writeOutput(
+  o: BakeOutput,
+  image: {
+    result: BakeResult;
+    plugins: PluginSource[];
+    tag: string;
+    epoch: number;
+    platform: Platform | undefined;
+    env: NodeJS.ProcessEnv;
+  },
+): Promise<string> {
+  const { result, plugins, tag, platform, env } = image;
+  switch (o.kind) {
+    case "oci":
+      await writeLayout(o.dir, result.artifact, { refName: tag });
+      return `oci:${o.dir}`;
+    case "docker-archive":
+      await writeDockerArchive(o.file, singleImage(result.artifact, platform), [tag]);
+      return `docker-archive:${o.file}`;
+    case "docker":
+      await loadIntoEngine(dockerClient(env.DOCKER_HOST), singleImage(result.artifact, platform), tag);
+      return `docker:${tag}`;
+    case "docker-build": {
+      const resolved = await Promise.all(
+        plugins.map(async (p) => ({ name: p.name, files: await resolveFiles(p) })),
+      );
+      await buildInEngine(dockerClient(env.DOCKER_HOST), {
+        base: formatReference(result.base.reference),
+        plugins: resolved,
+        labels: result.labels,
+        tag,
+        epoch: image.epoch,
+      });
+      return `docker-build:${tag}`;
+    }
+  }
+}
