@@ -1,26 +1,12 @@
 import { type AddProposal, CLASS_TYPES } from "@kiln/catalog";
-import { addEntry } from "@kiln/pipeline/catalog-add";
-import { type ConnectorPlugin, formatDiagnostic } from "@kiln/schemas";
+import { type AddRequest, addEntry } from "@kiln/pipeline/catalog-add";
+import { formatDiagnostic } from "@kiln/schemas";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
 import { progressReporter } from "../progress.js";
 import { ask, canPrompt } from "../prompt.js";
 
-interface Options {
-  catalog: string;
-  lockfile?: string;
-  name?: string;
-  title?: string;
-  type?: ConnectorPlugin["type"];
-  kafka?: string;
-  license?: string;
-  owners?: string[];
-  pluginVersion?: string;
-  exclude?: string[];
-  transitive?: boolean;
-  example?: boolean;
-  json?: boolean;
-}
+type Options = Omit<AddRequest, "source"> & { json?: boolean };
 
 function summary(
   p: AddProposal,
