@@ -25,7 +25,7 @@ version: 1.0.0.Final
 license: ${license}
 kafka: "${kafka}"
 owners: [team]
-classes: [{ class: ${cls}, type: ${type === "both" ? "source" : type} }]
+classes: ${type === "both" ? `[{ class: ${cls}, type: source }, { class: ${cls}Sink, type: sink }]` : `[{ class: ${cls}, type: ${type} }]`}
 artifacts:
   - { type: jar, url: "https://example.com/${name}.jar", sha512: "${"0".repeat(128)}" }
 `,
@@ -89,6 +89,28 @@ describe("Catalog", () => {
     expect(result.catalog).toBeUndefined();
     expect(result.diagnostics.map((d) => d.message)).toEqual([
       "the document is missing the required field `allow`",
+    ]);
+  });
+
+  test("a transform or converter may come with several plugins; a connector class may not", () => {
+    const withTransform = (name: string, connector: string): SourceFile => ({
+      file: `${name}.yaml`,
+      text: `${entry(name, "source", ">=4.2.0", connector).text.replace(
+        /^classes: .*$/m,
+        `classes: [{ class: ${connector}, type: source }, { class: io.example.Unwrap, type: transform }]`,
+      )}`,
+    });
+    const both = loadCatalog(
+      [withTransform("pg", "io.example.Pg"), withTransform("my", "io.example.My")],
+      policy,
+    );
+    expect(both.diagnostics).toEqual([]);
+    const clash = loadCatalog(
+      [withTransform("pg", "io.example.Pg"), withTransform("my", "io.example.Pg")],
+      policy,
+    );
+    expect(clash.diagnostics.map((d) => d.message)).toEqual([
+      'class io.example.Pg is also provided by "pg" (pg.yaml)',
     ]);
   });
 });

@@ -17,10 +17,29 @@ function error(e: LoadedEntry, path: PathSegment[], code: string, message: strin
   return { severity: "error", code, message, location: at(e, path) };
 }
 
+/** The entry type its connector classes call for: source, sink, both, or other (no connectors). */
+export function typeOfClasses(classes: ConnectorPlugin["classes"]): ConnectorPlugin["type"] {
+  const source = classes.some((c) => c.type === "source");
+  const sink = classes.some((c) => c.type === "sink");
+  return source && sink ? "both" : source ? "source" : sink ? "sink" : "other";
+}
+
+/** Why the top-level `type` disagrees with the connector classes the entry declares (undefined: it agrees). */
+function typeMismatch(entry: ConnectorPlugin): string | undefined {
+  const want = typeOfClasses(entry.classes);
+  if (want === entry.type) return undefined;
+  const connectors = entry.classes.filter((c) => c.type === "source" || c.type === "sink");
+  const listed = connectors.length
+    ? `its connector classes are ${connectors.map((c) => `${c.class} (${c.type})`).join(", ")}`
+    : "it declares no source or sink connector class";
+  return `type "${entry.type}" does not match the classes: ${listed}; the type must be "${want}"`;
+}
+
 /**
- * Checks what a schema cannot: names and classes unique across entries,
+ * Checks what a schema cannot: names and connector classes unique across entries,
  * versions and Kafka ranges that parse, https artifact URLs, the licence
- * policy, and an example that uses a class the entry provides. Pure.
+ * policy, a type that matches the connector classes, and an example that uses a class the entry
+ * provides. Pure.
  */
 export function checkCatalog(entries: LoadedEntry[], policy: LicensePolicy): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -43,6 +62,10 @@ export function checkCatalog(entries: LoadedEntry[], policy: LicensePolicy): Dia
     } else byName.set(entry.name, e);
 
     for (const [i, c] of entry.classes.entries()) {
+      // A connector class names what a connector runs, so it must be unambiguous; converters,
+      // transforms and the like travel with the connectors of each plugin (Debezium bundles its
+      // transforms with every connector) and Connect looks them up in the connector's plugin first.
+      if (c.type !== "source" && c.type !== "sink") continue;
       const owner = byClass.get(c.class);
       if (owner && owner !== e) {
         out.push(
@@ -99,6 +122,8 @@ export function checkCatalog(entries: LoadedEntry[], policy: LicensePolicy): Dia
         ),
       );
     }
+    const kind = typeMismatch(entry);
+    if (kind) out.push(error(e, ["type"], "type-classes", kind));
     if (entry.example && !entry.classes.some((c) => c.class === entry.example?.class)) {
       out.push(
         error(

@@ -1,6 +1,9 @@
+export { type AddOptions, type AddProposal, CLASS_TYPES, proposeEntry, sortClasses } from "./add/add.js";
+export { entryYaml, schemaModeline } from "./add/entry-yaml.js";
+export { type AddSource, nameOfSource, parseAddSource, versionOfSource } from "./add/source.js";
 export { Cache, defaultCacheDir, digestFile, type FileDigests } from "./cache/cache.js";
 export { Catalog, type CatalogQuery } from "./catalog.js";
-export { checkCatalog, type LoadedEntry } from "./check.js";
+export { checkCatalog, type LoadedEntry, typeOfClasses } from "./check.js";
 export { ChecksumError, DownloadError, ResolveError, UnsafeArchiveError } from "./errors.js";
 export {
   crossPluginWarnings,
@@ -8,6 +11,7 @@ export {
   inspectPlugin,
   type JarReport,
   type PluginReport,
+  type ProvidedClass,
   readJar,
   SERVICE_INTERFACES,
 } from "./inspect/inspect.js";
@@ -58,4 +62,7 @@ export {
   resolvePlugins,
 } from "./resolve/plugins.js";
 export type { ProgressEvent } from "./resolve/types.js";
+export { type Bump, bumpEntry, ClassesChangedError } from "./updates/bump.js";
+export { applyEntryChanges } from "./updates/edit.js";
+export { findUpdates, type OutdatedReport, type Unchecked, type Update } from "./updates/outdated.js";
 export { isValidRange, normalizeVersion, supportsKafka } from "./version.js";

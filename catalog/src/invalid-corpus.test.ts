@@ -147,6 +147,11 @@ const corpus: Array<[file: string, location: string, message: string]> = [
     "18:12 artifacts[0].asset",
     "`artifacts[0].asset` must be a plain file name (letters, digits, '.', '_', '+', '-'), not \"../../example.zip\"",
   ],
+  [
+    "41-type-does-not-match-classes.yaml",
+    "5:7 type",
+    'type "source" does not match the classes: its connector classes are com.example.connect.ExampleSinkConnector (sink); the type must be "sink"',
+  ],
 ];
 
 describe("invalid catalog corpus", () => {

@@ -4,6 +4,7 @@ import { main } from "./cli.js";
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   env: process.env,
 });
 // The command has returned: nothing it started may keep the process alive past its --timeout

@@ -4,8 +4,11 @@ import { EXIT_USAGE, reportError } from "./exit.js";
 import type { CommandIO } from "./io.js";
 import {
   dnsLabel,
+  fileGlob,
+  kafkaRange,
   kafkaVersion,
   kafkaVersions,
+  nameList,
   oneOf,
   parseDuration,
   registryHost,
@@ -95,6 +98,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
     .option("--out <dir>", "where matrix.json and matrix.md go", "out/conformance")
+    .option("--keep-logs", "keep each Connect worker's log and the plugin scan in <out>/logs")
     .option("--json", "print the matrix as JSON")
     .addOption(timeout("60m"))
     .action(run(() => import("./commands/conformance.js")));
@@ -251,7 +255,9 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/mirror-connectors.js")));
 
-  const catalog = program.command("catalog").description("query the connector catalog");
+  const catalog = program
+    .command("catalog")
+    .description("query the connector catalog, add plugins to it, and keep them up to date");
   catalog
     .command("list")
     .description("list catalog entries")
@@ -273,6 +279,81 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     .option("--catalog <dir>", "catalog directory", "catalog/connectors")
     .option("--json", "machine-readable output")
     .action(run(() => import("./commands/catalog-show.js")));
+  catalog
+    .command("add")
+    .description(
+      "add a plugin from Maven coordinates, an https URL or a GitHub release asset: download, sha512, inspect, licence, entry, lock",
+    )
+    .argument(
+      "<source>",
+      "group:artifact:version[:classifier][@jar|tar.gz|zip], https://…/plugin.tar.gz, or github:owner/repo@tag/asset",
+    )
+    .option("--name <name>", "catalog name (default: from the artifact)", dnsLabel)
+    .option("--title <title>", "title (default: the POM's name)")
+    .addOption(
+      new Option("--type <type>", "entry type (default: from its connector classes)").choices([
+        "source",
+        "sink",
+        "both",
+        "other",
+      ]),
+    )
+    .option("--plugin-version <version>", "plugin version (default: from the source)")
+    .option("--kafka <range>", "Kafka range to claim (default: the lines conformance tests)", kafkaRange)
+    .option("--license <spdx>", "SPDX licence (default: from the POM or the plugin's files)")
+    .option("--owners <owners>", "comma-separated owners (default: the catalog's usual owners)", nameList)
+    .option(
+      "--exclude <glob>",
+      "leave these files of the package out of the plugin directory (repeatable)",
+      repeatable(fileGlob),
+    )
+    .option("--transitive", "a Maven jar with its runtime dependencies")
+    .option(
+      "--example",
+      "write an example config from the plugin's config definition (starts a Connect worker; Java 17)",
+    )
+    .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
+    .option("--json", "machine-readable output")
+    .addOption(timeout("30m"))
+    .action(run(() => import("./commands/catalog-add.js")));
+  catalog
+    .command("outdated")
+    .description("entries with newer releases (exit 0 none, 2 some, 1 error)")
+    .argument("[names...]", "catalog entries (default: all)")
+    .option("--pre", "count pre-releases (Alpha, Beta, CR, RC) too")
+    .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--json", "machine-readable output")
+    .addOption(timeout("10m"))
+    .action(run(() => import("./commands/catalog-outdated.js")));
+  catalog
+    .command("bump")
+    .description("move an entry to a newer release: artifacts, sha512s, classes re-inspected, lock updated")
+    .argument("<name>", "catalog entry")
+    .argument("[version]", "the release (default: the newest kiln catalog outdated finds)")
+    .option("--classes", "take the classes the release provides when they differ from the entry's")
+    .option("--pre", "the newest release may be a pre-release")
+    .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
+    .option("--json", "machine-readable output")
+    .addOption(timeout("30m"))
+    .action(run(() => import("./commands/catalog-bump.js")));
+  catalog
+    .command("update-prs")
+    .description(
+      "for every entry with a newer release: a kiln/update/<name> branch with the bump and one PR (updated in place), for a scheduled job",
+    )
+    .argument("[names...]", "catalog entries (default: all)")
+    .option("--base <branch>", "branch the PRs target", "main")
+    .option("--remote <name>", "git remote the branches are pushed to", "origin")
+    .option("--conformance", "run conformance for each bump and put the matrix in its PR")
+    .option("--kafka <versions>", "Kafka versions for --conformance (default: 4.2.0,4.3.1)", kafkaVersions)
+    .option("--pre", "count pre-releases too")
+    .option("--catalog <dir>", "catalog directory", "catalog/connectors")
+    .option("--lockfile <file>", "lock file (default: kiln.lock.json)")
+    .option("--json", "machine-readable output")
+    .addOption(timeout("90m"))
+    .action(run(() => import("./commands/catalog-update-prs.js")));
 
   program
     .command("bake")

@@ -11,15 +11,16 @@ export const EXIT_CHANGES = 2;
 export const EXIT_USAGE = 64;
 
 export const EXIT_CODES: ReadonlyArray<{ code: number; meaning: string }> = [
-  { code: EXIT_OK, meaning: "success; for `plan`, `drift` and `diff`: nothing differs" },
+  { code: EXIT_OK, meaning: "success; for `plan`, `drift`, `diff` and `catalog outdated`: nothing differs" },
   {
     code: EXIT_FAILURE,
-    meaning: "failure: invalid input (a located error), a failed operation, or a bug in kiln",
+    meaning:
+      "failure: invalid input (a located error), a failed operation (`catalog add` and `catalog bump` when inspection finds a problem, the entry written for review; `catalog update-prs` when a bump fails), or a bug in kiln",
   },
   {
     code: EXIT_CHANGES,
     meaning:
-      "success, and something differs: `connectors plan` has pending changes, `connectors drift` found drift, `diff` found differences",
+      "success, and something differs: `connectors plan` has pending changes, `connectors drift` found drift, `diff` found differences, `catalog outdated` found newer releases",
   },
   {
     code: EXIT_USAGE,

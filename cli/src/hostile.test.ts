@@ -477,6 +477,7 @@ describe("hostile input: generated cases keep every invariant", () => {
           );
       return ms > 0 && ms <= 7 * 24 * 3_600_000;
     };
+    const ADD_SOURCE = "https://127.0.0.1:1/acme-connector-1.0.0.jar";
     const flags: Array<{
       flag: string;
       args: (v: string) => string[];
@@ -544,6 +545,17 @@ describe("hostile input: generated cases keep every invariant", () => {
         flag: "--kafka",
         args: (v) => ["catalog", "list", "--kafka", v],
         valid: (v) => /^[0-9]+\.[0-9]+(\.[0-9]+)?$/.test(v.trim()),
+      },
+      // A valid value gets as far as the download, which nothing answers (exit 1).
+      {
+        flag: "--name",
+        args: (v) => ["catalog", "add", ADD_SOURCE, "--owners", "t", "--timeout", "3s", "--name", v],
+        valid: (v) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(v),
+      },
+      {
+        flag: "--owners",
+        args: (v) => ["catalog", "add", ADD_SOURCE, "--timeout", "3s", "--owners", v],
+        valid: (v) => v.split(",").every((o) => o.trim() !== ""),
       },
       {
         flag: "offsets",

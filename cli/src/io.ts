@@ -1,4 +1,4 @@
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 /** What a command may touch: its streams and environment, injected so tests can capture them. */
 export interface CommandIO {
@@ -9,6 +9,8 @@ export interface CommandIO {
   cwd?: string;
   /** The command's overall deadline (`--timeout`), for everything it sends over the network. */
   signal?: AbortSignal;
+  /** Where answers to prompts come from; a verb prompts only when this and stdout are terminals. */
+  stdin?: Readable & { isTTY?: boolean };
 }
 
 /**

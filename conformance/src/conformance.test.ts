@@ -2,7 +2,7 @@ import type { ValidationResult } from "@kiln/connectors";
 import type { ConnectorPlugin } from "@kiln/schemas";
 import { describe, expect, test } from "vitest";
 import { checkListedClasses, combine, exampleProblems, judgeValidation } from "./evaluate.js";
-import { matrixErrors, matrixMarkdown, testedRange } from "./matrix.js";
+import { matrixErrors, matrixMarkdown, rangeOfLines, testedRange } from "./matrix.js";
 
 const entry: ConnectorPlugin = {
   apiVersion: "kiln.dev/v1",
@@ -126,6 +126,10 @@ describe("matrix", () => {
   test("testedRange spans the tested minor lines", () => {
     expect(testedRange(["4.3.1", "4.2.1"])).toBe(">=4.2.0 <4.4.0");
   });
+  test("rangeOfLines joins runs of lines", () => {
+    expect(rangeOfLines(["4.3.1", "4.2.0"])).toBe(">=4.2.0 <4.4.0");
+    expect(rangeOfLines(["4.1.0", "4.3.1"])).toBe(">=4.1.0 <4.2.0 || >=4.3.0 <4.4.0");
+  });
   test.each([
     [">=4.2.0 <4.4.0", {}, []],
     [
@@ -148,6 +152,29 @@ describe("matrix", () => {
       ">=4.2.0 <4.4.0",
       { "4.2.1": { status: "fail" as const, reasons: ["boom"] } },
       ['kafka ">=4.2.0 <4.4.0" claims 4.2.1, which fails: boom'],
+    ],
+    [
+      ">=4.2.0 <4.4.0",
+      {
+        "4.2.1": { status: "fail" as const, reasons: ["boom"] },
+        "4.3.1": { status: "expected-fail" as const, reasons: ["db"] },
+      },
+      [
+        'kafka ">=4.2.0 <4.4.0" claims 4.2.1, which fails: boom',
+        'it passes on 4.3.1 only: fix the failure above, or narrow kafka to ">=4.3.0 <4.4.0" (the lines it passes on)',
+      ],
+    ],
+    [
+      ">=4.2.0 <4.4.0",
+      {
+        "4.2.1": { status: "fail" as const, reasons: ["boom"] },
+        "4.3.1": { status: "fail" as const, reasons: ["bang"] },
+      },
+      [
+        'kafka ">=4.2.0 <4.4.0" claims 4.2.1, which fails: boom',
+        'kafka ">=4.2.0 <4.4.0" claims 4.3.1, which fails: bang',
+        "no Kafka line it claims passes: fix the cause above (pin a release of the plugin built for these Kafka lines, or `exclude` the bundled jars that break it), or keep the entry out of the catalog until a release works",
+      ],
     ],
   ])("entry range %s", (kafka, cells, errors) => {
     expect(matrixErrors({ ...entry, kafka }, cells, versions)).toEqual(errors);

@@ -1,6 +1,7 @@
 import { normalizeVersion } from "@kiln/catalog/read";
 import { findLiteralSecrets, type PluginInfo, type ValidationResult } from "@kiln/connectors";
 import type { ConnectorPlugin } from "@kiln/schemas";
+import type { PluginPathRow } from "./runtime.js";
 
 /** One entry on one Kafka version: pass, fail (with reasons), or a declared, expected failure. */
 export type CellStatus = "pass" | "fail" | "expected-fail";
@@ -63,6 +64,50 @@ export function checkListedClasses(
   return problems;
 }
 
+// Kafka's plugin-path tool's type names for the catalog's class types.
+const TOOL_TYPE: Record<string, ConnectorPlugin["classes"][number]["type"]> = {
+  source: "source",
+  sink: "sink",
+  converter: "converter",
+  header_converter: "header-converter",
+  transformation: "transform",
+  predicate: "predicate",
+  configprovider: "config-provider",
+};
+
+/**
+ * Classes Connect lists from the plugin's own directory that the entry does not declare (an
+ * entry declares exactly what its plugin provides). Kafka's own classes found in bundled copies
+ * of its jars are not the plugin's; inspection reports those jars.
+ */
+export function undeclaredListedClasses(entry: ConnectorPlugin, rows: readonly PluginPathRow[]): string[] {
+  const declared = new Set(entry.classes.map((c) => `${c.class} ${c.type}`));
+  const missing = rows.flatMap((r) => {
+    const type = TOOL_TYPE[r.type];
+    if (!r.loadable || !type || r.className.startsWith("org.apache.kafka.")) return [];
+    return declared.has(`${r.className} ${type}`) ? [] : [`${r.className} (${type})`];
+  });
+  if (missing.length === 0) return [];
+  return [
+    `Connect lists ${missing.length} class${missing.length === 1 ? "" : "es"} from this plugin that the entry does not declare: ${missing.join(", ")} (kiln inspect ${entry.name} prints the lines to add)`,
+  ];
+}
+
+/**
+ * Declared classes Connect's scan does not find in this plugin's directory. The REST listing
+ * cannot tell which plugin a class came from, so a class another plugin on the worker provides
+ * would hide one this plugin fails to load; the scan's rows say where each class is.
+ */
+export function declaredMissingFromScan(entry: ConnectorPlugin, rows: readonly PluginPathRow[]): string[] {
+  if (rows.length === 0) return [];
+  const found = new Set(
+    rows.filter((r) => r.loadable).map((r) => `${r.className} ${TOOL_TYPE[r.type] ?? r.type}`),
+  );
+  return entry.classes
+    .filter((c) => !found.has(`${c.class} ${c.type}`))
+    .map((c) => `${c.class} (${c.type}) is not found in this plugin by Connect's scan (connect-plugin-path)`);
+}
+
 /** Per-key errors of a validate response, as `key: message`. */
 export function validationErrors(result: ValidationResult): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -104,7 +149,7 @@ export function judgeValidation(
 }
 
 // Keys every connector accepts: Connect's own, not the plugin's definitions.
-const CONNECT_KEYS =
+export const CONNECT_KEYS =
   /^(name|connector\.class|tasks\.max|key\.converter|value\.converter|header\.converter|transforms|predicates|errors\.|topics|topics\.regex|topic\.creation\.|exactly\.once\.|offsets\.storage\.topic|config\.action\.reload|connector\.plugin\.version)/;
 
 /**

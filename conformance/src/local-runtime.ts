@@ -9,7 +9,9 @@ import {
   startConnectWorker,
   startKafka,
 } from "@kiln/runtime";
-import { type ConformanceRuntime, type PluginPathRow, parsePluginPathList } from "./runtime.js";
+import { type ConformanceRuntime, type PluginPathListing, parsePluginPathList } from "./runtime.js";
+
+const JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
 
 const exec = promisify(execFile);
 
@@ -50,17 +52,27 @@ export function localRuntime(workDir: string): LocalRuntime {
         workDir: join(workDir, `worker-${n}`),
         pluginPath: [pluginPath],
         // Scan everything and report what lacks a manifest; conformance judges service_load apart.
-        properties: { "plugin.discovery": "hybrid_warn" },
+        properties: {
+          "plugin.discovery": "hybrid_warn",
+          "key.converter": JSON_CONVERTER,
+          "value.converter": JSON_CONVERTER,
+        },
         heap: "512m",
         timeoutMs: 180_000,
       });
-      return { url: worker.url, logTail: () => worker.logs(30), stop: () => worker.stop() };
+      return {
+        url: worker.url,
+        logTail: () => worker.logs(30),
+        logFile: worker.logFile,
+        settings: { "key.converter": JSON_CONVERTER, "value.converter": JSON_CONVERTER },
+        stop: () => worker.stop(),
+      };
     },
 
-    async listPluginPath(kafka, pluginPath): Promise<PluginPathRow[]> {
+    async listPluginPath(kafka, pluginPath): Promise<PluginPathListing> {
       const jars = await resolveKafkaJars(kafka);
       // Kafka's own KIP-898 tool: which plugins load, and which have service manifests.
-      const { stdout } = await exec(
+      const { stdout, stderr } = await exec(
         javaBin(),
         [
           ...javaFlags("256m"),
@@ -73,7 +85,7 @@ export function localRuntime(workDir: string): LocalRuntime {
         ],
         { maxBuffer: 32 * 1024 * 1024 },
       );
-      return parsePluginPathList(stdout);
+      return { rows: parsePluginPathList(stdout), output: `${stdout}${stderr}` };
     },
 
     async close() {

@@ -32,7 +32,21 @@ export function testedRange(kafkaVersions: string[]): string {
   return `>=${minor(lo)}.0 <${semver.major(hi)}.${semver.minor(hi) + 1}.0`;
 }
 
-/** Entry-level verdicts over its cells. Pure. */
+/** The Kafka lines of `versions` as a range: `>=4.3.0 <4.4.0`, runs of lines joined with `||`. */
+export function rangeOfLines(versions: readonly string[]): string {
+  const lines = [...new Set(versions.map(minor))]
+    .map((l) => l.split(".").map(Number) as [number, number])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const runs: Array<[[number, number], [number, number]]> = [];
+  for (const l of lines) {
+    const last = runs.at(-1);
+    if (last && last[1][0] === l[0] && last[1][1] + 1 === l[1]) last[1] = l;
+    else runs.push([l, l]);
+  }
+  return runs.map(([lo, hi]) => `>=${lo[0]}.${lo[1]}.0 <${hi[0]}.${hi[1] + 1}.0`).join(" || ");
+}
+
+/** Entry-level verdicts over its cells, with what to do about a failing claim. Pure. */
 export function matrixErrors(
   entry: ConnectorPlugin,
   cells: Record<string, Cell>,
@@ -48,9 +62,18 @@ export function matrixErrors(
       `kafka "${entry.kafka}" claims versions conformance does not test; narrow it to within "${tested}"`,
     );
   }
-  for (const v of claimed) {
-    if (cells[v]?.status === "fail")
-      errors.push(`kafka "${entry.kafka}" claims ${v}, which fails: ${cells[v]?.reasons.join("; ")}`);
+  const failing = claimed.filter((v) => cells[v]?.status === "fail");
+  for (const v of failing)
+    errors.push(`kafka "${entry.kafka}" claims ${v}, which fails: ${cells[v]?.reasons.join("; ")}`);
+  const passing = claimed.filter((v) => cells[v] !== undefined && cells[v]?.status !== "fail");
+  if (failing.length > 0 && passing.length > 0) {
+    errors.push(
+      `it passes on ${passing.join(", ")} only: fix the failure above, or narrow kafka to "${rangeOfLines(passing)}" (the lines it passes on)`,
+    );
+  } else if (failing.length > 0 && failing.length === claimed.length) {
+    errors.push(
+      "no Kafka line it claims passes: fix the cause above (pin a release of the plugin built for these Kafka lines, or `exclude` the bundled jars that break it), or keep the entry out of the catalog until a release works",
+    );
   }
   return errors;
 }

@@ -1,11 +1,22 @@
-import { mkdir, rm, symlink } from "node:fs/promises";
+import { copyFile, mkdir, open, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { inspectPlugin } from "@kiln/catalog";
 import { ConnectClient } from "@kiln/connectors";
-import type { ConnectorPlugin } from "@kiln/schemas";
+import { type ConnectorPlugin, KilnError } from "@kiln/schemas";
 import semver from "semver";
-import { type Cell, checkListedClasses, combine, exampleProblems, judgeValidation } from "./evaluate.js";
+import {
+  type Cell,
+  checkListedClasses,
+  combine,
+  declaredMissingFromScan,
+  exampleProblems,
+  judgeValidation,
+  undeclaredListedClasses,
+} from "./evaluate.js";
+import { type BundledKafka, explainReason } from "./explain.js";
 import { type Matrix, type MatrixRow, matrixErrors } from "./matrix.js";
 import type { ConformanceRuntime, PluginPathRow, RunningWorker } from "./runtime.js";
+import { type LoggedProblem, loggedProblems } from "./worker-log.js";
 
 export interface ConformancePlugin {
   entry: ConnectorPlugin;
@@ -13,6 +24,8 @@ export interface ConformancePlugin {
   dir: string;
   /** What static inspection of the jars concluded about `plugin.discovery=service_load`. */
   staticServiceLoad?: boolean;
+  /** Copies of Kafka jars static inspection found in the plugin: named when they explain a failure. */
+  bundledKafka?: BundledKafka[];
 }
 
 export interface ConformanceOptions {
@@ -26,6 +39,8 @@ export interface ConformanceOptions {
    * validate with no error at all.
    */
   systems?: Record<string, Record<string, string>>;
+  /** Keep every worker's log (and the plugin-path tool's output) in this directory. */
+  keepLogs?: string;
   onProgress?: (line: string) => void;
 }
 
@@ -36,19 +51,55 @@ function rowsOf(rows: PluginPathRow[], pluginPath: string, name: string): Plugin
   return rows.filter((r) => r.location === dir || r.location.startsWith(`${dir}/`));
 }
 
+/** The end of a log file (the part that explains a failure), bounded so a runaway log cannot exhaust memory. */
+async function readLog(path: string, max = 4 << 20): Promise<string> {
+  const file = await open(path, "r").catch(() => undefined);
+  if (!file) return "";
+  try {
+    const { size } = await file.stat();
+    const length = Math.min(size, max);
+    const buf = Buffer.alloc(length);
+    await file.read(buf, 0, length, size - length);
+    return buf.toString("utf8");
+  } finally {
+    await file.close();
+  }
+}
+
+interface Evaluation {
+  client: ConnectClient;
+  worker: RunningWorker;
+  kafka: string;
+  /** What the plugin-path tool logged while scanning. */
+  toolProblems: LoggedProblem[];
+}
+
 async function evaluate(
-  client: ConnectClient,
+  ev: Evaluation,
   p: ConformancePlugin,
   rows: PluginPathRow[],
   systems: Record<string, Record<string, string>>,
 ): Promise<Cell> {
   const { entry } = p;
+  const { client } = ev;
   const listed = await client.plugins({ all: true });
   const providers = new Set(
     rows.filter((r) => r.type === "configprovider" && r.loadable).map((r) => r.className),
   );
   const cells: Cell[] = [];
-  const problems = checkListedClasses(entry, listed, providers);
+  const listedProblems = checkListedClasses(entry, listed, providers);
+  const flagged = new Set(
+    entry.classes.filter((c) => listedProblems.some((l) => l.includes(c.class))).map((c) => c.class),
+  );
+  const problems = [
+    ...listedProblems,
+    // What the REST listing missed because another plugin on the worker provides the same class.
+    ...declaredMissingFromScan(
+      { ...entry, classes: entry.classes.filter((c) => !flagged.has(c.class)) },
+      rows,
+    ),
+    ...undeclaredListedClasses(entry, rows),
+  ];
   cells.push(problems.length ? fail(...problems) : { status: "pass", reasons: [] });
 
   const serviceLoad = rows.length > 0 && rows.every((r) => r.hasManifest);
@@ -73,13 +124,39 @@ async function evaluate(
       cells.push(problems.length ? fail(...problems) : { status: "pass", reasons: [] });
       cells.push(judgeValidation(entry, result, system !== undefined));
     } catch (err) {
-      cells.push(fail(`validating the example config failed: ${(err as Error).message}`));
+      const message = err instanceof KilnError ? err.userMessage : (err as Error).message;
+      cells.push(fail(`validating the example config failed: ${message.replace(/^[\w.$]+Exception: /, "")}`));
     }
   }
-  return combine(...cells);
+  const cell = combine(...cells);
+  if (cell.status !== "fail") return cell;
+  // Connect's answers rarely say why: the worker's log does.
+  const ctx = {
+    problems: [...ev.toolProblems, ...loggedProblems(await readLog(ev.worker.logFile))],
+    bundled: p.bundledKafka ?? [],
+    workerSettings: ev.worker.settings,
+    exampleConfig: (entry.example?.config ?? {}) as Record<string, string>,
+    kafka: ev.kafka,
+  };
+  return { status: "fail", reasons: cell.reasons.map((r) => explainReason(r, ctx)) };
 }
 
-async function pluginPathFor(workDir: string, label: string, plugins: ConformancePlugin[]): Promise<string> {
+async function keep(dir: string, name: string, text: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, name), text);
+}
+
+async function keepFile(dir: string, name: string, from: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await copyFile(from, join(dir, name)).catch(() => {});
+}
+
+/** A `plugin.path` directory of links to the plugin directories, exactly as they were resolved. */
+export async function pluginPathFor(
+  workDir: string,
+  label: string,
+  plugins: ReadonlyArray<Pick<ConformancePlugin, "entry" | "dir">>,
+): Promise<string> {
   const dir = join(workDir, `plugin-path-${label}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -115,10 +192,13 @@ export async function runConformance(opts: ConformanceOptions): Promise<Matrix> 
     }
     const pluginPath = await pluginPathFor(opts.workDir, kafka, claiming);
     log(`kafka ${kafka}: scanning ${claiming.length} plugins`);
-    const rows = await opts.runtime.listPluginPath(kafka, pluginPath).catch((err: Error) => {
+    const listing = await opts.runtime.listPluginPath(kafka, pluginPath).catch((err: Error) => {
       log(`kafka ${kafka}: connect-plugin-path failed: ${err.message}`);
-      return [] as PluginPathRow[];
+      return { rows: [] as PluginPathRow[], output: err.message };
     });
+    if (opts.keepLogs) await keep(opts.keepLogs, `kafka-${kafka}-connect-plugin-path.txt`, listing.output);
+    const { rows } = listing;
+    const toolProblems = loggedProblems(listing.output);
     for (const p of claiming) {
       const own = rowsOf(rows, pluginPath, p.entry.name);
       if (own.length > 0)
@@ -127,6 +207,27 @@ export async function runConformance(opts: ConformanceOptions): Promise<Matrix> 
           own.every((r) => r.hasManifest),
         );
     }
+
+    /** Evaluates `plugins` on one running worker, then stops it (keeping its log when asked). */
+    const evaluateOn = async (worker: RunningWorker, label: string, plugins: ConformancePlugin[]) => {
+      const client = new ConnectClient({ urls: [worker.url], retry: { deadlineMs: 60_000 } });
+      try {
+        for (const p of plugins) {
+          const cell = await evaluate(
+            { client, worker, kafka, toolProblems },
+            p,
+            rowsOf(rows, pluginPath, p.entry.name),
+            systems,
+          );
+          (cells.get(p.entry.name) as Record<string, Cell>)[kafka] = cell;
+          log(`kafka ${kafka}: ${p.entry.name}: ${cell.status}`);
+        }
+      } finally {
+        await client.close();
+        await worker.stop();
+        if (opts.keepLogs) await keepFile(opts.keepLogs, `kafka-${kafka}-${label}.log`, worker.logFile);
+      }
+    };
 
     let shared: RunningWorker | undefined;
     try {
@@ -138,23 +239,7 @@ export async function runConformance(opts: ConformanceOptions): Promise<Matrix> 
       );
     }
     if (shared) {
-      const client = new ConnectClient({ urls: [shared.url], retry: { deadlineMs: 60_000 } });
-      try {
-        for (const p of claiming) {
-          (cells.get(p.entry.name) as Record<string, Cell>)[kafka] = await evaluate(
-            client,
-            p,
-            rowsOf(rows, pluginPath, p.entry.name),
-            systems,
-          );
-          log(
-            `kafka ${kafka}: ${p.entry.name}: ${(cells.get(p.entry.name) as Record<string, Cell>)[kafka]?.status}`,
-          );
-        }
-      } finally {
-        await client.close();
-        await shared.stop();
-      }
+      await evaluateOn(shared, "worker", claiming);
       continue;
     }
     for (const p of claiming) {
@@ -170,18 +255,7 @@ export async function runConformance(opts: ConformanceOptions): Promise<Matrix> 
         log(`kafka ${kafka}: ${p.entry.name}: fail (worker does not start)`);
         continue;
       }
-      const client = new ConnectClient({ urls: [worker.url], retry: { deadlineMs: 60_000 } });
-      try {
-        (cells.get(p.entry.name) as Record<string, Cell>)[kafka] = await evaluate(
-          client,
-          p,
-          rowsOf(rows, pluginPath, p.entry.name),
-          systems,
-        );
-      } finally {
-        await client.close();
-        await worker.stop();
-      }
+      await evaluateOn(worker, `worker-${p.entry.name}`, [p]);
     }
   }
 
@@ -201,4 +275,14 @@ export async function runConformance(opts: ConformanceOptions): Promise<Matrix> 
     })),
   );
   return { kafkaVersions, rows, errors: errors.sort((a, b) => a.entry.localeCompare(b.entry)) };
+}
+
+/** A plugin directory ready for conformance: its entry and what static inspection of its jars found. */
+export async function conformancePlugin(
+  entry: ConnectorPlugin,
+  dir: string,
+  files?: ReadonlyArray<{ path: string; sha256: string }>,
+): Promise<ConformancePlugin> {
+  const report = await inspectPlugin(entry, dir, files ? { files } : {});
+  return { entry, dir, staticServiceLoad: report.serviceLoad, bundledKafka: report.bundledKafka };
 }

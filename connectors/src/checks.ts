@@ -179,9 +179,10 @@ export function validationNeeded(plan: Plan, installed: ReadonlySet<string>): De
 export async function validateOnServer(client: ConnectClient, d: DesiredConnector): Promise<Diagnostic[]> {
   const result = await client.validate(d.connectorClass, { ...d.config, name: d.name });
   if (result.error_count === 0) return [];
-  return result.configs.flatMap((cfg) =>
-    cfg.value.errors.map((e) =>
-      diag(d, `config.${cfg.value.name}`, "connect-validation", `${cfg.value.name}: ${e}`),
-    ),
+  // Connect answers `value: null` for a key its own validation left without a value.
+  return result.configs.flatMap(({ value }) =>
+    value
+      ? value.errors.map((e) => diag(d, `config.${value.name}`, "connect-validation", `${value.name}: ${e}`))
+      : [],
   );
 }

@@ -96,6 +96,25 @@ describe("ConnectClient", () => {
     await c.close();
   });
 
+  it("validate takes a key Connect left without a value (null, as Debezium Db2's answer on Kafka 4.3.1 has)", async () => {
+    const answer = {
+      name: "X",
+      error_count: 1,
+      groups: [],
+      configs: [
+        { definition: { name: "a", type: "STRING" }, value: null },
+        { definition: { name: "b", type: "STRING" }, value: { name: "b", errors: ["missing"] } },
+      ],
+    };
+    const s = await fake([[200, answer]]);
+    const c = new ConnectClient({ urls: [s.url], retry: fast });
+    expect((await c.validate("X", {})).configs.map((x) => x.value?.errors ?? null)).toStrictEqual([
+      null,
+      ["missing"],
+    ]);
+    await c.close();
+  });
+
   it("sends Basic auth and encodes names", async () => {
     const s = await fake([[204, undefined]]);
     const c = new ConnectClient({

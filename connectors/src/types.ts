@@ -63,13 +63,14 @@ export interface ValidationResult {
   groups: string[];
   configs: Array<{
     definition: PluginConfigKey;
+    /** Null for a key its validation left without a value. */
     value: {
       name: string;
       value: string | null;
       recommended_values: string[];
       errors: string[];
       visible: boolean;
-    };
+    } | null;
   }>;
 }
 

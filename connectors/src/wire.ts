@@ -93,8 +93,9 @@ export const pluginConfig = list(object({ name: string, type: string }));
 export const validation = object({
   error_count: integer,
   configs: list(
+    // Connect answers null for a key of the definition its validate() left without a value.
     object({
-      value: object({ name: string, errors: list(string) }),
+      value: optional(object({ name: string, errors: list(string) })),
     }),
   ),
 });

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
   type Catalog,
-  inspectPlugin,
   type ProgressEvent,
   type ResolvedPlugin,
   readSourceFile,
@@ -11,6 +10,7 @@ import {
 } from "@kiln/catalog";
 import {
   type ConformancePlugin,
+  conformancePlugin,
   localRuntime,
   type Matrix,
   matrixMarkdown,
@@ -53,6 +53,8 @@ export async function proveEntries(
   opts: {
     kafkaVersions: string[];
     systems?: Systems;
+    /** Where the workers' logs are kept (default: removed with the run). */
+    keepLogs?: string;
     signal?: AbortSignal;
     onProgress: (line: string) => void;
   },
@@ -60,8 +62,7 @@ export async function proveEntries(
   const plugins: ConformancePlugin[] = [];
   for (const r of resolved) {
     const entry = catalog.get(r.name);
-    if (entry)
-      plugins.push({ entry, dir: r.dir, staticServiceLoad: (await inspectPlugin(entry, r.dir)).serviceLoad });
+    if (entry) plugins.push(await conformancePlugin(entry, r.dir, r.files));
   }
   const workDir = await mkdtemp(join(tmpdir(), "kiln-conformance-"));
   const runtime = localRuntime(workDir);
@@ -74,6 +75,7 @@ export async function proveEntries(
       runtime,
       workDir,
       ...(opts.systems ? { systems: opts.systems } : {}),
+      ...(opts.keepLogs ? { keepLogs: opts.keepLogs } : {}),
       onProgress: opts.onProgress,
     });
     const timedOut = abortedError(opts.signal, "proving the entries on real Connect workers");
@@ -96,6 +98,8 @@ export interface ConformanceRequest {
   systems?: string;
   /** Where matrix.json and matrix.md go. */
   out: string;
+  /** Keep the Connect workers' logs in `<out>/logs` (replacing the last run's). */
+  keepLogs?: boolean;
 }
 
 /** `kiln conformance`: resolve the entries from the lock, prove them, write the compatibility matrix. */
@@ -103,7 +107,7 @@ export async function conformance(
   req: ConformanceRequest,
   ctx: RunContext,
   hooks: { onProgress?: (e: ProgressEvent) => void; onLine: (line: string) => void },
-): Promise<{ matrix: Matrix; markdown: string }> {
+): Promise<{ matrix: Matrix; markdown: string; logs?: string }> {
   const catalog = await requireCatalog(req.catalog, ctx.cwd);
   const lock = await requireLockfile(req.lockfile, ctx.cwd);
   const systems = await readSystems(req.systems, ctx.cwd);
@@ -112,16 +116,19 @@ export async function conformance(
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
+  const out = resolve(ctx.cwd, req.out);
+  const logs = req.keepLogs ? join(out, "logs") : undefined;
+  if (logs) await rm(logs, { recursive: true, force: true });
   const matrix = await proveEntries(catalog, resolved, {
     kafkaVersions: req.kafka ?? [...CONFORMANCE_KAFKA_VERSIONS],
     systems,
+    ...(logs ? { keepLogs: logs } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     onProgress: hooks.onLine,
   });
-  const out = resolve(ctx.cwd, req.out);
   await mkdir(out, { recursive: true });
   await writeFile(join(out, "matrix.json"), `${JSON.stringify(matrix, null, 2)}\n`);
   const markdown = matrixMarkdown(matrix);
   await writeFile(join(out, "matrix.md"), markdown);
-  return { matrix, markdown };
+  return { matrix, markdown, ...(logs ? { logs } : {}) };
 }

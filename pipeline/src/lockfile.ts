@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { rename, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
   FileReadError,
@@ -6,6 +8,7 @@ import {
   type Lockfile,
   parseLock,
   readTextFile,
+  serializeLock,
 } from "@kiln/catalog";
 import { KilnError, SpecError } from "@kiln/schemas";
 
@@ -46,4 +49,14 @@ export async function requireLockfile(path: string | undefined, cwd: string): Pr
   const got = await readLockfile(path, cwd);
   if (!got) throw new KilnError(`no lock file ${path ?? LOCKFILE_NAME}; run kiln lock first`);
   return got.lock;
+}
+
+/** Writes the lock deterministically, through a temporary file renamed into place. Returns its text. */
+export async function writeLockfile(path: string | undefined, cwd: string, lock: Lockfile): Promise<string> {
+  const file = resolve(cwd, path ?? LOCKFILE_NAME);
+  const text = serializeLock(lock);
+  const tmp = `${file}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+  return text;
 }

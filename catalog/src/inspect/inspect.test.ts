@@ -3,7 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConnectorPlugin } from "@kiln/schemas";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
 import { lieAboutSizes, makeJar, makeZip } from "../testing/archives.js";
+import { FAT_PLUGIN_CLASSES, fatPluginJars } from "../testing/fat-plugin.js";
+
 import { crossPluginWarnings, inspectPlugin, parseServiceFile, readJar } from "./inspect.js";
 
 const SOURCE = "org.apache.kafka.connect.source.SourceConnector";
@@ -16,7 +19,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function entry(classes: ConnectorPlugin["classes"], name = "foo"): ConnectorPlugin {
+function entry(classes: ConnectorPlugin["classes"], name = "foo", kafka = ">=3.9.0"): ConnectorPlugin {
   return {
     apiVersion: "kiln.dev/v1",
     kind: "ConnectorPlugin",
@@ -25,7 +28,7 @@ function entry(classes: ConnectorPlugin["classes"], name = "foo"): ConnectorPlug
     type: "source",
     version: "1.0.0",
     license: "Apache-2.0",
-    kafka: ">=3.9.0",
+    kafka,
     owners: ["t"],
     classes,
     artifacts: [{ type: "jar", url: "https://example.com/x.jar", sha512: "a".repeat(128) }],
@@ -132,8 +135,8 @@ describe("inspectPlugin", () => {
     expect(r.errors.map((e) => e.replace(/\. (expected|got).*$/, ""))).toStrictEqual([
       "climbs-1.0.jar: cannot be read as a jar: invalid relative path: ../../evil.class",
       `huge-services-1.0.jar: cannot be read as a jar: META-INF/services/${SOURCE} is larger than 1048576 bytes`,
-      "lies-1.0.jar: cannot be read as a jar: not enough bytes in the stream",
-      "short-1.0.jar: cannot be read as a jar: too many bytes in the stream",
+      `lies-1.0.jar: cannot be read as a jar: META-INF/services/${SOURCE} holds 20 bytes, not the 100020 its header says`,
+      `short-1.0.jar: cannot be read as a jar: META-INF/services/${SOURCE} holds 20 bytes, not the 15 its header says`,
     ]);
   });
 
@@ -148,8 +151,8 @@ describe("inspectPlugin", () => {
     });
     const r = await inspectPlugin(entry([{ class: "com.x.FooSource", type: "source" }]), p);
     expect(r.warnings).toStrictEqual([
-      "kafka-clients-4.3.1.jar: Kafka ships kafka-clients itself; Connect loads it from the worker, so this copy is dead weight or a version conflict",
       "guava appears in 2 versions: guava-32.0.jar, sub/guava-33.0.jar",
+      'kafka-clients-4.3.1.jar: a copy of Kafka 4.3.1\'s kafka-clients, which Connect never loads from a plugin (it takes these classes from the worker): dead weight; `exclude: ["kafka-clients-*.jar"]` on its artifact leaves it out',
     ]);
   });
 
@@ -174,5 +177,102 @@ describe("inspectPlugin", () => {
       "com.x.FooSource is provided by 2 plugins (a, b): configs naming it get whichever Connect finds",
       "foo comes in different versions across plugins: 1.0 (a), 1.1 (b)",
     ]);
+  });
+});
+
+describe("inspectPlugin: exactly the classes the plugin provides, with their real types", () => {
+  const SINK = "org.apache.kafka.connect.sink.SinkConnector";
+
+  it("finds plugin classes by their class hierarchy, across jars, without service manifests", async () => {
+    const p = await plugin({
+      "base-1.0.jar": makeJar({
+        classes: [{ name: "com.x.BaseConverter", interfaces: [CONVERTER], access: 0x0421 }],
+      }),
+      "foo-1.0.jar": makeJar({
+        classes: [
+          { name: "com.x.FooSource", super: SOURCE },
+          { name: "com.x.AvroConverter", super: "com.x.BaseConverter" },
+          { name: "com.x.Hidden", super: SOURCE, access: 0x0020 },
+          { name: "com.x.Helper" },
+        ],
+      }),
+    });
+    const r = await inspectPlugin(entry([{ class: "com.x.FooSource", type: "source" }]), p);
+    expect(r.provided).toStrictEqual([
+      {
+        class: "com.x.AvroConverter",
+        type: "converter",
+        jar: "foo-1.0.jar",
+        manifest: false,
+        bundledKafka: false,
+      },
+      { class: "com.x.FooSource", type: "source", jar: "foo-1.0.jar", manifest: false, bundledKafka: false },
+    ]);
+    expect(r.undeclared.map((u) => `${u.class} ${u.type}`)).toStrictEqual(["com.x.AvroConverter converter"]);
+    expect(r.errors).toStrictEqual([
+      "the plugin provides 1 class the entry does not declare (Connect lists each of them; an entry declares exactly what its plugin provides): com.x.AvroConverter (converter). Add to classes:\n  - class: com.x.AvroConverter\n    type: converter",
+    ]);
+  });
+
+  it("a class declared with the wrong type is an error naming its real type", async () => {
+    const p = await plugin({
+      "foo-1.0.jar": makeJar({ classes: [{ name: "com.x.FooSink", super: SINK }] }),
+    });
+    const r = await inspectPlugin(entry([{ class: "com.x.FooSink", type: "source" }]), p);
+    expect(r.errors).toContain(
+      "com.x.FooSink is declared as a source, but it is a sink (its supertypes and service manifests say so): declare it as type sink",
+    );
+  });
+
+  it("a declared abstract class is an error: Connect cannot instantiate it", async () => {
+    const p = await plugin({
+      "foo-1.0.jar": makeJar({ classes: [{ name: "com.x.Base", super: SOURCE, access: 0x0421 }] }),
+    });
+    const r = await inspectPlugin(entry([{ class: "com.x.Base", type: "source" }]), p);
+    expect(r.errors).toStrictEqual([
+      "declared source class com.x.Base is abstract, an interface or not public: Connect cannot instantiate it",
+    ]);
+  });
+
+  it("a fat package: every own class found, bundled Kafka 2.6 jars an error with the fix", async () => {
+    const p = await plugin(fatPluginJars("2.6.0"));
+    const r = await inspectPlugin(entry([...FAT_PLUGIN_CLASSES], "fat", ">=4.2.0 <4.4.0"), p);
+    expect(r.undeclared).toStrictEqual([]);
+    expect(
+      r.provided.filter((x) => x.bundledKafka).map((x) => `${x.class} ${x.type} ${x.manifest}`),
+    ).toStrictEqual([
+      "org.apache.kafka.common.config.provider.FileConfigProvider config-provider true",
+      "org.apache.kafka.connect.json.JsonConverter converter true",
+      "org.apache.kafka.connect.json.JsonConverter header-converter true",
+    ]);
+    expect(r.bundledKafka.map((b) => [b.path, b.otherMajor, b.isolated.length])).toStrictEqual([
+      ["connect-json-2.6.0.jar", true, 2],
+      ["kafka-clients-2.6.0.jar", true, 1],
+      ["slf4j-api-1.7.30.jar", false, 0],
+    ]);
+    expect(r.errors).toStrictEqual([
+      "connect-json-2.6.0.jar: a copy of Kafka 2.6.0's connect-json, from another major version of Kafka than the entry claims (kafka \">=4.2.0 <4.4.0\"): Connect loads 2 of its classes (org.apache.kafka.connect.json.JsonConverter, org.apache.kafka.connect.json.JsonDeserializer) from this copy before the worker's own (plugin isolation), where they run against the worker's Kafka classes and fail (NoSuchMethodError, NoClassDefFoundError: Kafka removes deprecated APIs at major versions). Fix: pin a release of the plugin built for the Kafka lines you claim, or leave the jar out with `exclude: [\"connect-json-*.jar\"]` on its artifact (the worker's own copy is then used)",
+      "kafka-clients-2.6.0.jar: a copy of Kafka 2.6.0's kafka-clients, from another major version of Kafka than the entry claims (kafka \">=4.2.0 <4.4.0\"): Connect loads 1 of its classes (org.apache.kafka.common.config.provider.FileConfigProvider) from this copy before the worker's own (plugin isolation), where they run against the worker's Kafka classes and fail (NoSuchMethodError, NoClassDefFoundError: Kafka removes deprecated APIs at major versions). Fix: pin a release of the plugin built for the Kafka lines you claim, or leave the jar out with `exclude: [\"kafka-clients-*.jar\"]` on its artifact (the worker's own copy is then used)",
+    ]);
+    expect(r.warnings.at(-1)).toBe(
+      'slf4j-api-1.7.30.jar: a copy of 1.7.30\'s slf4j-api, which Connect never loads from a plugin (it takes org.slf4j from the worker): dead weight; `exclude: ["slf4j-api-*.jar"]` on its artifact leaves it out',
+    );
+  });
+
+  it("bundled Kafka jars of another minor line of the same major, or of a claimed line, are warnings", async () => {
+    const other = await inspectPlugin(
+      entry([...FAT_PLUGIN_CLASSES], "fat", ">=4.2.0 <4.4.0"),
+      await plugin(fatPluginJars("4.1.1"), "fat41"),
+    );
+    expect(other.errors).toStrictEqual([]);
+    expect(other.warnings.filter((w) => w.includes("from another Kafka line"))).toHaveLength(2);
+    const same = await inspectPlugin(
+      entry([...FAT_PLUGIN_CLASSES], "fat", ">=4.2.0 <4.4.0"),
+      await plugin(fatPluginJars("4.3.0"), "fat43"),
+    );
+    expect(same.errors).toStrictEqual([]);
+    expect(same.warnings.find((w) => w.startsWith("connect-json"))).toMatch(
+      /^connect-json-4\.3\.0\.jar: a copy of Kafka 4\.3\.0's connect-json: Connect loads 2 of its classes/,
+    );
   });
 });

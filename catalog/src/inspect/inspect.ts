@@ -1,29 +1,22 @@
 import { readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import type { Readable } from "node:stream";
-import { type ConnectorPlugin, KilnError, type PluginClass } from "@kiln/schemas";
-import yauzl from "yauzl";
+import { type ConnectorPlugin, KilnError } from "@kiln/schemas";
 import { digestFile } from "../cache/cache.js";
 import { isKafkaProvided, parseJarName } from "../kafka-provided.js";
+import { type BundledKafkaJar, bundledKafkaFindings } from "./bundled-kafka.js";
+import { ClassFormatError, type ClassHeader, isInstantiable, parseClassHeader } from "./classfile.js";
+import { MAX_ENTRY_BYTES, readJarEntries, UnreadableJarError } from "./jar-entries.js";
+import { ClassHierarchy, type ClassType, SERVICE_INTERFACES } from "./plugin-classes.js";
 
-type ClassType = PluginClass["type"];
-
-/** The ServiceLoader interfaces Kafka Connect discovers plugins by (KIP-898). */
-export const SERVICE_INTERFACES: Record<string, ClassType> = {
-  "org.apache.kafka.connect.source.SourceConnector": "source",
-  "org.apache.kafka.connect.sink.SinkConnector": "sink",
-  "org.apache.kafka.connect.storage.Converter": "converter",
-  "org.apache.kafka.connect.storage.HeaderConverter": "header-converter",
-  "org.apache.kafka.connect.transforms.Transformation": "transform",
-  "org.apache.kafka.connect.transforms.predicates.Predicate": "predicate",
-  "org.apache.kafka.common.config.provider.ConfigProvider": "config-provider",
-};
+export { SERVICE_INTERFACES };
 
 export interface JarContents {
   /** Fully qualified names of the classes the jar holds. */
   classes: Set<string>;
   /** Service manifest entries: class → the plugin types it is registered as. */
   services: Array<{ class: string; type: ClassType }>;
+  /** The headers of its class files (name, supertypes, modifiers); class files that do not parse are left out. */
+  headers: ClassHeader[];
 }
 
 /** A jar that cannot be read: not a zip, corrupt, or holding entries kiln refuses. */
@@ -42,78 +35,49 @@ export function parseServiceFile(text: string): string[] {
     .filter((l) => l !== "");
 }
 
-/** A service file's text, refusing one over {@link MAX_SERVICE_FILE_BYTES}. */
-function readAll(stream: Readable, name: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_SERVICE_FILE_BYTES) {
-        stream.destroy();
-        reject(new Error(`${name} is larger than ${MAX_SERVICE_FILE_BYTES} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    stream.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    stream.on("error", reject);
-  });
-}
+const isClassFile = (name: string) =>
+  name.endsWith(".class") && !name.startsWith("META-INF/") && !name.endsWith("module-info.class");
 
-/**
- * Reads a jar's central directory (and only its service files' bodies): no JVM needed. A jar
- * that is not a zip, is corrupt (sizes that lie, entries that climb out with `../`), has more
- * than {@link MAX_JAR_ENTRIES} entries or an oversized service file is a NotAZipError.
- */
+/** Reads a jar without a JVM: its class names, the headers of its class files, and its service manifests. */
 export async function readJar(path: string): Promise<JarContents> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, z) =>
-      err
-        ? reject(new NotAZipError(`is not a zip file (${err.message})`, { location: { file: path } }))
-        : resolve(z as yauzl.ZipFile),
-    ),
-  );
-  const classes = new Set<string>();
   const services: JarContents["services"] = [];
-  let entries = 0;
+  const headers: ClassHeader[] = [];
+  let names: string[];
   try {
-    await new Promise<void>((resolve, reject) => {
-      zip.on("error", reject);
-      zip.on("end", resolve);
-      zip.on("entry", (entry: yauzl.Entry) => {
-        if (++entries > MAX_JAR_ENTRIES) return reject(new Error(`more than ${MAX_JAR_ENTRIES} entries`));
-        const name = entry.fileName;
-        if (name.endsWith(".class") && !name.startsWith("META-INF/")) {
-          classes.add(name.slice(0, -".class".length).replace(/\//g, "."));
-        }
-        const iface = name.startsWith("META-INF/services/")
-          ? name.slice("META-INF/services/".length)
-          : undefined;
-        const type = iface ? SERVICE_INTERFACES[iface] : undefined;
-        if (!type) {
-          zip.readEntry();
+    names = await readJarEntries(
+      path,
+      (name) =>
+        isClassFile(name)
+          ? MAX_ENTRY_BYTES
+          : SERVICE_INTERFACES[name.slice("META-INF/services/".length)] !== undefined &&
+            MAX_SERVICE_FILE_BYTES,
+      (name, body) => {
+        if (name.startsWith("META-INF/services/")) {
+          const type = SERVICE_INTERFACES[name.slice("META-INF/services/".length)] as ClassType;
+          for (const c of parseServiceFile(body.toString("utf8"))) services.push({ class: c, type });
           return;
         }
-        zip.openReadStream(entry, (err, stream) => {
-          if (err || !stream) return reject(err);
-          readAll(stream, name).then((text) => {
-            for (const c of parseServiceFile(text)) services.push({ class: c, type });
-            zip.readEntry();
-          }, reject);
-        });
-      });
-      zip.readEntry();
-    });
+        try {
+          headers.push(parseClassHeader(body));
+        } catch (err) {
+          if (!(err instanceof ClassFormatError)) throw err;
+        }
+      },
+    );
   } catch (err) {
-    throw new NotAZipError(`cannot be read as a jar: ${(err as Error).message}`, {
-      location: { file: path },
-      cause: err,
-    });
-  } finally {
-    zip.close();
+    if (!(err instanceof UnreadableJarError)) throw err;
+    throw new NotAZipError(
+      err.notAZip ? `is not a zip file (${err.message})` : `cannot be read as a jar: ${err.message}`,
+      {
+        location: { file: path },
+        cause: err,
+      },
+    );
   }
-  return { classes, services };
+  const classes = new Set(
+    names.filter(isClassFile).map((n) => n.slice(0, -".class".length).replace(/\//g, ".")),
+  );
+  return { classes, services, headers };
 }
 
 export interface JarReport {
@@ -136,13 +100,28 @@ export interface DeclaredClassReport {
   serviceManifest: boolean;
 }
 
+/** A plugin class Connect's scan finds in the plugin, for one of its types. */
+export interface ProvidedClass {
+  class: string;
+  type: ClassType;
+  jar: string;
+  /** Registered in a `META-INF/services` manifest (found by `plugin.discovery=service_load`). */
+  manifest: boolean;
+  /** From a copy of a Kafka jar the plugin bundles, not from the plugin's own jars. */
+  bundledKafka: boolean;
+}
+
 export interface PluginReport {
   name: string;
   version: string;
   jars: JarReport[];
   declared: DeclaredClassReport[];
-  /** Every plugin class the service manifests register, with the jar that registers it. */
-  provided: Array<{ class: string; type: ClassType; jar: string }>;
+  /** Every plugin class Connect finds in the plugin (by class hierarchy and service manifests), per type. */
+  provided: ProvidedClass[];
+  /** Classes of the plugin's own jars the entry does not declare: an entry lists exactly what the plugin provides. */
+  undeclared: ProvidedClass[];
+  /** Copies of Kafka's jars inside the plugin, and what Connect does with them. */
+  bundledKafka: BundledKafkaJar[];
   /** Works with `plugin.discovery=service_load` (KIP-898): every declared class has a manifest entry. */
   serviceLoad: boolean;
   errors: string[];
@@ -162,10 +141,19 @@ async function jarsUnder(dir: string): Promise<string[]> {
     .sort();
 }
 
+const byClass = (a: { class: string; type: string }, b: { class: string; type: string }) =>
+  a.class < b.class ? -1 : a.class > b.class ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : 0;
+
+/** YAML lines to paste under `classes:`. */
+export function classesYaml(classes: ReadonlyArray<{ class: string; type: ClassType }>): string {
+  return classes.map((c) => `  - class: ${c.class}\n    type: ${c.type}`).join("\n");
+}
+
 /**
- * Inspects a laid-out plugin directory against its catalog entry: the classes
- * its jars provide, whether each declared class exists and is registered for
- * ServiceLoader discovery, and jars that should not be there.
+ * Inspects a laid-out plugin directory against its catalog entry: every plugin class its jars
+ * provide (found as Connect's scan finds them: by class hierarchy and by service manifest),
+ * whether the entry declares exactly those with their real types, whether each is registered
+ * for ServiceLoader discovery, and jars that should not be there.
  */
 export async function inspectPlugin(
   entry: ConnectorPlugin,
@@ -178,6 +166,8 @@ export async function inspectPlugin(
   const warnings: string[] = [];
   const jars: JarReport[] = [];
   const contents = new Map<string, JarContents>();
+  const headers = new Map<string, ClassHeader>();
+  const headerJar = new Map<string, string>();
   for (const path of await jarsUnder(dir)) {
     const { artifact, version } = parseJarName(path);
     const sha256 = known.get(path) ?? (await digestFile(join(dir, path))).sha256;
@@ -189,13 +179,12 @@ export async function inspectPlugin(
       errors.push(`${path}: ${err.userMessage}`);
       continue;
     }
-    contents.set(path, c);
-    const kafkaProvided = isKafkaProvided(path);
-    if (kafkaProvided) {
-      warnings.push(
-        `${path}: Kafka ships ${artifact} itself; Connect loads it from the worker, so this copy is dead weight or a version conflict`,
-      );
+    for (const h of c.headers) {
+      if (headers.has(h.name)) continue;
+      headers.set(h.name, h);
+      headerJar.set(h.name, path);
     }
+    contents.set(path, c);
     jars.push({
       path,
       artifact,
@@ -203,7 +192,7 @@ export async function inspectPlugin(
       sha256,
       classes: c.classes.size,
       services: c.services,
-      kafkaProvided,
+      kafkaProvided: isKafkaProvided(path),
     });
   }
   if (jars.length === 0 && errors.length === 0) errors.push("the plugin directory holds no jars");
@@ -220,28 +209,77 @@ export async function inspectPlugin(
     }
   }
 
-  const provided: PluginReport["provided"] = [];
   const holder = (cls: string) => [...contents].find(([, c]) => c.classes.has(cls))?.[0];
+  const kafkaJars = new Set(jars.filter((j) => j.kafkaProvided).map((j) => j.path));
+  // What Connect lists: every instantiable class whose supertypes make it a plugin, and every
+  // class a service manifest registers.
+  const found = new Map<string, ProvidedClass>();
+  const add = (cls: string, type: ClassType, jar: string, manifest: boolean) => {
+    const key = `${cls} ${type}`;
+    const had = found.get(key);
+    if (had) had.manifest ||= manifest;
+    else found.set(key, { class: cls, type, jar, manifest, bundledKafka: kafkaJars.has(jar) });
+  };
+  const hierarchy = new ClassHierarchy(headers);
+  for (const p of hierarchy.plugins()) {
+    for (const type of p.types) add(p.class, type, headerJar.get(p.class) as string, false);
+  }
   for (const [path, c] of contents) {
     for (const s of c.services) {
-      provided.push({ ...s, jar: path });
-      if (!holder(s.class))
+      const jar = holder(s.class);
+      if (!jar) {
         errors.push(`${path} registers ${s.class} as a ${s.type}, but no jar in the plugin has that class`);
+        continue;
+      }
+      const header = headers.get(s.class);
+      if (header && !isInstantiable(header)) continue;
+      add(s.class, s.type, jar, true);
     }
   }
+  const provided = [...found.values()].sort(byClass);
+
   const declared = entry.classes.map((d): DeclaredClassReport => {
     const jar = holder(d.class);
     const registrations = provided.filter((p) => p.class === d.class);
-    const serviceManifest = registrations.some((p) => p.type === d.type);
+    const serviceManifest = registrations.some((p) => p.type === d.type && p.manifest);
+    const header = headers.get(d.class);
+    const actual = [...new Set(registrations.map((r) => r.type))];
     if (!jar) errors.push(`declared ${d.type} class ${d.class} is not in any jar of the plugin`);
+    else if (header && !isInstantiable(header))
+      errors.push(
+        `declared ${d.type} class ${d.class} is abstract, an interface or not public: Connect cannot instantiate it`,
+      );
+    else if (actual.length > 0 && !actual.includes(d.type))
+      errors.push(
+        `${d.class} is declared as a ${d.type}, but it is a ${actual.join(" and a ")} (its supertypes and service manifests say so): declare it as type ${actual.join(" and as type ")}`,
+      );
     else if (!serviceManifest) {
-      const as = registrations.map((r) => r.type).join(", ");
+      const as = registrations
+        .filter((r) => r.manifest)
+        .map((r) => r.type)
+        .join(", ");
       warnings.push(
         `${d.class} is not registered as a ${d.type} in META-INF/services${as ? ` (registered as ${as})` : ""}: plugin.discovery=service_load will not find it`,
       );
     }
     return { class: d.class, type: d.type, jar, serviceManifest };
   });
+  const isDeclared = new Set(entry.classes.map((c) => `${c.class} ${c.type}`));
+  const undeclared = provided.filter((p) => !p.bundledKafka && !isDeclared.has(`${p.class} ${p.type}`));
+  if (undeclared.length > 0) {
+    errors.push(
+      `the plugin provides ${undeclared.length} class${undeclared.length === 1 ? "" : "es"} the entry does not declare (Connect lists each of them; an entry declares exactly what its plugin provides): ${undeclared.map((u) => `${u.class} (${u.type})`).join(", ")}. Add to classes:\n${classesYaml(undeclared)}`,
+    );
+  }
+
+  const bundled = bundledKafkaFindings(
+    jars
+      .filter((j) => j.kafkaProvided)
+      .map((j) => ({ ...j, classes: (contents.get(j.path) as JarContents).classes })),
+    entry.kafka,
+  );
+  errors.push(...bundled.errors);
+  warnings.push(...bundled.warnings);
   const serviceLoad = declared.every((d) => d.jar !== undefined && d.serviceManifest);
   return {
     name: entry.name,
@@ -249,6 +287,8 @@ export async function inspectPlugin(
     jars,
     declared,
     provided,
+    undeclared,
+    bundledKafka: bundled.jars,
     serviceLoad,
     errors,
     warnings,

@@ -131,6 +131,8 @@ export function lockProblems(entry: ConnectorPlugin, locked: LockedPlugin | unde
     if ((l.repository ?? undefined) !== src.repository) out.push(`${what} repository differs`);
     if ((l.authEnv ?? undefined) !== src.authEnv) out.push(`${what} authEnv differs`);
     out.push(...fileProblems(what, a, l));
+    if (JSON.stringify(l.files[0]?.exclude ?? []) !== JSON.stringify(a.exclude ?? []))
+      out.push(`${what} excludes other files in the lock`);
   });
   if (out.length === 0) {
     try {

@@ -80,12 +80,20 @@ export function unpackOf(type: string): "tgz" | "zip" | undefined {
  * the name it gets in the plugin directory and whether it is unpacked there. Derived from the
  * catalog alone, so `kiln lock --check` can hold the lock to it without downloading.
  */
-export function pinnedFileOf(a: Artifact): { fileName: string; url: string; unpack?: "tgz" | "zip" } {
+export function pinnedFileOf(a: Artifact): {
+  fileName: string;
+  url: string;
+  unpack?: "tgz" | "zip";
+  exclude?: string[];
+} {
   const { url } = sourceOf(a);
+  const exclude = (a as { exclude?: string[] }).exclude;
   const with_ = (fileName: string, unpack: "tgz" | "zip" | undefined) => ({
     fileName,
     url,
     ...(unpack ? { unpack } : {}),
+    // The files of the package left out of the plugin directory travel with the file.
+    ...(exclude ? { exclude } : {}),
   });
   switch (a.type) {
     case "maven": {

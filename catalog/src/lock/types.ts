@@ -25,6 +25,8 @@ export interface PinnedFile {
   contents?: ContentEntry[];
   /** A jar Kafka already ships (kafka-clients, connect-api…): recorded, never laid out. */
   kafkaProvided?: boolean;
+  /** An archive's files left out of the plugin directory (the artifact's `exclude` globs). */
+  exclude?: string[];
 }
 
 /** A catalog artifact and the files it resolved to. */

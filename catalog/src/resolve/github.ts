@@ -13,7 +13,7 @@ function baseUrlOf(ctx: ResolveContext): string {
   return (ctx.github.baseUrl ?? ctx.env.GITHUB_API_URL ?? GITHUB_API).replace(/\/+$/, "");
 }
 
-function tokenOf(ctx: ResolveContext): string | undefined {
+export function tokenOf(ctx: ResolveContext): string | undefined {
   return ctx.github.token ?? ctx.env.GITHUB_TOKEN ?? undefined;
 }
 
@@ -38,13 +38,23 @@ interface RequestErrorLike {
   response?: { headers?: Record<string, string | number | undefined> };
 }
 
-/** Maps an octokit failure to one sentence: not found, rate limit (with reset time), or denied. */
-function githubError(err: unknown, a: GithubReleaseArtifact, baseUrl: string, signal?: AbortSignal): Error {
-  const timedOut = abortedError(signal, `asking GitHub for release ${a.repository}@${a.tag}`, err);
+/**
+ * Maps an octokit failure to one sentence: not found, rate limit (with reset time), or denied.
+ * With a tag it is about that release; without, about the repository's list of releases.
+ */
+function githubError(
+  err: unknown,
+  a: { repository: string; tag?: string },
+  baseUrl: string,
+  signal?: AbortSignal,
+): Error {
+  const what = a.tag ? `release ${a.repository}@${a.tag}` : `the releases of ${a.repository}`;
+  const timedOut = abortedError(signal, `asking GitHub for ${what}`, err);
   if (timedOut) return timedOut;
   const e = err as RequestErrorLike;
   const headers = e.response?.headers ?? {};
-  const where = { location: { url: `${baseUrl}/repos/${a.repository}/releases/tags/${a.tag}` }, cause: err };
+  const path = a.tag ? `releases/tags/${a.tag}` : "releases";
+  const where = { location: { url: `${baseUrl}/repos/${a.repository}/${path}` }, cause: err };
   if ((e.status === 403 || e.status === 429) && String(headers["x-ratelimit-remaining"]) === "0") {
     const reset = Number(headers["x-ratelimit-reset"]);
     const when = Number.isFinite(reset) ? new Date(reset * 1000).toISOString() : "later";
@@ -53,7 +63,13 @@ function githubError(err: unknown, a: GithubReleaseArtifact, baseUrl: string, si
       where,
     );
   }
-  if (e.status === 404) return new ResolveError(`GitHub release ${a.repository}@${a.tag} not found`, where);
+  if (e.status === 404)
+    return new ResolveError(
+      a.tag
+        ? `GitHub release ${a.repository}@${a.tag} not found`
+        : `GitHub repository ${a.repository} not found (or GITHUB_TOKEN cannot see it)`,
+      where,
+    );
   if (e.status === 401 || e.status === 403) {
     return new ResolveError(
       `GitHub denied access to ${a.repository} (${e.status}); check GITHUB_TOKEN`,
@@ -61,14 +77,24 @@ function githubError(err: unknown, a: GithubReleaseArtifact, baseUrl: string, si
     );
   }
   return new ResolveError(
-    `GitHub API call for ${a.repository}@${a.tag} failed: ${e.status ? `HTTP ${e.status}` : describeNetworkError(err)}`,
+    `GitHub API call for ${a.tag ? `${a.repository}@${a.tag}` : what} failed: ${e.status ? `HTTP ${e.status}` : describeNetworkError(err)}`,
     where,
   );
 }
 
+/** The releases of a repository, newest first as GitHub lists them (the first 100). */
+export async function listReleases(repository: string, ctx: ResolveContext) {
+  const [owner, repo] = repository.split("/") as [string, string];
+  try {
+    return (await octokitFor(ctx).rest.repos.listReleases({ owner, repo, per_page: 100 })).data;
+  } catch (err) {
+    throw githubError(err, { repository }, baseUrlOf(ctx), ctx.signal);
+  }
+}
+
 /** Finds the asset's API URL (works for private repositories and GitHub Enterprise alike). */
 async function findAsset(
-  a: GithubReleaseArtifact,
+  a: Pick<GithubReleaseArtifact, "repository" | "tag" | "asset">,
   ctx: ResolveContext,
 ): Promise<{ url: string; size: number }> {
   const [owner, repo] = a.repository.split("/") as [string, string];
@@ -87,7 +113,7 @@ async function findAsset(
   return { url: asset.url, size: asset.size };
 }
 
-async function download(ctx: ResolveContext, url: string, sha512: string, label: string) {
+async function download(ctx: ResolveContext, url: string, sha512: string | undefined, label: string) {
   const token = tokenOf(ctx);
   // The asset API answers a redirect to storage on another host; HttpClient drops Authorization there.
   const headers: Record<string, string> = {
@@ -95,6 +121,14 @@ async function download(ctx: ResolveContext, url: string, sha512: string, label:
     ...(token ? { authorization: `Bearer ${token}` } : {}),
   };
   return fetchToCache(ctx, { url, sha512, label, headers });
+}
+
+/** Downloads a release asset into the cache (for a file being added: its sha512 is not known yet). */
+export async function fetchReleaseAsset(
+  a: Pick<GithubReleaseArtifact, "repository" | "tag" | "asset">,
+  ctx: ResolveContext,
+): Promise<{ path: string; size: number; sha512: string }> {
+  return download(ctx, (await findAsset(a, ctx)).url, undefined, a.asset);
 }
 
 /** Release assets through the GitHub REST API (api.github.com or an Enterprise `baseUrl`). */

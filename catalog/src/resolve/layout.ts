@@ -6,6 +6,7 @@ import { type Cache, digestFile } from "../cache/cache.js";
 import { ResolveError } from "../errors.js";
 import { contentDigest, type Layout, prefixOf } from "../lock/plan.js";
 import type { PinnedFile } from "../lock/types.js";
+import { excludeMatcher } from "./exclude.js";
 import { type ExtractedEntry, type ExtractLimits, extractArchive } from "./extract.js";
 
 export interface MaterializedPlugin {
@@ -119,6 +120,13 @@ export async function materializePlugin(
           ...opts.limits,
           label: f.fileName,
         });
+        if (f.exclude) {
+          // Unpacked, then removed: the files an entry excludes never reach the plugin directory.
+          const excluded = excludeMatcher(f.exclude);
+          for (const e of entries.filter((x) => excluded(x.path)))
+            await rm(join(root, prefix, e.path), { force: true });
+          entries = entries.filter((x) => !excluded(x.path));
+        }
       } else {
         const dest = inside(root, join(root, prefix, f.fileName), f.fileName);
         await mkdir(dirname(dest), { recursive: true });
@@ -146,12 +154,16 @@ export async function materializePlugin(
     const hex = digest.replace(/^sha256:/, "");
     const final = join(cache.pluginsDir(), hex);
     await mkdir(cache.pluginsDir(), { recursive: true });
-    try {
-      await rename(tmp, final);
-    } catch (err) {
+    const exists = (err: unknown) => {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
-    }
+    };
+    // The digest is of the contents, not the name: the same package under another name (an entry
+    // renamed, or added again as another) joins the directory already there.
+    await rename(tmp, final).catch(async (err) => {
+      exists(err);
+      await rename(root, join(final, name)).catch(exists);
+    });
     const manifest: Manifest = { name, digest, files: all };
     const mtmp = `${manifestPath(cache, hex)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
     await writeFile(mtmp, `${JSON.stringify(manifest)}\n`);

@@ -34,7 +34,8 @@ function blocks(xml: string, tag: string): string[] {
   );
 }
 
-function unescapeXml(s: string): string {
+/** The five XML entities, decoded. */
+export function unescapeXml(s: string): string {
   return s
     .replace(/&lt;/g, "<")
     .replace(/&gt;/g, ">")

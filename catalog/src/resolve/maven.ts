@@ -15,6 +15,7 @@ import {
   repositoryOf,
 } from "../lock/sources.js";
 import type { LockedArtifact, PinnedFile } from "../lock/types.js";
+import { excludeMatcher } from "./exclude.js";
 import { fetchToCache } from "./fetch.js";
 import { effectiveRepository, type MavenSettings } from "./maven-settings.js";
 import type { ArtifactResolver, ResolveContext } from "./types.js";
@@ -31,10 +32,14 @@ function effective(settings: MavenSettings, repository: string | undefined, path
   return { url: `${repo.url}/${path}`, headers: repo.headers };
 }
 
-async function fetchVerified(
+/**
+ * Fetches a file from a Maven repository through the user's mirrors and credentials into the
+ * cache, checked against `sha512` (when known) and the repository's own .sha1/.sha512.
+ */
+export async function fetchVerified(
   ctx: ResolveContext,
-  a: { coords: string; repository: string | undefined; path: string; sha512: string },
-): Promise<{ path: string; size: number }> {
+  a: { coords: string; repository: string | undefined; path: string; sha512: string | undefined },
+): Promise<{ path: string; size: number; sha512: string }> {
   const settings = await ctx.maven();
   const { url, headers } = effective(settings, a.repository, a.path);
   try {
@@ -215,8 +220,9 @@ export const mavenResolver: ArtifactResolver<MavenArtifact> = {
     const files = [main];
     if (a.transitive) {
       const deps = await resolveTransitive(a, ctx);
+      const excluded = excludeMatcher(a.exclude);
       for (const d of deps.files) {
-        if (d.path === path) continue;
+        if (d.path === path || excluded(d.path.split("/").pop() as string)) continue;
         const fileName = d.path.split("/").pop() as string;
         files.push({
           fileName,

@@ -1,6 +1,6 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { ConnectorPlugin } from "@kiln/schemas";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Cache } from "../cache/cache.js";
@@ -11,7 +11,9 @@ import { checkLock, parseLock, serializeLock } from "../lock/lock.js";
 import { contentDigest, planPlugin, strimziHash } from "../lock/plan.js";
 import type { PinnedFile } from "../lock/types.js";
 import { lieAboutSizes, makeJar, makeTgz, makeZip, sha1, sha512 } from "../testing/archives.js";
+import { fatPluginTgz } from "../testing/fat-plugin.js";
 import { LoopbackServer } from "../testing/server.js";
+import { excludeMatcher } from "./exclude.js";
 import { HttpClient } from "./http.js";
 import { materializePlugin } from "./layout.js";
 import { parseMavenSettings } from "./maven-settings.js";
@@ -218,6 +220,47 @@ describe("url artifacts (real loopback server)", () => {
     ]);
     expect(serializeLock(a as never)).toBe(serializeLock(b as never));
     expect(await cachedFiles()).toStrictEqual([sha512(tgz)]);
+  });
+});
+
+describe("exclude: files of an archive left out of the plugin directory", () => {
+  it("a fat package's bundled Kafka jars stay out of the lock and the layout; changing exclude needs a new lock", async () => {
+    const fat = await fatPluginTgz("2.6.0");
+    srv.file("/acme.tgz", fat);
+    const exclude = ["connect-json-*.jar", "kafka-clients-*.jar", "acme-connector/slf4j-api-?.?.??.jar"];
+    const e = entry("acme", [{ type: "tgz", url: `${srv.url}/acme.tgz`, sha512: sha512(fat), exclude }]);
+    const lock = await lockCatalog(catalogOf(e), undefined, undefined, opts());
+    const file = lock.plugins.acme?.artifacts[0]?.files[0];
+    expect(file?.exclude).toStrictEqual(exclude);
+    expect(file?.contents?.map((c) => c.path)).toStrictEqual([
+      "acme-connector/LICENSE.txt",
+      "acme-connector/acme-connector-1.0.0.jar",
+      "acme-connector/registry-converter-1.3.1.jar",
+    ]);
+    const [plugin] = await resolvePlugins(catalogOf(e), lock, undefined, {
+      ...opts(),
+      cacheDir: await mkdtemp(join(tmpdir(), "kiln-cache-")),
+    });
+    expect(plugin?.files.map((f) => f.path)).toStrictEqual(file?.contents?.map((c) => c.path));
+    expect(plugin?.digest).toBe(lock.plugins.acme?.digest);
+    const text = serializeLock(lock);
+    const changed = {
+      ...e,
+      artifacts: [{ ...(e.artifacts[0] as object), exclude: ["kafka-clients-*.jar"] }],
+    } as ConnectorPlugin;
+    expect(checkLock([changed], parseLock(text), text).problems).toStrictEqual([
+      "acme: artifact 1 excludes other files in the lock",
+    ]);
+  });
+
+  it.each([
+    ["kafka-clients-*.jar", "lib/kafka-clients-2.6.0.jar", true],
+    ["kafka-clients-*.jar", "lib/kafka-clients-2.6.0.jar.sha1", false],
+    ["lib/*.jar", "lib/a.jar", true],
+    ["lib/*.jar", "x/lib/a.jar", false],
+    ["**/docs/**", "pkg/docs/a/b.txt", true],
+  ])("pattern %s on %s → %s", (pattern, path, matches) => {
+    expect(excludeMatcher([pattern])(path)).toBe(matches);
   });
 });
 
@@ -469,6 +512,20 @@ describe("resolvePlugins against the lock", () => {
     );
     for (const p of escaped) await expect(readFile(p)).rejects.toThrow(/ENOENT/);
     expect(await readdir(join(cacheDir, "tmp"))).toStrictEqual([]);
+  });
+
+  it("the same package under two names: each name gets its plugin directory (one content digest)", async () => {
+    srv.file("/foo-1.0.jar", jar);
+    const foo = entry("foo", [{ type: "jar", url: `${srv.url}/foo-1.0.jar`, sha512: sha512(jar) }]);
+    const lock = await lockCatalog(catalogOf(foo), undefined, undefined, opts());
+    const [first] = await resolvePlugins(catalogOf(foo), lock, undefined, opts());
+    const renamed = catalogOf({ ...foo, name: "bar" });
+    const lockBar = await lockCatalog(renamed, undefined, undefined, opts());
+    expect(lockBar.plugins.bar?.digest).toBe(lock.plugins.foo?.digest);
+    const [second] = await resolvePlugins(renamed, lockBar, undefined, opts());
+    expect(second?.dir).toBe(join(dirname(first?.dir as string), "bar"));
+    expect(await readdir(second?.dir as string)).toStrictEqual(["foo-1.0.jar"]);
+    expect(await readdir(first?.dir as string)).toStrictEqual(["foo-1.0.jar"]);
   });
 
   it("random bytes named .jar are refused when locked, not baked", async () => {

@@ -92,11 +92,69 @@ export function makeZip(entries: FixtureEntry[]): Buffer {
   return Buffer.concat([...locals, cd, end]);
 }
 
-/** A jar holding empty class files and service manifests: enough for inspection, which never runs the classes. */
-export function makeJar(opts: { classes?: string[]; services?: Record<string, string[]> }): Buffer {
+/** A class for `makeClassFile`: its name, supertypes and modifiers (public and concrete by default). */
+export interface ClassSpec {
+  name: string;
+  super?: string;
+  interfaces?: string[];
+  /** JVM access flags (default 0x0021: public, super). */
+  access?: number;
+}
+
+/**
+ * The header of a real class file (magic, version 61, constant pool, access, this, super,
+ * interfaces) and empty field, method and attribute tables: what inspection reads, no code.
+ */
+export function makeClassFile(spec: ClassSpec): Buffer {
+  const pool: Buffer[] = [];
+  const classIndex = new Map<string, number>();
+  let slot = 1;
+  const classRef = (name: string) => {
+    const known = classIndex.get(name);
+    if (known) return known;
+    const text = Buffer.from(name.replace(/\./g, "/"));
+    const utf8 = Buffer.alloc(3);
+    utf8.writeUInt8(1, 0);
+    utf8.writeUInt16BE(text.length, 1);
+    pool.push(utf8, text);
+    const cls = Buffer.alloc(3);
+    cls.writeUInt8(7, 0);
+    cls.writeUInt16BE(slot, 1);
+    pool.push(cls);
+    classIndex.set(name, slot + 1);
+    slot += 2;
+    return slot - 1;
+  };
+  const self = classRef(spec.name);
+  const parent = classRef(spec.super ?? "java.lang.Object");
+  const ifaces = (spec.interfaces ?? []).map(classRef);
+  const head = Buffer.alloc(10);
+  head.writeUInt32BE(0xcafebabe, 0);
+  head.writeUInt16BE(61, 6);
+  head.writeUInt16BE(slot, 8);
+  const tail = Buffer.alloc(8 + 2 * ifaces.length + 6);
+  tail.writeUInt16BE(spec.access ?? 0x0021, 0);
+  tail.writeUInt16BE(self, 2);
+  tail.writeUInt16BE(parent, 4);
+  tail.writeUInt16BE(ifaces.length, 6);
+  for (const [n, i] of ifaces.entries()) tail.writeUInt16BE(i, 8 + 2 * n);
+  return Buffer.concat([head, ...pool, tail]);
+}
+
+/**
+ * A jar holding class files and service manifests: enough for inspection, which never runs the
+ * classes. A class given by name alone is an empty class file (its header does not parse).
+ */
+export function makeJar(opts: {
+  classes?: Array<string | ClassSpec>;
+  services?: Record<string, string[]>;
+}): Buffer {
   const entries: FixtureEntry[] = [{ name: "META-INF/MANIFEST.MF", data: "Manifest-Version: 1.0\n" }];
-  for (const c of opts.classes ?? [])
-    entries.push({ name: `${c.replace(/\./g, "/")}.class`, data: Buffer.from([0xca, 0xfe, 0xba, 0xbe]) });
+  for (const c of opts.classes ?? []) {
+    const name = typeof c === "string" ? c : c.name;
+    const data = typeof c === "string" ? Buffer.from([0xca, 0xfe, 0xba, 0xbe]) : makeClassFile(c);
+    entries.push({ name: `${name.replace(/\./g, "/")}.class`, data });
+  }
   for (const [iface, impls] of Object.entries(opts.services ?? {})) {
     entries.push({ name: `META-INF/services/${iface}`, data: `# generated\n${impls.join("\n")}\n` });
   }

@@ -1,3 +1,4 @@
+import { relative } from "node:path";
 import { conformance } from "@kiln/pipeline/conformance";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
@@ -9,6 +10,7 @@ interface Options {
   lockfile?: string;
   out: string;
   systems?: string;
+  keepLogs?: boolean;
   json?: boolean;
 }
 
@@ -18,7 +20,8 @@ interface Options {
  * writes the compatibility matrix as JSON and markdown.
  */
 export async function run(io: CommandIO, names: string[], opts: Options): Promise<number> {
-  const { matrix, markdown } = await conformance(
+  const cwd = io.cwd ?? process.cwd();
+  const { matrix, markdown, logs } = await conformance(
     {
       names,
       catalog: opts.catalog,
@@ -26,11 +29,19 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
       ...(opts.lockfile ? { lockfile: opts.lockfile } : {}),
       ...(opts.kafka ? { kafka: opts.kafka.split(",").map((v) => v.trim()) } : {}),
       ...(opts.systems ? { systems: opts.systems } : {}),
+      ...(opts.keepLogs ? { keepLogs: true } : {}),
     },
-    { cwd: io.cwd ?? process.cwd(), env: io.env, ...(io.signal ? { signal: io.signal } : {}) },
+    { cwd, env: io.env, ...(io.signal ? { signal: io.signal } : {}) },
     { onProgress: progressReporter(io), onLine: (line) => writeLine(io.stderr, line) },
   );
   if (opts.json) writeLine(io.stdout, JSON.stringify(matrix, null, 2));
   else io.stdout.write(markdown);
+  if (matrix.errors.length > 0)
+    writeLine(
+      io.stderr,
+      logs
+        ? `kiln: the workers' logs are in ${relative(cwd, logs) || logs}`
+        : "kiln: rerun with --keep-logs to keep the Connect workers' logs (they explain most failures)",
+    );
   return matrix.errors.length === 0 ? EXIT_OK : EXIT_FAILURE;
 }

@@ -27,6 +27,7 @@ describe("kiln init", () => {
       ".github/workflows/kiln-drift.yml",
       ".github/workflows/kiln-main.yml",
       ".github/workflows/kiln-pr.yml",
+      ".github/workflows/kiln-update.yml",
       ".gitignore",
       "README.md",
       "catalog/connectors/.gitkeep",
@@ -52,7 +53,7 @@ describe("kiln init", () => {
     ).version;
     expect(action).toContain(`KILN_VERSION: "${version}"`);
     expect(action).toContain("node-version: 24");
-    for (const wf of ["kiln-pr", "kiln-main", "kiln-drift"])
+    for (const wf of ["kiln-pr", "kiln-main", "kiln-drift", "kiln-update"])
       expect(readFileSync(join(dir, `.github/workflows/${wf}.yml`), "utf8")).toContain(
         "package: ${{ vars.KILN_PACKAGE || 'https://artifacts.example/kiln-0.1.0.tgz' }}",
       );

@@ -25,11 +25,29 @@ function format(r: PluginReport): string {
     ),
     "",
     formatTable(
-      ["provided class", "type", "jar"],
-      r.provided.map((p) => [p.class, p.type, p.jar]),
+      ["provided class", "type", "jar", "service manifest"],
+      r.provided.map((p) => [p.class, p.type, p.jar, p.manifest ? "yes" : "no"]),
     ),
     "",
     `Jars: ${r.jars.length}`,
+    ...(r.bundledKafka.length > 0
+      ? [
+          "",
+          formatTable(
+            ["bundled copy of a worker jar", "version", "loaded from the copy", "verdict"],
+            r.bundledKafka.map((b) => [
+              b.path,
+              b.version ?? "?",
+              b.isolated.length > 0 ? `${b.isolated.length} classes` : "never",
+              b.otherMajor && b.isolated.length > 0
+                ? "ERROR: another major Kafka version"
+                : b.isolated.length > 0 && !b.claimedLine
+                  ? "WARNING: another Kafka line"
+                  : "dead weight or same line",
+            ]),
+          ),
+        ]
+      : []),
     ...r.errors.map((e) => `error: ${e}`),
     ...r.warnings.map((w) => `warning: ${w}`),
   ];

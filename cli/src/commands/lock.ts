@@ -1,9 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { rename, writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
-import { checkLock, emptyLock, LOCKFILE_NAME, lockCatalog, serializeLock } from "@kiln/catalog";
+import { checkLock, emptyLock, LOCKFILE_NAME, lockCatalog } from "@kiln/catalog";
 import { requireCatalog } from "@kiln/pipeline/catalog";
-import { readLockfile } from "@kiln/pipeline/lockfile";
+import { readLockfile, writeLockfile } from "@kiln/pipeline/lockfile";
 import { KilnError } from "@kiln/schemas";
 import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
@@ -64,11 +61,7 @@ export async function run(io: CommandIO, names: string[], opts: Options): Promis
     env: io.env,
     ...(io.signal ? { signal: io.signal } : {}),
   });
-  const text = serializeLock(lock);
-  const path = resolve(cwd, file);
-  const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
+  const text = await writeLockfile(opts.lockfile, cwd, lock);
   const plugins = Object.keys(lock.plugins).length;
   const files = Object.values(lock.plugins).reduce(
     (n, p) => n + p.artifacts.reduce((m, a) => m + a.files.length, 0),

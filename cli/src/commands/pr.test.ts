@@ -204,6 +204,28 @@ describe("kiln pr", () => {
     ]);
   });
 
+  test("an entry not yet committed is checked, with a hint to commit it; the summary says conformance did not run", async () => {
+    const fresh = await commitBase(gitRepo({ "catalog/connectors/pg.yaml": entry("pg", "io.x.Pg") }));
+    writeFileSync(join(fresh, "catalog/connectors/s3.yaml"), entry("s3", "io.x.S3"));
+    await lock(fresh);
+    const res = await runCli(["pr", "--base", "main"], { cwd: fresh, env: { KILN_CACHE: cache } });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(
+      /\*\*1 entry changed\*\* against `[0-9a-f]{12}` · ✅ all checks passed · conformance not run \(`kiln pr --conformance` runs it on real Connect workers\)/,
+    );
+    expect(res.stdout).toMatch(/^\| `s3` \| added \| ✅ \| ✅ \|/m);
+    expect(res.stdout).toContain(
+      "⚠️ Not committed (checked from the work tree; CI sees only commits): `catalog/connectors/s3.yaml`, `kiln.lock.json`",
+    );
+    expect(res.stderr).toBe(
+      [
+        "kiln: catalog/connectors/s3.yaml is not committed: kiln pr checked the work tree, but CI checks only commits (git add catalog/connectors/s3.yaml && git commit)",
+        "kiln: kiln.lock.json is not committed: kiln pr checked the work tree, but CI checks only commits (git add kiln.lock.json && git commit)",
+        "",
+      ].join("\n"),
+    );
+  });
+
   test("no catalog change: exit 0 and says so", async () => {
     const clean = await commitBase(gitRepo({ "catalog/connectors/pg.yaml": entry("pg", "io.x.Pg") }));
     const res = await runCli(["pr", "--base", "main"], { cwd: clean, env: { KILN_CACHE: cache } });

@@ -33,6 +33,11 @@ export async function run(io: CommandIO, opts: Options): Promise<number> {
     for (const d of report.diagnostics) writeLine(io.stderr, formatDiagnostic(d));
     io.stdout.write(markdown);
   }
+  for (const file of report.uncommitted ?? [])
+    writeLine(
+      io.stderr,
+      `kiln: ${file} is not committed: kiln pr checked the work tree, but CI checks only commits (git add ${file} && git commit)`,
+    );
   const url = await postPrReport(outcome, io.env);
   if (url) writeLine(io.stderr, `kiln: PR summary posted: ${url}`);
   return failed ? EXIT_FAILURE : EXIT_OK;

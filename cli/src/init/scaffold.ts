@@ -65,6 +65,7 @@ export async function planScaffold(opts: ScaffoldOptions): Promise<ScaffoldFile[
     { path: ".github/workflows/kiln-pr.yml", content: templates.prWorkflow(values) },
     { path: ".github/workflows/kiln-main.yml", content: templates.mainWorkflow(values) },
     { path: ".github/workflows/kiln-drift.yml", content: templates.driftWorkflow(values) },
+    { path: ".github/workflows/kiln-update.yml", content: templates.updateWorkflow(values) },
     { path: "README.md", content: templates.readme(values) },
     { path: ".gitignore", content: `${templates.GITIGNORE_LINES.join("\n")}\n`, mergeLines: true },
   );

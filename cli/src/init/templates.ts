@@ -18,6 +18,20 @@ export interface TemplateValues {
 
 const NODE_VERSION = 24;
 
+/** Java for conformance's Connect workers, and the caches of downloads and Maven. */
+const conformanceSteps = `      - uses: actions/setup-java@v4
+        with:
+          distribution: temurin
+          java-version: 17 # conformance starts real Kafka Connect workers
+      - uses: actions/cache@v4
+        with:
+          path: |
+            ~/.cache/kiln
+            ~/.m2/repository
+          key: kiln-\${{ hashFiles('kiln.lock.json') }}
+          restore-keys: kiln-
+`;
+
 /** The `package` input every workflow passes to the install action. */
 function packageInput(v: TemplateValues): string {
   return v.packageSpec ? `\${{ vars.KILN_PACKAGE || '${v.packageSpec}' }}` : "${{ vars.KILN_PACKAGE }}";
@@ -100,18 +114,7 @@ jobs:
       - uses: actions/checkout@v4
         with:
           fetch-depth: 0 # kiln pr diffs against the merge base
-${installSteps(v, "")}      - uses: actions/setup-java@v4
-        with:
-          distribution: temurin
-          java-version: 17 # conformance starts real Kafka Connect workers
-      - uses: actions/cache@v4
-        with:
-          path: |
-            ~/.cache/kiln
-            ~/.m2/repository
-          key: kiln-\${{ hashFiles('kiln.lock.json') }}
-          restore-keys: kiln-
-      - run: kiln validate
+${installSteps(v, "")}${conformanceSteps}      - run: kiln validate
       - run: kiln validate clusters connectors
       - run: kiln lock --check
       - name: Summary, comment and check run
@@ -263,9 +266,45 @@ ${installSteps(v)}      - name: Render every cluster and diff it against the liv
             kiln diff "$out" --kubeconfig "$RUNNER_TEMP/kubeconfig" || status=$?
           done
           exit "$status"
+`;
+}
 
-  # Room for the scheduled "outdated" check (newer releases of catalog entries): it arrives
-  # with a later kiln, whose \`kiln init --force\` adds its own workflow file next to this one.
+export function updateWorkflow(v: TemplateValues): string {
+  return `# Scheduled updates of the catalog: every entry with a newer release (Maven metadata through
+# your mirrors, GitHub releases) gets a branch kiln/update/<name> with the bump (version,
+# artifacts, sha512s, lock) and one pull request whose body holds the conformance matrix; a PR
+# already open for that entry is updated in place. Exit 1 when a bump failed (the others are
+# still opened). Written by kiln init ${v.version}.
+name: kiln update
+
+on:
+  schedule:
+    - cron: "23 5 * * 1"
+  workflow_dispatch: {}
+
+permissions:
+  contents: write # the kiln/update/* branches
+  pull-requests: write # the update PRs
+
+concurrency:
+  group: kiln-update
+  cancel-in-progress: false
+
+jobs:
+  update:
+    runs-on: ubuntu-latest
+    timeout-minutes: 90
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+          # PRs opened with the workflow token start no other workflow; a token of your own in the
+          # secret KILN_UPDATE_TOKEN lets kiln-pr check them as well.
+          token: \${{ secrets.KILN_UPDATE_TOKEN || github.token }}
+${installSteps(v, "")}${conformanceSteps}      - name: One branch and one PR per newer release, with the conformance matrix
+        run: kiln catalog update-prs --conformance
+        env:
+          GITHUB_TOKEN: \${{ secrets.KILN_UPDATE_TOKEN || secrets.GITHUB_TOKEN }}
 `;
 }
 
@@ -283,13 +322,16 @@ ${v.kafkaLines.join(" and ")} (default ${v.defaultKafka}).
 | \`kiln.lock.json\`              | every plugin file pinned (URL, size, sha512); written by \`kiln lock\`, committed           |
 | \`clusters/\`                   | one \`kind: Cluster\` file per Kafka cluster (Strimzi: node pools, listeners, Connect, …)  |
 | \`connectors/\`                 | \`kind: Connector\` and \`kind: ConnectTarget\` files, deployed over the Connect REST API     |
-| \`.github/\`                    | kiln-pr (every PR), kiln-main (build, push, digest-bump PR), kiln-drift (scheduled)      |
+| \`.github/\`                    | kiln-pr (every PR), kiln-main (build, push, digest-bump PR), kiln-drift and kiln-update (scheduled) |
 
 ## Everyday commands
 
 \`\`\`sh
 kiln validate                       # the catalog: file:line:column errors
 kiln validate clusters connectors   # cluster and connector files
+kiln catalog add <group:artifact:version[:classifier][@tar.gz]>   # a new plugin: entry + lock
+kiln catalog outdated               # entries with newer releases (exit 2: some)
+kiln catalog bump <name>            # move one to its newest release
 kiln lock                           # pin what the catalog names; commit kiln.lock.json
 kiln build clusters                 # plugin and Connect images, SBOMs and manifests in out/
 kiln render clusters/<name>.yaml --out out/manifests/<name>
@@ -311,8 +353,11 @@ the JSON Schemas of the kiln it ran from (\`${v.schemaDir}\`); start new files w
 - **Drift**: kiln-drift checks connectors/ daily once it holds files (the credentials your
   ConnectTarget files name go into that job's environment from secrets), and the clusters when
   the variable \`KILN_CLUSTER_DRIFT\` is \`true\` and the secret \`KILN_KUBECONFIG\` holds a kubeconfig.
-- A scheduled check for newer releases of catalog entries comes with a later kiln; its place is
-  marked at the end of \`kiln-drift.yml\`.
+- **Updates**: kiln-update runs \`kiln catalog update-prs --conformance\` weekly: one branch and one PR
+  per entry with a newer release, the conformance matrix in its body, refreshed in place. PRs opened
+  with the workflow token start no other workflow; put a token of your own (a GitHub App's or a
+  fine-grained one with contents and pull-requests write) in the secret \`KILN_UPDATE_TOKEN\` to have
+  kiln-pr check them too.
 - **Moving to a newer kiln**: point \`KILN_PACKAGE\` at it and change \`KILN_VERSION\` in
   \`.github/actions/install-kiln/action.yml\`; its \`kiln init --force\` adds files it introduced and keeps
   every file that exists.

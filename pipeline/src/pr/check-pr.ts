@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import type { Lockfile, ResolvedPlugin } from "@kiln/catalog";
+import { LOCKFILE_NAME, type Lockfile, type ResolvedPlugin } from "@kiln/catalog";
 import { matrixMarkdown } from "@kiln/conformance";
 import { CONFORMANCE_KAFKA_VERSIONS } from "@kiln/schemas";
 import type { RunContext } from "../context.js";
@@ -97,11 +97,22 @@ export async function checkPullRequest(
   const repo = ctx.cwd;
   const baseRef = req.base ?? (ctx.env.GITHUB_BASE_REF ? `origin/${ctx.env.GITHUB_BASE_REF}` : "origin/main");
   const base = await mergeBase(repo, baseRef);
-  const collected = await collectChanges(repo, base, req.catalog, await trackedClusterFiles(repo));
+  const collected = await collectChanges(
+    repo,
+    base,
+    req.catalog,
+    await trackedClusterFiles(repo),
+    req.lockfile ?? LOCKFILE_NAME,
+  );
   const lock = (await readLockfile(req.lockfile, repo))?.lock;
   const { entries, resolved } = await checkEntries(collected, lock, ctx);
   const sections: string[] = [];
-  if (req.conformance && resolved.length > 0)
+  const conformance: PrReport["conformance"] = !req.conformance
+    ? "not requested"
+    : resolved.length > 0
+      ? "ran"
+      : "nothing to run";
+  if (conformance === "ran")
     sections.push(
       await conformanceChecks(
         collected,
@@ -132,7 +143,15 @@ export async function checkPullRequest(
   } finally {
     await client.close();
   }
-  const report: PrReport = { base, entries, diagnostics: collected.diagnostics, images, sections };
+  const report: PrReport = {
+    base,
+    entries,
+    diagnostics: collected.diagnostics,
+    images,
+    sections,
+    conformance,
+    uncommitted: collected.uncommitted,
+  };
   const markdown = renderSummary(report);
   const summaryPath = resolve(repo, req.summary);
   await mkdir(dirname(summaryPath), { recursive: true });

@@ -3,7 +3,7 @@ import { basename, join, relative, resolve } from "node:path";
 import { Catalog, readCatalog } from "@kiln/catalog";
 import { type Cluster, type ConnectorPlugin, type Diagnostic, loadSpec, SpecError } from "@kiln/schemas";
 import { type ClusterRef, diffCatalog, type EntryChange } from "./changes.js";
-import { changedFiles, fileAt } from "./git.js";
+import { changedFiles, fileAt, uncommittedFiles, untrackedFiles } from "./git.js";
 
 const SPEC = /\.(ya?ml|json)$/;
 
@@ -13,6 +13,8 @@ export interface PrChanges {
   diagnostics: Diagnostic[];
   changes: EntryChange[];
   clusters: ClusterRef[];
+  /** Catalog files (and the lock) that differ from the last commit: CI sees only what is committed. */
+  uncommitted: string[];
 }
 
 function tryLoad<T>(text: string, file: string): T | undefined {
@@ -35,11 +37,14 @@ export async function collectChanges(
   base: string,
   catalogDir: string,
   clusterFiles: string[],
+  lockfile: string,
 ): Promise<PrChanges> {
   const catalogAbs = resolve(repo, catalogDir);
   const head = await readCatalog(catalogAbs, { cwd: repo });
   const rel = relative(repo, catalogAbs);
-  const touched = (await changedFiles(repo, base)).filter(
+  // A new entry not yet added to git is still the PR's (git diff does not list it).
+  const untracked = (await untrackedFiles(repo, rel)).map((path) => ({ status: "A", path }));
+  const touched = [...(await changedFiles(repo, base)), ...untracked].filter(
     (f) => f.path.startsWith(`${rel}/`) && SPEC.test(f.path),
   );
 
@@ -81,5 +86,6 @@ export async function collectChanges(
     diagnostics: head.diagnostics,
     changes,
     clusters,
+    uncommitted: await uncommittedFiles(repo, [rel, lockfile]),
   };
 }

@@ -24,6 +24,10 @@ export interface PrReport {
   images: Array<AffectedImage & { digest?: string; note?: string }>;
   /** Extra markdown sections (e.g. a conformance matrix), appended as they are. */
   sections?: string[];
+  /** Whether conformance ran on real Connect workers (`kiln pr --conformance`). */
+  conformance?: "ran" | "not requested" | "nothing to run";
+  /** Files checked from the work tree that are not committed. */
+  uncommitted?: string[];
 }
 
 export function reportFailed(report: PrReport): boolean {
@@ -46,8 +50,14 @@ export function renderSummary(report: PrReport): string {
     lines.push(`No catalog entries changed against \`${report.base.slice(0, 12)}\`.`);
   } else {
     const n = report.entries.length;
+    const conformance =
+      report.conformance === "not requested"
+        ? " · conformance not run (`kiln pr --conformance` runs it on real Connect workers)"
+        : report.conformance === "nothing to run"
+          ? " · conformance not run (no changed entry resolved)"
+          : "";
     lines.push(
-      `**${n} entr${n === 1 ? "y" : "ies"} changed** against \`${report.base.slice(0, 12)}\` · ${failed ? "❌ problems found" : "✅ all checks passed"}`,
+      `**${n} entr${n === 1 ? "y" : "ies"} changed** against \`${report.base.slice(0, 12)}\` · ${failed ? "❌ problems found" : "✅ all checks passed"}${conformance}`,
       "",
     );
     const columns = [...new Set(report.entries.flatMap((e) => e.checks.map((c) => c.name)))];
@@ -64,6 +74,12 @@ export function renderSummary(report: PrReport): string {
       });
       lines.push(`| \`${e.change.name}\` | ${what} | ${cells.join(" | ")} |`);
     }
+  }
+  if (report.uncommitted?.length) {
+    lines.push(
+      "",
+      `⚠️ Not committed (checked from the work tree; CI sees only commits): ${report.uncommitted.map((f) => `\`${f}\``).join(", ")}`,
+    );
   }
   const problems = report.diagnostics;
   if (problems.length > 0) {

@@ -10,13 +10,23 @@ export interface RecordedRequest {
 
 /**
  * A fake GitHub REST API for tests (GitHub is not reachable from here): the
- * endpoints kiln's PR reporter calls — issue comments and check runs — for
- * one repository, with in-memory state, recording every request. Serves under
- * `/api/v3` like GitHub Enterprise, so `baseUrl` configuration is exercised.
+ * endpoints kiln calls — issue comments and check runs (the PR reporter), pull
+ * requests (update PRs) — for one repository, with in-memory state, recording
+ * every request. Serves under `/api/v3` like GitHub Enterprise, so `baseUrl`
+ * configuration is exercised.
  */
 export class FakeGitHub {
   requests: RecordedRequest[] = [];
   comments: Array<{ id: number; body: string; html_url: string }> = [];
+  pulls: Array<{
+    number: number;
+    head: string;
+    base: string;
+    title: string;
+    body: string;
+    state: string;
+    html_url: string;
+  }> = [];
   url = "";
   readonly #server: Server;
   #nextId = 900;
@@ -63,6 +73,37 @@ export class FakeGitHub {
       if (!c) return json(404, { message: "Not Found" });
       c.body = String(body?.body);
       return json(200, c);
+    }
+    const pulls = new RegExp(`^${repo}/pulls(\\?.*)?$`).exec(path);
+    if (req.method === "GET" && pulls) {
+      const q = new URLSearchParams(pulls[1]?.slice(1) ?? "");
+      const head = q.get("head")?.split(":").pop();
+      return json(
+        200,
+        this.pulls.filter((p) => p.state === (q.get("state") ?? "open") && (!head || p.head === head)),
+      );
+    }
+    if (req.method === "POST" && pulls) {
+      const number = this.pulls.length + 1;
+      const p = {
+        number,
+        head: String(body?.head),
+        base: String(body?.base),
+        title: String(body?.title),
+        body: String(body?.body),
+        state: "open",
+        html_url: `https://github.example/${this.repository}/pull/${number}`,
+      };
+      this.pulls.push(p);
+      return json(201, p);
+    }
+    const pull = new RegExp(`^${repo}/pulls/(\\d+)$`).exec(path);
+    if (req.method === "PATCH" && pull) {
+      const p = this.pulls.find((x) => x.number === Number(pull[1]));
+      if (!p) return json(404, { message: "Not Found" });
+      if (body?.title !== undefined) p.title = String(body.title);
+      if (body?.body !== undefined) p.body = String(body.body);
+      return json(200, p);
     }
     if (req.method === "POST" && path === `${repo}/check-runs`) return json(201, { id: 4242 });
     if (req.method === "PATCH" && path === `${repo}/check-runs/4242`) return json(200, { id: 4242 });

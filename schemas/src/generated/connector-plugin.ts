@@ -7,6 +7,12 @@ export type Artifact = {
 } & Artifact1;
 export type Artifact1 = MavenArtifact | UrlArtifact | GithubReleaseArtifact;
 /**
+ * Files of the artifact left out of the plugin directory: paths inside an archive, or file names of transitive dependencies, as globs (`*` within a name, `**` across directories); a pattern without `/` matches the file name anywhere. For a package that bundles jars the worker already has, e.g. ["connect-json-*.jar", "kafka-clients-*.jar"].
+ *
+ * @minItems 1
+ */
+export type Exclude = string[];
+/**
  * Lower-case hex SHA-512 of the downloaded file.
  */
 export type Sha512 = string;
@@ -67,6 +73,7 @@ export interface MavenArtifact {
   repository?: HttpsUrl;
   transitive?: boolean;
   scopes?: ("compile" | "runtime")[];
+  exclude?: Exclude;
   sha512: Sha512;
 }
 export interface UrlArtifact {
@@ -80,6 +87,7 @@ export interface UrlArtifact {
    * Environment variable holding the Authorization header value.
    */
   authEnv?: string;
+  exclude?: Exclude;
   sha512: Sha512;
 }
 export interface GithubReleaseArtifact {
@@ -94,6 +102,7 @@ export interface GithubReleaseArtifact {
    * Where the sha512 came from, since GitHub cannot be reached to verify it here.
    */
   checksumSource: string;
+  exclude?: Exclude;
   sha512: Sha512;
 }
 /**

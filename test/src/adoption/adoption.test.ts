@@ -11,28 +11,11 @@ const exec = promisify(execFile);
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const version = JSON.parse(await readFile(join(root, "package.json"), "utf8")).version as string;
 
-// What a platform team writes: one catalog entry (a small plugin from Maven Central, its
-// sha512 checked against the real file) and one Cluster file using it.
-const ENTRY = `apiVersion: kiln.dev/v1
-kind: ConnectorPlugin
-name: strimzi-env-var-config-provider
-title: Strimzi environment variable config provider
-type: other
-version: "1.1.0"
-license: Apache-2.0
-kafka: ">=4.2.0 <4.4.0"
-owners: [platform-team]
-classes:
-  - class: io.strimzi.kafka.EnvVarConfigProvider
-    type: config-provider
-artifacts:
-  - type: maven
-    group: io.strimzi
-    artifact: kafka-env-var-config-provider
-    version: "1.1.0"
-    extension: tar.gz
-    sha512: 4085980a311137416becfaf4e850f66d1e57c2fb6310a44ac72aa2d3662cd472fd2c83c65201065b596e0cafe8e505b0183d6c5062db1463db359b06b3c9058b
-`;
+// What a platform team does: one catalog entry added with `kiln catalog add` (a small plugin from
+// Maven Central; the sha512 it computes must be the real file's) and one Cluster file using it.
+const SOURCE = "io.strimzi:kafka-env-var-config-provider:1.1.0@tar.gz";
+const SHA512 =
+  "4085980a311137416becfaf4e850f66d1e57c2fb6310a44ac72aa2d3662cd472fd2c83c65201065b596e0cafe8e505b0183d6c5062db1463db359b06b3c9058b";
 const CLUSTER = `apiVersion: kiln.dev/v1
 kind: Cluster
 name: events
@@ -159,14 +142,21 @@ describe.each([
     );
   });
 
-  it("add an entry and a cluster; kiln lock, build, render and validate are all green", async () => {
-    await writeFile(join(repo, "catalog/connectors/strimzi-env-var-config-provider.yaml"), ENTRY);
-    await writeFile(join(repo, "clusters/events.yaml"), CLUSTER);
+  it("kiln catalog add an entry, add a cluster; kiln lock, build, render and validate are all green", async () => {
     const run = (args: string[]) => sh("kiln", args, { cwd: repo, env });
+    const name = "strimzi-env-var-config-provider";
+    const add = await run(["catalog", "add", SOURCE, "--name", name, "--owners", "platform-team"]);
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stdout).toContain(`locked ${name} in kiln.lock.json`);
+    const entry = await readFile(join(repo, `catalog/connectors/${name}.yaml`), "utf8");
+    expect(entry).toContain("type: other\n");
+    expect(entry).toContain("license: Apache-2.0\n");
+    expect(entry).toContain("  - class: io.strimzi.kafka.EnvVarConfigProvider\n    type: config-provider\n");
+    expect(entry).toContain(`    sha512: ${SHA512}\n`);
+    await writeFile(join(repo, "clusters/events.yaml"), CLUSTER);
 
     const lock = await run(["lock"]);
     expect(lock.code, lock.stderr).toBe(0);
-    expect(lock.stdout).toBe("wrote kiln.lock.json: 1 plugins, 1 files\n");
     expect((await run(["lock", "--check"])).code).toBe(0);
 
     const build = await run(["build", "clusters"]);

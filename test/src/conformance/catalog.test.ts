@@ -1,9 +1,10 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inspectPlugin, parseLock, readCatalog, resolvePlugins } from "@kiln/catalog";
+import { parseLock, readCatalog, resolvePlugins } from "@kiln/catalog";
 import {
   type ConformancePlugin,
+  conformancePlugin,
   type LocalRuntime,
   localRuntime,
   type Matrix,
@@ -41,8 +42,7 @@ beforeAll(async () => {
   const plugins: ConformancePlugin[] = [];
   for (const r of resolved) {
     const entry = catalog.get(r.name);
-    if (entry)
-      plugins.push({ entry, dir: r.dir, staticServiceLoad: (await inspectPlugin(entry, r.dir)).serviceLoad });
+    if (entry) plugins.push(await conformancePlugin(entry, r.dir, r.files));
   }
   runtime = localRuntime(join(work, "runtime"));
   matrix = await runConformance({

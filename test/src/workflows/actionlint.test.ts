@@ -39,6 +39,7 @@ describe("GitHub Actions workflows pass actionlint (with shellcheck)", () => {
     const res = await actionlint(bin, shellcheck, root, [
       ".github/workflows/main.yml",
       ".github/workflows/pr.yml",
+      ".github/workflows/update.yml",
     ]);
     expect(res.out).toBe("");
     expect(res.code).toBe(0);
