@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
@@ -88,7 +89,8 @@ public final class KilnUserOperator {
       try {
         int seen = admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size();
         if (seen >= brokers) return;
-      } catch (ExecutionException e) {
+      } catch (ExecutionException | TimeoutException e) {
+        // A busy machine may take longer than one wait to answer: try again until the deadline.
         if (System.currentTimeMillis() > deadline) throw e;
       }
       if (System.currentTimeMillis() > deadline)
