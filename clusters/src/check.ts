@@ -11,7 +11,7 @@ import {
   type SourceDocument,
   SUPPORTED_KAFKA_VERSIONS,
 } from "@kiln/schemas";
-import { resolve } from "./render/context.js";
+import { type Ctx, type ResolvedListener, resolve } from "./render/context.js";
 import { ZONE_TOPOLOGY_KEY } from "./render/defaults.js";
 import { opaDecision } from "./render/opa.js";
 import { byteRate } from "./render/scaling.js";
@@ -86,12 +86,50 @@ export function checkCluster(
       location: { file: source.file, line: pos.line, column: pos.column, path: formatPath(path) },
     });
   };
-  const error = (code: string, path: PathSegment[], message: string) => report("error", code, path, message);
-  const warn = (code: string, path: PathSegment[], message: string) => report("warning", code, path, message);
+  const c: Checked = {
+    spec,
+    ctx: resolve(spec),
+    error: (code, path, message) => report("error", code, path, message),
+    warn: (code, path, message) => report("warning", code, path, message),
+  };
+  // Findings sharing a line keep the order of these steps (the sort below is stable).
+  checkVersions(c);
+  const counts = checkQuorum(c);
+  checkStorage(c);
+  checkZones(c);
+  const listenerIndex = checkListeners(c);
+  checkKafkaSecrets(c);
+  checkAuthorization(c);
+  const claim = userClaims(c);
+  checkUsers(c, listenerIndex, claim);
+  checkConnect(c, listenerIndex, claim);
+  checkDisasterRecovery(c, claim);
+  checkExporterRegexes(c);
+  checkScaling(c, counts);
+  return out.sort(
+    (a, b) =>
+      (a.location.line ?? 0) - (b.location.line ?? 0) || (a.location.column ?? 0) - (b.location.column ?? 0),
+  );
+}
 
-  const ctx = resolve(spec);
+type Report = (code: string, path: PathSegment[], message: string) => void;
 
-  // Kafka and metadata versions Strimzi 1.2 can run.
+/** What every check step reads and where it reports. */
+interface Checked {
+  spec: Cluster;
+  ctx: Ctx;
+  error: Report;
+  warn: Report;
+}
+
+/** Listener names to their index in the resolved listeners (the last one declared wins). */
+type ListenerIndex = Map<string, number>;
+
+/** Records a rendered KafkaUser name, reporting a name rendered twice. */
+type Claim = (name: string, path: PathSegment[]) => void;
+
+/** Kafka and metadata versions Strimzi 1.2 can run. */
+function checkVersions({ spec, error }: Checked) {
   const kafkaVersion = spec.kafka.version;
   if (!(SUPPORTED_KAFKA_VERSIONS as readonly string[]).includes(kafkaVersion))
     error(
@@ -116,11 +154,21 @@ export function checkCluster(
         `metadataVersion ${metadata} is older than Kafka ${kafkaVersion} allows (the oldest is ${MIN_METADATA_VERSION})`,
       );
   }
+}
 
-  // KRaft quorum and broker count.
+/** Where a resolved node pool's field is declared: its node pool, or `kafka` when none are declared. */
+function poolPath(spec: Cluster, i: number, ...rest: PathSegment[]): PathSegment[] {
+  return spec.nodePools ? ["nodePools", i, ...rest] : ["kafka"];
+}
+
+interface Counts {
+  rf: number;
+  brokers: number;
+}
+
+/** The KRaft quorum, the broker count against the replication factor, and min.insync.replicas. */
+function checkQuorum({ spec, ctx, error, warn }: Checked): Counts {
   const pools = ctx.pools;
-  const poolPath = (i: number, ...rest: PathSegment[]): PathSegment[] =>
-    spec.nodePools ? ["nodePools", i, ...rest] : ["kafka"];
   const controllers = pools.reduce((n, p) => n + (p.roles.includes("controller") ? p.replicas : 0), 0);
   const brokers = pools.reduce((n, p) => n + (p.roles.includes("broker") ? p.replicas : 0), 0);
   const firstController = pools.findIndex((p) => p.roles.includes("controller"));
@@ -133,13 +181,13 @@ export function checkCluster(
   else if (controllers % 2 === 0)
     error(
       "even-controllers",
-      poolPath(firstController, "replicas"),
+      poolPath(spec, firstController, "replicas"),
       `${controllers} controllers is an even number: a KRaft quorum of ${controllers} tolerates no more failures than ${controllers - 1}; use 3 or 5`,
     );
   else if (controllers !== 3 && controllers !== 5)
     warn(
       "controller-count",
-      poolPath(firstController, "replicas"),
+      poolPath(spec, firstController, "replicas"),
       `${controllers} controllers: 3 (tolerates one failure) or 5 (tolerates two) are the usual quorum sizes`,
     );
   if (brokers === 0)
@@ -167,7 +215,11 @@ export function checkCluster(
         : ["kafka", "minInsyncReplicas"],
       `min.insync.replicas ${minIsr} must be below the replication factor ${rf}, or one broker down stops every acks=all producer`,
     );
+  return { rf, brokers };
+}
 
+/** Each node pool's storage, and node pool names declared twice. */
+function checkStorage({ spec, error, warn }: Checked) {
   spec.nodePools?.forEach((p, i) => {
     const vols = p.storage?.type === "jbod" ? (p.storage.volumes ?? []) : [];
     if (p.storage?.type === "jbod" && vols.length === 0)
@@ -189,8 +241,10 @@ export function checkCluster(
       error("duplicate-pool", ["nodePools", i, "name"], `node pool ${p.name} is declared twice`);
     poolNames.add(p.name);
   });
+}
 
-  // Zones.
+/** Zones: a topology key that names zones, a node selector that does not contradict them, even pools. */
+function checkZones({ spec, ctx, error, warn }: Checked) {
   const placement = spec.placement;
   if (placement?.zones?.length) {
     if (placement.topologyKey === null || placement.topologyKey === "")
@@ -213,12 +267,12 @@ export function checkCluster(
         ["placement", "nodeSelector", zoneKey as string],
         `nodeSelector pins ${zoneKey} to ${pinned}, but zones lists ${placement.zones.join(", ")}: no node satisfies both, so the pods could never be scheduled; drop ${zoneKey} from nodeSelector`,
       );
-    pools.forEach((p, i) => {
+    ctx.pools.forEach((p, i) => {
       const z = placement.zones?.length ?? 0;
       if (p.replicas % z !== 0)
         warn(
           "uneven-zones",
-          poolPath(i, "replicas"),
+          poolPath(spec, i, "replicas"),
           `node pool ${p.name} has ${p.replicas} replicas over ${z} zones: the zones will be unevenly loaded`,
         );
     });
@@ -229,9 +283,11 @@ export function checkCluster(
       "a topology key without zones has no effect; list the zones",
     );
   }
+}
 
-  // Listeners.
-  const listenerIndex = new Map<string, number>();
+/** Listeners: unique names and ports, encryption, and authentication each can actually run. */
+function checkListeners({ spec, ctx, error, warn }: Checked): ListenerIndex {
+  const listenerIndex: ListenerIndex = new Map();
   const ports = new Map<number, number>();
   ctx.listeners.forEach((l, i) => {
     const at = (...rest: PathSegment[]): PathSegment[] =>
@@ -255,39 +311,7 @@ export function checkCluster(
     }
     if (l.authType === "none")
       warn("no-authentication", at("authentication", "type"), `listener ${l.name} accepts anonymous clients`);
-    if (l.authType === "oauth") {
-      const o = l.authentication?.oauth;
-      if (!o?.issuer)
-        error(
-          "oauth-issuer",
-          at("authentication", ...(o ? ["oauth"] : [])),
-          `OAuth on listener ${l.name} needs an issuer (authentication.oauth.issuer) to validate tokens against`,
-        );
-      if (!o?.jwksEndpoint && !o?.introspectionEndpoint)
-        error(
-          "oauth-endpoint",
-          at("authentication", ...(o ? ["oauth"] : [])),
-          `OAuth on listener ${l.name} needs a jwksEndpoint (local JWT validation) or an introspectionEndpoint`,
-        );
-      if (o?.introspectionEndpoint && (!o.clientId || !o.clientSecret))
-        error(
-          "oauth-introspection",
-          at("authentication", "oauth"),
-          "token introspection needs clientId and clientSecret (a Secret reference)",
-        );
-      if (!l.tls)
-        error(
-          "oauth-plaintext",
-          at("tls"),
-          "OAuth bearer tokens must not travel over an unencrypted listener",
-        );
-      if (o?.audience && o.introspectionEndpoint && o.clientId && o.audience !== o.clientId)
-        error(
-          "oauth-audience",
-          at("authentication", "oauth", "audience"),
-          `strimzi-kafka-oauth checks the audience against oauth.client.id, which introspection sets to ${o.clientId}; set audience to ${o.clientId} or leave it out`,
-        );
-    }
+    if (l.authType === "oauth") checkOAuth(l, at, error);
     if (l.authType === "custom" && !l.authentication?.custom)
       error(
         "custom-authentication",
@@ -305,7 +329,42 @@ export function checkCluster(
     if (l.type === "ingress" && (!l.host || !l.hostTemplate))
       error("ingress-hosts", at("type"), "ingress listeners need host and hostTemplate");
   });
+  return listenerIndex;
+}
 
+/** An OAuth listener: an issuer and a way to validate tokens, over TLS, with an audience introspection passes. */
+function checkOAuth(l: ResolvedListener, at: (...rest: PathSegment[]) => PathSegment[], error: Report) {
+  const o = l.authentication?.oauth;
+  if (!o?.issuer)
+    error(
+      "oauth-issuer",
+      at("authentication", ...(o ? ["oauth"] : [])),
+      `OAuth on listener ${l.name} needs an issuer (authentication.oauth.issuer) to validate tokens against`,
+    );
+  if (!o?.jwksEndpoint && !o?.introspectionEndpoint)
+    error(
+      "oauth-endpoint",
+      at("authentication", ...(o ? ["oauth"] : [])),
+      `OAuth on listener ${l.name} needs a jwksEndpoint (local JWT validation) or an introspectionEndpoint`,
+    );
+  if (o?.introspectionEndpoint && (!o.clientId || !o.clientSecret))
+    error(
+      "oauth-introspection",
+      at("authentication", "oauth"),
+      "token introspection needs clientId and clientSecret (a Secret reference)",
+    );
+  if (!l.tls)
+    error("oauth-plaintext", at("tls"), "OAuth bearer tokens must not travel over an unencrypted listener");
+  if (o?.audience && o.introspectionEndpoint && o.clientId && o.audience !== o.clientId)
+    error(
+      "oauth-audience",
+      at("authentication", "oauth", "audience"),
+      `strimzi-kafka-oauth checks the audience against oauth.client.id, which introspection sets to ${o.clientId}; set audience to ${o.clientId} or leave it out`,
+    );
+}
+
+/** Literal secrets in the broker configuration. */
+function checkKafkaSecrets({ spec, error }: Checked) {
   for (const [key, value] of Object.entries(spec.kafka.config ?? {}))
     if (isLiteralSecret(key, value))
       error(
@@ -313,8 +372,10 @@ export function checkCluster(
         ["kafka", "config", key],
         `${key} holds a literal value; reference a Secret instead`,
       );
+}
 
-  // Authorization.
+/** Authorization: the settings block of its type and no other, an OPA decision URL, OAuth for Keycloak. */
+function checkAuthorization({ spec, ctx, error }: Checked) {
   const authz = spec.authorization;
   const authzType = authz?.type ?? "simple";
   if (authz && authzType !== "simple" && !authz[authzType as "keycloak" | "opa" | "custom"])
@@ -342,10 +403,12 @@ export function checkCluster(
       ["authorization", "type"],
       "Keycloak authorization needs at least one listener with OAuth authentication",
     );
+}
 
-  // Users against the listeners they use.
+/** Users, Connect and MirrorMaker 2 each render a KafkaUser: one name may be rendered once only. */
+function userClaims({ error }: Checked): Claim {
   const userNames = new Map<string, PathSegment[]>();
-  const claim = (name: string, path: PathSegment[]) => {
+  return (name, path) => {
     if (userNames.has(name))
       error(
         "duplicate-user",
@@ -354,15 +417,22 @@ export function checkCluster(
       );
     userNames.set(name, path);
   };
-  const matches = (userAuth: string, listenerAuth: string) =>
-    listenerAuth === "tls"
-      ? userAuth === "tls" || userAuth === "tls-external"
-      : listenerAuth === "scram-sha-512"
-        ? userAuth === "scram-sha-512"
-        : listenerAuth === "oauth"
-          ? userAuth === "oauth"
-          : // a custom authenticator may accept certificates or passwords too; only it names custom principals
-            userAuth !== "oauth" && (userAuth !== "custom" || listenerAuth === "custom");
+}
+
+/** Whether a client authenticating with `userAuth` can connect to a listener with `listenerAuth`. */
+function authMatches(userAuth: string, listenerAuth: string): boolean {
+  return listenerAuth === "tls"
+    ? userAuth === "tls" || userAuth === "tls-external"
+    : listenerAuth === "scram-sha-512"
+      ? userAuth === "scram-sha-512"
+      : listenerAuth === "oauth"
+        ? userAuth === "oauth"
+        : // a custom authenticator may accept certificates or passwords too; only it names custom principals
+          userAuth !== "oauth" && (userAuth !== "custom" || listenerAuth === "custom");
+}
+
+/** Users against the listeners they use. */
+function checkUsers({ spec, ctx, error }: Checked, listenerIndex: ListenerIndex, claim: Claim) {
   spec.users?.forEach((u, i) => {
     claim(u.name, ["users", i, "name"]);
     if (
@@ -378,15 +448,17 @@ export function checkCluster(
     const li = listenerIndex.get(u.listener);
     const l = li === undefined ? undefined : ctx.listeners[li];
     if (!l) error("unknown-listener", ["users", i, "listener"], `listener ${u.listener} is not declared`);
-    else if (!matches(u.authentication, l.authType))
+    else if (!authMatches(u.authentication, l.authType))
       error(
         "user-listener-auth",
         ["users", i, "authentication"],
         `user ${u.name} authenticates with ${u.authentication} but listener ${l.name} uses ${l.authType}: it could never connect`,
       );
   });
+}
 
-  // Connect clusters.
+/** Connect clusters: unique names, one connector mode, their listener, autoscaling range, literal secrets. */
+function checkConnect({ spec, ctx, error, warn }: Checked, listenerIndex: ListenerIndex, claim: Claim) {
   const connectNames = new Set<string>();
   spec.connect?.forEach((c, i) => {
     if (connectNames.has(c.name))
@@ -403,7 +475,7 @@ export function checkCluster(
       const li = listenerIndex.get(c.listener);
       const l = li === undefined ? undefined : ctx.listeners[li];
       if (!l) error("unknown-listener", ["connect", i, "listener"], `listener ${c.listener} is not declared`);
-      else if (c.authentication && !matches(c.authentication, l.authType))
+      else if (c.authentication && !authMatches(c.authentication, l.authType))
         error(
           "user-listener-auth",
           ["connect", i, "authentication"],
@@ -439,55 +511,60 @@ export function checkCluster(
         "pluginImages are mounted only when no baked image is passed to the renderer",
       );
   });
+}
 
-  // Disaster recovery.
+/** Disaster recovery: a peer that is another cluster, a role that fits the mode, no replication loop, valid patterns. */
+function checkDisasterRecovery({ spec, error, warn }: Checked, claim: Claim) {
   const dr = spec.disasterRecovery;
-  if (dr) {
-    if (dr.peer.name === spec.name)
-      error(
-        "dr-same-cluster",
-        ["disasterRecovery", "peer", "name"],
-        `the DR pair names ${spec.name} twice: the peer must be the other cluster`,
-      );
-    if (dr.mode === "active-passive" && !dr.role)
-      error(
-        "dr-role",
-        ["disasterRecovery", "mode"],
-        "an active-passive pair needs disasterRecovery.role: primary or backup",
-      );
-    if (dr.mode === "active-active" && dr.role)
-      warn(
-        "dr-role-ignored",
-        ["disasterRecovery", "role"],
-        "role has no meaning in an active-active pair: both clusters are primaries",
-      );
-    if (dr.mode === "active-active" && dr.replicationPolicy === "identity")
-      error(
-        "dr-identity-loop",
-        ["disasterRecovery", "replicationPolicy"],
-        "active-active replication with the identity policy copies every record back and forth forever; use the default policy (source-prefixed topics)",
-      );
-    claim(`${dr.peer.name}-to-${spec.name}-mm2`, ["disasterRecovery"]);
-    for (const field of [
-      "topicsPattern",
-      "topicsExcludePattern",
-      "groupsPattern",
-      "groupsExcludePattern",
-    ] as const) {
-      const pattern = dr[field];
-      if (pattern === undefined) continue;
-      // MirrorMaker 2 reads a comma-separated list of Java regular expressions.
-      for (const part of pattern.split(",")) {
-        const why = regexProblem(part.trim(), "java");
-        if (why)
-          error(
-            "regex",
-            ["disasterRecovery", field],
-            `${field} "${part.trim()}" is not a valid regular expression: ${why}`,
-          );
-      }
+  if (!dr) return;
+  if (dr.peer.name === spec.name)
+    error(
+      "dr-same-cluster",
+      ["disasterRecovery", "peer", "name"],
+      `the DR pair names ${spec.name} twice: the peer must be the other cluster`,
+    );
+  if (dr.mode === "active-passive" && !dr.role)
+    error(
+      "dr-role",
+      ["disasterRecovery", "mode"],
+      "an active-passive pair needs disasterRecovery.role: primary or backup",
+    );
+  if (dr.mode === "active-active" && dr.role)
+    warn(
+      "dr-role-ignored",
+      ["disasterRecovery", "role"],
+      "role has no meaning in an active-active pair: both clusters are primaries",
+    );
+  if (dr.mode === "active-active" && dr.replicationPolicy === "identity")
+    error(
+      "dr-identity-loop",
+      ["disasterRecovery", "replicationPolicy"],
+      "active-active replication with the identity policy copies every record back and forth forever; use the default policy (source-prefixed topics)",
+    );
+  claim(`${dr.peer.name}-to-${spec.name}-mm2`, ["disasterRecovery"]);
+  for (const field of [
+    "topicsPattern",
+    "topicsExcludePattern",
+    "groupsPattern",
+    "groupsExcludePattern",
+  ] as const) {
+    const pattern = dr[field];
+    if (pattern === undefined) continue;
+    // MirrorMaker 2 reads a comma-separated list of Java regular expressions.
+    for (const part of pattern.split(",")) {
+      const why = regexProblem(part.trim(), "java");
+      if (why)
+        error(
+          "regex",
+          ["disasterRecovery", field],
+          `${field} "${part.trim()}" is not a valid regular expression: ${why}`,
+        );
     }
   }
+}
+
+/** Kafka Exporter's filters are Go regular expressions. */
+function checkExporterRegexes({ spec, error }: Checked) {
   const exporter = spec.monitoring?.kafkaExporter;
   for (const field of ["topicRegex", "groupRegex", "topicExcludeRegex", "groupExcludeRegex"] as const) {
     const pattern = exporter?.[field];
@@ -499,23 +576,10 @@ export function checkCluster(
         `${field} "${pattern}" is not a valid regular expression: ${why}`,
       );
   }
-  checkScaling(spec, ctx, { rf, minIsr, brokers }, error, warn);
-  return out.sort(
-    (a, b) =>
-      (a.location.line ?? 0) - (b.location.line ?? 0) || (a.location.column ?? 0) - (b.location.column ?? 0),
-  );
 }
 
-type Report = (code: string, path: PathSegment[], message: string) => void;
-
 /** `scaling`: Cruise Control needs brokers to balance; autoscalers target broker-only pools within a sane range. */
-function checkScaling(
-  spec: Cluster,
-  ctx: ReturnType<typeof resolve>,
-  counts: { rf: number; minIsr: number; brokers: number },
-  error: Report,
-  warn: Report,
-) {
+function checkScaling({ spec, ctx, error, warn }: Checked, counts: Counts) {
   const s = spec.scaling;
   if (!s) return;
   if (counts.brokers < 2)

@@ -65,7 +65,7 @@ export interface NodeRunOptions {
 export const METRICS_PORT = 9404;
 
 /** `-javaagent:` for the JMX exporter with `config` (the rendered ConfigMap's text), serving ip:9404 as Strimzi's pods do. */
-export async function jmxAgentArgs(
+async function jmxAgentArgs(
   opts: Pick<NodeRunOptions, "jmxAgent">,
   dir: string,
   ip: string,
@@ -75,6 +75,29 @@ export async function jmxAgentArgs(
   const file = join(dir, "metrics-config.yml");
   await writeFile(file, config);
   return [`-javaagent:${opts.jmxAgent}=${ip}:${METRICS_PORT}:${file}`];
+}
+
+/**
+ * The arguments of a Kafka node's or Connect worker's JVM on `ip`, its files under `dir`: the JMX
+ * exporter agent, the user's JVM flags and heap, log4j2 at the requested levels, host mappings
+ * from the hosts file, then the class path, main class and its arguments.
+ */
+export async function jvmArgs(
+  opts: NodeRunOptions,
+  jvm: { dir: string; ip: string; metricsConfig: string | undefined; classpath: string; main: string[] },
+): Promise<string[]> {
+  const log4j = await writeLog4j2(jvm.dir, "INFO", opts.loggers);
+  const agent = await jmxAgentArgs(opts, jvm.dir, jvm.ip, jvm.metricsConfig);
+  return [
+    ...agent,
+    ...opts.jvmArgs,
+    ...javaFlags(opts.heap),
+    `-Dlog4j2.configurationFile=${log4j}`,
+    `-Djdk.net.hosts.file=${opts.hostsFile}`,
+    "-cp",
+    jvm.classpath,
+    ...jvm.main,
+  ];
 }
 
 /** The environment variable a FIPS node or worker reads its key store password from (as Strimzi does: `${strimzienv:…}`). */
@@ -295,24 +318,14 @@ export async function startNode(
 ): Promise<RunningNode> {
   const jars = await resolveKafkaJars(plan.version);
   await assertFree(node.ip, node.controller ? 9090 : REPLICATION_PORT, node.podName);
-  const log4j = await writeLog4j2(prepared.dir, "INFO", opts.loggers);
-  const agent = await jmxAgentArgs(opts, prepared.dir, node.ip, plan.metricsConfig);
-  const proc = await startProcess(
-    node.podName,
-    javaBin(),
-    [
-      ...agent,
-      ...opts.jvmArgs,
-      ...javaFlags(opts.heap),
-      `-Dlog4j2.configurationFile=${log4j}`,
-      `-Djdk.net.hosts.file=${opts.hostsFile}`,
-      "-cp",
-      [`${jars.libDir}/*`, ...opts.classpath].join(":"),
-      "kafka.Kafka",
-      prepared.propsFile,
-    ],
-    { logDir: prepared.dir, env: prepared.env },
-  );
+  const args = await jvmArgs(opts, {
+    dir: prepared.dir,
+    ip: node.ip,
+    metricsConfig: plan.metricsConfig,
+    classpath: [`${jars.libDir}/*`, ...opts.classpath].join(":"),
+    main: ["kafka.Kafka", prepared.propsFile],
+  });
+  const proc = await startProcess(node.podName, javaBin(), args, { logDir: prepared.dir, env: prepared.env });
   return { ...node, process: proc, logFile: proc.logFile };
 }
 

@@ -10,15 +10,13 @@ import { connectWorkerProperties } from "@kiln/clusters/strimzi";
 import { ConnectClient } from "@kiln/connectors";
 import {
   javaBin,
-  javaFlags,
   propertiesText,
   resolveKafkaJars,
   type ServiceProcess,
   startProcess,
   waitFor,
-  writeLog4j2,
 } from "@kiln/runtime";
-import { jmxAgentArgs, KEYSTORE_PASSWORD_ENV, keystoreFor, type NodeRunOptions } from "./cluster.js";
+import { jvmArgs, KEYSTORE_PASSWORD_ENV, keystoreFor, type NodeRunOptions } from "./cluster.js";
 import { LocalRuntimeError } from "./errors.js";
 import { assertFree } from "./loopback.js";
 import type { ClusterPlan, ConnectPlan } from "./plan.js";
@@ -144,22 +142,17 @@ export async function startConnect(
       const propsFile = join(workerDir, "worker.properties");
       await writeFile(propsFile, propertiesText(props), { mode: 0o600 });
       await assertFree(w.ip, CONNECT_REST_PORT, w.podName);
-      const log4j = await writeLog4j2(workerDir, "INFO", opts.loggers);
-      const agent = await jmxAgentArgs(opts, workerDir, w.ip, c.metricsConfig);
+      const args = await jvmArgs(opts, {
+        dir: workerDir,
+        ip: w.ip,
+        metricsConfig: c.metricsConfig,
+        classpath: `${jars.libDir}/*`,
+        main: ["org.apache.kafka.connect.cli.ConnectDistributed", propsFile],
+      });
       const proc = await startProcess(
         w.podName,
         javaBin(),
-        [
-          ...agent,
-          ...opts.jvmArgs,
-          ...javaFlags(opts.heap),
-          `-Dlog4j2.configurationFile=${log4j}`,
-          `-Djdk.net.hosts.file=${opts.hostsFile}`,
-          "-cp",
-          `${jars.libDir}/*`,
-          "org.apache.kafka.connect.cli.ConnectDistributed",
-          propsFile,
-        ],
+        args,
         // ${secrets:<namespace>/<secret>:<key>} resolves relative to the store's root.
         {
           logDir: workerDir,

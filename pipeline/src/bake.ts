@@ -186,117 +186,205 @@ export async function bakeImages(
   });
   const client = await registryClient(req, ctx);
   const store = imageStore(ctx.env);
-  // Local plugin files are read once per change, not once per run.
-  const digests = FileDigestCache.of(store);
-  const outDir = resolve(ctx.cwd, req.out);
-  const source =
-    req.source ??
-    (ctx.env.GITHUB_SERVER_URL && ctx.env.GITHUB_REPOSITORY
-      ? `${ctx.env.GITHUB_SERVER_URL}/${ctx.env.GITHUB_REPOSITORY}`
-      : undefined);
-  const revision = req.revision ?? ctx.env.GITHUB_SHA;
+  const bakery: Bakery = {
+    req,
+    ctx,
+    hooks,
+    client,
+    store,
+    recipe,
+    // Local plugin files are read once per change, not once per run.
+    digests: FileDigestCache.of(store),
+    outDir: resolve(ctx.cwd, req.out),
+    source:
+      req.source ??
+      (ctx.env.GITHUB_SERVER_URL && ctx.env.GITHUB_REPOSITORY
+        ? `${ctx.env.GITHUB_SERVER_URL}/${ctx.env.GITHUB_REPOSITORY}`
+        : undefined),
+    revision: req.revision ?? ctx.env.GITHUB_SHA,
+  };
   const reports: BakeReport[] = [];
   try {
-    for (const job of await jobs(req, ctx.cwd)) {
-      const plugins = await sourcesOf(req, job.plugins, ctx, hooks);
-      // Blob uploads need only the repository, so fresh layers can stream there while they are made.
-      const eagerRef = req.plan
-        ? undefined
-        : typeof req.push === "string"
-          ? req.push
-          : req.push
-            ? job.repository
-            : undefined;
-      const result = await bake(client, store, {
-        ...(eagerRef ? { eager: eagerUpload(client, parseReference(eagerRef)) } : {}),
-        base: job.base,
-        plugins,
-        recipe,
-        digests,
-        ...(req.platforms ? { platforms: req.platforms } : {}),
-        ...(req.layout === "strimzi" && plugins.every((p) => p.version === "local")
-          ? { layout: "strimzi" as const }
-          : {}),
-        ...(source ? { source } : {}),
-        ...(revision ? { revision } : {}),
-      });
-      for (const p of result.plugins)
-        hooks.onLayer?.({
-          name: p.plugin.name,
-          version: p.plugin.version,
-          cached: p.cached,
-          size: p.layer.descriptor.size,
-        });
-      const digest = result.artifact.digest;
-      const report: BakeReport = {
-        connect: job.name,
-        digest,
-        base: formatReference(result.base.reference),
-        plugins: result.plugins.map((p) => ({
-          name: p.plugin.name,
-          version: p.plugin.version,
-          layer: p.layer.descriptor.digest,
-          cached: p.cached,
-        })),
-      };
-      reports.push(report);
-      const pushTarget = pushTargetOf(req, job, result);
-      if (req.plan) {
-        report.plan = pushTarget
-          ? { ...(await planPush(client, result.artifact, parseReference(pushTarget))), target: pushTarget }
-          : { digest, upToDate: false, uploadBytes: null, note: "no --push target: nothing to compare" };
-        continue;
-      }
-      const sbom = await generateSbom({
-        image: { name: pushTarget ?? job.name, digest },
-        plugins: result.plugins,
-        epoch: recipe.epoch,
-      });
-      const sbomBytes = Buffer.from(`${JSON.stringify(sbom, null, 2)}\n`);
-      await mkdir(outDir, { recursive: true });
-      report.sbom = join(outDir, `${job.name}.cdx.json`);
-      await writeFile(report.sbom, sbomBytes);
-      const done: string[] = [];
-      if (pushTarget) {
-        const target = parseReference(pushTarget);
-        report.push = await pushBaked(
-          client,
-          result,
-          target,
-          { data: sbomBytes, title: `${job.name}.cdx.json` },
-          hooks,
-        );
-        done.push(formatReference({ ...target, digest }));
-        if (req.pluginImages)
-          report.pluginImages = await pushPluginImages(
-            client,
-            plugins,
-            req.pluginImages,
-            store,
-            recipe,
-            req.platforms,
-          );
-      }
-      const tag = pushTarget ?? `kiln/${job.name}:${defaultTag(result)}`;
-      const written = {
-        result,
-        plugins,
-        tag,
-        epoch: recipe.epoch,
-        platform: req.platforms?.[0],
-        env: ctx.env,
-        digests,
-      };
-      for (const o of req.outputs ?? []) done.push(await writeOutput(o, written));
-      // Nothing asked for: the image goes to an OCI layout under out/.
-      if (!pushTarget && (req.outputs ?? []).length === 0)
-        done.push(await writeOutput({ kind: "oci", dir: join(outDir, "oci") }, written));
-      report.outputs = done;
-    }
+    for (const job of await jobs(req, ctx.cwd)) reports.push(await bakeJob(bakery, job));
   } finally {
     await client.close();
   }
   return reports;
+}
+
+/** What every job of one bake shares. */
+interface Bakery {
+  req: BakeRequest;
+  ctx: RunContext;
+  hooks: BakeHooks;
+  client: RegistryClient;
+  store: BlobStore;
+  recipe: LayerRecipe;
+  digests: FileDigestCache;
+  outDir: string;
+  /** Provenance labels: the repository and revision the image was baked from. */
+  source: string | undefined;
+  revision: string | undefined;
+}
+
+/** One Connect cluster's image: baked, then only planned, or given its SBOM, pushed and written. */
+async function bakeJob(b: Bakery, job: Job): Promise<BakeReport> {
+  const plugins = await sourcesOf(b.req, job.plugins, b.ctx, b.hooks);
+  const result = await bakeImage(b, job, plugins);
+  const report: BakeReport = {
+    connect: job.name,
+    digest: result.artifact.digest,
+    base: formatReference(result.base.reference),
+    plugins: result.plugins.map((p) => ({
+      name: p.plugin.name,
+      version: p.plugin.version,
+      layer: p.layer.descriptor.digest,
+      cached: p.cached,
+    })),
+  };
+  const pushTarget = pushTargetOf(b.req, job, result);
+  if (b.req.plan) {
+    report.plan = await planOf(b.client, result, pushTarget);
+    return report;
+  }
+  const sbom = await writeSbom(b, job, result, pushTarget);
+  report.sbom = sbom.file;
+  const done: string[] = [];
+  if (pushTarget) {
+    const { reference, ...pushed } = await pushJob(
+      b,
+      job,
+      result,
+      plugins,
+      parseReference(pushTarget),
+      sbom.data,
+    );
+    Object.assign(report, pushed);
+    done.push(reference);
+  }
+  done.push(...(await writeOutputs(b, job, result, plugins, pushTarget)));
+  report.outputs = done;
+  return report;
+}
+
+/** The plugin layers onto the base; fresh layers stream to the push target's repository as they are made. */
+async function bakeImage(b: Bakery, job: Job, plugins: PluginSource[]): Promise<BakeResult> {
+  const { req, client, store } = b;
+  // Blob uploads need only the repository, so fresh layers can stream there while they are made.
+  const eagerRef = req.plan
+    ? undefined
+    : typeof req.push === "string"
+      ? req.push
+      : req.push
+        ? job.repository
+        : undefined;
+  const result = await bake(client, store, {
+    ...(eagerRef ? { eager: eagerUpload(client, parseReference(eagerRef)) } : {}),
+    base: job.base,
+    plugins,
+    recipe: b.recipe,
+    digests: b.digests,
+    ...(req.platforms ? { platforms: req.platforms } : {}),
+    ...(req.layout === "strimzi" && plugins.every((p) => p.version === "local")
+      ? { layout: "strimzi" as const }
+      : {}),
+    ...(b.source ? { source: b.source } : {}),
+    ...(b.revision ? { revision: b.revision } : {}),
+  });
+  for (const p of result.plugins)
+    b.hooks.onLayer?.({
+      name: p.plugin.name,
+      version: p.plugin.version,
+      cached: p.cached,
+      size: p.layer.descriptor.size,
+    });
+  return result;
+}
+
+/** `--plan`: what a push would do, or a note that there is nothing to compare with. */
+async function planOf(
+  client: RegistryClient,
+  result: BakeResult,
+  pushTarget: string | undefined,
+): Promise<BakeReport["plan"]> {
+  return pushTarget
+    ? { ...(await planPush(client, result.artifact, parseReference(pushTarget))), target: pushTarget }
+    : {
+        digest: result.artifact.digest,
+        upToDate: false,
+        uploadBytes: null,
+        note: "no --push target: nothing to compare",
+      };
+}
+
+/** The image's SBOM (CycloneDX), written to `<out>/<connect>.cdx.json`. */
+async function writeSbom(
+  b: Bakery,
+  job: Job,
+  result: BakeResult,
+  pushTarget: string | undefined,
+): Promise<{ file: string; data: Buffer }> {
+  const sbom = await generateSbom({
+    image: { name: pushTarget ?? job.name, digest: result.artifact.digest },
+    plugins: result.plugins,
+    epoch: b.recipe.epoch,
+  });
+  const data = Buffer.from(`${JSON.stringify(sbom, null, 2)}\n`);
+  await mkdir(b.outDir, { recursive: true });
+  const file = join(b.outDir, `${job.name}.cdx.json`);
+  await writeFile(file, data);
+  return { file, data };
+}
+
+/** Pushes the image with its SBOM (and, with `--plugin-images`, each plugin); `reference` names the pushed image. */
+async function pushJob(
+  b: Bakery,
+  job: Job,
+  result: BakeResult,
+  plugins: PluginSource[],
+  target: Reference,
+  sbom: Buffer,
+): Promise<Pick<BakeReport, "push" | "pluginImages"> & { reference: string }> {
+  const push = await pushBaked(
+    b.client,
+    result,
+    target,
+    { data: sbom, title: `${job.name}.cdx.json` },
+    b.hooks,
+  );
+  const pluginImages = b.req.pluginImages
+    ? await pushPluginImages(b.client, plugins, b.req.pluginImages, b.store, b.recipe, b.req.platforms)
+    : undefined;
+  return {
+    push,
+    ...(pluginImages ? { pluginImages } : {}),
+    reference: formatReference({ ...target, digest: result.artifact.digest }),
+  };
+}
+
+/** The requested outputs; with none and no push, an OCI layout under out/. */
+async function writeOutputs(
+  b: Bakery,
+  job: Job,
+  result: BakeResult,
+  plugins: PluginSource[],
+  pushTarget: string | undefined,
+): Promise<string[]> {
+  const written = {
+    result,
+    plugins,
+    tag: pushTarget ?? `kiln/${job.name}:${defaultTag(result)}`,
+    epoch: b.recipe.epoch,
+    platform: b.req.platforms?.[0],
+    env: b.ctx.env,
+    digests: b.digests,
+  };
+  const done: string[] = [];
+  for (const o of b.req.outputs ?? []) done.push(await writeOutput(o, written));
+  // Nothing asked for: the image goes to an OCI layout under out/.
+  if (!pushTarget && (b.req.outputs ?? []).length === 0)
+    done.push(await writeOutput({ kind: "oci", dir: join(b.outDir, "oci") }, written));
+  return done;
 }
 
 /** push: the image unless its tag already names it, then its SBOM as a referrer. */

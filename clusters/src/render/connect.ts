@@ -19,6 +19,7 @@ import {
   CONNECT_CONFIG_PROVIDERS,
   DEFAULT_PROMETHEUS_NAMESPACE,
   FIPS_CONNECT_TLS,
+  jmxMetricsConfig,
   NAMESPACE_NAME_LABEL,
   PORTS,
 } from "./defaults.js";
@@ -149,12 +150,7 @@ export function renderConnect(ctx: Ctx, c: ConnectCluster, opts: ConnectRenderOp
       ...(ctx.zoneKey ? { rack: { topologyKey: ctx.zoneKey } } : {}),
       ...(ctx.cluster.monitoring?.enabled !== false
         ? {
-            metricsConfig: {
-              type: "jmxPrometheusExporter",
-              valueFrom: {
-                configMapKeyRef: { name: CONNECT_METRICS_CONFIGMAP(c.name), key: "metrics-config.yml" },
-              },
-            },
+            metricsConfig: jmxMetricsConfig(CONNECT_METRICS_CONFIGMAP(c.name)),
           }
         : {}),
       ...(c.pluginImages?.length && !opts.images?.[c.name]

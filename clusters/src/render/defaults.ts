@@ -1,4 +1,5 @@
 // Every default kiln renders, in one place, each with its reason (see clusters/README.md).
+import type { MetricsConfig } from "../wire/strimzi.js";
 
 export const ZONE_TOPOLOGY_KEY = "topology.kubernetes.io/zone";
 export const HOST_TOPOLOGY_KEY = "kubernetes.io/hostname";
@@ -104,6 +105,16 @@ export const CONNECT_CONFIG_PROVIDERS = {
 } as const;
 
 export const METRICS_PORT_NAME = "tcp-prometheus";
+/** The key of the JMX exporter's rules in each metrics ConfigMap. */
+export const METRICS_CONFIG_KEY = "metrics-config.yml";
+
+/** Strimzi's JMX Prometheus exporter, reading its rules from one of kiln's metrics ConfigMaps. */
+export function jmxMetricsConfig(configMap: string): MetricsConfig {
+  return {
+    type: "jmxPrometheusExporter",
+    valueFrom: { configMapKeyRef: { name: configMap, key: METRICS_CONFIG_KEY } },
+  };
+}
 /** Strimzi's fixed ports: metrics, Connect REST, KRaft/control plane, replication, Kafka agent. */
 export const PORTS = {
   metrics: 9404,

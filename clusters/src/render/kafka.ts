@@ -26,6 +26,7 @@ import {
   FIPS_TLS,
   HOST_TOPOLOGY_KEY,
   INTERNAL_LB_ANNOTATIONS,
+  jmxMetricsConfig,
   OAUTH_PRINCIPAL_BUILDER,
   RACK_AWARE_SELECTOR,
 } from "./defaults.js";
@@ -406,10 +407,7 @@ export function renderKafka(ctx: Ctx): Kafka {
     },
   };
   if (c.monitoring?.enabled !== false)
-    kafka.metricsConfig = {
-      type: "jmxPrometheusExporter",
-      valueFrom: { configMapKeyRef: { name: KAFKA_METRICS_CONFIGMAP(ctx.name), key: "metrics-config.yml" } },
-    };
+    kafka.metricsConfig = jmxMetricsConfig(KAFKA_METRICS_CONFIGMAP(ctx.name));
 
   const spec: Kafka["spec"] = {
     kafka,

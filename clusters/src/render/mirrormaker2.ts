@@ -11,7 +11,7 @@ import {
   RenderError,
   strimziCluster,
 } from "./context.js";
-import { FIPS_CONNECT_TLS, FIPS_TLS } from "./defaults.js";
+import { FIPS_CONNECT_TLS, FIPS_TLS, jmxMetricsConfig } from "./defaults.js";
 import { groupAcl, kafkaUser, topicAcl } from "./users.js";
 
 export const IDENTITY_POLICY = "org.apache.kafka.connect.mirror.IdentityReplicationPolicy";
@@ -162,15 +162,7 @@ export function renderMirrorMaker2(ctx: Ctx, dr: DisasterRecovery): KafkaMirrorM
       ...(ctx.zoneKey ? { rack: { topologyKey: ctx.zoneKey } } : {}),
       ...(ctx.cluster.monitoring?.enabled !== false
         ? {
-            metricsConfig: {
-              type: "jmxPrometheusExporter",
-              valueFrom: {
-                configMapKeyRef: {
-                  name: MM2_METRICS_CONFIGMAP(names.mirrorMaker),
-                  key: "metrics-config.yml",
-                },
-              },
-            },
+            metricsConfig: jmxMetricsConfig(MM2_METRICS_CONFIGMAP(names.mirrorMaker)),
           }
         : {}),
       template: { podDisruptionBudget: { maxUnavailable: 1 } },

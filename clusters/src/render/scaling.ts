@@ -14,6 +14,7 @@ import {
   CRUISE_CONTROL_DEFAULTS,
   CRUISE_CONTROL_GOAL_PACKAGE,
   DISTRIBUTION_GOALS,
+  jmxMetricsConfig,
 } from "./defaults.js";
 
 export const CRUISE_CONTROL_METRICS_CONFIGMAP = (cluster: string) => `${cluster}-cruise-control-metrics`;
@@ -132,12 +133,7 @@ export function renderCruiseControl(ctx: Ctx): CruiseControlSpec | undefined {
   };
   if (s.cruiseControl?.resources) spec.resources = structuredClone(s.cruiseControl.resources);
   if (ctx.cluster.monitoring?.enabled !== false)
-    spec.metricsConfig = {
-      type: "jmxPrometheusExporter",
-      valueFrom: {
-        configMapKeyRef: { name: CRUISE_CONTROL_METRICS_CONFIGMAP(ctx.name), key: "metrics-config.yml" },
-      },
-    };
+    spec.metricsConfig = jmxMetricsConfig(CRUISE_CONTROL_METRICS_CONFIGMAP(ctx.name));
   if (autoRebalance(ctx))
     spec.autoRebalance = (["add-brokers", "remove-brokers"] as const).map((mode) => ({
       mode,

@@ -12,6 +12,7 @@ import {
   operatorProvidedSecrets,
   orderForApply,
   referencedSecrets,
+  type SecretRef,
   STRIMZI_GROUP,
   withInventory,
 } from "./objects.js";
@@ -248,197 +249,353 @@ async function checkAccess(client: KubeClient, needs: Access[]): Promise<string[
  * changes. Writes nothing; throws PreflightError listing every problem found.
  */
 export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOptions): Promise<Plan> {
-  const emit = opts.onEvent ?? (() => {});
-  const warnings: string[] = [];
-  const problems: string[] = [];
-  const fail = () => {
-    if (problems.length > 0 && !opts.lenient) throw new PreflightError(problems);
-  };
+  return new Planner(client, opts).plan(input);
+}
 
-  // Identity and duplicates.
-  const seen = new Map<string, KubeObject>();
-  for (const o of input) {
-    if (seen.has(objectKey(o))) problems.push(`${describe(o)} is given twice`);
-    seen.set(objectKey(o), o);
+/** The namespaces the objects live in, which of them are missing, and which of those kiln creates. */
+interface Namespaces {
+  all: string[];
+  missing: string[];
+  toCreate: string[];
+}
+
+/**
+ * One preflight, step by step: each step reads the API server (never writes) and adds to the
+ * warnings and problems the plan reports. Steps whose failure makes the rest meaningless
+ * (unserved APIs, missing permissions) throw at once.
+ */
+class Planner {
+  private readonly warnings: string[] = [];
+  private readonly problems: string[] = [];
+  private readonly emit: (e: RolloutEvent) => void;
+  /** The objects with their namespaces filled in (autoscaled pools keep their live size). */
+  private objects: KubeObject[] = [];
+  /** Live KafkaRebalances by `<namespace>/<cluster>`, read once each. */
+  private readonly rebalances = new Map<string, KubeObject[]>();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly opts: PlanOptions,
+  ) {
+    this.emit = opts.onEvent ?? (() => {});
   }
-  const labelled = orderForApply(withInventory(input, opts.inventory, opts.source));
 
-  emit({
-    phase: "preflight",
-    message: `checking the API server (${client.where.server}, context ${client.where.context})`,
-  });
-  client.resetDiscovery();
-  const apiProblems = await checkApis(client, labelled);
-  if (apiProblems.length > 0) throw new PreflightError([...problems, ...apiProblems]);
-
-  // Namespaces: scoped objects get the default one.
-  const objects: KubeObject[] = [];
-  const paths: string[] = [];
-  for (const o of labelled) {
-    const res = await client.resourceFor(o.apiVersion, o.kind);
-    const copy: KubeObject = res?.namespaced
-      ? { ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? opts.namespace } }
-      : o;
-    objects.push(copy);
-    paths.push(await client.pathFor(copy.apiVersion, copy.kind, copy.metadata.namespace, copy.metadata.name));
+  async plan(input: KubeObject[]): Promise<Plan> {
+    this.checkDuplicates(input);
+    const labelled = orderForApply(withInventory(input, this.opts.inventory, this.opts.source));
+    await this.checkServed(labelled);
+    const paths = await this.placeInNamespaces(labelled);
+    const namespaces = await this.checkNamespaces();
+    const refs = this.secretRefs();
+    const pruneKinds = pruneKindsOf(this.objects);
+    await this.checkPermissions(namespaces, refs, pruneKinds);
+    await this.checkSecrets(refs, namespaces.missing);
+    const prune = await this.pruneCandidates(pruneKinds, namespaces);
+    const { planned, risks } = await this.planObjects(paths, namespaces.missing);
+    if (this.opts.prune) risks.push(...(await this.gatePrune(prune)));
+    this.reportGates(risks, [...planned, ...prune]);
+    for (const w of this.warnings) this.emit({ phase: "warning", message: w });
+    if (this.problems.length > 0 && !this.opts.lenient) throw new PreflightError(this.problems);
+    const { warnings, problems } = this;
+    return { objects: planned, prune, namespacesToCreate: namespaces.toCreate, risks, warnings, problems };
   }
-  const autoscaled = autoscaledPools(objects);
-  const rendered = new Set(objects.map(objectKey));
-  const namespaces = [
-    ...new Set(objects.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : []))),
-  ];
-  const renderedNamespaces = new Set(
-    objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name),
-  );
-  const missingNamespaces: string[] = [];
-  for (const ns of namespaces) {
-    const r = await client.request("GET", `/api/v1/namespaces/${encodeURIComponent(ns)}`, {
-      allow: [403, 404],
-      accept: METADATA_ONLY,
+
+  /** Identity: each object given once. */
+  private checkDuplicates(input: KubeObject[]) {
+    const seen = new Map<string, KubeObject>();
+    for (const o of input) {
+      if (seen.has(objectKey(o))) this.problems.push(`${describe(o)} is given twice`);
+      seen.set(objectKey(o), o);
+    }
+  }
+
+  /** Every apiVersion/kind is served; nothing else can be checked otherwise. */
+  private async checkServed(labelled: KubeObject[]) {
+    const { client } = this;
+    this.emit({
+      phase: "preflight",
+      message: `checking the API server (${client.where.server}, context ${client.where.context})`,
     });
-    if (r.status === 404) missingNamespaces.push(ns);
-    if (r.status === 403)
-      warnings.push(
-        `cannot check whether namespace ${ns} exists (no permission to get namespaces); assuming it does`,
+    client.resetDiscovery();
+    const apiProblems = await checkApis(client, labelled);
+    if (apiProblems.length > 0) throw new PreflightError([...this.problems, ...apiProblems]);
+  }
+
+  /** Namespaced objects that name no namespace get the default one; returns each object's REST path. */
+  private async placeInNamespaces(labelled: KubeObject[]): Promise<string[]> {
+    const paths: string[] = [];
+    for (const o of labelled) {
+      const res = await this.client.resourceFor(o.apiVersion, o.kind);
+      const copy: KubeObject = res?.namespaced
+        ? { ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? this.opts.namespace } }
+        : o;
+      this.objects.push(copy);
+      paths.push(
+        await this.client.pathFor(copy.apiVersion, copy.kind, copy.metadata.namespace, copy.metadata.name),
+      );
+    }
+    return paths;
+  }
+
+  /** Which namespaces exist; missing ones are created unless an object of the input is that Namespace. */
+  private async checkNamespaces(): Promise<Namespaces> {
+    const { objects } = this;
+    const all = [...new Set(objects.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : [])))];
+    const renderedNamespaces = new Set(
+      objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name),
+    );
+    const missing: string[] = [];
+    for (const ns of all) {
+      const r = await this.client.request("GET", `/api/v1/namespaces/${encodeURIComponent(ns)}`, {
+        allow: [403, 404],
+        accept: METADATA_ONLY,
+      });
+      if (r.status === 404) missing.push(ns);
+      if (r.status === 403)
+        this.warnings.push(
+          `cannot check whether namespace ${ns} exists (no permission to get namespaces); assuming it does`,
+        );
+    }
+    const toCreate = missing.filter((ns) => !renderedNamespaces.has(ns));
+    for (const ns of missing)
+      this.emit({ phase: "preflight", message: `namespace ${ns} does not exist; it will be created` });
+    return { all, missing, toCreate };
+  }
+
+  /** Secrets the objects reference that neither the input nor the operator provides. */
+  private secretRefs(): SecretRef[] {
+    const { objects, opts } = this;
+    const provided = operatorProvidedSecrets(objects, opts.namespace);
+    const renderedSecrets = new Set(
+      objects.filter((o) => o.kind === "Secret").map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
+    );
+    return objects
+      .flatMap((o) => referencedSecrets(o, o.metadata.namespace ?? opts.namespace))
+      .filter(
+        (ref) =>
+          !provided.has(`${ref.namespace}/${ref.name}`) &&
+          !renderedSecrets.has(`${ref.namespace}/${ref.name}`),
       );
   }
-  const namespacesToCreate = missingNamespaces.filter((ns) => !renderedNamespaces.has(ns));
-  for (const ns of missingNamespaces)
-    emit({ phase: "preflight", message: `namespace ${ns} does not exist; it will be created` });
 
-  // Referenced Secrets, by name only (metadata requests never carry values).
-  const provided = operatorProvidedSecrets(objects, opts.namespace);
-  const renderedSecrets = new Set(
-    objects.filter((o) => o.kind === "Secret").map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
-  );
-  const refs = objects
-    .flatMap((o) => referencedSecrets(o, o.metadata.namespace ?? opts.namespace))
-    .filter(
-      (ref) =>
-        !provided.has(`${ref.namespace}/${ref.name}`) && !renderedSecrets.has(`${ref.namespace}/${ref.name}`),
-    );
-  const secretKeys = [...new Set(refs.map((r) => `${r.namespace}/${r.name}`))];
-
-  // Permissions for every verb the rollout uses.
-  const needs: Access[] = [];
-  const resourceOf = async (apiVersion: string, kind: string) =>
-    (await client.resourceFor(apiVersion, kind))?.name ?? kind.toLowerCase();
-  for (const o of objects) {
-    const group = groupOf(o.apiVersion);
-    const resource = await resourceOf(o.apiVersion, o.kind);
-    const ns = o.metadata.namespace;
-    for (const verb of ["get", "create", "patch"])
-      needs.push({ verb, group, resource, namespace: ns, why: `apply ${describe(o)}` });
-    if (hasReadiness(o))
-      for (const verb of ["list", "watch"])
-        needs.push({ verb, group, resource, namespace: ns, why: `wait for ${describe(o)}` });
+  /** Permissions for every verb the rollout uses. Without them the other checks would only fail the same way: stop here. */
+  private async checkPermissions(namespaces: Namespaces, refs: SecretRef[], pruneKinds: PruneKinds) {
+    const { client, opts } = this;
+    const needs: Access[] = [];
+    for (const o of this.objects) {
+      const group = groupOf(o.apiVersion);
+      const resource = (await client.resourceFor(o.apiVersion, o.kind))?.name ?? o.kind.toLowerCase();
+      const ns = o.metadata.namespace;
+      for (const verb of ["get", "create", "patch"])
+        needs.push({ verb, group, resource, namespace: ns, why: `apply ${describe(o)}` });
+      if (hasReadiness(o))
+        for (const verb of ["list", "watch"])
+          needs.push({ verb, group, resource, namespace: ns, why: `wait for ${describe(o)}` });
+    }
+    for (const ns of namespaces.toCreate)
+      needs.push({ verb: "create", group: "", resource: "namespaces", why: `create namespace ${ns}` });
+    for (const key of new Set(refs.map((r) => `${r.namespace}/${r.name}`)))
+      needs.push({
+        verb: "get",
+        group: "",
+        resource: "secrets",
+        namespace: key.split("/")[0] as string,
+        why: `check that Secret ${key} exists`,
+      });
+    if (opts.prune)
+      for (const [apiVersion, kind] of pruneKinds.values()) {
+        const res = await client.resourceFor(apiVersion, kind);
+        if (!res?.namespaced) continue;
+        for (const ns of namespaces.all)
+          for (const verb of ["list", "delete"])
+            needs.push({
+              verb,
+              group: groupOf(apiVersion),
+              resource: res.name,
+              namespace: ns,
+              why: `prune ${kind} objects`,
+            });
+      }
+    const denied = await checkAccess(client, needs);
+    if (denied.length > 0) throw new PreflightError([...this.problems, ...denied]);
   }
-  for (const ns of namespacesToCreate)
-    needs.push({ verb: "create", group: "", resource: "namespaces", why: `create namespace ${ns}` });
-  for (const key of secretKeys)
-    needs.push({
-      verb: "get",
-      group: "",
-      resource: "secrets",
-      namespace: key.split("/")[0] as string,
-      why: `check that Secret ${key} exists`,
-    });
 
-  const pruneKinds = new Map<string, [string, string]>();
-  for (const [v, k] of PRUNE_KINDS) pruneKinds.set(`${groupOf(v)}/${k}`, [v, k]);
-  for (const o of objects)
-    if (o.kind !== "Namespace") pruneKinds.set(`${groupOf(o.apiVersion)}/${o.kind}`, [o.apiVersion, o.kind]);
-  if (opts.prune)
+  /** Referenced Secrets exist, by name only (metadata requests never carry values). */
+  private async checkSecrets(refs: SecretRef[], missingNamespaces: string[]) {
+    const checked = new Map<string, boolean>();
+    for (const ref of refs) {
+      const key = `${ref.namespace}/${ref.name}`;
+      if (!checked.has(key)) {
+        const exists = missingNamespaces.includes(ref.namespace)
+          ? false
+          : (
+              await this.client.request(
+                "GET",
+                `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/secrets/${encodeURIComponent(ref.name)}`,
+                {
+                  allow: [404],
+                  accept: METADATA_ONLY,
+                },
+              )
+            ).status === 200;
+        checked.set(key, exists);
+      }
+      if (!checked.get(key))
+        this.problems.push(`${ref.from} references Secret ${key} (${ref.path}), which does not exist`);
+    }
+  }
+
+  /** Prune candidates: inventory objects no longer rendered (only ever selected by the label). */
+  private async pruneCandidates(pruneKinds: PruneKinds, namespaces: Namespaces): Promise<Plan["prune"]> {
+    const { client, opts } = this;
+    const rendered = new Set(this.objects.map(objectKey));
+    const prune: Plan["prune"] = [];
     for (const [apiVersion, kind] of pruneKinds.values()) {
       const res = await client.resourceFor(apiVersion, kind);
       if (!res?.namespaced) continue;
-      for (const ns of namespaces)
-        for (const verb of ["list", "delete"])
-          needs.push({
-            verb,
-            group: groupOf(apiVersion),
-            resource: res.name,
-            namespace: ns,
-            why: `prune ${kind} objects`,
+      for (const ns of namespaces.all) {
+        if (namespaces.missing.includes(ns)) continue;
+        const collection = await client.pathFor(apiVersion, kind, ns);
+        let items: KubeObject[];
+        try {
+          const r = await client.request<{ items: KubeObject[] }>("GET", collection, {
+            query: { labelSelector: `${INVENTORY_LABEL}=${opts.inventory}` },
+            ...(kind === "Secret" ? { accept: METADATA_LIST } : {}),
           });
-    }
-  // Without permission, the other checks would only fail the same way: stop here.
-  const denied = await checkAccess(client, needs);
-  if (denied.length > 0) throw new PreflightError([...problems, ...denied]);
-
-  const checked = new Map<string, boolean>();
-  for (const ref of refs) {
-    const key = `${ref.namespace}/${ref.name}`;
-    if (!checked.has(key)) {
-      const exists = missingNamespaces.includes(ref.namespace)
-        ? false
-        : (
-            await client.request(
-              "GET",
-              `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/secrets/${encodeURIComponent(ref.name)}`,
-              {
-                allow: [404],
-                accept: METADATA_ONLY,
-              },
-            )
-          ).status === 200;
-      checked.set(key, exists);
-    }
-    if (!checked.get(key))
-      problems.push(`${ref.from} references Secret ${key} (${ref.path}), which does not exist`);
-  }
-
-  // Prune candidates: inventory objects no longer rendered (only ever selected by the label).
-  const prune: Plan["prune"] = [];
-  for (const [apiVersion, kind] of pruneKinds.values()) {
-    const res = await client.resourceFor(apiVersion, kind);
-    if (!res?.namespaced) continue;
-    for (const ns of namespaces) {
-      if (missingNamespaces.includes(ns)) continue;
-      const collection = await client.pathFor(apiVersion, kind, ns);
-      let items: KubeObject[];
-      try {
-        const r = await client.request<{ items: KubeObject[] }>("GET", collection, {
-          query: { labelSelector: `${INVENTORY_LABEL}=${opts.inventory}` },
-          ...(kind === "Secret" ? { accept: METADATA_LIST } : {}),
-        });
-        items = r.body.items ?? [];
-      } catch (err) {
-        if (err instanceof KubeApiError && err.status === 403 && !opts.prune) {
-          warnings.push(
-            `cannot list ${res.name} in namespace ${ns}, so objects to prune there are not known`,
-          );
-          continue;
+          items = r.body.items ?? [];
+        } catch (err) {
+          if (err instanceof KubeApiError && err.status === 403 && !opts.prune) {
+            this.warnings.push(
+              `cannot list ${res.name} in namespace ${ns}, so objects to prune there are not known`,
+            );
+            continue;
+          }
+          if (err instanceof KubeApiError && err.status === 403) continue; // reported by the access check
+          throw err;
         }
-        if (err instanceof KubeApiError && err.status === 403) continue; // reported by the access check
-        throw err;
+        for (const item of items) {
+          const live: KubeObject = { ...item, apiVersion, kind };
+          // Defence in depth: the selector did this, but nothing without our label is ever deleted.
+          if (live.metadata.labels?.[INVENTORY_LABEL] !== opts.inventory) continue;
+          if (rendered.has(objectKey(live))) continue;
+          prune.push({ live, path: `${collection}/${encodeURIComponent(live.metadata.name)}`, gated: false });
+        }
       }
-      for (const item of items) {
-        const live: KubeObject = { ...item, apiVersion, kind };
-        // Defence in depth: the selector did this, but nothing without our label is ever deleted.
-        if (live.metadata.labels?.[INVENTORY_LABEL] !== opts.inventory) continue;
-        if (rendered.has(objectKey(live))) continue;
-        prune.push({ live, path: `${collection}/${encodeURIComponent(live.metadata.name)}`, gated: false });
+    }
+    return prune;
+  }
+
+  /** Live objects and a server-side dry run of each (nothing is stored). */
+  private async planObjects(
+    paths: string[],
+    missingNamespaces: string[],
+  ): Promise<{ planned: PlannedObject[]; risks: RiskyChange[] }> {
+    const autoscaled = autoscaledPools(this.objects);
+    const livePools = new Map<string, { live: KubeObject; path: string }>();
+    const planned: PlannedObject[] = [];
+    const risks: RiskyChange[] = [];
+    for (const [i, given] of this.objects.entries()) {
+      const path = paths[i] as string;
+      const inMissingNs =
+        given.metadata.namespace !== undefined && missingNamespaces.includes(given.metadata.namespace);
+      const live = inMissingNs ? undefined : await this.liveObject(given, path);
+      const hpa = autoscaled.get(objectKey(given));
+      const o = hpa && live ? this.keepAutoscaledSize(given, live, hpa) : given;
+      this.objects[i] = o;
+      if (live && isPool(live)) livePools.set(objectKey(live), { live, path });
+      const dryRun = await this.dryRun(o, path, inMissingNs);
+      const action: PlannedObject["action"] = !live
+        ? "create"
+        : dryRun && sameObject(live, dryRun)
+          ? "unchanged"
+          : "update";
+      this.checkOwner(o, live);
+      const objRisks = riskyChanges(live, o);
+      risks.push(...objRisks.filter((r) => !r.gated));
+      let shrink = objRisks.some((r) => r.gated) && live ? await this.gate(live, o, path) : undefined;
+      // A lower maximum makes the autoscaler shrink the pool as soon as it is applied.
+      const target = autoscaledPool(o);
+      const pool = target ? livePools.get(target) : undefined;
+      if (pool && Number(pool.live.spec?.replicas ?? 0) > Number(o.spec?.maxReplicas)) {
+        const to = { ...pool.live, spec: { ...pool.live.spec, replicas: Number(o.spec?.maxReplicas) } };
+        shrink = await this.gate(pool.live, to, pool.path);
       }
+      planned.push({
+        desired: o,
+        live,
+        dryRun,
+        action,
+        path,
+        gated: shrink !== undefined,
+        ...(shrink ? { shrink } : {}),
+      });
+    }
+    return { planned, risks };
+  }
+
+  /** The live object (Secrets: metadata only), undefined when absent. */
+  private async liveObject(o: KubeObject, path: string): Promise<KubeObject | undefined> {
+    const r = await this.client.request<KubeObject>("GET", path, {
+      allow: [404],
+      ...(o.kind === "Secret" ? { accept: METADATA_ONLY } : {}),
+    });
+    return r.status === 404 ? undefined : { ...r.body, apiVersion: o.apiVersion, kind: o.kind };
+  }
+
+  /**
+   * The autoscaler owns the size (and moves it into a changed range itself): kiln keeps the
+   * live one, so applying never fights the autoscaler over spec.replicas.
+   */
+  private keepAutoscaledSize(o: KubeObject, live: KubeObject, hpa: string): KubeObject {
+    const current = Number(live.spec?.replicas ?? 0);
+    if (current !== Number(o.spec?.replicas))
+      this.warnings.push(
+        `${describe(o)} is autoscaled by ${hpa}: it keeps the ${current} replicas its autoscaler chose (the file says ${o.spec?.replicas})`,
+      );
+    return { ...o, spec: { ...o.spec, replicas: current } };
+  }
+
+  /** What the API server would store; a refusal is a problem, a missing namespace skips it. */
+  private async dryRun(o: KubeObject, path: string, inMissingNs: boolean): Promise<KubeObject | undefined> {
+    if (inMissingNs) {
+      this.warnings.push(
+        `${describe(o)}: namespace ${o.metadata.namespace} does not exist yet, so the server-side dry run was skipped`,
+      );
+      return undefined;
+    }
+    try {
+      return (await applyObject(this.client, path, o, { dryRun: true, force: this.opts.forceConflicts }))
+        .body;
+    } catch (err) {
+      if (!(err instanceof KubeApiError)) throw err;
+      this.problems.push(applyFailure(o, err));
+      return undefined;
     }
   }
 
-  // Broker scale-downs open only through a remove-brokers rebalance (see scale-down.ts).
-  const rebalances = new Map<string, KubeObject[]>();
-  const livePools = new Map<string, { live: KubeObject; path: string }>();
-  const gate = async (live: KubeObject, desired: KubeObject | undefined, path: string): Promise<Shrink> => {
+  /** An object of another inventory is never taken over. */
+  private checkOwner(o: KubeObject, live: KubeObject | undefined) {
+    const owner = live?.metadata.labels?.[INVENTORY_LABEL];
+    if (owner !== undefined && owner !== this.opts.inventory)
+      this.problems.push(
+        `${describe(o)} belongs to inventory "${owner}" (label ${INVENTORY_LABEL}); kiln does not move objects between cluster definitions — rename it, or remove the label if the move is intended`,
+      );
+  }
+
+  /** Broker scale-downs open only through a remove-brokers rebalance (see scale-down.ts). */
+  private async gate(live: KubeObject, desired: KubeObject | undefined, path: string): Promise<Shrink> {
     const cluster = live.metadata.labels?.[CLUSTER_LABEL];
-    const ns = live.metadata.namespace ?? opts.namespace;
-    const kafka = objects.find(
+    const ns = live.metadata.namespace ?? this.opts.namespace;
+    const kafka = this.objects.find(
       (x) => x.kind === "Kafka" && x.metadata.name === cluster && x.metadata.namespace === ns,
     );
     const key = `${ns}/${cluster}`;
-    if (!rebalances.has(key)) rebalances.set(key, await liveRebalances(client, ns, cluster));
+    if (!this.rebalances.has(key)) this.rebalances.set(key, await liveRebalances(this.client, ns, cluster));
     return {
       gate: scaleDownGate(live, desired, {
         kafka,
-        rebalances: rebalances.get(key) ?? [],
-        allowScaleDown: Boolean(opts.allowScaleDown),
+        rebalances: this.rebalances.get(key) ?? [],
+        allowScaleDown: Boolean(this.opts.allowScaleDown),
       }),
       pool: {
         name: describe(live),
@@ -449,95 +606,40 @@ export async function plan(client: KubeClient, input: KubeObject[], opts: PlanOp
         ...(live.metadata.namespace ? { namespace: live.metadata.namespace } : {}),
       },
     };
-  };
-
-  // Live objects and a server-side dry run of each (nothing is stored).
-  const planned: PlannedObject[] = [];
-  const risks: RiskyChange[] = [];
-  for (const [i, given] of objects.entries()) {
-    let o = given;
-    const path = paths[i] as string;
-    const inMissingNs =
-      o.metadata.namespace !== undefined && missingNamespaces.includes(o.metadata.namespace);
-    let live: KubeObject | undefined;
-    if (!inMissingNs) {
-      const r = await client.request<KubeObject>("GET", path, {
-        allow: [404],
-        ...(o.kind === "Secret" ? { accept: METADATA_ONLY } : {}),
-      });
-      live = r.status === 404 ? undefined : { ...r.body, apiVersion: o.apiVersion, kind: o.kind };
-    }
-    const hpa = autoscaled.get(objectKey(o));
-    if (hpa && live) {
-      // The autoscaler owns the size (and moves it into a changed range itself): kiln keeps the
-      // live one, so applying never fights the autoscaler over spec.replicas.
-      const current = Number(live.spec?.replicas ?? 0);
-      if (current !== Number(o.spec?.replicas))
-        warnings.push(
-          `${describe(o)} is autoscaled by ${hpa}: it keeps the ${current} replicas its autoscaler chose (the file says ${o.spec?.replicas})`,
-        );
-      o = { ...o, spec: { ...o.spec, replicas: current } };
-      objects[i] = o;
-    }
-    if (live && isPool(live)) livePools.set(objectKey(live), { live, path });
-    let dryRun: KubeObject | undefined;
-    if (inMissingNs) {
-      warnings.push(
-        `${describe(o)}: namespace ${o.metadata.namespace} does not exist yet, so the server-side dry run was skipped`,
-      );
-    } else {
-      try {
-        dryRun = (await applyObject(client, path, o, { dryRun: true, force: opts.forceConflicts })).body;
-      } catch (err) {
-        if (!(err instanceof KubeApiError)) throw err;
-        problems.push(applyFailure(o, err));
-      }
-    }
-    const action: PlannedObject["action"] = !live
-      ? "create"
-      : dryRun && sameObject(live, dryRun)
-        ? "unchanged"
-        : "update";
-    const owner = live?.metadata.labels?.[INVENTORY_LABEL];
-    if (owner !== undefined && owner !== opts.inventory)
-      problems.push(
-        `${describe(o)} belongs to inventory "${owner}" (label ${INVENTORY_LABEL}); kiln does not move objects between cluster definitions — rename it, or remove the label if the move is intended`,
-      );
-    const objRisks = riskyChanges(live, o);
-    risks.push(...objRisks.filter((r) => !r.gated));
-    let shrink = objRisks.some((r) => r.gated) && live ? await gate(live, o, path) : undefined;
-    // A lower maximum makes the autoscaler shrink the pool as soon as it is applied.
-    const target = autoscaledPool(o);
-    const pool = target ? livePools.get(target) : undefined;
-    if (pool && Number(pool.live.spec?.replicas ?? 0) > Number(o.spec?.maxReplicas)) {
-      const to = { ...pool.live, spec: { ...pool.live.spec, replicas: Number(o.spec?.maxReplicas) } };
-      shrink = await gate(pool.live, to, pool.path);
-    }
-    planned.push({
-      desired: o,
-      live,
-      dryRun,
-      action,
-      path,
-      gated: shrink !== undefined,
-      ...(shrink ? { shrink } : {}),
-    });
   }
-  if (opts.prune)
+
+  /** Risks of deleting the prune candidates; deleting a broker pool passes its gate. */
+  private async gatePrune(prune: Plan["prune"]): Promise<RiskyChange[]> {
+    const risks: RiskyChange[] = [];
     for (const p of prune) {
       const r = riskyChanges(p.live, undefined);
       risks.push(...r.filter((x) => !x.gated));
       p.gated = r.some((x) => x.gated);
-      if (p.gated) p.shrink = await gate(p.live, undefined, p.path);
+      if (p.gated) p.shrink = await this.gate(p.live, undefined, p.path);
     }
-  for (const r of risks) warnings.push(r.message);
-  for (const { gate: g } of [...planned, ...prune].flatMap((x) => (x.shrink ? [x.shrink] : []))) {
-    if (g.open || opts.lenient) warnings.push(g.open ? `${g.message}; applied last` : g.message);
-    else problems.push(g.message);
+    return risks;
   }
-  for (const w of warnings) emit({ phase: "warning", message: w });
-  fail();
-  return { objects: planned, prune, namespacesToCreate, risks, warnings, problems };
+
+  /** Risks are warnings; a closed scale-down gate is a problem (a warning in diff). */
+  private reportGates(risks: RiskyChange[], changes: Array<{ shrink?: Shrink }>) {
+    for (const r of risks) this.warnings.push(r.message);
+    for (const { gate: g } of changes.flatMap((x) => (x.shrink ? [x.shrink] : []))) {
+      if (g.open || this.opts.lenient) this.warnings.push(g.open ? `${g.message}; applied last` : g.message);
+      else this.problems.push(g.message);
+    }
+  }
+}
+
+/** apiVersion/kind pairs by `<group>/<kind>`. */
+type PruneKinds = Map<string, [string, string]>;
+
+/** Kinds scanned for objects to prune: the usual ones and every kind rendered now. */
+function pruneKindsOf(objects: KubeObject[]): PruneKinds {
+  const pruneKinds: PruneKinds = new Map();
+  for (const [v, k] of PRUNE_KINDS) pruneKinds.set(`${groupOf(v)}/${k}`, [v, k]);
+  for (const o of objects)
+    if (o.kind !== "Namespace") pruneKinds.set(`${groupOf(o.apiVersion)}/${o.kind}`, [o.apiVersion, o.kind]);
+  return pruneKinds;
 }
 
 /** True when applying changed nothing the API server stores (status and server metadata aside). */

@@ -48,192 +48,220 @@ export interface AlertOptions {
 
 function ruleGroups(ctx: Ctx): RuleGroup[] {
   const t = thresholds(ctx);
+  const groups = [kafkaRules(ctx, t.diskFreePercent)];
+  if (ctx.cluster.monitoring?.enabled !== false) groups.push(kafkaExporterRules(ctx, t.consumerLag));
+  const connect = connectRules(ctx, t.replicationLatencyMs);
+  if (connect) groups.push(connect);
+  if (ctx.cluster.scaling) groups.push(cruiseControlRules(ctx, t.balancednessScore));
+  groups.push(certificateRules(ctx, t.certificateExpiryDays));
+  return groups;
+}
+
+/** Fewer than `min` targets matching `labels` are up (none scraped counts as zero). */
+function fewerUp(labels: string, min: number): string {
+  return `(sum(up{${labels}}) or vector(0)) < ${min}`;
+}
+
+/** The brokers and controllers: partitions, the KRaft quorum, log directories, disk space, nodes up. */
+function kafkaRules(ctx: Ctx, diskFreePercent: number): RuleGroup {
   const ns = ctx.namespace;
   const sel = `namespace="${ns}",strimzi_io_cluster="${ctx.name}"`;
   const by = "namespace, strimzi_io_cluster";
   const nodes = ctx.pools.reduce((n, p) => n + p.replicas, 0);
-  const groups: RuleGroup[] = [
-    {
-      name: `${ctx.name}-kafka`,
-      rules: [
-        rule(
-          "KafkaUnderReplicatedPartitions",
-          `sum by (${by}) (kafka_server_replicamanager_underreplicatedpartitions{${sel}}) > 0`,
-          "5m",
-          "warning",
-          "Kafka has under-replicated partitions",
-          "{{ $value }} partitions of {{ $labels.strimzi_io_cluster }} have fewer in-sync replicas than replicas.",
-        ),
-        rule(
-          "KafkaUnderMinIsrPartitions",
-          `sum by (${by}) (kafka_server_replicamanager_underminisrpartitioncount{${sel}}) > 0`,
-          "1m",
-          "critical",
-          "Kafka partitions are below min.insync.replicas",
-          "{{ $value }} partitions of {{ $labels.strimzi_io_cluster }} reject acks=all writes.",
-        ),
-        rule(
-          "KafkaOfflinePartitions",
-          `max by (${by}) (kafka_controller_kafkacontroller_offlinepartitionscount{${sel}}) > 0`,
-          "1m",
-          "critical",
-          "Kafka has offline partitions",
-          "{{ $value }} partitions of {{ $labels.strimzi_io_cluster }} have no leader.",
-        ),
-        rule(
-          "KafkaAbnormalControllerState",
-          `sum by (${by}) (kafka_controller_kafkacontroller_activecontrollercount{${sel}}) != 1`,
-          "2m",
-          "critical",
-          "KRaft quorum does not have exactly one active controller",
-          "{{ $labels.strimzi_io_cluster }} reports {{ $value }} active controllers.",
-        ),
-        rule(
-          "KafkaFencedBrokers",
-          `max by (${by}) (kafka_controller_kafkacontroller_fencedbrokercount{${sel}}) > 0`,
-          "5m",
-          "warning",
-          "Kafka brokers are fenced",
-          "{{ $value }} brokers of {{ $labels.strimzi_io_cluster }} are fenced by the controller.",
-        ),
-        rule(
-          "KafkaOfflineLogDirectory",
-          `sum by (${by}, pod) (kafka_log_logmanager_offlinelogdirectorycount{${sel}}) > 0`,
-          "1m",
-          "critical",
-          "A Kafka log directory is offline",
-          "{{ $labels.pod }} has {{ $value }} offline log directories.",
-        ),
-        rule(
-          "KafkaRunningOutOfSpace",
-          `100 * kubelet_volume_stats_available_bytes{namespace="${ns}",persistentvolumeclaim=~"data(-[0-9]+)?-${ctx.name}-.+"} / kubelet_volume_stats_capacity_bytes{namespace="${ns}",persistentvolumeclaim=~"data(-[0-9]+)?-${ctx.name}-.+"} < ${t.diskFreePercent}`,
-          "10m",
-          "warning",
-          "A Kafka volume is running out of space",
-          "{{ $labels.persistentvolumeclaim }} has {{ $value | humanize }}% free.",
-        ),
-        rule(
-          "KafkaNodesDown",
-          `(sum(up{${sel},strimzi_io_kind="Kafka",strimzi_io_name="${ctx.name}-kafka"}) or vector(0)) < ${nodes}`,
-          "3m",
-          "critical",
-          "Kafka nodes are down",
-          `Fewer than ${nodes} brokers and controllers of ${ctx.name} are up ({{ $value }}).`,
-          { namespace: ns, strimzi_io_cluster: ctx.name },
-        ),
-      ],
-    },
-  ];
-  if (ctx.cluster.monitoring?.enabled !== false) {
-    groups.push({
-      name: `${ctx.name}-kafka-exporter`,
-      rules: [
-        rule(
-          "KafkaConsumerGroupLagTooLarge",
-          `max by (namespace, consumergroup, topic) (kafka_consumergroup_lag{namespace="${ns}",strimzi_io_cluster="${ctx.name}"}) > ${t.consumerLag}`,
-          "10m",
-          "warning",
-          "Consumer group lag is too large",
-          `{{ $labels.consumergroup }} is {{ $value }} messages behind on {{ $labels.topic }} (threshold ${t.consumerLag}).`,
-        ),
-        rule(
-          "KafkaNoMessagesForTooLong",
-          `sum by (namespace, topic) (changes(kafka_topic_partition_current_offset{namespace="${ns}",strimzi_io_cluster="${ctx.name}",topic!~"__.*"}[10m])) == 0`,
-          "10m",
-          "info",
-          "No messages written to a topic for 10 minutes",
-          "{{ $labels.topic }} received nothing for 10 minutes.",
-        ),
-        rule(
-          "KafkaExporterDown",
-          `(sum(up{${sel},strimzi_io_kind="Kafka",strimzi_io_name="${ctx.name}-kafka-exporter"}) or vector(0)) < 1`,
-          "5m",
-          "warning",
-          "Kafka Exporter is down",
-          `Lag and offset metrics of ${ctx.name} are missing.`,
-          { namespace: ns, strimzi_io_cluster: ctx.name },
-        ),
-      ],
-    });
-  }
+  const pvc = `namespace="${ns}",persistentvolumeclaim=~"data(-[0-9]+)?-${ctx.name}-.+"`;
+  return {
+    name: `${ctx.name}-kafka`,
+    rules: [
+      rule(
+        "KafkaUnderReplicatedPartitions",
+        `sum by (${by}) (kafka_server_replicamanager_underreplicatedpartitions{${sel}}) > 0`,
+        "5m",
+        "warning",
+        "Kafka has under-replicated partitions",
+        "{{ $value }} partitions of {{ $labels.strimzi_io_cluster }} have fewer in-sync replicas than replicas.",
+      ),
+      rule(
+        "KafkaUnderMinIsrPartitions",
+        `sum by (${by}) (kafka_server_replicamanager_underminisrpartitioncount{${sel}}) > 0`,
+        "1m",
+        "critical",
+        "Kafka partitions are below min.insync.replicas",
+        "{{ $value }} partitions of {{ $labels.strimzi_io_cluster }} reject acks=all writes.",
+      ),
+      rule(
+        "KafkaOfflinePartitions",
+        `max by (${by}) (kafka_controller_kafkacontroller_offlinepartitionscount{${sel}}) > 0`,
+        "1m",
+        "critical",
+        "Kafka has offline partitions",
+        "{{ $value }} partitions of {{ $labels.strimzi_io_cluster }} have no leader.",
+      ),
+      rule(
+        "KafkaAbnormalControllerState",
+        `sum by (${by}) (kafka_controller_kafkacontroller_activecontrollercount{${sel}}) != 1`,
+        "2m",
+        "critical",
+        "KRaft quorum does not have exactly one active controller",
+        "{{ $labels.strimzi_io_cluster }} reports {{ $value }} active controllers.",
+      ),
+      rule(
+        "KafkaFencedBrokers",
+        `max by (${by}) (kafka_controller_kafkacontroller_fencedbrokercount{${sel}}) > 0`,
+        "5m",
+        "warning",
+        "Kafka brokers are fenced",
+        "{{ $value }} brokers of {{ $labels.strimzi_io_cluster }} are fenced by the controller.",
+      ),
+      rule(
+        "KafkaOfflineLogDirectory",
+        `sum by (${by}, pod) (kafka_log_logmanager_offlinelogdirectorycount{${sel}}) > 0`,
+        "1m",
+        "critical",
+        "A Kafka log directory is offline",
+        "{{ $labels.pod }} has {{ $value }} offline log directories.",
+      ),
+      rule(
+        "KafkaRunningOutOfSpace",
+        `100 * kubelet_volume_stats_available_bytes{${pvc}} / kubelet_volume_stats_capacity_bytes{${pvc}} < ${diskFreePercent}`,
+        "10m",
+        "warning",
+        "A Kafka volume is running out of space",
+        "{{ $labels.persistentvolumeclaim }} has {{ $value | humanize }}% free.",
+      ),
+      rule(
+        "KafkaNodesDown",
+        fewerUp(`${sel},strimzi_io_kind="Kafka",strimzi_io_name="${ctx.name}-kafka"`, nodes),
+        "3m",
+        "critical",
+        "Kafka nodes are down",
+        `Fewer than ${nodes} brokers and controllers of ${ctx.name} are up ({{ $value }}).`,
+        { namespace: ns, strimzi_io_cluster: ctx.name },
+      ),
+    ],
+  };
+}
+
+/** Kafka Exporter's view of clients: consumer lag, idle topics, and the exporter itself up. */
+function kafkaExporterRules(ctx: Ctx, consumerLag: number): RuleGroup {
+  const ns = ctx.namespace;
+  const sel = `namespace="${ns}",strimzi_io_cluster="${ctx.name}"`;
+  return {
+    name: `${ctx.name}-kafka-exporter`,
+    rules: [
+      rule(
+        "KafkaConsumerGroupLagTooLarge",
+        `max by (namespace, consumergroup, topic) (kafka_consumergroup_lag{${sel}}) > ${consumerLag}`,
+        "10m",
+        "warning",
+        "Consumer group lag is too large",
+        `{{ $labels.consumergroup }} is {{ $value }} messages behind on {{ $labels.topic }} (threshold ${consumerLag}).`,
+      ),
+      rule(
+        "KafkaNoMessagesForTooLong",
+        `sum by (namespace, topic) (changes(kafka_topic_partition_current_offset{${sel},topic!~"__.*"}[10m])) == 0`,
+        "10m",
+        "info",
+        "No messages written to a topic for 10 minutes",
+        "{{ $labels.topic }} received nothing for 10 minutes.",
+      ),
+      rule(
+        "KafkaExporterDown",
+        fewerUp(`${sel},strimzi_io_kind="Kafka",strimzi_io_name="${ctx.name}-kafka-exporter"`, 1),
+        "5m",
+        "warning",
+        "Kafka Exporter is down",
+        `Lag and offset metrics of ${ctx.name} are missing.`,
+        { namespace: ns, strimzi_io_cluster: ctx.name },
+      ),
+    ],
+  };
+}
+
+/**
+ * Connect clusters and the MirrorMaker 2 replicating into this cluster (itself a Connect
+ * cluster): failed connectors and tasks, workers down, replication latency. None without either.
+ */
+function connectRules(ctx: Ctx, replicationLatencyMs: number): RuleGroup | undefined {
+  const ns = ctx.namespace;
   const connect = ctx.cluster.connect ?? [];
   const dr = ctx.cluster.disasterRecovery;
   const mm2 = dr && isTarget(dr) ? [`${dr.peer.name}-to-${ctx.name}`] : [];
-  if (connect.length > 0 || mm2.length > 0) {
-    const names = [...connect.map((c) => c.name), ...mm2].sort().join("|");
-    const csel = `namespace="${ns}",strimzi_io_cluster=~"${names}"`;
-    const rules = [
+  if (connect.length === 0 && mm2.length === 0) return undefined;
+  const names = [...connect.map((c) => c.name), ...mm2].sort().join("|");
+  const csel = `namespace="${ns}",strimzi_io_cluster=~"${names}"`;
+  const rules = [
+    rule(
+      "KafkaConnectFailedConnector",
+      `sum by (namespace, strimzi_io_cluster, connector) (kafka_connect_connector_status{${csel},status="failed"}) > 0`,
+      "2m",
+      "critical",
+      "A connector failed",
+      "{{ $labels.connector }} on {{ $labels.strimzi_io_cluster }} is FAILED.",
+    ),
+    rule(
+      "KafkaConnectFailedTask",
+      `sum by (namespace, strimzi_io_cluster, connector) (kafka_connect_worker_connector_failed_task_count{${csel}}) > 0`,
+      "2m",
+      "critical",
+      "Connector tasks failed",
+      "{{ $value }} tasks of {{ $labels.connector }} on {{ $labels.strimzi_io_cluster }} are FAILED.",
+    ),
+  ];
+  for (const c of connect) {
+    const min = c.autoscaling?.minReplicas ?? c.replicas ?? 2;
+    rules.push(
       rule(
-        "KafkaConnectFailedConnector",
-        `sum by (namespace, strimzi_io_cluster, connector) (kafka_connect_connector_status{${csel},status="failed"}) > 0`,
-        "2m",
+        `KafkaConnectWorkersDown`,
+        fewerUp(`namespace="${ns}",strimzi_io_cluster="${c.name}",strimzi_io_kind="KafkaConnect"`, min),
+        "3m",
         "critical",
-        "A connector failed",
-        "{{ $labels.connector }} on {{ $labels.strimzi_io_cluster }} is FAILED.",
+        "Connect workers are down",
+        `Fewer than ${min} workers of ${c.name} are up ({{ $value }}).`,
+        { namespace: ns, strimzi_io_cluster: c.name },
       ),
-      rule(
-        "KafkaConnectFailedTask",
-        `sum by (namespace, strimzi_io_cluster, connector) (kafka_connect_worker_connector_failed_task_count{${csel}}) > 0`,
-        "2m",
-        "critical",
-        "Connector tasks failed",
-        "{{ $value }} tasks of {{ $labels.connector }} on {{ $labels.strimzi_io_cluster }} are FAILED.",
-      ),
-    ];
-    for (const c of connect) {
-      const min = c.autoscaling?.minReplicas ?? c.replicas ?? 2;
-      rules.push(
-        rule(
-          `KafkaConnectWorkersDown`,
-          `(sum(up{namespace="${ns}",strimzi_io_cluster="${c.name}",strimzi_io_kind="KafkaConnect"}) or vector(0)) < ${min}`,
-          "3m",
-          "critical",
-          "Connect workers are down",
-          `Fewer than ${min} workers of ${c.name} are up ({{ $value }}).`,
-          { namespace: ns, strimzi_io_cluster: c.name },
-        ),
-      );
-    }
-    for (const m of mm2) {
-      rules.push(
-        rule(
-          "MirrorMaker2WorkersDown",
-          `(sum(up{namespace="${ns}",strimzi_io_cluster="${m}",strimzi_io_kind="KafkaMirrorMaker2"}) or vector(0)) < 1`,
-          "3m",
-          "critical",
-          "MirrorMaker 2 is down",
-          `No worker of ${m} is up: replication from ${dr?.peer.name} has stopped.`,
-          { namespace: ns, strimzi_io_cluster: m },
-        ),
-      );
-      rules.push(
-        rule(
-          "MirrorMaker2ReplicationLatencyHigh",
-          `max by (namespace, strimzi_io_cluster) (kafka_connect_mirror_source_connector_replication_latency_ms_max{namespace="${ns}",strimzi_io_cluster="${m}"}) > ${t.replicationLatencyMs}`,
-          "5m",
-          "warning",
-          "MirrorMaker 2 replication latency is high",
-          `${m} replicates with up to {{ $value }} ms latency (threshold ${t.replicationLatencyMs} ms).`,
-        ),
-      );
-    }
-    groups.push({ name: `${ctx.name}-connect`, rules });
+    );
   }
-  if (ctx.cluster.scaling) groups.push(cruiseControlRules(ctx, t.balancednessScore));
-  groups.push({
+  for (const m of mm2) {
+    rules.push(
+      rule(
+        "MirrorMaker2WorkersDown",
+        fewerUp(`namespace="${ns}",strimzi_io_cluster="${m}",strimzi_io_kind="KafkaMirrorMaker2"`, 1),
+        "3m",
+        "critical",
+        "MirrorMaker 2 is down",
+        `No worker of ${m} is up: replication from ${dr?.peer.name} has stopped.`,
+        { namespace: ns, strimzi_io_cluster: m },
+      ),
+    );
+    rules.push(
+      rule(
+        "MirrorMaker2ReplicationLatencyHigh",
+        `max by (namespace, strimzi_io_cluster) (kafka_connect_mirror_source_connector_replication_latency_ms_max{namespace="${ns}",strimzi_io_cluster="${m}"}) > ${replicationLatencyMs}`,
+        "5m",
+        "warning",
+        "MirrorMaker 2 replication latency is high",
+        `${m} replicates with up to {{ $value }} ms latency (threshold ${replicationLatencyMs} ms).`,
+      ),
+    );
+  }
+  return { name: `${ctx.name}-connect`, rules };
+}
+
+/** Strimzi's certificates (cluster and clients CA) close to expiry. */
+function certificateRules(ctx: Ctx, expiryDays: number): RuleGroup {
+  return {
     name: `${ctx.name}-certificates`,
     rules: [
       rule(
         "KafkaCertificateExpiring",
-        `strimzi_certificate_expiration_timestamp_ms{resource_namespace="${ns}",cluster="${ctx.name}"} / 1000 - time() < ${t.certificateExpiryDays} * 24 * 60 * 60`,
+        `strimzi_certificate_expiration_timestamp_ms{resource_namespace="${ctx.namespace}",cluster="${ctx.name}"} / 1000 - time() < ${expiryDays} * 24 * 60 * 60`,
         "5m",
         "warning",
         "A Strimzi certificate expires soon",
-        `The {{ $labels.type }} certificate of ${ctx.name} expires in less than ${t.certificateExpiryDays} days.`,
+        `The {{ $labels.type }} certificate of ${ctx.name} expires in less than ${expiryDays} days.`,
       ),
     ],
-  });
-  return groups;
+  };
 }
 
 /**
@@ -266,7 +294,7 @@ function cruiseControlRules(ctx: Ctx, threshold: number): RuleGroup {
       ),
       rule(
         "CruiseControlDown",
-        `(sum(up{${sel},strimzi_io_kind="Kafka",strimzi_io_name="${ctx.name}-cruise-control"}) or vector(0)) < 1`,
+        fewerUp(`${sel},strimzi_io_kind="Kafka",strimzi_io_name="${ctx.name}-cruise-control"`, 1),
         "5m",
         "warning",
         "Cruise Control is down",

@@ -2,7 +2,7 @@ import type { ConfigMap } from "../../wire/k8s.js";
 import type { PodMonitor, PrometheusRule } from "../../wire/monitoring.js";
 import { CONNECT_METRICS_CONFIGMAP } from "../connect.js";
 import { type Ctx, defined, meta } from "../context.js";
-import { METRICS_PORT_NAME } from "../defaults.js";
+import { METRICS_CONFIG_KEY, METRICS_PORT_NAME } from "../defaults.js";
 import { KAFKA_METRICS_CONFIGMAP } from "../kafka.js";
 import { isTarget, MM2_METRICS_CONFIGMAP } from "../mirrormaker2.js";
 import { CRUISE_CONTROL_METRICS_CONFIGMAP } from "../scaling.js";
@@ -31,25 +31,25 @@ export function renderMonitoring(ctx: Ctx, opts: AlertOptions = {}): MonitoringO
   if (ctx.cluster.monitoring?.enabled === false) return [];
   const promLabels = defined(ctx.cluster.monitoring?.prometheusLabels);
   const out: MonitoringObject[] = [
-    configMap(ctx, KAFKA_METRICS_CONFIGMAP(ctx.name), { "metrics-config.yml": exporterConfig(KAFKA_RULES) }),
+    configMap(ctx, KAFKA_METRICS_CONFIGMAP(ctx.name), { [METRICS_CONFIG_KEY]: exporterConfig(KAFKA_RULES) }),
   ];
   if (ctx.cluster.scaling)
     out.push(
       configMap(ctx, CRUISE_CONTROL_METRICS_CONFIGMAP(ctx.name), {
-        "metrics-config.yml": exporterConfig(CRUISE_CONTROL_RULES),
+        [METRICS_CONFIG_KEY]: exporterConfig(CRUISE_CONTROL_RULES),
       }),
     );
   for (const c of ctx.cluster.connect ?? [])
     out.push(
       configMap(ctx, CONNECT_METRICS_CONFIGMAP(c.name), {
-        "metrics-config.yml": exporterConfig(CONNECT_RULES),
+        [METRICS_CONFIG_KEY]: exporterConfig(CONNECT_RULES),
       }),
     );
   const dr = ctx.cluster.disasterRecovery;
   if (dr && isTarget(dr))
     out.push(
       configMap(ctx, MM2_METRICS_CONFIGMAP(`${dr.peer.name}-to-${ctx.name}`), {
-        "metrics-config.yml": exporterConfig(MIRRORMAKER2_RULES),
+        [METRICS_CONFIG_KEY]: exporterConfig(MIRRORMAKER2_RULES),
       }),
     );
 
