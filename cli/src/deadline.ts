@@ -1,4 +1,4 @@
-import { DeadlineError, OperationTimeoutError } from "@kiln/schemas";
+import { DeadlineError, OperationTimeoutError } from "@kiln/schemas/errors";
 import { formatDuration } from "./options.js";
 
 /** How long a command may still take to stop after its deadline fired, before kiln stops waiting for it. */
