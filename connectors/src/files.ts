@@ -9,7 +9,7 @@ import {
   isKind,
   KilnError,
   type Location,
-  parseSourceDocument,
+  readSourceDocument,
   SpecError,
   validateDocument,
 } from "@kiln/schemas";
@@ -61,7 +61,8 @@ const OTHER_KILN_KINDS = new Set(["Cluster", "ConnectorPlugin", "LicensePolicy"]
 
 /**
  * Reads the connector files (`kind: Connector`) and Connect targets (`kind: ConnectTarget`)
- * under the given files or directories. Every file is parsed by the YAML parser and classified
+ * under the given files or directories. Every file is parsed by the YAML parser (the located
+ * parse only for a file with findings) and classified
  * by the `kind` it holds: another kiln kind is left alone, but a file that does not parse, is
  * not a mapping, or names no kind or an unknown one is an error — a connector file kiln cannot
  * read must never look like a connector nobody declares. Every finding of every file is
@@ -109,7 +110,7 @@ export async function loadDeploymentFiles(paths: string[]): Promise<DeploymentFi
       continue;
     }
     try {
-      const doc = parseSourceDocument(text, file);
+      const doc = readSourceDocument(text, file);
       const value = doc.value as Record<string, unknown>;
       const kind = value && typeof value === "object" && !Array.isArray(value) ? value.kind : undefined;
       if (typeof kind === "string" && OTHER_KILN_KINDS.has(kind)) continue;

@@ -35,7 +35,13 @@ export {
   redactUrl,
   scrubSecrets,
 } from "./secrets.js";
-export { type LoadedSpec, loadSpec, urlCredentialFindings, validateDocument } from "./validate.js";
+export {
+  type LoadedSpec,
+  loadSpec,
+  readSourceDocument,
+  urlCredentialFindings,
+  validateDocument,
+} from "./validate.js";
 export {
   CONFORMANCE_KAFKA_VERSIONS,
   DEFAULT_KAFKA_VERSION,
