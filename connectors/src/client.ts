@@ -9,7 +9,6 @@ import {
   classifyResponse,
 } from "./errors.js";
 import { BODY_TIMEOUT, CONNECT_TIMEOUT, HEADERS_TIMEOUT, HttpPool } from "./http.js";
-import { tlsRejection } from "./tls-probe.js";
 import type {
   ConnectorInfo,
   ConnectorOffsets,
@@ -144,8 +143,8 @@ export class ConnectClient {
     });
   }
 
-  async close(): Promise<void> {
-    this.#pool.close();
+  close(): Promise<void> {
+    return this.#pool.close();
   }
 
   /** The URL requests currently go to. */
@@ -380,6 +379,8 @@ export class ConnectClient {
       // certificate: find out and say so.
       const code = (err as { code?: string })?.code ?? "";
       if (base.startsWith("https:") && (code === "ECONNRESET" || /^ERR_SSL_.*ALERT/.test(code))) {
+        // Loaded only here: node:tls costs every command that never fails this way 0.03 s.
+        const { tlsRejection } = await import("./tls-probe.js");
         const why = await tlsRejection(base, this.#tls);
         if (why) throw new ConnectTlsError(why, { ...req, cause: err });
       }

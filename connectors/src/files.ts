@@ -1,4 +1,3 @@
-import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { FileReadError, readTextFile } from "@kiln/catalog/read";
@@ -178,6 +177,8 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
 /** Checks that a TLS file holds what its field says, so a wrong file is named as such. */
 function checkPem(target: string, field: string, file: string, text: string): void {
+  // node:crypto is loaded only for a target with TLS files: most commands never need it.
+  const { createPrivateKey, X509Certificate } = process.getBuiltinModule("node:crypto");
   const blocks = [...text.matchAll(PEM_BLOCK)];
   const certs = blocks.filter((b) => b[1] === "CERTIFICATE");
   const where = `Connect target ${target}: tls.${field} (${file})`;

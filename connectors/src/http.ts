@@ -1,5 +1,4 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 
 // The Connect client's HTTP/1.1 over Node's own http module: its parser is native code that
 // every Node process already carries, where undici (which the registry and download clients
@@ -42,38 +41,48 @@ export interface HttpAnswer {
 /** Kept-alive connections to Connect workers, http and https; `close` ends them. */
 export class HttpPool {
   readonly #http: HttpAgent;
-  readonly #https: HttpsAgent;
+  /** node:https (and node:tls under it) loaded for the first https URL only: 0.03 s otherwise. */
+  #https: Promise<{ agent: HttpAgent; request: typeof httpRequest }> | undefined;
   readonly #opts: HttpPoolOptions;
 
   constructor(opts: HttpPoolOptions) {
     this.#opts = opts;
     // Free sockets are unref'd by the agents: an idle pool never holds the process open.
     this.#http = new HttpAgent({ keepAlive: true, maxSockets: opts.maxSockets });
-    this.#https = new HttpsAgent({
-      keepAlive: true,
-      maxSockets: opts.maxSockets,
-      ...(opts.tls?.ca ? { ca: opts.tls.ca } : {}),
-      ...(opts.tls?.cert ? { cert: opts.tls.cert } : {}),
-      ...(opts.tls?.key ? { key: opts.tls.key } : {}),
-    });
+  }
+
+  #httpsAgent(): Promise<{ agent: HttpAgent; request: typeof httpRequest }> {
+    const { maxSockets, tls } = this.#opts;
+    this.#https ??= import("node:https").then((https) => ({
+      agent: new https.Agent({
+        keepAlive: true,
+        maxSockets,
+        ...(tls?.ca ? { ca: tls.ca } : {}),
+        ...(tls?.cert ? { cert: tls.cert } : {}),
+        ...(tls?.key ? { key: tls.key } : {}),
+      }),
+      request: https.request,
+    }));
+    return this.#https;
   }
 
   /** One exchange: the whole answer as text, or a rejection with a code (Node's or the ones above). */
-  send(
+  async send(
     url: string,
     opts: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
   ): Promise<HttpAnswer> {
     const u = new URL(url);
     const https = u.protocol === "https:";
+    const { agent, request } = https ? await this.#httpsAgent() : { agent: this.#http, request: httpRequest };
     const headers =
       opts.body === undefined
         ? opts.headers
         : { ...opts.headers, "content-length": String(Buffer.byteLength(opts.body)) };
     return new Promise<HttpAnswer>((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(u, {
+      const req = request(u, {
         method: opts.method,
         headers,
-        agent: https ? this.#https : this.#http,
+        agent,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       let answered = false;
@@ -131,8 +140,8 @@ export class HttpPool {
     });
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.#http.destroy();
-    this.#https.destroy();
+    (await this.#https)?.agent.destroy();
   }
 }
