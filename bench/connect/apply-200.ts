@@ -2,7 +2,8 @@
 // one Kafka), client by client, in one run:
 //   - `xargs -P 128 curl`: one POST /connectors per connector, 128 at a time, no retries;
 //   - `kiln connectors apply` as a command (the npm bundle of `npm run pack`): files → plan →
-//     apply, each config validated by Connect just before it is written;
+//     apply (Connect validates each config as it writes it; a refused one is validated again for
+//     located findings);
 //   - kiln as a library (loadDeploymentFiles + planDeployment + applyPlan in this process);
 //   - in the first run only, a sequential create loop (as kcctl does), for reference.
 // Each is timed until every create was answered, and until every connector and task RUNS. Then
