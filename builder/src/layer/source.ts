@@ -1,7 +1,7 @@
 import type { BigIntStats } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { KilnError } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas/core";
 import { type DigestTable, digestFile, type FileDigestCache } from "./digest-cache.js";
 
 /** One file of a plugin, as the lockfile or a directory walk describes it. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
-import { KilnError } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas/core";
 import type { LayerEntry } from "./writer.js";
 
 // A layer's tar, written here rather than through a tar stream library: one async generator

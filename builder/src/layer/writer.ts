@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Readable, type Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import * as zlib from "node:zlib";
-import { KilnError } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas/core";
 import type { BlobStore } from "../layout/blob-store.js";
 import type { Digest } from "../model/digest.js";
 import type { Layer } from "../model/image.js";
