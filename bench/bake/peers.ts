@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import type { PluginSource } from "@kiln/builder";
+import { commandEnv } from "../kiln-commands.js";
 
 const exec = promisify(execFile);
 
@@ -32,7 +33,7 @@ export async function timedProcess(
   const t0 = performance.now();
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((res, rej) => {
     const child = spawn("/usr/bin/time", ["-f", "%M %U %S", "-o", rssFile, ...argv], {
-      env: opts.env ?? process.env,
+      env: opts.env ?? commandEnv(),
       cwd: opts.cwd,
       stdio: ["ignore", "ignore", "pipe"],
     });
@@ -67,7 +68,7 @@ export function kilnCommand(kilnJs: string, opts: { registry: string; base: stri
         "--out",
         join(opts.work, "kiln-out"),
       ],
-      { env: { ...process.env, KILN_CACHE: cache, SOURCE_DATE_EPOCH: "1700000000" }, cwd: opts.work },
+      { env: commandEnv({ KILN_CACHE: cache, SOURCE_DATE_EPOCH: "1700000000" }), cwd: opts.work },
     );
 }
 
@@ -121,7 +122,7 @@ export function craneAppend(crane: string, opts: { registry: string; base: strin
  * refuses BuildKit without buildx), BuildKit or the legacy builder, against one dockerd.
  */
 export function dockerBuild(opts: { dockerHost: string; work: string; buildkit: boolean }) {
-  const env = { ...process.env, DOCKER_HOST: opts.dockerHost, DOCKER_BUILDKIT: opts.buildkit ? "1" : "0" };
+  const env = commandEnv({ DOCKER_HOST: opts.dockerHost, DOCKER_BUILDKIT: opts.buildkit ? "1" : "0" });
   const docker = (...args: string[]) => exec("/usr/bin/docker", args, { env, maxBuffer: 64 << 20 });
   return {
     /** A fresh CI runner: no images, no build cache (the base only in the registry). */

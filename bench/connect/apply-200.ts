@@ -37,7 +37,7 @@ import {
   startKafka,
 } from "../../test/src/harness/kafka/index.js";
 import { type Measured, timedProcess } from "../bake/peers.js";
-import { kilnCommands, loadAverage } from "../kiln-commands.js";
+import { commandEnv, kilnCommands, loadAverage } from "../kiln-commands.js";
 
 const COUNT = Number(process.argv[2] ?? 200);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -138,22 +138,14 @@ async function repo(group: string, urls: string[]): Promise<string> {
   return dir;
 }
 
-/**
- * The commands' environment: this one without NODE_EXTRA_CA_CERTS, which costs every Node.js
- * process about 0.09 s at start (reading and parsing the bundle) and which workers spoken to over
- * plain http never need. `withCa` keeps it, for the no-op measured both ways.
- */
-function commandEnv(withCa = false): NodeJS.ProcessEnv {
-  const { NODE_EXTRA_CA_CERTS, ...env } = process.env;
-  return { ...env, ...(withCa && NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS } : {}), CI: "true" };
-}
+/** This workplace's CA bundle: the bundle's no-op is measured with it as well (see the header). */
 const extraCa = process.env.NODE_EXTRA_CA_CERTS;
 
 /** `kiln connectors apply` in `dir` (under GNU time: wall and CPU time); its exit code must be 0. */
 async function kilnApply(kilnJs: string, dir: string, withCa = false): Promise<Measured> {
   return timedProcess(process.execPath, [kilnJs, "connectors", "apply", "--json"], {
     cwd: dir,
-    env: commandEnv(withCa),
+    env: commandEnv({ CI: "true", ...(withCa ? { NODE_EXTRA_CA_CERTS: extraCa } : {}) }),
   });
 }
 

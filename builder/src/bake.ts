@@ -1,4 +1,4 @@
-import { KilnError, mapLimit } from "@kiln/schemas";
+import { KilnError, mapLimit } from "@kiln/schemas/core";
 import type { FileDigestCache } from "./layer/digest-cache.js";
 import type { PluginSource } from "./layer/source.js";
 import type { EagerSink, LayerRecipe } from "./layer/writer.js";

@@ -2,7 +2,7 @@
 // The Docker engine sink (dockerode, ssh2) is `@kiln/builder/docker`, loaded only by what uses it.
 export { BakeError, type BakeInput, type BakeResult, bake, bakeLabels, KILN_PLUGINS_LABEL } from "./bake.js";
 export { dockerArchiveStream, singleImage, writeDockerArchive } from "./docker/archive.js";
-export { DigestTable, digestFile, FileDigestCache, type FileDigests } from "./layer/digest-cache.js";
+export { DigestTable, digestFile, FileDigestCache } from "./layer/digest-cache.js";
 export {
   type PluginFile,
   type PluginSource,

@@ -1,4 +1,4 @@
-import { KilnError, redactUrl } from "@kiln/schemas";
+import { KilnError, redactUrl } from "@kiln/schemas/core";
 
 /** A downloaded file whose digest is not the pinned one. The file was discarded; nothing was cached. */
 export class ChecksumError extends KilnError {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { DeadlineError, OperationTimeoutError } from "@kiln/schemas/errors";
 import { formatDuration } from "./options.js";
 
@@ -15,6 +16,9 @@ export function startDeadline(ms: number): {
   dispose(): void;
 } {
   const controller = new AbortController();
+  // Every request in flight listens to this one signal: a bake's dozen concurrent blob checks
+  // would otherwise print Node's "possible EventTarget memory leak" warning to the user.
+  setMaxListeners(0, controller.signal);
   const budget = formatDuration(ms);
   const timer = setTimeout(() => controller.abort(new DeadlineError(budget)), ms);
   timer.unref();

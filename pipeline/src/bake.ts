@@ -26,9 +26,8 @@ import {
   writeLayout,
 } from "@kiln/builder";
 import type { ProgressEvent } from "@kiln/catalog";
-import { readSourceFile } from "@kiln/catalog/read";
-import { type Cluster, KilnError, loadSpec, OptionError, strimziKafkaImage } from "@kiln/schemas";
-import { requireCatalog } from "./catalog.js";
+import type { Cluster } from "@kiln/schemas";
+import { KilnError, OptionError, strimziKafkaImage } from "@kiln/schemas/core";
 import type { RunContext } from "./context.js";
 import { pluginArtifact } from "./plugin-image.js";
 import { attachSbom, publish } from "./publish.js";
@@ -113,6 +112,11 @@ async function jobs(req: BakeRequest, cwd: string): Promise<Job[]> {
     const names = [...(req.plugin ?? []), ...(req.pluginDirs?.keys() ?? [])];
     return [{ name: "connect", base: req.base, plugins: [...new Set(names)] }];
   }
+  // The YAML parser and the validators load only when there is a Cluster file to read.
+  const [{ readSourceFile }, { loadSpec }] = await Promise.all([
+    import("@kiln/catalog/files"),
+    import("@kiln/schemas"),
+  ]);
   const source = await readSourceFile(resolve(cwd, file), cwd);
   const spec = loadSpec(source.text, source.file);
   if (spec.kind !== "Cluster") throw new OptionError(`${file} is a ${spec.kind}, not a Cluster`);
@@ -142,8 +146,10 @@ async function sourcesOf(req: BakeRequest, names: string[], ctx: RunContext, hoo
   }
   const fromCatalog = names.filter((n) => !req.pluginDirs?.has(n));
   if (fromCatalog.length === 0) return local;
-  // The resolvers (HTTP, archives, GitHub) load only when plugins come from the catalog.
-  const [{ requireLockfile }, { pluginSources }] = await Promise.all([
+  // The catalog, its parser and the resolvers (HTTP, archives, GitHub) load only when plugins
+  // come from the catalog.
+  const [{ requireCatalog }, { requireLockfile }, { pluginSources }] = await Promise.all([
+    import("./catalog.js"),
     import("./lockfile.js"),
     import("./plugin-sources.js"),
   ]);

@@ -1,8 +1,8 @@
 import { join, resolve } from "node:path";
 import { BlobStore, dockerConfigCredentials, RegistryClient } from "@kiln/builder";
 import { defaultCacheDir } from "@kiln/catalog/cache";
-import { readTextFile } from "@kiln/catalog/read";
-import { OptionError } from "@kiln/schemas";
+import { readTextFile } from "@kiln/catalog/files";
+import { OptionError } from "@kiln/schemas/core";
 import type { RunContext } from "./context.js";
 
 /** How to reach registries, as flags give it; the environment adds to it. */

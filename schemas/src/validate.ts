@@ -5,9 +5,9 @@ import { SpecError } from "./errors.js";
 import { fastParse } from "./fast-yaml.js";
 import { formatPath, type PathSegment, parsePointer } from "./json-path.js";
 import { isKind, KINDS, type Kind, type SchemaName } from "./kinds.js";
+import { DEFAULT_MAX_BYTES } from "./limits.js";
 import { findUrlCredentials, isPlaceholderOnly, looksLikeSecretKey, redactText } from "./secrets.js";
 import {
-  DEFAULT_MAX_BYTES,
   invisibleHint,
   type LoadOptions,
   parseSourceDocument,

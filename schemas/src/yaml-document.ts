@@ -10,6 +10,7 @@ import {
 } from "yaml";
 import { type Diagnostic, SpecError } from "./errors.js";
 import type { PathSegment } from "./json-path.js";
+import { DEFAULT_MAX_BYTES } from "./limits.js";
 
 export interface LoadOptions {
   /** Largest file accepted, in bytes. */
@@ -18,7 +19,6 @@ export interface LoadOptions {
   maxAliasCount?: number;
 }
 
-export const DEFAULT_MAX_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_ALIAS_COUNT = 100;
 
 export interface Position {

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
-import { KilnError } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas/core";
 import Docker from "dockerode";
 import { pack } from "tar-stream";
 import type { ResolvedFile } from "../layer/source.js";

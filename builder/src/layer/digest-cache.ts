@@ -3,30 +3,25 @@ import type { BigIntStats } from "node:fs";
 import { mkdir, open as openFile, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
-/** Both digests kiln records of a plugin file: sha256 for layers, sha512 for SBOMs (and the lock). */
-export interface FileDigests {
-  sha256: string;
-  sha512: string;
-}
-
-/** Reads a file once, hashing it with sha256 and sha512. */
-export async function digestFile(abs: string): Promise<FileDigests> {
-  const h256 = createHash("sha256");
-  const h512 = createHash("sha512");
+/**
+ * A file's sha256 (hex): the digest its layer's cache key, the SBOM and the layer itself name
+ * it by. (The lock also pins sha512s; a local file has no lock entry to check one against, and
+ * sha512 costs three times sha256 on CPUs with SHA extensions.)
+ */
+export async function digestFile(abs: string): Promise<string> {
+  const h = createHash("sha256");
   const fh = await openFile(abs, "r");
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
-      const chunk = buf.subarray(0, bytesRead);
-      h256.update(chunk);
-      h512.update(chunk);
+      h.update(buf.subarray(0, bytesRead));
     }
   } finally {
     await fh.close();
   }
-  return { sha256: h256.digest("hex"), sha512: h512.digest("hex") };
+  return h.digest("hex");
 }
 
 /** What a file is, as far as the cache can tell without reading it. */
@@ -38,7 +33,8 @@ interface Identity {
   dev: string;
 }
 
-interface Entry extends Identity, FileDigests {
+interface Entry extends Identity {
+  sha256: string;
   /** When the file was read (ms since the epoch), to tell a racily unchanged file from an unchanged one. */
   hashedAt: number;
 }
@@ -77,8 +73,8 @@ export class DigestTable {
     this.#known = known;
   }
 
-  /** The digests of `path` (relative to the directory) when its identity is what it was when read. */
-  get(path: string, st: BigIntStats): FileDigests | undefined {
+  /** The sha256 of `path` (relative to the directory) when its identity is what it was when read. */
+  get(path: string, st: BigIntStats): string | undefined {
     const e = this.#known.get(path);
     const id = identity(st);
     if (
@@ -92,12 +88,12 @@ export class DigestTable {
     )
       return undefined;
     this.#seen.set(path, e);
-    return { sha256: e.sha256, sha512: e.sha512 };
+    return e.sha256;
   }
 
-  /** Records digests read from `path` while it had identity `st`, read at `hashedAt`. */
-  set(path: string, st: BigIntStats, digests: FileDigests, hashedAt: number): void {
-    this.#seen.set(path, { ...identity(st), ...digests, hashedAt });
+  /** Records the sha256 of `path`, read at `hashedAt` (or earlier) while it had identity `st`. */
+  set(path: string, st: BigIntStats, sha256: string, hashedAt: number): void {
+    this.#seen.set(path, { ...identity(st), sha256, hashedAt });
     this.#changed = true;
   }
 
@@ -140,7 +136,7 @@ export class FileDigestCache {
       // A damaged or foreign table is ignored: it is only a cache.
       if (doc.dir === dir && doc.files && typeof doc.files === "object")
         for (const [path, e] of Object.entries(doc.files))
-          if (typeof e?.sha256 === "string" && typeof e.sha512 === "string") known.set(path, e);
+          if (typeof e?.sha256 === "string" && typeof e.hashedAt === "number") known.set(path, e);
     } catch {
       // none yet
     }

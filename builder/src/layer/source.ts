@@ -1,6 +1,7 @@
+import type { BigIntStats } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { KilnError } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas/core";
 import { type DigestTable, digestFile, type FileDigestCache } from "./digest-cache.js";
 
 /** One file of a plugin, as the lockfile or a directory walk describes it. */
@@ -35,14 +36,26 @@ export interface PluginSource {
 export class PluginSourceError extends KilnError {}
 
 /**
- * A plugin file resolved against disk: absolute path, size, mode and digests — the lock's, or
- * read here (sha256 and sha512 in one pass) unless a digest cache knows the file unchanged.
+ * A plugin file resolved against disk: absolute path, size, mode and sha256 — the lock's, the
+ * digest cache's, or read (the lock's sha512 is passed on for the SBOM).
  */
 export interface ResolvedFile extends PluginFile {
   abs: string;
   size: number;
   sha256: string;
   executable: boolean;
+}
+
+/** A file listed against disk whose sha256 may be unknown yet: to be learnt while it is read. */
+export type ListedFile = Omit<ResolvedFile, "sha256"> & { sha256?: string };
+
+/** A plugin's files as listed, and where digests learnt while reading them are recorded. */
+export interface FileListing {
+  files: ListedFile[];
+  /** Records the sha256 of a listed file read at `hashedAt` (or later) for the next run. */
+  learn(file: ListedFile, sha256: string, hashedAt: number): void;
+  /** Writes the digests learnt (and drops files gone from the directory). */
+  save(): Promise<void>;
 }
 
 async function walk(dir: string, root: string, out: string[]): Promise<void> {
@@ -55,14 +68,12 @@ async function walk(dir: string, root: string, out: string[]): Promise<void> {
 }
 
 /**
- * Lists a plugin's files with sizes and digests, checking listed ones exist with the size the
- * lock says. Digests the lock does not give come from `digests` when a file's identity is
- * unchanged, else from reading the file (and are recorded there).
+ * Lists a plugin's files with sizes and what is known of their digests, checking listed ones
+ * exist with the size the lock says. A sha256 the lock does not give comes from `digests` when
+ * the file's identity is unchanged; else it is left for whoever reads the file next to learn —
+ * a fresh layer hashes each file as it packs it, so a new file is read once, not twice.
  */
-export async function resolveFiles(
-  p: PluginSource,
-  opts: { digests?: FileDigestCache } = {},
-): Promise<ResolvedFile[]> {
+export async function listFiles(p: PluginSource, digests?: FileDigestCache): Promise<FileListing> {
   let listed = p.files;
   if (!listed) {
     const paths: string[] = [];
@@ -76,8 +87,10 @@ export async function resolveFiles(
     }
     listed = paths.map((path) => ({ path }));
   }
-  const out: ResolvedFile[] = [];
-  let table: DigestTable | undefined;
+  const files: ListedFile[] = [];
+  const identities = new Map<ListedFile, BigIntStats>();
+  const table: DigestTable | undefined =
+    digests && listed.some((f) => !f.sha256) ? await digests.open(p.dir) : undefined;
   for (const f of listed) {
     if (f.path.startsWith("/") || f.path.split("/").includes(".."))
       throw new PluginSourceError(`plugin ${p.name}: file path "${f.path}" escapes the plugin directory`);
@@ -97,29 +110,45 @@ export async function resolveFiles(
       throw new PluginSourceError(`plugin ${p.name}: ${f.path} is ${size} bytes, the lock says ${f.size}`, {
         location: { file: abs },
       });
-    // The lock's digests; else, for what it does not give, the cache's or the file's own. Without
-    // a cache (nobody asked for an SBOM's sha512), the lock's sha256 alone will do.
-    let { sha256, sha512 } = f;
-    if (!sha256 || (!sha512 && opts.digests)) {
-      if (opts.digests) table ??= await opts.digests.open(p.dir);
-      let known = table?.get(f.path, st);
-      if (!known) {
-        const hashedAt = Date.now();
-        known = await digestFile(abs);
-        table?.set(f.path, st, known, hashedAt);
-      }
-      sha256 ??= known.sha256;
-      sha512 ??= known.sha512;
-    }
-    out.push({
+    const sha256 = f.sha256 ?? table?.get(f.path, st);
+    const file: ListedFile = {
       ...f,
       abs,
       size,
-      sha256,
-      ...(sha512 ? { sha512 } : {}),
+      ...(sha256 ? { sha256 } : {}),
       executable: (st.mode & 0o111n) !== 0n,
-    });
+    };
+    identities.set(file, st);
+    files.push(file);
   }
-  await table?.save();
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    files,
+    learn(file, sha256, hashedAt) {
+      const st = identities.get(file);
+      if (st && !file.sha256) table?.set(file.path, st, sha256, hashedAt);
+    },
+    save: async () => table?.save(),
+  };
+}
+
+/** {@link listFiles}, with every unknown sha256 read here (and recorded in `digests`). */
+export async function resolveFiles(
+  p: PluginSource,
+  opts: { digests?: FileDigestCache } = {},
+): Promise<ResolvedFile[]> {
+  const listing = await listFiles(p, opts.digests);
+  const out: ResolvedFile[] = [];
+  for (const f of listing.files) {
+    if (f.sha256) {
+      out.push({ ...f, sha256: f.sha256 });
+      continue;
+    }
+    const hashedAt = Date.now();
+    const sha256 = await digestFile(f.abs);
+    listing.learn(f, sha256, hashedAt);
+    out.push({ ...f, sha256 });
+  }
+  await listing.save();
+  return out;
 }

@@ -34,23 +34,36 @@ export class StoredGzip extends Transform {
     const framedLen = this.#heldLen - keep;
     const blocks = final ? Math.max(1, Math.ceil(framedLen / MAX_BLOCK)) : framedLen / MAX_BLOCK;
     if (blocks === 0) return undefined;
-    const src = Buffer.concat(this.#held, this.#heldLen);
     const out = Buffer.allocUnsafe((this.#started ? 0 : HEADER.length) + blocks * 5 + framedLen);
     let at = 0;
     if (!this.#started) {
       at += HEADER.copy(out, 0);
       this.#started = true;
     }
+    // Each byte is copied once, from the held pieces straight into its block.
+    let piece = 0;
+    let offset = 0;
     for (let b = 0; b < blocks; b++) {
-      const from = b * MAX_BLOCK;
-      const len = Math.min(MAX_BLOCK, framedLen - from);
+      const len = Math.min(MAX_BLOCK, framedLen - b * MAX_BLOCK);
       out[at] = final && b === blocks - 1 ? 1 : 0; // BFINAL, BTYPE 00 (stored)
       out.writeUInt16LE(len, at + 1);
       out.writeUInt16LE(~len & 0xffff, at + 3);
       at += 5;
-      at += src.copy(out, at, from, from + len);
+      for (let left = len; left > 0; ) {
+        const src = this.#held[piece] as Buffer;
+        const n = src.copy(out, at, offset, offset + Math.min(left, src.length - offset));
+        at += n;
+        left -= n;
+        offset += n;
+        if (offset === src.length) {
+          piece++;
+          offset = 0;
+        }
+      }
     }
-    this.#held = keep > 0 ? [src.subarray(framedLen)] : [];
+    const rest = this.#held.slice(piece);
+    if (rest.length > 0 && offset > 0) rest[0] = (rest[0] as Buffer).subarray(offset);
+    this.#held = rest;
     this.#heldLen = keep;
     return out;
   }

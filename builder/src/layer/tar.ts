@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
-import { KilnError } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas/core";
 import type { LayerEntry } from "./writer.js";
 
 // A layer's tar, written here rather than through a tar stream library: one async generator
@@ -104,9 +105,14 @@ export function entryHeader(e: LayerEntry, epoch: number): Buffer[] {
 /**
  * The tar of `entries` (in the order given; uid/gid 0, mtime `epoch`, directories 0755,
  * files 0644 or 0755), in chunks of about {@link TAR_CHUNK}. A file whose size differs from
- * its entry's (changed since it was listed) is an error.
+ * its entry's (changed since it was listed) is an error. The sha256 of each file entry given
+ * without one goes to `learned` (by `abs`), hashed from the very bytes packed.
  */
-export async function* tarChunks(entries: LayerEntry[], epoch: number): AsyncGenerator<Buffer> {
+export async function* tarChunks(
+  entries: LayerEntry[],
+  epoch: number,
+  learned?: Map<string, string>,
+): AsyncGenerator<Buffer> {
   let pending: Buffer[] = [];
   let pendingLen = 0;
   const take = () => {
@@ -122,6 +128,7 @@ export async function* tarChunks(entries: LayerEntry[], epoch: number): AsyncGen
   };
   for (const e of entries) {
     for (const b of entryHeader(e, epoch)) add(b);
+    const hash = e.type === "file" && e.sha256 === undefined ? createHash("sha256") : undefined;
     if (e.type === "file" && e.size > 0) {
       const fh = await open(e.abs, "r");
       try {
@@ -137,6 +144,7 @@ export async function* tarChunks(entries: LayerEntry[], epoch: number): AsyncGen
             got += bytesRead;
           }
           left -= want;
+          hash?.update(buf);
           if (pendingLen + want > TAR_CHUNK) yield take();
           add(buf);
         }
@@ -148,6 +156,7 @@ export async function* tarChunks(entries: LayerEntry[], epoch: number): AsyncGen
       }
       add(padding(e.size));
     }
+    if (hash && e.type === "file") learned?.set(e.abs, hash.digest("hex"));
     if (pendingLen >= TAR_CHUNK) yield take();
   }
   add(Buffer.alloc(2 * BLOCK)); // end of archive

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Readable, type Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import * as zlib from "node:zlib";
-import { KilnError } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas/core";
 import type { BlobStore } from "../layout/blob-store.js";
 import type { Digest } from "../model/digest.js";
 import type { Layer } from "../model/image.js";
@@ -52,10 +52,10 @@ export function zstdSupported(): boolean {
   return typeof (zlib as { createZstdCompress?: unknown }).createZstdCompress === "function";
 }
 
-/** One tar entry: a directory, or a regular file read from `abs`. */
+/** One tar entry: a directory, or a regular file read from `abs` (its sha256 learnt then when not given). */
 export type LayerEntry =
   | { type: "directory"; path: string }
-  | { type: "file"; path: string; abs: string; size: number; sha256: string; executable?: boolean };
+  | { type: "file"; path: string; abs: string; size: number; sha256?: string; executable?: boolean };
 
 /** Byte-order comparison (not locale order), so every machine sorts alike. */
 function byPath(a: { path: string }, b: { path: string }): number {
@@ -69,7 +69,7 @@ function byPath(a: { path: string }, b: { path: string }): number {
  */
 export function entriesUnder(
   root: string,
-  files: Array<{ path: string; abs: string; size: number; sha256: string; executable?: boolean }>,
+  files: Array<{ path: string; abs: string; size: number; sha256?: string; executable?: boolean }>,
 ): LayerEntry[] {
   const clean = root.replace(/^\/+|\/+$/g, "");
   const dirs = new Set<string>();
@@ -85,7 +85,7 @@ export function entriesUnder(
       path: full,
       abs: f.abs,
       size: f.size,
-      sha256: f.sha256,
+      ...(f.sha256 ? { sha256: f.sha256 } : {}),
       executable: f.executable ?? false,
     });
   }
@@ -109,7 +109,7 @@ export function effectiveLevel(entries: LayerEntry[], recipe: LayerRecipe): numb
   return total > 0 && packed / total >= 0.9 ? 0 : 1;
 }
 
-/** The cache key: everything that decides the layer's bytes, and nothing else. */
+/** The cache key: everything that decides the layer's bytes, and nothing else (every file's sha256 known). */
 export function layerKey(entries: LayerEntry[], recipe: LayerRecipe): string {
   const h = createHash("sha256");
   h.update(JSON.stringify({ v: 1, recipe: { ...recipe, level: effectiveLevel(entries, recipe) } }));
@@ -151,6 +151,8 @@ export interface LayerWriteResult {
   cached: boolean;
   /** True when the bytes also went to a registry while they were made (see `EagerSink`). */
   eagerUploaded?: boolean;
+  /** The sha256 of each file entry given without one, by `abs`, hashed as it was packed. */
+  learned?: Map<string, string>;
 }
 
 /**
@@ -178,23 +180,15 @@ export function storedLayer(
   };
 }
 
-/**
- * Writes a reproducible layer into `store` (tar → diff_id hash → compress →
- * digest hash → temp file → rename), streaming: memory stays flat whatever the
- * size. A layer with the same key built before is reused without reading its files.
- */
-export async function writeLayer(
-  entries: LayerEntry[],
-  recipe: LayerRecipe,
+/** The layer memo for a key: where a layer made before with the same key is recorded. */
+const memoPath = (store: BlobStore, key: string) => join(store.root, "kiln-layers", `${key}.json`);
+
+/** A layer recorded under `key` whose blob is still in the store; a damaged memo is a miss. */
+async function memoised(
   store: BlobStore,
-  opts: { mediaType?: string; eager?: EagerSink } = {},
-): Promise<LayerWriteResult> {
-  const mediaType =
-    opts.mediaType ?? (recipe.compression === "zstd" ? MediaType.OCI_LAYER_ZSTD : MediaType.OCI_LAYER_GZIP);
-  const key = layerKey(entries, recipe);
-  const memo = join(store.root, "kiln-layers", `${key}.json`);
-  // A damaged memo is a miss: the layer is built again.
-  const hit = await readFile(memo, "utf8").then(
+  key: string,
+): Promise<{ digest: Digest; diffId: Digest; size: number } | undefined> {
+  const hit = await readFile(memoPath(store, key), "utf8").then(
     (t) => {
       try {
         return JSON.parse(t) as { digest: Digest; diffId: Digest; size: number };
@@ -204,12 +198,36 @@ export async function writeLayer(
     },
     () => undefined,
   );
-  if (hit && typeof hit.digest === "string" && (await store.has(hit.digest).catch(() => false)))
-    return { ...hit, mediaType, cached: true };
+  return hit && typeof hit.digest === "string" && (await store.has(hit.digest).catch(() => false))
+    ? hit
+    : undefined;
+}
+
+/**
+ * Writes a reproducible layer into `store` (tar → diff_id hash → compress →
+ * digest hash → temp file → rename), streaming: memory stays flat whatever the
+ * size. A layer with the same key built before is reused without reading its files.
+ * Files given without a sha256 are hashed as they are packed (`learned`), and the layer is
+ * keyed afterwards: a file kiln has not seen is read once, not once to key and once to pack.
+ */
+export async function writeLayer(
+  entries: LayerEntry[],
+  recipe: LayerRecipe,
+  store: BlobStore,
+  opts: { mediaType?: string; eager?: EagerSink } = {},
+): Promise<LayerWriteResult> {
+  const mediaType =
+    opts.mediaType ?? (recipe.compression === "zstd" ? MediaType.OCI_LAYER_ZSTD : MediaType.OCI_LAYER_GZIP);
+  const keyed = entries.every((e) => e.type === "directory" || e.sha256 !== undefined);
+  if (keyed) {
+    const hit = await memoised(store, layerKey(entries, recipe));
+    if (hit) return { ...hit, mediaType, cached: true };
+  }
 
   const tmp = await store.tempPath();
   const diffHash = createHash("sha256");
   const blobHash = createHash("sha256");
+  const learned = new Map<string, string>();
   let size = 0;
   // Best effort: a failed eager upload is dropped, and the push uploads the file later.
   let eager = opts.eager ? await opts.eager.begin().catch(() => undefined) : undefined;
@@ -231,7 +249,7 @@ export async function writeLayer(
     await pipeline(
       Readable.from(
         (async function* () {
-          for await (const chunk of tarChunks(entries, recipe.epoch)) {
+          for await (const chunk of tarChunks(entries, recipe.epoch, learned)) {
             diffHash.update(chunk);
             yield chunk;
           }
@@ -268,9 +286,23 @@ export async function writeLayer(
       )
     : false;
   await store.commit(tmp, digest);
+  const key = layerKey(
+    keyed
+      ? entries
+      : entries.map((e) => (e.type === "file" && !e.sha256 ? { ...e, sha256: learned.get(e.abs) } : e)),
+    recipe,
+  );
   await mkdir(join(store.root, "kiln-layers"), { recursive: true });
-  await writeFile(memo, JSON.stringify({ digest, diffId, size }));
-  return { digest, diffId, size, mediaType, cached: false, ...(uploaded ? { eagerUploaded: true } : {}) };
+  await writeFile(memoPath(store, key), JSON.stringify({ digest, diffId, size }));
+  return {
+    digest,
+    diffId,
+    size,
+    mediaType,
+    cached: false,
+    ...(uploaded ? { eagerUploaded: true } : {}),
+    ...(learned.size > 0 ? { learned } : {}),
+  };
 }
 
 /** Reads a layer back to an uncompressed tar stream (gzip or zstd), for inspection and tests. */

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { KilnError } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas/core";
 import type { Digest } from "../model/digest.js";
 import { type Artifact, descriptorOf, type Image, imageFromParts, type Layer } from "../model/image.js";
 import { isIndexMediaType } from "../model/media.js";

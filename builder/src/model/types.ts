@@ -1,4 +1,4 @@
-import { KilnError } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas/core";
 import type { Digest } from "./digest.js";
 
 export interface Platform {

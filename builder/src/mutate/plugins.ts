@@ -1,5 +1,5 @@
 import type { FileDigestCache } from "../layer/digest-cache.js";
-import { type PluginSource, PluginSourceError, type ResolvedFile, resolveFiles } from "../layer/source.js";
+import { listFiles, type PluginSource, PluginSourceError, type ResolvedFile } from "../layer/source.js";
 import { type EagerSink, entriesUnder, type LayerRecipe, storedLayer, writeLayer } from "../layer/writer.js";
 import type { BlobStore } from "../layout/blob-store.js";
 import type { Layer } from "../model/image.js";
@@ -38,11 +38,27 @@ export async function buildPluginLayer(
     throw new PluginSourceError(
       `plugin name "${p.name}" cannot be a directory name (lower-case letters, digits, . _ -)`,
     );
-  const files = await resolveFiles(p, opts.digests ? { digests: opts.digests } : {});
-  if (files.length === 0) throw new PluginSourceError(`plugin ${p.name}: no files in ${p.dir}`);
+  const listing = await listFiles(p, opts.digests);
+  if (listing.files.length === 0) throw new PluginSourceError(`plugin ${p.name}: no files in ${p.dir}`);
   const root = opts.root ?? `${PLUGINS_ROOT}/${p.name}`;
-  const entries = entriesUnder(root, files);
-  const written = await writeLayer(entries, opts.recipe, opts.store, opts.eager ? { eager: opts.eager } : {});
+  // Files the lock and the digest cache do not know are hashed while the layer packs them; a
+  // time before any of them is read keeps the cache's racy-file check on the safe side.
+  const startedAt = Date.now();
+  const written = await writeLayer(
+    entriesUnder(root, listing.files),
+    opts.recipe,
+    opts.store,
+    opts.eager ? { eager: opts.eager } : {},
+  );
+  const files = listing.files.map((f): ResolvedFile => {
+    if (f.sha256) return { ...f, sha256: f.sha256 };
+    const sha256 = written.learned?.get(f.abs);
+    // A layer is reused only when every digest was known, so a file without one was packed.
+    if (!sha256) throw new PluginSourceError(`plugin ${p.name}: ${f.path} was not packed`);
+    listing.learn(f, sha256, startedAt);
+    return { ...f, sha256 };
+  });
+  await listing.save();
   return {
     plugin: p,
     files,

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { FileReadError, readTextFile } from "@kiln/catalog/read";
-import { KilnError } from "@kiln/schemas";
+import { FileReadError, readTextFile } from "@kiln/catalog/files";
+import { KilnError } from "@kiln/schemas/core";
 
 export interface Credentials {
   username: string;

@@ -1,4 +1,4 @@
-import { KilnError, redactUrl } from "@kiln/schemas";
+import { KilnError, redactUrl } from "@kiln/schemas/core";
 
 /** One error from the distribution API's JSON body: `{"errors":[{"code":"BLOB_UNKNOWN",…}]}`. */
 export interface RegistryErrorCode {

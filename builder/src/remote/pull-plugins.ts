@@ -4,7 +4,7 @@ import { dirname, join, posix } from "node:path";
 import { type Readable, Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
-import { KilnError } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas/core";
 import { extract as tarExtract } from "tar-stream";
 import { UnsupportedCompressionError } from "../layer/writer.js";
 import type { Digest } from "../model/digest.js";

@@ -1,4 +1,4 @@
-import { KilnError } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas/core";
 import { type Digest, sha256Digest } from "../model/digest.js";
 import { type Artifact, type Image, imageFromParts, type Layer } from "../model/image.js";
 import { isIndexMediaType, isManifestMediaType, MANIFEST_ACCEPT } from "../model/media.js";

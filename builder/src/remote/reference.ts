@@ -1,4 +1,4 @@
-import { KilnError } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas/core";
 import { type Digest, isDigest } from "../model/digest.js";
 
 /** `registry/repository[:tag][@digest]`, parsed the way Docker does. */

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { rootCertificates } from "node:tls";
-import { abortedError, describeNetworkError, type NetworkHints, scrubSecrets } from "@kiln/schemas";
+import { abortedError, describeNetworkError, type NetworkHints, scrubSecrets } from "@kiln/schemas/core";
 import { Agent, type Dispatcher, interceptors, request } from "undici";
 import { type Challenge, type CredentialSource, parseChallenge } from "./credentials.js";
 import { isTransientNetworkError, parseErrorBody, parseRetryAfter, RegistryError } from "./errors.js";

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { PassThrough, type Readable } from "node:stream";
-import { KilnError, mapLimit } from "@kiln/schemas";
+import { KilnError, mapLimit } from "@kiln/schemas/core";
 import type { EagerSink } from "../layer/writer.js";
 import { type Digest, sha256Digest } from "../model/digest.js";
 import type { Artifact, Blob, Image, Layer } from "../model/image.js";

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { KilnError } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas/core";
 import { type Digest, digestHex, sha256Digest } from "../model/digest.js";
 import { canonicalJson, type Layer } from "../model/image.js";
 import { MediaType } from "../model/media.js";

@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type Platform, parsePlatform, parseReference } from "@kiln/builder";
 import { type BakeOutput, type BakeReport, bakeImages } from "@kiln/pipeline/bake";
-import { KilnError } from "@kiln/schemas";
+import { KilnError } from "@kiln/schemas/core";
 import { EXIT_OK, UsageError } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
 import { progressReporter } from "../progress.js";
