@@ -47,4 +47,10 @@ describe("what a command loads before it runs", () => {
     for (const heavy of ["yaml", "ajv", "js-yaml", "semver"]) expect(loaded).not.toContain(heavy);
     expect(loaded).toContain("undici");
   });
+
+  it("kiln connectors apply loads no undici: the Connect client speaks node:http", async () => {
+    const loaded = packages(await staticGraph("cli/src/commands/connectors-apply.ts"));
+    expect(loaded).not.toContain("undici");
+    expect(loaded).toContain("js-yaml");
+  });
 });

@@ -1,6 +1,5 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyPlan, WaitError, waitForStates } from "./applier.js";
 import { ConnectClient } from "./client.js";
@@ -111,26 +110,37 @@ describe("applyPlan", () => {
     await client.close();
   });
 
-  it("validates each config just before writing it: an invalid one fails alone, located; writes do not wait for every validation", async () => {
-    const order: string[] = [];
+  it("lets Connect validate each write; a refused config (create or update) is validated alone for located findings and fails alone", async () => {
     const created: string[] = [];
+    const validated: string[] = [];
+    const refusal = [
+      400,
+      {
+        error_code: 400,
+        message:
+          "Connector configuration is invalid and contains the following 1 error(s):\nInvalid value lots for configuration topics",
+      },
+    ] as [number, unknown];
     const s = await fake(async (method, url, body) => {
       if (method === "PUT" && url.endsWith("/config/validate")) {
         const name = (JSON.parse(body) as { name: string }).name;
-        order.push(`validate ${name}`);
-        if (name === "b") await sleep(300);
-        order.push(`validated ${name}`);
-        const errors = name === "c" ? ["Invalid value lots for configuration topics"] : [];
+        validated.push(name);
         return [
           200,
           {
             name: cls,
-            error_count: errors.length,
+            error_count: 1,
             groups: [],
             configs: [
               {
                 definition: {},
-                value: { name: "topics", value: "t", recommended_values: [], errors, visible: true },
+                value: {
+                  name: "topics",
+                  value: "lots",
+                  recommended_values: [],
+                  errors: ["Invalid value lots for configuration topics"],
+                  visible: true,
+                },
               },
             ],
           },
@@ -138,36 +148,55 @@ describe("applyPlan", () => {
       }
       if (method === "POST" && url === "/connectors") {
         const name = (JSON.parse(body) as { name: string }).name;
-        order.push(`create ${name}`);
+        if (name === "c") return refusal;
         created.push(name);
         return [201, { name, config: {}, tasks: [] }];
       }
+      if (method === "GET" && url === "/connectors/u/config")
+        return [200, { "connector.class": cls, topics: "old" }];
+      if (method === "PUT" && url === "/connectors/u/config") return refusal;
       if (method === "GET" && url.endsWith("/status"))
         return [200, { name: "x", connector: { state: "RUNNING", worker_id: "w" }, tasks: [] }];
-      if (method === "GET" && url === "/connectors") return [200, created];
+      if (method === "GET" && url === "/connectors") return [200, [...created, "u"]];
       return [500, { message: `unexpected ${method} ${url}` }];
     });
     const client = new ConnectClient({ urls: [s.url], retry });
-    const plan = planCluster("c", [desired("a"), desired("b"), desired("c")], new Map());
+    const live = new Map([
+      [
+        "u",
+        {
+          name: "u",
+          config: { "connector.class": cls, topics: "old" },
+          state: "RUNNING" as const,
+          tasks: [],
+        },
+      ],
+    ]);
+    const plan = planCluster("c", [desired("a"), desired("b"), desired("c"), desired("u")], live);
     const result = await applyPlan(client, plan, { validateConcurrency: 1 });
     expect(result.applied.map((a) => a.name).sort()).toStrictEqual(["a", "b"]);
-    expect(result.failed).toStrictEqual([
-      {
-        name: "c",
-        error: "c: Connect's validation refused the config (1 error(s)); nothing was written",
-        diagnostics: [
-          {
-            severity: "error",
-            code: "connect-validation",
-            message: "c: topics: Invalid value lots for configuration topics",
-            location: { path: "config.topics" },
-          },
-        ],
-      },
+    const findings = (name: string) => ({
+      name,
+      error: `${name}: Connect's validation refused the config (1 error(s)); nothing was written`,
+      diagnostics: [
+        {
+          severity: "error",
+          code: "connect-validation",
+          message: `${name}: topics: Invalid value lots for configuration topics`,
+          location: { path: "config.topics" },
+        },
+      ],
+    });
+    expect([...result.failed].sort((x, y) => x.name.localeCompare(y.name))).toStrictEqual([
+      findings("c"),
+      findings("u"),
     ]);
-    expect(order).not.toContain("create c");
-    // a was written while b was still being validated.
-    expect(order.indexOf("create a")).toBeLessThan(order.indexOf("validated b"));
+    // No validation request ahead of the writes Connect accepted.
+    expect(validated.sort()).toStrictEqual(["c", "u"]);
+    // Without validateConcurrency (a plan validated already), the refusal is Connect's own words.
+    const plain = await applyPlan(client, planCluster("c", [desired("c")], new Map()));
+    expect(plain.failed[0]?.error).toMatch(/Connector configuration is invalid .*Invalid value lots/s);
+    expect(validated).toHaveLength(2);
     await client.close();
   });
 });

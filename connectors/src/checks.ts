@@ -118,8 +118,8 @@ export interface ClusterChecks {
 
 /**
  * Everything checked before a plan is shown: plugins on every worker, literal secrets in every
- * declared config, and (unless `validate` is false: apply validates each config just before
- * writing it) Connect's own validation of every config that would be written. A config holding
+ * declared config, and (unless `validate` is false: apply has Connect validate each config as
+ * it writes it) Connect's own validation of every config that would be written. A config holding
  * a literal secret is never sent anywhere, not even to `/config/validate`.
  */
 export async function checkCluster(

@@ -3,7 +3,13 @@ import type { AddressInfo } from "node:net";
 import { DeadlineError, OperationTimeoutError } from "@kiln/schemas";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectClient, ConnectProtocolError } from "./client.js";
-import { ConnectAlreadyExistsError, ConnectNotFoundError, ConnectRequestError } from "./errors.js";
+import {
+  ConnectAlreadyExistsError,
+  ConnectNotFoundError,
+  ConnectRequestError,
+  ConnectTimeoutError,
+  ConnectUnreachableError,
+} from "./errors.js";
 
 type Reply = [number, unknown];
 /** A reply sent as is: not JSON, or with headers of its own. */
@@ -183,5 +189,44 @@ describe("ConnectClient", () => {
       /^gave up after 200ms \(--timeout\) while waiting for GET http:\/\/127\.0\.0\.1:\d+\/$/,
     );
     await h.close();
+  });
+
+  it("gives up on a silent worker after requestTimeoutMs, and on an answer cut short: reads retried, writes not", async () => {
+    const silent = createServer(() => {});
+    servers.push(silent);
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const s = new ConnectClient({
+      urls: [`http://127.0.0.1:${(silent.address() as AddressInfo).port}`],
+      requestTimeoutMs: 200,
+      retry: fast,
+    });
+    const hung = await s.serverInfo().catch((e: unknown) => e);
+    expect(hung).toBeInstanceOf(ConnectTimeoutError);
+    expect((hung as Error).message).toMatch(
+      /^GET http:\/\/127\.0\.0\.1:\d+\/: no answer from the Connect worker in time/,
+    );
+    await s.close();
+
+    // Headers and half the body, then the connection drops.
+    const cut = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+      res.write('{"version":');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    servers.push(cut);
+    await new Promise<void>((r) => cut.listen(0, "127.0.0.1", r));
+    const c = new ConnectClient({
+      urls: [`http://127.0.0.1:${(cut.address() as AddressInfo).port}`],
+      retry: { ...fast, deadlineMs: 500 },
+    });
+    const read = await c.serverInfo().catch((e: unknown) => e);
+    expect(read).toBeInstanceOf(ConnectUnreachableError);
+    expect((read as Error).message).toMatch(/dropped the connection \(ECONNRESET\)/);
+    expect(c.stats.retries).toBeGreaterThan(0);
+    const retries = c.stats.retries;
+    const write = await c.pause("a").catch((e: unknown) => e);
+    expect(write).toBeInstanceOf(ConnectTimeoutError);
+    expect(c.stats.retries).toBe(retries);
+    await c.close();
   });
 });

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { abortedError, describeNetworkError, networkErrorCode, redactUrl, scrubSecrets } from "@kiln/schemas";
-import { Agent, type Dispatcher, request } from "undici";
 import {
   ConnectError,
   ConnectRequestError,
@@ -9,7 +8,7 @@ import {
   ConnectUnreachableError,
   classifyResponse,
 } from "./errors.js";
-import { tlsRejection } from "./tls-probe.js";
+import { BODY_TIMEOUT, CONNECT_TIMEOUT, HEADERS_TIMEOUT, HttpPool } from "./http.js";
 import type {
   ConnectorInfo,
   ConnectorOffsets,
@@ -103,7 +102,7 @@ const enc = encodeURIComponent;
 export class ConnectClient {
   readonly urls: readonly string[];
   readonly stats: RequestStats = { reads: 0, writes: 0, retries: 0 };
-  readonly #dispatcher: Dispatcher;
+  readonly #pool: HttpPool;
   readonly #headers: Record<string, string>;
   readonly #retry: RetryPolicy;
   readonly #timeout: number;
@@ -135,22 +134,17 @@ export class ConnectClient {
     } else if (opts.auth?.type === "bearer") {
       this.#headers.authorization = `Bearer ${opts.auth.token}`;
     }
-    this.#dispatcher = new Agent({
+    this.#pool = new HttpPool({
       // Callers bound their own concurrency (an apply's may reach 256); this only caps sockets.
-      connections: 256,
-      headersTimeout: this.#timeout,
-      bodyTimeout: this.#timeout,
-      connect: {
-        ...(opts.tls?.ca ? { ca: opts.tls.ca } : {}),
-        ...(opts.tls?.cert ? { cert: opts.tls.cert } : {}),
-        ...(opts.tls?.key ? { key: opts.tls.key } : {}),
-        timeout: 10_000,
-      },
+      maxSockets: 256,
+      connectTimeoutMs: 10_000,
+      idleTimeoutMs: this.#timeout,
+      tls: this.#tls,
     });
   }
 
-  async close(): Promise<void> {
-    await this.#dispatcher.close();
+  close(): Promise<void> {
+    return this.#pool.close();
   }
 
   /** The URL requests currently go to. */
@@ -336,16 +330,15 @@ export class ConnectClient {
     else this.stats.reads++;
     let status: number | undefined;
     try {
-      const res = await request(url, {
-        method: method as Dispatcher.HttpMethod,
-        dispatcher: this.#dispatcher,
+      const res = await this.#pool.send(url, {
+        method,
         headers:
           body === undefined ? this.#headers : { ...this.#headers, "content-type": "application/json" },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         ...(this.#signal ? { signal: this.#signal } : {}),
       });
-      status = res.statusCode;
-      const text = await res.body.text();
+      status = res.status;
+      const text = res.text;
       if (status >= 300 && status < 400) {
         const to = res.headers.location;
         throw new ConnectRequestError(
@@ -382,9 +375,12 @@ export class ConnectClient {
       const timedOut = abortedError(this.#signal, `waiting for ${method} ${redactUrl(url)}`, err);
       if (timedOut) throw timedOut;
       if (err instanceof ConnectError) throw err;
-      // A dropped HTTPS connection may be a refused client certificate: find out and say so.
-      const code = (err as { code?: string })?.code;
-      if (base.startsWith("https:") && (code === "UND_ERR_SOCKET" || code === "ECONNRESET")) {
+      // A dropped HTTPS connection, or a TLS alert from the worker, may be a refused client
+      // certificate: find out and say so.
+      const code = (err as { code?: string })?.code ?? "";
+      if (base.startsWith("https:") && (code === "ECONNRESET" || /^ERR_SSL_.*ALERT/.test(code))) {
+        // Loaded only here: node:tls costs every command that never fails this way 0.03 s.
+        const { tlsRejection } = await import("./tls-probe.js");
         const why = await tlsRejection(base, this.#tls);
         if (why) throw new ConnectTlsError(why, { ...req, cause: err });
       }
@@ -398,7 +394,14 @@ export class ConnectClient {
 /** A worker's answer kiln cannot use: not JSON, or JSON of the wrong shape. */
 export class ConnectProtocolError extends ConnectError {}
 
-const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  CONNECT_TIMEOUT,
+]);
 const TLS_HINTS = {
   trustCa: "set tls.caFile in the ConnectTarget to the CA that signed it",
   plainHttp: "use an http:// URL in the ConnectTarget",
@@ -407,23 +410,20 @@ const TLS_HINTS = {
 function transportError(err: unknown, req: { method: string; url: string }, write: boolean): ConnectError {
   const code = networkErrorCode(err) ?? "";
   const message = (err as Error)?.message ?? String(err);
-  if (UNREACHABLE.has(code) || code === "UND_ERR_CONNECT_TIMEOUT") {
+  if (UNREACHABLE.has(code)) {
     return new ConnectUnreachableError(`cannot reach the Connect worker: ${describeNetworkError(err)}`, {
       ...req,
       retryable: true,
       cause: err,
     });
   }
-  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
-    return new ConnectTimeoutError(
-      `no answer from the Connect worker in time: ${describeNetworkError(err)}`,
-      {
-        ...req,
-        cause: err,
-      },
-    );
+  if (code === HEADERS_TIMEOUT || code === BODY_TIMEOUT) {
+    return new ConnectTimeoutError(`no answer from the Connect worker in time: ${message}`, {
+      ...req,
+      cause: err,
+    });
   }
-  if (code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE") {
+  if (code === "ECONNRESET" || code === "EPIPE") {
     // The worker went away mid-request: a read can simply be retried elsewhere, a write may have
     // happened, so the caller re-reads live state.
     return write

@@ -1,4 +1,3 @@
-import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { FileReadError, readTextFile } from "@kiln/catalog/read";
@@ -9,7 +8,7 @@ import {
   isKind,
   KilnError,
   type Location,
-  parseSourceDocument,
+  readSourceDocument,
   SpecError,
   validateDocument,
 } from "@kiln/schemas";
@@ -61,7 +60,8 @@ const OTHER_KILN_KINDS = new Set(["Cluster", "ConnectorPlugin", "LicensePolicy"]
 
 /**
  * Reads the connector files (`kind: Connector`) and Connect targets (`kind: ConnectTarget`)
- * under the given files or directories. Every file is parsed by the YAML parser and classified
+ * under the given files or directories. Every file is parsed by the YAML parser (the located
+ * parse only for a file with findings) and classified
  * by the `kind` it holds: another kiln kind is left alone, but a file that does not parse, is
  * not a mapping, or names no kind or an unknown one is an error — a connector file kiln cannot
  * read must never look like a connector nobody declares. Every finding of every file is
@@ -109,7 +109,7 @@ export async function loadDeploymentFiles(paths: string[]): Promise<DeploymentFi
       continue;
     }
     try {
-      const doc = parseSourceDocument(text, file);
+      const doc = readSourceDocument(text, file);
       const value = doc.value as Record<string, unknown>;
       const kind = value && typeof value === "object" && !Array.isArray(value) ? value.kind : undefined;
       if (typeof kind === "string" && OTHER_KILN_KINDS.has(kind)) continue;
@@ -177,6 +177,8 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
 /** Checks that a TLS file holds what its field says, so a wrong file is named as such. */
 function checkPem(target: string, field: string, file: string, text: string): void {
+  // node:crypto is loaded only for a target with TLS files: most commands never need it.
+  const { createPrivateKey, X509Certificate } = process.getBuiltinModule("node:crypto");
   const blocks = [...text.matchAll(PEM_BLOCK)];
   const certs = blocks.filter((b) => b[1] === "CERTIFICATE");
   const where = `Connect target ${target}: tls.${field} (${file})`;

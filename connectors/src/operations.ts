@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -154,10 +153,10 @@ export function backupFileName(cluster: string, connector: string, at: Date): st
     /[^A-Za-z0-9._-]/g,
     (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );
-  const name =
-    safe.length > 150
-      ? `${safe.slice(0, 120)}~${createHash("sha256").update(connector).digest("hex").slice(0, 16)}`
-      : safe;
+  // node:crypto is loaded only for a long name: the other verbs sharing this module go without it.
+  const digest = () =>
+    process.getBuiltinModule("node:crypto").createHash("sha256").update(connector).digest("hex");
+  const name = safe.length > 150 ? `${safe.slice(0, 120)}~${digest().slice(0, 16)}` : safe;
   const stamp = at.toISOString().replace(/[:.]/g, "-");
   return `${cluster}-${name.replace(/^\.+/, (dots) => "%2e".repeat(dots.length))}-${stamp}.json`;
 }

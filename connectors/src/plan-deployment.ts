@@ -30,7 +30,8 @@ export interface PlanDeploymentOptions {
   baseDir: string;
   /**
    * Connect-side validation of created and changed configs while planning (default true);
-   * apply turns it off and validates each config just before it writes it.
+   * apply turns it off: Connect validates each config as it is written, and a refused one again
+   * on its own for located findings.
    */
   validate?: boolean;
   /** Client tuning (retries, timeouts, request hook) merged into each target's options. */

@@ -11,7 +11,13 @@ export {
   schemaDocument,
   schemaFile,
 } from "./kinds.js";
-export { type LoadedSpec, loadSpec, urlCredentialFindings, validateDocument } from "./validate.js";
+export {
+  type LoadedSpec,
+  loadSpec,
+  readSourceDocument,
+  urlCredentialFindings,
+  validateDocument,
+} from "./validate.js";
 export {
   DEFAULT_MAX_ALIAS_COUNT,
   type LoadOptions,

@@ -219,19 +219,21 @@ export interface LoadedSpec<T = unknown> {
   source: SourceDocument;
 }
 
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /**
- * A document read by the fast parser and found valid: it knows where its values are only when
- * asked (a semantic check that fails), and then parses the text again with positions.
+ * Parses one YAML (or JSON) document as {@link parseSourceDocument} does, same value and same
+ * errors, but by the fast parser when it can: such a document knows where its values are only
+ * when asked (a finding to report), and then parses the text again with positions. Files that
+ * are valid — nearly all — never pay for the located parse.
  */
-function locatedOnDemand(text: string, file: string, value: unknown, options?: LoadOptions): SourceDocument {
+export function readSourceDocument(text: string, file: string, options?: LoadOptions): SourceDocument {
+  // Oversized text goes straight to the located parse, which refuses it with its size.
+  const fast =
+    Buffer.byteLength(text, "utf8") <= (options?.maxBytes ?? DEFAULT_MAX_BYTES) ? fastParse(text) : undefined;
+  if (!fast) return parseSourceDocument(text, file, options);
   let located: SourceDocument | undefined;
   return {
     file,
-    value,
+    value: fast.value,
     locate(path, opts) {
       located ??= parseSourceDocument(text, file, options);
       return located.locate(path, opts);
@@ -251,20 +253,7 @@ export function loadSpec<T = unknown>(
   expected?: Kind,
   options?: LoadOptions,
 ): LoadedSpec<T> {
-  // Oversized text goes straight to the located parse, which refuses it with its size.
-  if (Buffer.byteLength(text, "utf8") <= (options?.maxBytes ?? DEFAULT_MAX_BYTES)) {
-    const fast = fastParse(text);
-    if (fast && isMapping(fast.value)) {
-      const declared = fast.value.kind;
-      const kind = expected ?? (isKind(declared) ? declared : undefined);
-      if (kind && validatorFor(kind)(fast.value)) {
-        const source = locatedOnDemand(text, file, fast.value, options);
-        // A credential written into a URL is an error the schema cannot see: the located path reports it.
-        if (urlCredentialFindings(source).length === 0) return { kind, value: fast.value as T, source };
-      }
-    }
-  }
-  const source = parseSourceDocument(text, file, options);
+  const source = readSourceDocument(text, file, options);
   const value = source.value;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     const pos = source.locate([]);

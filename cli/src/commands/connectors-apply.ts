@@ -22,7 +22,8 @@ export interface ApplyCommandOptions extends ConnectorsOptions {
 
 /**
  * `kiln connectors apply`: plan, then carry it out; deletes only with --prune. Connect validates
- * each config just before it is written (not all of them before the first write).
+ * each config as it is written (nothing is written when it refuses one); a refused config is
+ * validated again on its own, so its findings are located per key.
  */
 export async function run(io: CommandIO, opts: ApplyCommandOptions): Promise<number> {
   const plan = await planFor(io, opts, { validate: false });

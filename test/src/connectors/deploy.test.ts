@@ -232,7 +232,7 @@ describe("plan-time checks", () => {
     expect(await client.listNames()).toStrictEqual(before);
   });
 
-  it("apply validates each config just before writing it: an invalid one is not written, the valid ones are", async () => {
+  it("apply has Connect validate each write: an invalid config is not written (create or update), located per key; the valid ones are", async () => {
     const ws = await workspace([
       { name: "val-bad", class: SOURCE, config: { topic: "val-t", file: "/tmp/val", "batch.size": "lots" } },
       { name: "val-good", class: SINK, config: { topics: "val-t", file: join(dataDir, "val-good.txt") } },
@@ -246,6 +246,21 @@ describe("plan-time checks", () => {
     const names = await client.listNames();
     expect(names).toContain("val-good");
     expect(names).not.toContain("val-bad");
+    // An update Connect refuses leaves the stored config as it was.
+    const stored = await client.getConfig("val-good");
+    const changed = await workspace([
+      {
+        name: "val-good",
+        class: SINK,
+        config: { topics: "val-t", file: join(dataDir, "val-good.txt"), "errors.tolerance": "sometimes" },
+      },
+    ]);
+    const update = await kiln(changed, "connectors", "apply");
+    expect(update.code).toBe(1);
+    expect(update.stderr).toMatch(
+      /val-good\.yaml.*error: val-good: errors\.tolerance: Invalid value sometimes.*\(config\.errors\.tolerance\)/,
+    );
+    expect(await client.getConfig("val-good")).toStrictEqual(stored);
     await deleteAll(client, "val-");
   });
 });
