@@ -214,6 +214,9 @@ try {
       );
       const line: string[] = [];
       for (const [name, fn] of order) {
+        // Untimed: the previous tool's dirty pages (BuildKit's cold build writes gigabytes) are
+        // written back first, so no tool pays for its neighbour's writes.
+        await run("sync");
         const before = await storedBytes();
         const m = await fn(c, set, fresh);
         if (!m) continue;
