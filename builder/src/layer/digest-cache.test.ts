@@ -119,4 +119,12 @@ describe("FileDigestCache", () => {
     expect(again.cached).toBe(true);
     expect(again.layer.descriptor.digest).toBe(fresh.layer.descriptor.digest);
   });
+
+  it("without a digest cache, hashes a plugin's files first, so its layer is found again", async () => {
+    const dir = await plugin({ "a.jar": "aaa" });
+    const store = new BlobStore(await mkdtemp(join(tmpdir(), "kiln-layers-")));
+    const p = { name: "p", version: "1", dir };
+    expect((await buildPluginLayer(p, { store, recipe: DEFAULT_RECIPE })).cached).toBe(false);
+    expect((await buildPluginLayer(p, { store, recipe: DEFAULT_RECIPE })).cached).toBe(true);
+  });
 });

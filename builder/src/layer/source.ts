@@ -132,12 +132,8 @@ export async function listFiles(p: PluginSource, digests?: FileDigestCache): Pro
   };
 }
 
-/** {@link listFiles}, with every unknown sha256 read here (and recorded in `digests`). */
-export async function resolveFiles(
-  p: PluginSource,
-  opts: { digests?: FileDigestCache } = {},
-): Promise<ResolvedFile[]> {
-  const listing = await listFiles(p, opts.digests);
+/** The files of a listing with every unknown sha256 read here (and recorded for the next run). */
+export async function resolveListing(listing: FileListing): Promise<ResolvedFile[]> {
   const out: ResolvedFile[] = [];
   for (const f of listing.files) {
     if (f.sha256) {
@@ -151,4 +147,12 @@ export async function resolveFiles(
   }
   await listing.save();
   return out;
+}
+
+/** {@link listFiles}, with every unknown sha256 read here (and recorded in `digests`). */
+export async function resolveFiles(
+  p: PluginSource,
+  opts: { digests?: FileDigestCache } = {},
+): Promise<ResolvedFile[]> {
+  return resolveListing(await listFiles(p, opts.digests));
 }

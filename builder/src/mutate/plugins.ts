@@ -1,5 +1,11 @@
 import type { FileDigestCache } from "../layer/digest-cache.js";
-import { listFiles, type PluginSource, PluginSourceError, type ResolvedFile } from "../layer/source.js";
+import {
+  listFiles,
+  type PluginSource,
+  PluginSourceError,
+  type ResolvedFile,
+  resolveListing,
+} from "../layer/source.js";
 import { type EagerSink, entriesUnder, type LayerRecipe, storedLayer, writeLayer } from "../layer/writer.js";
 import type { BlobStore } from "../layout/blob-store.js";
 import type { Layer } from "../model/image.js";
@@ -42,15 +48,18 @@ export async function buildPluginLayer(
   if (listing.files.length === 0) throw new PluginSourceError(`plugin ${p.name}: no files in ${p.dir}`);
   const root = opts.root ?? `${PLUGINS_ROOT}/${p.name}`;
   // Files the lock and the digest cache do not know are hashed while the layer packs them; a
-  // time before any of them is read keeps the cache's racy-file check on the safe side.
+  // time before any of them is read keeps the cache's racy-file check on the safe side. Without
+  // a digest cache such a digest would be forgotten, and the layer never found in the cache
+  // again: those files are read for their digests first.
+  const listed = opts.digests ? listing.files : await resolveListing(listing);
   const startedAt = Date.now();
   const written = await writeLayer(
-    entriesUnder(root, listing.files),
+    entriesUnder(root, listed),
     opts.recipe,
     opts.store,
     opts.eager ? { eager: opts.eager } : {},
   );
-  const files = listing.files.map((f): ResolvedFile => {
+  const files = listed.map((f): ResolvedFile => {
     if (f.sha256) return { ...f, sha256: f.sha256 };
     const sha256 = written.learned?.get(f.abs);
     // A layer is reused only when every digest was known, so a file without one was packed.
