@@ -15,7 +15,8 @@ npx biome check .
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-npx turbo run build typecheck test --concurrency=2 --output-logs=new-only 2>&1 | tee "$log" || status=$?
+# --continue: a failing unit test must not keep the real-peer suites from running and reporting.
+npx turbo run build typecheck test --concurrency=2 --continue --output-logs=new-only 2>&1 | tee "$log" || status=$?
 # The unit tier again on each other Node.js line kiln supports (pinned binaries from the npm
 # registry, test/tools/node.sh; npm and vitest then run on them). KILN_TEST_NODE keeps turbo's
 # cached results per line. The real-peer suites' adoption test covers the packed kiln on each.
@@ -24,13 +25,21 @@ for major in 22 24; do
   PATH="$node_bin:$PATH" KILN_TEST_NODE="$major" \
     npx turbo run test --filter='!@kiln/test' --concurrency=2 --output-logs=new-only 2>&1 | tee -a "$log" || status=$?
 done
-# Each workspace's vitest prints "Tests  N failed | N passed (N)"; add them up.
+# Each workspace's vitest prints "Tests  N failed | N passed (N)"; add them up, after naming
+# every failed test and task again so that the end of the log says what failed.
 sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+  / FAIL / || /^[^ ]+: +× / || /ERROR +run failed|services failed to start|exited \([1-9][0-9]*\)/ {
+    if (!seen[$0]++) failures[n++] = $0
+  }
   /Tests +[0-9]/ {
     for (i = 1; i <= NF; i++) {
       if ($i == "passed") passed += $(i - 1)
       if ($i == "failed") failed += $(i - 1)
     }
   }
-  END { printf "tests: %d passed, %d failed\n", passed, failed }'
+  END {
+    if (n > 0) print "failed:"
+    for (i = 0; i < n && i < 60; i++) print "  " failures[i]
+    printf "tests: %d passed, %d failed\n", passed, failed
+  }'
 exit "$status"
