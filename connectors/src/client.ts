@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { abortedError, describeNetworkError, networkErrorCode, redactUrl, scrubSecrets } from "@kiln/schemas";
+import { BODY_TIMEOUT, CONNECT_TIMEOUT, HEADERS_TIMEOUT, HttpPool } from "@kiln/schemas/http";
 import {
   ConnectError,
   ConnectRequestError,
@@ -8,7 +9,6 @@ import {
   ConnectUnreachableError,
   classifyResponse,
 } from "./errors.js";
-import { BODY_TIMEOUT, CONNECT_TIMEOUT, HEADERS_TIMEOUT, HttpPool } from "./http.js";
 import type {
   ConnectorInfo,
   ConnectorOffsets,
@@ -338,7 +338,7 @@ export class ConnectClient {
         ...(this.#signal ? { signal: this.#signal } : {}),
       });
       status = res.status;
-      const text = res.text;
+      const text = res.body.toString("utf8");
       if (status >= 300 && status < 400) {
         const to = res.headers.location;
         throw new ConnectRequestError(

@@ -16,7 +16,14 @@ export {
   SpecError,
 } from "./errors.js";
 export { DEFAULT_MAX_BYTES } from "./limits.js";
-export { describeNetworkError, type NetworkHints, networkErrorCode } from "./network.js";
+export {
+  BODY_TIMEOUT,
+  CONNECT_TIMEOUT,
+  describeNetworkError,
+  HEADERS_TIMEOUT,
+  type NetworkHints,
+  networkErrorCode,
+} from "./network.js";
 export {
   type CredentialSpan,
   findUrlCredentials,

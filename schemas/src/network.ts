@@ -2,6 +2,15 @@
 // Connect workers), so a raw `UND_ERR_SOCKET` or an OpenSSL "wrong version number" always comes
 // with what it means and what to do.
 
+/**
+ * Codes of `HttpPool`'s own failures (`@kiln/schemas/http`); the others are Node's
+ * (ECONNREFUSED, ECONNRESET, TLS). A connection not made in time fails as the system's own
+ * connect timeout does.
+ */
+export const CONNECT_TIMEOUT = "ETIMEDOUT";
+export const HEADERS_TIMEOUT = "KILN_HEADERS_TIMEOUT";
+export const BODY_TIMEOUT = "KILN_BODY_TIMEOUT";
+
 /** The error code of a failure from node, undici or OpenSSL (also when wrapped in `cause`). */
 export function networkErrorCode(err: unknown): string | undefined {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 4; i++) {
@@ -64,8 +73,10 @@ export function describeNetworkError(err: unknown, hints: NetworkHints = {}): st
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `the host name does not resolve (${code})`;
   if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return `the host cannot be reached (${code})`;
   if (code === "UND_ERR_CONNECT_TIMEOUT" || code === "ETIMEDOUT") return `the connection timed out (${code})`;
-  if (code === "UND_ERR_HEADERS_TIMEOUT") return "the server accepted the request but sent no answer in time";
-  if (code === "UND_ERR_BODY_TIMEOUT") return "the server stopped sending the answer midway (body timeout)";
+  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === HEADERS_TIMEOUT)
+    return "the server accepted the request but sent no answer in time";
+  if (code === "UND_ERR_BODY_TIMEOUT" || code === BODY_TIMEOUT)
+    return "the server stopped sending the answer midway (body timeout)";
   if (code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE" || code === "UND_ERR_CLOSED")
     return `the server closed the connection before answering (${code})`;
   if (code === "UND_ERR_RES_CONTENT_LENGTH_MISMATCH")

@@ -1,4 +1,4 @@
-import { KilnError, redactUrl } from "@kiln/schemas/core";
+import { BODY_TIMEOUT, HEADERS_TIMEOUT, KilnError, redactUrl } from "@kiln/schemas/core";
 
 /** One error from the distribution API's JSON body: `{"errors":[{"code":"BLOB_UNKNOWN",…}]}`. */
 export interface RegistryErrorCode {
@@ -50,11 +50,8 @@ export function isTransientNetworkError(err: unknown): boolean {
     "EPIPE",
     "ETIMEDOUT",
     "ECONNABORTED",
-    "UND_ERR_SOCKET",
-    "UND_ERR_CLOSED",
-    "UND_ERR_CONNECT_TIMEOUT",
-    "UND_ERR_HEADERS_TIMEOUT",
-    "UND_ERR_BODY_TIMEOUT",
+    HEADERS_TIMEOUT,
+    BODY_TIMEOUT,
   ].includes(code ?? "");
 }
 

@@ -1,8 +1,7 @@
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { rootCertificates } from "node:tls";
 import { abortedError, describeNetworkError, type NetworkHints, scrubSecrets } from "@kiln/schemas/core";
-import { Agent, type Dispatcher, interceptors, request } from "undici";
+import { type HttpAnswer, HttpPool } from "@kiln/schemas/http";
 import { type Challenge, type CredentialSource, parseChallenge } from "./credentials.js";
 import { isTransientNetworkError, parseErrorBody, parseRetryAfter, RegistryError } from "./errors.js";
 
@@ -60,7 +59,7 @@ export interface RegistryResponse {
   stream?: Readable;
 }
 
-function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+function flatHeaders(h: HttpAnswer["headers"]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h))
     if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
@@ -76,7 +75,7 @@ const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
  */
 export class Transport {
   readonly base: string;
-  private readonly dispatcher: Dispatcher;
+  private readonly pool: HttpPool;
   private readonly retry: RetryPolicy;
   private challenge: Challenge | undefined;
   private pinged = false;
@@ -89,20 +88,18 @@ export class Transport {
   ) {
     const insecure = opts.insecure?.includes(registry) ?? false;
     this.base = `${insecure ? "http" : "https"}://${registry === "index.docker.io" ? "registry-1.docker.io" : registry}`;
-    const timeout = opts.timeoutMs ?? 60_000;
-    const agent = new Agent({
-      connect: opts.ca ? { ca: [...rootCertificates, opts.ca] } : {},
-      keepAliveTimeout: 10_000,
-      connections: 16,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
+    this.pool = new HttpPool({
+      maxSockets: 16,
+      connectTimeoutMs: 10_000,
+      idleTimeoutMs: opts.timeoutMs ?? 60_000,
+      maxRedirects: 5,
+      ...(opts.ca ? { tls: { extraCa: opts.ca } } : {}),
     });
-    this.dispatcher = agent.compose(interceptors.redirect({ maxRedirections: 5 }));
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.pool.close();
   }
 
   private creds() {
@@ -117,15 +114,12 @@ export class Transport {
     if (this.pinged) return;
     const url = `${this.base}/v2/`;
     try {
-      const res = await request(url, {
+      const res = await this.pool.send(url, {
         method: "GET",
-        dispatcher: this.dispatcher,
         headers: this.uaHeaders(),
         ...this.signalOpt(),
       });
-      await res.body.dump();
-      if (res.statusCode === 401)
-        this.challenge = parseChallenge(flatHeaders(res.headers)["www-authenticate"]);
+      if (res.status === 401) this.challenge = parseChallenge(flatHeaders(res.headers)["www-authenticate"]);
       this.pinged = true;
     } catch (err) {
       throw this.failure(url, "reach the registry", err);
@@ -203,27 +197,26 @@ export class Transport {
     const headers: Record<string, string> = { ...this.uaHeaders() };
     if (creds)
       headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`;
-    let res: Dispatcher.ResponseData;
-    let text: string;
+    let res: HttpAnswer;
     try {
-      res = await request(url, { method: "GET", headers, dispatcher: this.dispatcher, ...this.signalOpt() });
-      text = await res.body.text();
+      res = await this.pool.send(url.toString(), { method: "GET", headers, ...this.signalOpt() });
     } catch (err) {
       throw this.failure(url.toString(), "fetch a registry token", err);
     }
-    if (res.statusCode === 401 || res.statusCode === 403)
+    const text = res.body.toString("utf8");
+    if (res.status === 401 || res.status === 403)
       throw new RegistryError({
         message: `the token service for ${this.registry} rejected ${creds ? `the credentials of "${creds.username}"` : "anonymous access"}`,
-        status: res.statusCode,
+        status: res.status,
         url: url.toString(),
         codes: [{ code: "UNAUTHORIZED" }],
       });
-    if (res.statusCode !== 200)
+    if (res.status !== 200)
       throw new RegistryError({
-        message: `the token service for ${this.registry} answered ${res.statusCode}`,
-        status: res.statusCode,
+        message: `the token service for ${this.registry} answered ${res.status}`,
+        status: res.status,
         url: url.toString(),
-        retryable: RETRYABLE_STATUS.has(res.statusCode),
+        retryable: RETRYABLE_STATUS.has(res.status),
       });
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
     try {
@@ -254,22 +247,11 @@ export class Transport {
   }
 
   /** Turns a response that is not one of `expect` into a typed error. */
-  private async checkResponse(
-    req: RegistryRequest,
-    url: string,
-    res: Dispatcher.ResponseData,
-  ): Promise<RegistryResponse> {
+  private async checkResponse(req: RegistryRequest, url: string, res: HttpAnswer): Promise<RegistryResponse> {
     const headers = flatHeaders(res.headers);
-    if (req.expect.includes(res.statusCode)) {
-      if (req.stream && req.method === "GET")
-        return { status: res.statusCode, headers, body: Buffer.alloc(0), stream: res.body };
-      try {
-        return { status: res.statusCode, headers, body: Buffer.from(await res.body.arrayBuffer()) };
-      } catch (err) {
-        throw this.failure(url, req.what, err);
-      }
-    }
-    const text = await res.body.text().catch(() => "");
+    if (req.expect.includes(res.status))
+      return { status: res.status, headers, body: res.body, ...(res.stream ? { stream: res.stream } : {}) };
+    const text = res.body.toString("utf8");
     const timedOut = abortedError(this.opts.signal, `${req.what} at ${this.registry}`);
     if (timedOut) throw timedOut;
     // A registry may echo what it was sent; the password never goes further.
@@ -278,7 +260,7 @@ export class Transport {
     const detail = codes.length
       ? `: ${codes.map((c) => `${c.code}${c.message ? ` (${c.message})` : ""}`).join(", ")}`
       : "";
-    const status = res.statusCode;
+    const status = res.status;
     let message = `${req.what} at ${this.registry}: HTTP ${status}${detail}`;
     if (status === 401 || status === 403)
       message = `${req.what} at ${this.registry}: not authorised (HTTP ${status})${detail}`;
@@ -332,28 +314,28 @@ export class Transport {
       const auth = await this.authorization(req.scopes, authTry > 0);
       if (auth) headers.authorization = auth;
       const body = req.body ? await req.body() : undefined;
-      let res: Dispatcher.ResponseData;
+      let res: HttpAnswer;
       try {
-        res = await request(url, {
+        res = await this.pool.send(url, {
           method: req.method,
           headers,
           ...(body !== undefined ? { body } : {}),
-          dispatcher: this.dispatcher,
+          ...(req.stream && req.method === "GET"
+            ? { streamWhen: (s: number) => req.expect.includes(s) }
+            : {}),
           ...this.signalOpt(),
         });
       } catch (err) {
-        if (body && typeof body !== "string" && !Buffer.isBuffer(body)) body.destroy();
         throw this.failure(url, req.what, err);
       }
-      if (res.statusCode === 401 && authTry === 0) {
+      if (res.status === 401 && authTry === 0) {
         // A first 401: learn (or refresh) the challenge, renew the token, and try once more.
-        const ch = parseChallenge(flatHeaders(res.headers)["www-authenticate"]);
-        const header = flatHeaders(res.headers)["www-authenticate"];
-        await res.body.dump();
         if (body && typeof body !== "string" && !Buffer.isBuffer(body)) body.destroy();
+        const header = flatHeaders(res.headers)["www-authenticate"];
+        const ch = parseChallenge(header);
         if (ch) this.challenge = ch;
         if (ch || this.challenge) continue;
-        // The body is gone (undici cannot read a drained body again): say what the registry asked for.
+        // Say what the registry asked for instead.
         throw new RegistryError({
           message: `${req.what} at ${this.registry}: not authorised (HTTP 401), and the registry asks for ${header ? `an authentication kiln does not speak (${header.split(/\s/)[0]})` : "no authentication kiln knows (no WWW-Authenticate header)"}`,
           status: 401,
