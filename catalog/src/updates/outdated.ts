@@ -39,6 +39,12 @@ export function metadataVersions(xml: string): string[] {
 
 const fileOf = (a: MavenArtifact) => mavenPath(a).split("/").pop() as string;
 
+/** `latest` is the first of `newer` (newest first) whose files are served; `note` says why the ones before it were passed over. */
+function updateTo(latest: string, newer: string[], note: (skipped: string[]) => string) {
+  const skipped = newer.slice(0, newer.indexOf(latest));
+  return { update: { latest, newer, ...(skipped.length ? { note: note(skipped) } : {}) } };
+}
+
 async function mavenUpdate(entry: ConnectorPlugin, a: MavenArtifact, ctx: ResolveContext, pre: boolean) {
   const repo = effectiveRepository(await ctx.maven(), a.repository);
   const url = `${repo.url}/${a.group.replace(/\./g, "/")}/${a.artifact}/maven-metadata.xml`;
@@ -56,18 +62,12 @@ async function mavenUpdate(entry: ConnectorPlugin, a: MavenArtifact, ctx: Resolv
       optional: true,
     });
     if (sha1 === undefined) continue;
-    const skipped = newer.slice(0, newer.indexOf(v));
-    return {
-      update: {
-        latest: v,
-        newer,
-        ...(skipped.length
-          ? {
-              note: `${skipped.join(", ")} listed, but the repository serves no .sha1 for ${fileOf(artifactAt(a, entry.version, skipped[0] as string) as MavenArtifact)} (kiln verifies every download against it)`,
-            }
-          : {}),
-      },
-    };
+    return updateTo(
+      v,
+      newer,
+      (skipped) =>
+        `${skipped.join(", ")} listed, but the repository serves no .sha1 for ${fileOf(artifactAt(a, entry.version, skipped[0] as string) as MavenArtifact)} (kiln verifies every download against it)`,
+    );
   }
   return newer.length > 0
     ? {
@@ -93,18 +93,12 @@ async function githubUpdate(
   const newer = newestFirst([...byVersion.keys()]);
   for (const v of newer) {
     const at = artifactAt(a, entry.version, v) as GithubReleaseArtifact;
-    if (byVersion.get(v)?.assets.some((x) => x.name === at.asset)) {
-      const skipped = newer.slice(0, newer.indexOf(v));
-      return {
-        update: {
-          latest: v,
-          newer,
-          ...(skipped.length
-            ? { note: `${skipped.join(", ")} released without an asset named like ${a.asset}` }
-            : {}),
-        },
-      };
-    }
+    if (byVersion.get(v)?.assets.some((x) => x.name === at.asset))
+      return updateTo(
+        v,
+        newer,
+        (skipped) => `${skipped.join(", ")} released without an asset named like ${a.asset}`,
+      );
   }
   return newer.length > 0
     ? { reason: `${newer.join(", ")} released, but without an asset named like ${a.asset}` }
