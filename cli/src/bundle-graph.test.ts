@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 // These are the static import graphs the npm bundle is made from (cli/scripts/pack.mjs).
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
-async function staticGraph(entry: string): Promise<Set<string>> {
+async function staticGraph(entry: string, dynamic = false): Promise<Set<string>> {
   const { metafile } = await esbuild.build({
     absWorkingDir: root,
     entryPoints: [entry],
@@ -25,7 +25,12 @@ async function staticGraph(entry: string): Promise<Set<string>> {
   const queue = [entry];
   for (let m = queue.shift(); m !== undefined; m = queue.shift())
     for (const i of metafile.inputs[m]?.imports ?? [])
-      if ((i.kind === "import-statement" || i.kind === "require-call") && !reached.has(i.path)) {
+      if (
+        (i.kind === "import-statement" ||
+          i.kind === "require-call" ||
+          (dynamic && i.kind === "dynamic-import")) &&
+        !reached.has(i.path)
+      ) {
         reached.add(i.path);
         queue.push(i.path);
       }
@@ -46,6 +51,12 @@ describe("what a command loads before it runs", () => {
     const loaded = packages(await staticGraph("cli/src/commands/bake.ts"));
     for (const heavy of ["yaml", "ajv", "js-yaml", "semver", "undici"]) expect(loaded).not.toContain(heavy);
     expect(loaded).toContain("tar-stream");
+  });
+
+  it("no verb of kiln carries undici: the registry, Connect and download clients speak node:http", async () => {
+    const loaded = packages(await staticGraph("cli/src/bin.ts", true));
+    expect(loaded).not.toContain("undici");
+    expect(loaded).toContain("dockerode");
   });
 
   it("kiln connectors apply loads no undici: the Connect client speaks node:http", async () => {

@@ -23,6 +23,7 @@ export {
   HEADERS_TIMEOUT,
   type NetworkHints,
   networkErrorCode,
+  SHORT_BODY,
 } from "./network.js";
 export {
   type CredentialSpan,

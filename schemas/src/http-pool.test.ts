@@ -74,6 +74,8 @@ describe("HttpPool", () => {
     await expect(p.send(`${stalls}/`, { method: "GET", headers: {} })).rejects.toMatchObject({
       code: BODY_TIMEOUT,
     });
+    const handedOver = await p.send(`${stalls}/`, { method: "GET", headers: {}, streamWhen: () => true });
+    await expect(text(handedOver.stream as Readable)).rejects.toMatchObject({ code: BODY_TIMEOUT });
     await p.close();
   });
 });

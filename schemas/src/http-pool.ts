@@ -135,9 +135,12 @@ export class HttpPool {
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       let answered = false;
+      let streamed: IncomingMessage | undefined;
       let connectTimer: NodeJS.Timeout | undefined;
       const fail = (err: Error) => {
         clearTimeout(connectTimer);
+        // A body already handed over fails with this error, not the bare "aborted" that follows.
+        streamed?.destroy(err);
         req.destroy(err);
       };
       req.on("error", (err) => {
@@ -177,6 +180,7 @@ export class HttpPool {
         answered = true;
         const status = res.statusCode ?? 0;
         if (opts.streamWhen?.(status)) {
+          streamed = res;
           resolve({ status, headers: res.headers, body: Buffer.alloc(0), stream: res });
           return;
         }

@@ -1,5 +1,5 @@
 // One reading of socket and TLS failures for every client kiln has (downloads, registries,
-// Connect workers), so a raw `UND_ERR_SOCKET` or an OpenSSL "wrong version number" always comes
+// Connect workers), so a raw `ECONNRESET` or an OpenSSL "wrong version number" always comes
 // with what it means and what to do.
 
 /**
@@ -10,8 +10,10 @@
 export const CONNECT_TIMEOUT = "ETIMEDOUT";
 export const HEADERS_TIMEOUT = "KILN_HEADERS_TIMEOUT";
 export const BODY_TIMEOUT = "KILN_BODY_TIMEOUT";
+/** A body that ended before its content-length. */
+export const SHORT_BODY = "KILN_SHORT_BODY";
 
-/** The error code of a failure from node, undici or OpenSSL (also when wrapped in `cause`). */
+/** The error code of a failure from node, the pool or OpenSSL (also when wrapped in `cause`). */
 export function networkErrorCode(err: unknown): string | undefined {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 4; i++) {
     if (typeof e.code === "string") return e.code;
@@ -72,15 +74,12 @@ export function describeNetworkError(err: unknown, hints: NetworkHints = {}): st
   if (code === "ECONNREFUSED") return "nothing accepts connections at that address (connection refused)";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `the host name does not resolve (${code})`;
   if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return `the host cannot be reached (${code})`;
-  if (code === "UND_ERR_CONNECT_TIMEOUT" || code === "ETIMEDOUT") return `the connection timed out (${code})`;
-  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === HEADERS_TIMEOUT)
-    return "the server accepted the request but sent no answer in time";
-  if (code === "UND_ERR_BODY_TIMEOUT" || code === BODY_TIMEOUT)
-    return "the server stopped sending the answer midway (body timeout)";
-  if (code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE" || code === "UND_ERR_CLOSED")
+  if (code === CONNECT_TIMEOUT) return `the connection timed out (${code})`;
+  if (code === HEADERS_TIMEOUT) return "the server accepted the request but sent no answer in time";
+  if (code === BODY_TIMEOUT) return "the server stopped sending the answer midway (body timeout)";
+  if (code === "ECONNRESET" || code === "EPIPE")
     return `the server closed the connection before answering (${code})`;
-  if (code === "UND_ERR_RES_CONTENT_LENGTH_MISMATCH")
-    return "the answer was shorter than the server announced (connection cut)";
+  if (code === SHORT_BODY) return "the answer was shorter than the server announced (connection cut)";
   if (/certificate|SSL|TLS/i.test(`${code} ${text}`))
     return `TLS failed: ${text || code}; if the server uses a private CA, ${trust}`;
   return code ? `${text || "connection failed"} (${code})` : text || "connection failed";

@@ -1,8 +1,16 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
+import type { IncomingMessage } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { abortedError, describeNetworkError, redactUrl } from "@kiln/schemas";
-import { type Dispatcher, request } from "undici";
+import {
+  abortedError,
+  BODY_TIMEOUT,
+  describeNetworkError,
+  HEADERS_TIMEOUT,
+  redactUrl,
+  SHORT_BODY,
+} from "@kiln/schemas/core";
+import { type HttpAnswer, HttpPool } from "@kiln/schemas/http";
 import { DownloadError } from "../errors.js";
 
 export interface HttpStats {
@@ -13,7 +21,6 @@ export interface HttpStats {
 }
 
 export interface HttpOptions {
-  dispatcher?: Dispatcher;
   /** Attempts after the first on 5xx, 429, resets and timeouts (default 4). */
   retries?: number;
   /** Base of the jittered exponential backoff in ms (default 300). */
@@ -53,12 +60,9 @@ const RETRYABLE_CODES = new Set([
   "EPIPE",
   "ETIMEDOUT",
   "EAI_AGAIN",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CLOSED",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
+  HEADERS_TIMEOUT,
+  BODY_TIMEOUT,
+  SHORT_BODY,
 ]);
 
 function isLoopback(host: string): boolean {
@@ -68,6 +72,12 @@ function isLoopback(host: string): boolean {
 function errorCode(err: unknown): string | undefined {
   const e = err as { code?: string; cause?: { code?: string } };
   return e?.code ?? e?.cause?.code;
+}
+
+async function readText(stream: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function withoutAuthorization(headers: Headers): Headers {
@@ -82,10 +92,8 @@ function withoutAuthorization(headers: Headers): Headers {
  */
 export class HttpClient {
   readonly stats: HttpStats = { requests: 0, bytes: 0 };
-  readonly #opts: Required<Omit<HttpOptions, "dispatcher" | "signal">> & {
-    dispatcher?: Dispatcher;
-    signal?: AbortSignal;
-  };
+  readonly #opts: Required<Omit<HttpOptions, "signal">> & { signal?: AbortSignal };
+  readonly #pool: HttpPool;
 
   constructor(opts: HttpOptions = {}) {
     this.#opts = {
@@ -99,6 +107,13 @@ export class HttpClient {
       userAgent: "kiln/0.1 (+https://kiln.dev)",
       ...opts,
     };
+    // Redirects are followed here, each hop checked for https; idle kept-alive sockets never
+    // hold the process open.
+    this.#pool = new HttpPool({
+      maxSockets: 64,
+      connectTimeoutMs: 10_000,
+      idleTimeoutMs: this.#opts.timeoutMs,
+    });
   }
 
   /** Throws unless `url` is https (or loopback http when allowed). */
@@ -127,28 +142,25 @@ export class HttpClient {
     );
   }
 
-  /** One GET, redirects followed. The caller must consume or dump the body. */
+  /** One GET, redirects followed; a 200 or 206 answer's body comes unread, as `stream`. */
   async #get(
     url: string,
     headers: Headers,
     signal = this.#opts.signal,
-  ): Promise<{ res: Dispatcher.ResponseData; url: string }> {
+  ): Promise<{ res: HttpAnswer; url: string }> {
     let current = this.checkUrl(url);
     const origin = current.origin;
     let hdrs: Headers = { "user-agent": this.#opts.userAgent, ...headers };
     for (let hop = 0; ; hop++) {
       this.stats.requests++;
-      const res = await request(current, {
+      const res = await this.#pool.send(current.toString(), {
         method: "GET",
         headers: hdrs,
-        headersTimeout: this.#opts.timeoutMs,
-        bodyTimeout: this.#opts.timeoutMs,
-        ...(this.#opts.dispatcher ? { dispatcher: this.#opts.dispatcher } : {}),
+        streamWhen: (status) => status === 200 || status === 206,
         ...(signal ? { signal } : {}),
       });
       const location = res.headers.location;
-      if (res.statusCode >= 300 && res.statusCode < 400 && location) {
-        await res.body.dump();
+      if (res.status >= 300 && res.status < 400 && location) {
         if (hop >= this.#opts.maxRedirects) {
           throw new DownloadError(`too many redirects (more than ${this.#opts.maxRedirects})`, url);
         }
@@ -182,15 +194,12 @@ export class HttpClient {
     for (let attempt = 0; ; attempt++) {
       try {
         const { res } = await this.#get(url, headers);
-        if (res.statusCode === 404 && opts.optional) {
-          await res.body.dump();
-          return undefined;
+        if (res.status === 404 && opts.optional) return undefined;
+        if (res.status !== 200) {
+          res.stream?.resume();
+          throw this.#statusError(res.status, url);
         }
-        if (res.statusCode !== 200) {
-          await res.body.dump();
-          throw this.#statusError(res.statusCode, url);
-        }
-        const text = await res.body.text();
+        const text = await readText(res.stream as IncomingMessage);
         this.stats.bytes += Buffer.byteLength(text);
         return text;
       } catch (err) {
@@ -254,9 +263,9 @@ export class HttpClient {
             sinceCheck = 0;
           }, this.#opts.stallMs);
           finalUrl = at;
-          if (res.statusCode === 206 && resuming) {
+          if (res.status === 206 && resuming) {
             // Continue where the last attempt stopped.
-          } else if (res.statusCode === 200) {
+          } else if (res.status === 200) {
             if (written > 0) {
               await file.truncate(0);
               written = 0;
@@ -265,11 +274,11 @@ export class HttpClient {
             const len = Number(res.headers["content-length"]);
             total = Number.isFinite(len) ? len : undefined;
           } else {
-            await res.body.dump();
-            throw this.#statusError(res.statusCode, url);
+            res.stream?.resume();
+            throw this.#statusError(res.status, url);
           }
           canResume = res.headers["accept-ranges"] === "bytes";
-          for await (const chunk of res.body as AsyncIterable<Buffer>) {
+          for await (const chunk of res.stream as AsyncIterable<Buffer>) {
             await file.write(chunk, 0, chunk.length, written);
             for (const h of hashes) h.update(chunk);
             written += chunk.length;
@@ -279,7 +288,7 @@ export class HttpClient {
           }
           if (total !== undefined && written !== total) {
             throw Object.assign(new Error(`body ended after ${written} of ${total} bytes`), {
-              code: "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
+              code: SHORT_BODY,
             });
           }
           return {
