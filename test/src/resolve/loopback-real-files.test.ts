@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Cache, type Catalog, HttpClient, lockCatalog, readCatalog, resolvePlugins } from "@kiln/catalog";
@@ -30,9 +31,16 @@ beforeAll(async () => {
   await srv.start();
   await storage.start();
 });
+/** A fresh kiln cache per test, so each download really happens; removed afterwards. */
+const caches: string[] = [];
+const fresh = async () => {
+  caches.push(await mkdtemp(join(tmpdir(), "kiln-loopback-")));
+  return caches.at(-1) as string;
+};
 afterAll(async () => {
   await srv.stop();
   await storage.stop();
+  await Promise.all(caches.map((c) => rm(c, { recursive: true, force: true })));
 });
 
 function asUrlEntry(url: string): ConnectorPlugin {
@@ -48,9 +56,6 @@ async function lockFrom(url: string, cacheDir: string) {
 }
 
 describe("the real Debezium archive over a faulty loopback server (node:http)", () => {
-  const fresh = async () =>
-    (await import("node:fs/promises")).mkdtemp(join(TEST_KILN_CACHE, "..", "loopback-"));
-
   it("through a cross-host redirect: same files, same digest as from Maven Central", async () => {
     srv.route("/dl/pg.tgz", (_req, res) =>
       res.writeHead(302, { location: `${storage.url}/blob/pg.tgz` }).end(),
