@@ -14,6 +14,17 @@ export const FAST_MM2 = {
   },
 };
 
+/**
+ * The `--override` flags of `kiln mirror-connectors` that set FAST_MM2. Every later
+ * `kiln mirror-connectors` of a suite (the runbook's `--state stopped`) passes them too, as a
+ * user who deployed with overrides would: without them the connectors' configs change, and
+ * applying that restarts each connector against the lost source before stopping it (a minute of
+ * MirrorMaker 2's admin timeouts).
+ */
+export const FAST_MM2_FLAGS = Object.entries(FAST_MM2).flatMap(([kind, s]) =>
+  Object.entries(s).flatMap(([k, v]) => ["--override", `${kind}:${k}=${v}`]),
+);
+
 /** Runs the kiln CLI in-process in `cwd`; throws with its output unless it exits 0. */
 export async function kiln(cwd: string, ...args: string[]): Promise<string> {
   const { code, stdout, stderr } = await runKiln(args, { cwd, env: process.env });
@@ -59,9 +70,6 @@ export async function deployMirrorConnectors(opts: {
     join(opts.dir, opts.out, "_target.yaml"),
     `apiVersion: kiln.dev/v1\nkind: ConnectTarget\nname: ${opts.connectCluster}\nurls: [${opts.connectUrl}]\n`,
   );
-  const overrides = Object.entries({ source: FAST_MM2.source, checkpoint: FAST_MM2.checkpoint }).flatMap(
-    ([kind, s]) => Object.entries(s).flatMap(([k, v]) => ["--override", `${kind}:${k}=${v}`]),
-  );
   await kiln(
     opts.dir,
     "mirror-connectors",
@@ -70,7 +78,7 @@ export async function deployMirrorConnectors(opts: {
     opts.connectCluster,
     "--out",
     opts.out,
-    ...overrides,
+    ...FAST_MM2_FLAGS,
   );
   await kiln(opts.dir, "connectors", "apply", "--dir", opts.out, "--wait", "--wait-timeout", "120");
 }
