@@ -32,8 +32,8 @@ export const FAST_MM2 = {
  * The `--override` flags of `kiln mirror-connectors` that set FAST_MM2. Every later
  * `kiln mirror-connectors` of a suite (the runbook's `--state stopped`) passes them too, as a
  * user who deployed with overrides would: without them the connectors' configs change, and
- * applying that restarts each connector against the lost source before stopping it (a minute of
- * MirrorMaker 2's admin timeouts).
+ * applying that restarts each connector against the lost source before stopping it, waiting out
+ * its admin calls to that cluster twice.
  */
 export const FAST_MM2_FLAGS = Object.entries(FAST_MM2).flatMap(([kind, s]) =>
   Object.entries(s).flatMap(([k, v]) => ["--override", `${kind}:${k}=${v}`]),
