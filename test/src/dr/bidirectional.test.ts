@@ -55,17 +55,23 @@ describe("bidirectional DR on secured clusters from examples/dr-active-active, w
     }
     await app[EAST]?.consume(boot[EAST] ?? "", ["clicks"], "clickstream-app", 10);
     await app[WEST]?.consume(boot[WEST] ?? "", ["clicks"], "clickstream-app", 20);
-    for (const [target, source, file] of [
-      [EAST, WEST, "east.yaml"],
-      [WEST, EAST, "west.yaml"],
-    ] as const)
-      await deployMirrorConnectors({
-        dir,
-        clusterFile: join(EXAMPLES, file),
-        connectCluster: `${source}-to-${target}-mm2`,
-        connectUrl: mm2Url(target),
-        out: `to-${target}`,
-      });
+    // Each flow's connectors go onto their own Connect cluster: both are deployed (and waited for) at once.
+    await Promise.all(
+      (
+        [
+          [EAST, WEST, "east.yaml"],
+          [WEST, EAST, "west.yaml"],
+        ] as const
+      ).map(([target, source, file]) =>
+        deployMirrorConnectors({
+          dir,
+          clusterFile: join(EXAMPLES, file),
+          connectCluster: `${source}-to-${target}-mm2`,
+          connectUrl: mm2Url(target),
+          out: `to-${target}`,
+        }),
+      ),
+    );
   });
 
   afterAll(async () => {
@@ -91,8 +97,10 @@ describe("bidirectional DR on secured clusters from examples/dr-active-active, w
     });
 
   it("each side's service reads the other's writes under the peer's prefix, exactly once, through the peering alias", async () => {
-    const onEast = await remoteRecords(EAST, `${WEST}.clicks`, "clickstream-verify");
-    const onWest = await remoteRecords(WEST, `${EAST}.clicks`, "clickstream-verify");
+    const [onEast, onWest] = await Promise.all([
+      remoteRecords(EAST, `${WEST}.clicks`, "clickstream-verify"),
+      remoteRecords(WEST, `${EAST}.clicks`, "clickstream-verify"),
+    ]);
     const expected = (p: string) => Array.from({ length: RECORDS }, (_, i) => `${p}-${i}`).sort();
     expect(onEast?.sort()).toEqual(expected("west"));
     expect(onWest?.sort()).toEqual(expected("east"));
@@ -112,19 +120,19 @@ describe("bidirectional DR on secured clusters from examples/dr-active-active, w
   });
 
   it("never writes into a side's own topics, and mirrors no remote topic back", async () => {
-    for (const [side, prefix] of [
+    const sides = [
       [EAST, "east-"],
       [WEST, "west-"],
-    ] as const) {
-      const local = await app[side]?.consume(
-        boot[side] ?? "",
-        ["clicks"],
-        "clickstream-local",
-        RECORDS * 2,
-        4000,
-      );
-      expect(local).toHaveLength(RECORDS);
-      expect(local?.every((r) => r.value.startsWith(prefix))).toBe(true);
+    ] as const;
+    // Each consumer waits 4 s for a record that must never come: both wait at once.
+    const locals = await Promise.all(
+      sides.map(([side]) =>
+        app[side]?.consume(boot[side] ?? "", ["clicks"], "clickstream-local", RECORDS * 2, 4000),
+      ),
+    );
+    for (const [i, [, prefix]] of sides.entries()) {
+      expect(locals[i]).toHaveLength(RECORDS);
+      expect(locals[i]?.every((r) => r.value.startsWith(prefix))).toBe(true);
     }
     // A topic created after both remote topics exist: once each flow picked it up, each has
     // re-listed its source's topics with the other flow's remote topic among them.

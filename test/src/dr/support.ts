@@ -4,15 +4,40 @@ import { ConnectClient } from "@kiln/connectors";
 import { runKiln } from "../harness/cli.js";
 import { eventually as poll } from "../harness/eventually.js";
 
-/** Short MirrorMaker 2 intervals so a suite sees topics, checkpoints and offset syncs within seconds. */
+/**
+ * Short MirrorMaker 2 intervals so a suite sees topics, checkpoints and offset syncs within
+ * seconds. Shorter source admin timeouts too (the admin client's default is 60 s): once the source
+ * is lost (failover), a connector's stop waits for its admin client's calls to the lost cluster to
+ * give up; on a live cluster here each call answers within a second or two.
+ */
+const SOURCE_ADMIN = {
+  "source.admin.request.timeout.ms": "10000",
+  "source.admin.default.api.timeout.ms": "10000",
+};
 export const FAST_MM2 = {
-  source: { "refresh.topics.interval.seconds": "2", "sync.topic.configs.interval.seconds": "2" },
+  source: {
+    "refresh.topics.interval.seconds": "2",
+    "sync.topic.configs.interval.seconds": "2",
+    ...SOURCE_ADMIN,
+  },
   checkpoint: {
     "emit.checkpoints.interval.seconds": "1",
     "sync.group.offsets.interval.seconds": "1",
     "refresh.groups.interval.seconds": "2",
+    ...SOURCE_ADMIN,
   },
 };
+
+/**
+ * The `--override` flags of `kiln mirror-connectors` that set FAST_MM2. Every later
+ * `kiln mirror-connectors` of a suite (the runbook's `--state stopped`) passes them too, as a
+ * user who deployed with overrides would: without them the connectors' configs change, and
+ * applying that restarts each connector against the lost source before stopping it, waiting out
+ * its admin calls to that cluster twice.
+ */
+export const FAST_MM2_FLAGS = Object.entries(FAST_MM2).flatMap(([kind, s]) =>
+  Object.entries(s).flatMap(([k, v]) => ["--override", `${kind}:${k}=${v}`]),
+);
 
 /** Runs the kiln CLI in-process in `cwd`; throws with its output unless it exits 0. */
 export async function kiln(cwd: string, ...args: string[]): Promise<string> {
@@ -59,9 +84,6 @@ export async function deployMirrorConnectors(opts: {
     join(opts.dir, opts.out, "_target.yaml"),
     `apiVersion: kiln.dev/v1\nkind: ConnectTarget\nname: ${opts.connectCluster}\nurls: [${opts.connectUrl}]\n`,
   );
-  const overrides = Object.entries({ source: FAST_MM2.source, checkpoint: FAST_MM2.checkpoint }).flatMap(
-    ([kind, s]) => Object.entries(s).flatMap(([k, v]) => ["--override", `${kind}:${k}=${v}`]),
-  );
   await kiln(
     opts.dir,
     "mirror-connectors",
@@ -70,7 +92,7 @@ export async function deployMirrorConnectors(opts: {
     opts.connectCluster,
     "--out",
     opts.out,
-    ...overrides,
+    ...FAST_MM2_FLAGS,
   );
   await kiln(opts.dir, "connectors", "apply", "--dir", opts.out, "--wait", "--wait-timeout", "120");
 }

@@ -11,7 +11,7 @@ import { required } from "../harness/inject.js";
 import { KafkaClients, type PartitionOffset } from "../harness/kafka/clients.js";
 import { scrapeNames } from "../harness/monitoring/exporters.js";
 import { cluster, kilnDown, kilnUp, userConfig } from "../security/support.js";
-import { connectorStates, deployMirrorConnectors, eventually, kiln } from "./support.js";
+import { connectorStates, deployMirrorConnectors, eventually, FAST_MM2_FLAGS, kiln } from "./support.js";
 
 // Seed scenario 2 from examples/dr-active-passive, as a user runs it: `kiln up` starts both
 // clusters (scaled to one controller and one broker each) with TLS on every listener, mTLS
@@ -268,7 +268,11 @@ describe("unidirectional DR on secured clusters from examples/dr-active-passive,
     await opB.createTopic(`${B}-kafka-bootstrap.kafka.svc:9091`, ORDERS, { partitions: PARTITIONS });
     await appB.produce(bootB, ORDERS, 5, "after-failover");
     // Step 5, as the runbook's commands: replication stops, its offsets kept for the failback.
-    for (const c of commands.slice(1)) await kiln(dir, ...c.split(" ").slice(1));
+    // The deployment's overrides go with the runbook's `kiln mirror-connectors`, so only the state changes.
+    for (const c of commands.slice(1)) {
+      const args = c.split(" ").slice(1);
+      await kiln(dir, ...args, ...(args[0] === "mirror-connectors" ? FAST_MM2_FLAGS : []));
+    }
     const client = new ConnectClient({ urls: [connectUrl] });
     try {
       for (const name of [`${MM2}.MirrorSourceConnector`, `${MM2}.MirrorCheckpointConnector`])

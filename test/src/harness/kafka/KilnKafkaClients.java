@@ -47,6 +47,7 @@ public final class KilnKafkaClients {
       case "group-offsets" -> groupOffsets(bootstrap, args[2]);
       case "end-offsets" -> endOffsets(bootstrap, args[2]);
       case "create-acl", "delete-acl" -> acl(bootstrap, op.equals("create-acl"), args[2], args[3], args[4], args[5], args[6]);
+      case "warm-up" -> warmUp(bootstrap);
       default -> throw new IllegalArgumentException("unknown op " + op);
     }
   }
@@ -69,6 +70,25 @@ public final class KilnKafkaClients {
     }
     p.put("bootstrap.servers", bootstrap);
     return p;
+  }
+
+  /**
+   * Makes and closes each client (never connecting) and a TLS engine: run once with
+   * -XX:ArchiveClassesAtExit, it archives the classes later calls load (see clients.ts).
+   */
+  private static void warmUp(String bootstrap) throws Exception {
+    javax.net.ssl.SSLContext.getDefault().createSSLEngine();
+    Admin.create(base(bootstrap)).close(Duration.ZERO);
+    Properties p = base(bootstrap);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    new KafkaProducer<String, String>(p).close(Duration.ZERO);
+    Properties c = base(bootstrap);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, "warm-up");
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    new KafkaConsumer<String, String>(c).close(Duration.ZERO);
+    print(Map.of("warm", true));
   }
 
   private static Admin admin(String bootstrap) throws Exception {
