@@ -47,7 +47,7 @@ export function renderRunbook(ctx: Ctx): string | undefined {
       `4. Producers: point them at ${self}'s bootstrap address; they write \`<topic>\` here, so it must exist here first (declare it as a KafkaTopic: kiln renders brokers with topic auto-creation off).`,
       ...(dr.mode === "active-passive"
         ? [
-            `5. Pause replication from the failed primary, so a half-recovered ${peer} cannot overwrite offsets: \`kubectl -n ${ns} annotate kafkamirrormaker2 ${inbound.mirrorMaker} strimzi.io/pause-reconciliation=true\` and scale it to 0; with plain connectors, stop them (their offsets are kept for the failback):`,
+            `5. Pause replication from the failed primary, so a half-recovered ${peer} cannot overwrite offsets: \`kubectl -n ${ns} annotate kafkamirrormaker2 ${inbound.mirrorMaker} strimzi.io/pause-reconciliation=true\` and scale it to 0; with plain connectors, stop them (their offsets are kept for the failback), repeating any \`--override\` the connectors were deployed with: without it their configs change, and the apply restarts each one against the lost cluster before stopping it, waiting out its calls there:`,
             ...kiln([
               `kiln mirror-connectors <cluster-file> --connect-cluster <connect-cluster> --out <connectors-dir> --state stopped`,
               `kiln connectors apply --dir <connectors-dir> --cluster <connect-cluster> --wait`,
