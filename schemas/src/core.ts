@@ -18,6 +18,7 @@ export {
 export { DEFAULT_MAX_BYTES } from "./limits.js";
 export {
   BODY_TIMEOUT,
+  BODY_TOO_LARGE,
   CONNECT_TIMEOUT,
   describeNetworkError,
   HEADERS_TIMEOUT,

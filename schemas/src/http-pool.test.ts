@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { text } from "node:stream/consumers";
 import { afterAll, describe, expect, it } from "vitest";
-import { BODY_TIMEOUT, HEADERS_TIMEOUT, HttpPool } from "./http-pool.js";
+import { BODY_TIMEOUT, BODY_TOO_LARGE, HEADERS_TIMEOUT, HttpPool } from "./http-pool.js";
 
 const servers: Server[] = [];
 afterAll(() => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))));
@@ -58,6 +58,27 @@ describe("HttpPool", () => {
     });
     expect(res.body.length).toBe(0);
     expect(await text(res.stream as Readable)).toBe("ABC");
+    await p.close();
+  });
+
+  it("stops reading an answer longer than maxBodyBytes", async () => {
+    const endless = await serve((_req, res) => {
+      res.writeHead(200);
+      const more = () => {
+        while (res.write(Buffer.alloc(64 * 1024))) {}
+        res.once("drain", more);
+      };
+      more();
+    });
+    const p = new HttpPool({
+      maxSockets: 1,
+      connectTimeoutMs: 2_000,
+      idleTimeoutMs: 5_000,
+      maxBodyBytes: 1 << 20,
+    });
+    await expect(p.send(`${endless}/`, { method: "GET", headers: {} })).rejects.toMatchObject({
+      code: BODY_TOO_LARGE,
+    });
     await p.close();
   });
 

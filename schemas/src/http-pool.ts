@@ -5,14 +5,14 @@ import {
   type IncomingMessage,
 } from "node:http";
 import type { Readable } from "node:stream";
-import { BODY_TIMEOUT, CONNECT_TIMEOUT, HEADERS_TIMEOUT } from "./network.js";
+import { BODY_TIMEOUT, BODY_TOO_LARGE, CONNECT_TIMEOUT, HEADERS_TIMEOUT } from "./network.js";
 
 // HTTP/1.1 over Node's own http module, for the Connect and registry clients: its parser is
 // native code that every Node process already carries, where undici costs a short command
 // about 0.15 s of CPU to load and to compile its WebAssembly parser — more than a no-op apply
 // or bake spends on everything else.
 
-export { BODY_TIMEOUT, CONNECT_TIMEOUT, HEADERS_TIMEOUT };
+export { BODY_TIMEOUT, BODY_TOO_LARGE, CONNECT_TIMEOUT, HEADERS_TIMEOUT };
 
 export class HttpTransportError extends Error {
   readonly code: string;
@@ -36,6 +36,11 @@ export interface HttpPoolOptions {
   tls?: { ca?: string; extraCa?: string; cert?: string; key?: string };
   /** Redirects followed for requests without a body (blob GETs answered from storage). */
   maxRedirects?: number;
+  /**
+   * Most bytes of an answer read into memory (default 64 MiB): a hostile server's endless body
+   * fails the request instead of the process. Bodies handed over as `stream` are the caller's.
+   */
+  maxBodyBytes?: number;
 }
 
 export interface HttpRequest {
@@ -185,7 +190,13 @@ export class HttpPool {
           return;
         }
         const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        const limit = this.#opts.maxBodyBytes ?? 64 * 1024 * 1024;
+        let received = 0;
+        res.on("data", (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > limit) fail(new HttpTransportError(BODY_TOO_LARGE, `more than ${limit} bytes`));
+          else chunks.push(chunk);
+        });
         res.on("error", reject);
         res.on("end", () => {
           if (!res.complete) return; // cut short: "error" (ECONNRESET) follows

@@ -12,6 +12,8 @@ export const HEADERS_TIMEOUT = "KILN_HEADERS_TIMEOUT";
 export const BODY_TIMEOUT = "KILN_BODY_TIMEOUT";
 /** A body that ended before its content-length. */
 export const SHORT_BODY = "KILN_SHORT_BODY";
+/** An answer longer than a client reads into memory. */
+export const BODY_TOO_LARGE = "KILN_BODY_TOO_LARGE";
 
 /** The error code of a failure from node, the pool or OpenSSL (also when wrapped in `cause`). */
 export function networkErrorCode(err: unknown): string | undefined {
@@ -79,6 +81,7 @@ export function describeNetworkError(err: unknown, hints: NetworkHints = {}): st
   if (code === BODY_TIMEOUT) return "the server stopped sending the answer midway (body timeout)";
   if (code === "ECONNRESET" || code === "EPIPE")
     return `the server closed the connection before answering (${code})`;
+  if (code === BODY_TOO_LARGE) return `the server sent a longer answer than kiln reads (${text})`;
   if (code === SHORT_BODY) return "the answer was shorter than the server announced (connection cut)";
   if (/certificate|SSL|TLS/i.test(`${code} ${text}`))
     return `TLS failed: ${text || code}; if the server uses a private CA, ${trust}`;
