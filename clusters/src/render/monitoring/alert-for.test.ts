@@ -23,13 +23,15 @@ function rules(opts = {}) {
 }
 
 describe("alertFor render option", () => {
-  it("replaces every rule's for: and nothing else", () => {
+  it("replaces every rule's for: and nothing else; what KafkaNodesDown inhibits still waits longer than it", () => {
     const base = rules();
     const fast = rules({ alertFor: "2s" });
+    const inhibited = ["KafkaUnderReplicatedPartitions", "KafkaFencedBrokers", "KafkaExporterDown"];
     expect(base.flatMap((g) => g.rules.map((r) => r.for)).every((f) => f !== "2s")).toBe(true);
     expect(fast.flatMap((g) => g.rules.map((r) => r.for))).toEqual(
-      base.flatMap((g) => g.rules.map(() => "2s")),
+      base.flatMap((g) => g.rules.map((r) => (inhibited.includes(r.alert) ? "6s" : "2s"))),
     );
+    expect(fast.flatMap((g) => g.rules.filter((r) => inhibited.includes(r.alert))).length).toBe(3);
     const strip = (gs: typeof base) =>
       gs.map((g) => ({ ...g, rules: g.rules.map(({ for: _f, ...r }) => r) }));
     expect(strip(fast)).toStrictEqual(strip(base));

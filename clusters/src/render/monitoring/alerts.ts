@@ -35,15 +35,32 @@ export function alertGroups(ctx: Ctx, opts: AlertOptions = {}): RuleGroup[] {
   const groups = ruleGroups(ctx);
   const pending = opts.alertFor;
   if (pending === undefined) return groups;
-  return groups.map((g) => ({ ...g, rules: g.rules.map((r) => ({ ...r, for: pending })) }));
+  // The warnings KafkaNodesDown inhibits wait longer than it, as with the real `for:`s (5m
+  // against 3m): otherwise one can reach Alertmanager before the alert that would hold it.
+  const inhibited = INHIBITED_BY_NODES_DOWN as readonly string[];
+  const longer = longerDuration(pending);
+  return groups.map((g) => ({
+    ...g,
+    rules: g.rules.map((r) => ({ ...r, for: inhibited.includes(r.alert) ? longer : pending })),
+  }));
 }
 
 export interface AlertOptions {
   /**
    * Replaces every rule's `for:` (how long a condition must hold before the alert fires), e.g.
-   * `5s` where alerts must fire fast (a test environment). Expressions are unchanged.
+   * `5s` where alerts must fire fast (a test environment); the warnings KafkaNodesDown
+   * inhibits get three times as long. Expressions are unchanged.
    */
   alertFor?: string;
+}
+
+/** The warnings that follow from nodes being down, held while KafkaNodesDown fires. */
+const INHIBITED_BY_NODES_DOWN = ["KafkaUnderReplicatedPartitions", "KafkaFencedBrokers", "KafkaExporterDown"];
+
+/** Three times a Prometheus duration of one unit (`2s` → `6s`); another form stays as it is. */
+function longerDuration(d: string): string {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(d);
+  return m ? `${Number(m[1]) * 3}${m[2]}` : d;
 }
 
 function ruleGroups(ctx: Ctx): RuleGroup[] {
@@ -328,7 +345,7 @@ route:
       receiver: "null"
 inhibit_rules:
   - source_matchers: ['alertname="KafkaNodesDown"']
-    target_matchers: ['alertname=~"KafkaUnderReplicatedPartitions|KafkaFencedBrokers|KafkaExporterDown"']
+    target_matchers: ['alertname=~"${INHIBITED_BY_NODES_DOWN.join("|")}"']
     equal: [namespace, strimzi_io_cluster]
 receivers:
   - name: kafka-pager
