@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# The whole suite, as README.md documents it: provision, lint and build; then the
-# real-peer suites in test/ (they start and stop their services themselves) run
-# in the background while typecheck and the unit tier run on the machine's
-# Node.js, then on Node.js 22 and 24 — the suites mostly wait on their JVMs, so
-# the unit tiers fit beside them instead of after them. Ends with one
-# "N passed, N failed" line, after naming every failed test and task.
+# The whole suite, as README.md documents it: provision, then lint, build,
+# typecheck and test every workspace (the real-peer suites in test/ start and
+# stop their services themselves), then the unit tier on Node.js 22 and 24.
+# Ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash test/provision.sh
@@ -14,19 +12,11 @@ if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt 
   export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 fi
 npx biome check .
-npx turbo run build --output-logs=errors-only
 log=$(mktemp)
-peers_log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 status=0
-# --only: the builds above are done, and a second turbo restoring dist/ would race this one.
-# Its lines carry turbo's "@kiln/test:test:" prefix among the unit tiers'.
-(npx turbo run test --filter=@kiln/test --only --output-logs=new-only 2>&1 | tee "$peers_log") &
-peers=$!
-trap 'kill "$peers" 2>/dev/null || true; rm -f "$log" "$peers_log"' EXIT
-# --continue: a failing unit test must not stop the other workspaces' tests from reporting.
-npx turbo run typecheck test --filter='!@kiln/test' --concurrency=2 --continue --output-logs=new-only 2>&1 |
-  tee "$log" || status=$?
-npx turbo run typecheck --filter=@kiln/test --output-logs=new-only 2>&1 | tee -a "$log" || status=$?
+# --continue: a failing unit test must not keep the real-peer suites from running and reporting.
+npx turbo run build typecheck test --concurrency=2 --continue --output-logs=new-only 2>&1 | tee "$log" || status=$?
 # The unit tier again on each other Node.js line kiln supports (pinned binaries from the npm
 # registry, test/tools/node.sh; npm and vitest then run on them). KILN_TEST_NODE keeps turbo's
 # cached results per line. The real-peer suites' adoption test covers the packed kiln on each.
@@ -35,8 +25,6 @@ for major in 22 24; do
   PATH="$node_bin:$PATH" KILN_TEST_NODE="$major" \
     npx turbo run test --filter='!@kiln/test' --concurrency=2 --output-logs=new-only 2>&1 | tee -a "$log" || status=$?
 done
-wait "$peers" || status=$?
-cat "$peers_log" >>"$log"
 # Each workspace's vitest prints "Tests  N failed | N passed (N)"; add them up, after naming
 # every failed test and task again so that the end of the log says what failed.
 sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
