@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
-import type { IncomingMessage } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   abortedError,
@@ -74,12 +73,6 @@ function errorCode(err: unknown): string | undefined {
   return e?.code ?? e?.cause?.code;
 }
 
-async function readText(stream: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 function withoutAuthorization(headers: Headers): Headers {
   return Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));
 }
@@ -142,12 +135,16 @@ export class HttpClient {
     );
   }
 
-  /** One GET, redirects followed; a 200 or 206 answer's body comes unread, as `stream`. */
+  /**
+   * One GET, redirects followed. With `stream`, a 200 or 206 answer's body comes unread (a
+   * download); otherwise it is read whole, within the pool's cap.
+   */
   async #get(
     url: string,
     headers: Headers,
-    signal = this.#opts.signal,
+    opts: { stream: boolean; signal?: AbortSignal | undefined },
   ): Promise<{ res: HttpAnswer; url: string }> {
+    const signal = opts.signal ?? this.#opts.signal;
     let current = this.checkUrl(url);
     const origin = current.origin;
     let hdrs: Headers = { "user-agent": this.#opts.userAgent, ...headers };
@@ -156,7 +153,7 @@ export class HttpClient {
       const res = await this.#pool.send(current.toString(), {
         method: "GET",
         headers: hdrs,
-        streamWhen: (status) => status === 200 || status === 206,
+        ...(opts.stream ? { streamWhen: (status: number) => status === 200 || status === 206 } : {}),
         ...(signal ? { signal } : {}),
       });
       const location = res.headers.location;
@@ -193,13 +190,10 @@ export class HttpClient {
   ): Promise<string | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const { res } = await this.#get(url, headers);
+        const { res } = await this.#get(url, headers, { stream: false });
         if (res.status === 404 && opts.optional) return undefined;
-        if (res.status !== 200) {
-          res.stream?.resume();
-          throw this.#statusError(res.status, url);
-        }
-        const text = await readText(res.stream as IncomingMessage);
+        if (res.status !== 200) throw this.#statusError(res.status, url);
+        const text = res.body.toString("utf8");
         this.stats.bytes += Buffer.byteLength(text);
         return text;
       } catch (err) {
@@ -248,7 +242,7 @@ export class HttpClient {
         let sinceCheck = 0;
         let watch: NodeJS.Timeout | undefined;
         try {
-          const { res, url: at } = await this.#get(url, headers, signal);
+          const { res, url: at } = await this.#get(url, headers, { stream: true, signal });
           // The stall clock runs once the body starts (headers have a timeout of their own).
           watch = setInterval(() => {
             const remaining = total === undefined ? Number.POSITIVE_INFINITY : total - written;

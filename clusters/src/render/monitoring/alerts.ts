@@ -37,11 +37,10 @@ export function alertGroups(ctx: Ctx, opts: AlertOptions = {}): RuleGroup[] {
   if (pending === undefined) return groups;
   // The warnings KafkaNodesDown inhibits wait longer than it, as with the real `for:`s (5m
   // against 3m): otherwise one can reach Alertmanager before the alert that would hold it.
-  const inhibited = INHIBITED_BY_NODES_DOWN as readonly string[];
   const longer = longerDuration(pending);
   return groups.map((g) => ({
     ...g,
-    rules: g.rules.map((r) => ({ ...r, for: inhibited.includes(r.alert) ? longer : pending })),
+    rules: g.rules.map((r) => ({ ...r, for: INHIBITED_BY_NODES_DOWN.includes(r.alert) ? longer : pending })),
   }));
 }
 
