@@ -28,7 +28,15 @@ done
 # Each workspace's vitest prints "Tests  N failed | N passed (N)"; add them up, after naming
 # every failed test and task again so that the end of the log says what failed.
 sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
-  / FAIL / || /^[^ ]+: +× / || /ERROR +run failed|services failed to start|exited \([1-9][0-9]*\)/ {
+  / FAIL / || /^[^ ]+: +× / || /ERROR +run failed|services failed to start|exited \([1-9][0-9]*\)/ ||
+  /Errors +[0-9]+ errors?/ {
+    if (!seen[$0]++) failures[n++] = $0
+  }
+  # Vitest fails a run whose tests all passed on an unhandled error (a crashed worker, a late
+  # rejection); name the error and where it came from, not only the exit code.
+  /Unhandled (Error|Rejection)/ { unhandled = 8; next }
+  unhandled > 0 && /Error|Caused by|❯ / {
+    unhandled--
     if (!seen[$0]++) failures[n++] = $0
   }
   /Tests +[0-9]/ {

@@ -3,7 +3,7 @@ import {
   formatDiagnostic,
   formatLocation,
   type KilnError,
-  type SpecError,
+  SpecError,
 } from "@kiln/schemas";
 import { describe, expect, it } from "vitest";
 import { checkLock, diffLines, type LockedPlugin, type Lockfile, parseLock, serializeLock } from "./lock.js";
@@ -94,6 +94,18 @@ describe("serializeLock", () => {
       /a version 2 lock file; this kiln reads version 1/,
     ],
   ])("parseLock refuses %s", (_n, text, msg) => expect(() => parseLock(text, "kiln.lock.json")).toThrow(msg));
+
+  it("names a lockfileVersion that is not a number without printing what it holds", () => {
+    const text = '{"lockfileVersion":{"client.secret":"S3CR3T-literal"},"plugins":{}}';
+    let message = "";
+    try {
+      parseLock(text, "kiln.lock.json");
+    } catch (err) {
+      message = err instanceof SpecError ? err.diagnostics.map(formatDiagnostic).join("\n") : String(err);
+    }
+    expect(message).toMatch(/lockfileVersion/);
+    expect(message).not.toContain("S3CR3T");
+  });
 });
 
 describe("parseLock: the lock is untrusted input", () => {

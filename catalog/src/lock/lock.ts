@@ -83,11 +83,12 @@ export function parseLock(input: string, file = LOCKFILE_NAME): Lockfile {
     });
   }
   const version = (value as { lockfileVersion?: unknown } | null)?.lockfileVersion;
-  if (value && typeof value === "object" && version !== undefined && version !== LOCKFILE_VERSION) {
-    throw new LockError(
-      `a version ${JSON.stringify(version)} lock file; this kiln reads version ${LOCKFILE_VERSION}`,
-      { location: { file } },
-    );
+  // Only a whole number is quoted back: any other value goes to the schema's located finding,
+  // which never prints what it holds (it may be a secret pasted in the wrong place).
+  if (value && typeof value === "object" && Number.isSafeInteger(version) && version !== LOCKFILE_VERSION) {
+    throw new LockError(`a version ${version} lock file; this kiln reads version ${LOCKFILE_VERSION}`, {
+      location: { file },
+    });
   }
   // The fast path for a valid lock; the located (slower) parse only to say what is wrong.
   if (validator("Lockfile")(value)) return readModes(value as Lockfile);
