@@ -23,13 +23,13 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
 import {
+  BlobPresence,
   BlobStore,
   bake,
   eagerUpload,
   type PluginSource,
   parseReference,
   planPush,
-  presentBlobs,
   pushArtifact,
   RegistryClient,
 } from "@kiln/builder";
@@ -140,15 +140,16 @@ try {
           const client = new RegistryClient({ insecure: [reg.address] });
           try {
             const target = parseReference(`${reg.address}/bench/lib-${i}:1`);
+            const presence = new BlobPresence(client, target);
             const r = await bake(client, new BlobStore(libCache), {
               base: baseRef,
               plugins: set,
               recipe: { compression: "gzip", level: "auto", epoch: 1_700_000_000 },
-              eager: eagerUpload(client, target),
+              eager: eagerUpload(client, target, presence),
+              onLayers: (digests) => presence.prefetch(digests),
             });
-            const plan = await planPush(client, r.artifact, target);
-            if (!plan.upToDate)
-              await pushArtifact(client, r.artifact, target, { present: presentBlobs(plan) });
+            const plan = await planPush(client, r.artifact, target, presence);
+            if (!plan.upToDate) await pushArtifact(client, r.artifact, target, { presence });
           } finally {
             await client.close();
           }

@@ -4,7 +4,7 @@ import type { PluginSource } from "./layer/source.js";
 import type { EagerSink, LayerRecipe } from "./layer/writer.js";
 import type { BlobStore } from "./layout/blob-store.js";
 import type { Digest } from "./model/digest.js";
-import type { Artifact } from "./model/image.js";
+import { type Artifact, uniqueLayers } from "./model/image.js";
 import type { Platform } from "./model/types.js";
 import { appendLayers } from "./mutate/append.js";
 import { buildPluginLayer, type PluginLayer } from "./mutate/plugins.js";
@@ -29,6 +29,8 @@ export interface BakeInput {
   eager?: EagerSink;
   /** Digests of plugin files the lock does not pin, kept by file identity between runs. */
   digests?: FileDigestCache;
+  /** Layer digests as soon as each is known (the base's, then each plugin's), so a push can check them early. */
+  onLayers?: (digests: Digest[]) => void;
 }
 
 export interface BakeResult {
@@ -77,18 +79,24 @@ export async function bake(client: RegistryClient, store: BlobStore, input: Bake
   // Both finish before bake returns, even when one fails: a layer still being written to the
   // cache must not outlive the command that started it.
   const [fetched, built] = await Promise.allSettled([
-    fetchArtifact(client, ref, input.platforms ? { platforms: input.platforms } : {}),
+    fetchArtifact(client, ref, input.platforms ? { platforms: input.platforms } : {}).then((base) => {
+      input.onLayers?.(uniqueLayers(base).map((l) => l.descriptor.digest));
+      return base;
+    }),
     // Plugins in name order (the layer order is part of the digest), built two at a time.
     mapLimit(
       [...input.plugins].sort((a, b) => (a.name < b.name ? -1 : 1)),
       2,
-      (p): Promise<PluginLayer> =>
-        buildPluginLayer(p, {
+      async (p): Promise<PluginLayer> => {
+        const built = await buildPluginLayer(p, {
           store,
           recipe: input.recipe,
           ...(input.eager ? { eager: input.eager } : {}),
           ...(input.digests ? { digests: input.digests } : {}),
-        }),
+        });
+        input.onLayers?.([built.layer.descriptor.digest]);
+        return built;
+      },
     ),
   ]);
   if (fetched.status === "rejected") throw fetched.reason;

@@ -54,7 +54,7 @@ export {
 export { type Addendum, appendLayers, appendToImage } from "./mutate/append.js";
 export { pluginImage } from "./mutate/plugin-image.js";
 export { buildPluginLayer, PLUGINS_ROOT, type PluginLayer } from "./mutate/plugins.js";
-export { type BlobPlan, type PushPlan, planPush, presentBlobs } from "./plan/plan.js";
+export { type BlobPlan, type PushPlan, planPush } from "./plan/plan.js";
 export { type ClientOptions, RegistryClient } from "./remote/client.js";
 export {
   type CredentialSource,
@@ -74,6 +74,7 @@ export {
 export { fetchArtifact, getManifest, headManifest, ImageNotFoundError } from "./remote/read.js";
 export { formatReference, parseReference, type Reference } from "./remote/reference.js";
 export {
+  BlobPresence,
   blobsOf,
   eagerUpload,
   PushError,
@@ -83,4 +84,11 @@ export {
   Writer,
 } from "./remote/write.js";
 export { type CycloneDx, generateSbom, jarCoordinates } from "./sbom/cyclonedx.js";
-export { listReferrers, pushReferrer, type ReferrerResult } from "./sbom/referrer.js";
+export {
+  listReferrers,
+  pushReferrer,
+  type ReferrerDoc,
+  type ReferrerResult,
+  type StagedReferrer,
+  stageReferrer,
+} from "./sbom/referrer.js";

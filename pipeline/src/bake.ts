@@ -2,8 +2,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
   type BakeResult,
+  BlobPresence,
   type BlobStore,
   bake,
+  type Digest,
   eagerUpload,
   FileDigestCache,
   formatReference,
@@ -30,7 +32,7 @@ import type { Cluster } from "@kiln/schemas";
 import { KilnError, OptionError, strimziKafkaImage } from "@kiln/schemas/core";
 import type { RunContext } from "./context.js";
 import { pluginArtifact } from "./plugin-image.js";
-import { attachSbom, publish } from "./publish.js";
+import { type PublishOptions, publish, type Sbom } from "./publish.js";
 import { imageStore, type RegistryOptions, registryClient } from "./registry.js";
 
 /** Where a baked image goes besides a registry. */
@@ -236,7 +238,10 @@ interface Bakery {
 /** One Connect cluster's image: baked, then only planned, or given its SBOM, pushed and written. */
 async function bakeJob(b: Bakery, job: Job): Promise<BakeReport> {
   const plugins = await sourcesOf(b.req, job.plugins, b.ctx, b.hooks);
-  const result = await bakeImage(b, job, plugins);
+  // Blob checks and uploads need only the repository, so they start while layers are made.
+  const repository = pushRepositoryOf(b.req, job);
+  const target = repository && { repository, presence: new BlobPresence(b.client, repository) };
+  const result = await bakeImage(b, job, plugins, target);
   const report: BakeReport = {
     connect: job.name,
     digest: result.artifact.digest,
@@ -250,7 +255,7 @@ async function bakeJob(b: Bakery, job: Job): Promise<BakeReport> {
   };
   const pushTarget = pushTargetOf(b.req, job, result);
   if (b.req.plan) {
-    report.plan = await planOf(b.client, result, pushTarget);
+    report.plan = await planOf(b.client, result, pushTarget, target?.presence);
     return report;
   }
   const sbom = await writeSbom(b, job, result, pushTarget);
@@ -264,6 +269,7 @@ async function bakeJob(b: Bakery, job: Job): Promise<BakeReport> {
       plugins,
       parseReference(pushTarget),
       sbom.data,
+      target?.presence,
     );
     Object.assign(report, pushed);
     done.push(reference);
@@ -273,19 +279,26 @@ async function bakeJob(b: Bakery, job: Job): Promise<BakeReport> {
   return report;
 }
 
-/** The plugin layers onto the base; fresh layers stream to the push target's repository as they are made. */
-async function bakeImage(b: Bakery, job: Job, plugins: PluginSource[]): Promise<BakeResult> {
+/** The repository a push (or its plan) goes to, known before the tag is. */
+function pushRepositoryOf(req: BakeRequest, job: Job): Reference | undefined {
+  const ref = typeof req.push === "string" ? req.push : req.push ? job.repository : undefined;
+  return ref === undefined ? undefined : parseReference(ref);
+}
+
+/**
+ * The plugin layers onto the base. With a push target, the target is asked for each layer
+ * as soon as it is known, and fresh layers stream there as they are made.
+ */
+async function bakeImage(
+  b: Bakery,
+  job: Job,
+  plugins: PluginSource[],
+  target: { repository: Reference; presence: BlobPresence } | undefined,
+): Promise<BakeResult> {
   const { req, client, store } = b;
-  // Blob uploads need only the repository, so fresh layers can stream there while they are made.
-  const eagerRef = req.plan
-    ? undefined
-    : typeof req.push === "string"
-      ? req.push
-      : req.push
-        ? job.repository
-        : undefined;
   const result = await bake(client, store, {
-    ...(eagerRef ? { eager: eagerUpload(client, parseReference(eagerRef)) } : {}),
+    ...(target && !req.plan ? { eager: eagerUpload(client, target.repository, target.presence) } : {}),
+    ...(target ? { onLayers: (digests: Digest[]) => target.presence.prefetch(digests) } : {}),
     base: job.base,
     plugins,
     recipe: b.recipe,
@@ -312,9 +325,13 @@ async function planOf(
   client: RegistryClient,
   result: BakeResult,
   pushTarget: string | undefined,
+  presence: BlobPresence | undefined,
 ): Promise<BakeReport["plan"]> {
   return pushTarget
-    ? { ...(await planPush(client, result.artifact, parseReference(pushTarget))), target: pushTarget }
+    ? {
+        ...(await planPush(client, result.artifact, parseReference(pushTarget), presence)),
+        target: pushTarget,
+      }
     : {
         digest: result.artifact.digest,
         upToDate: false,
@@ -350,14 +367,17 @@ async function pushJob(
   plugins: PluginSource[],
   target: Reference,
   sbom: Buffer,
+  presence: BlobPresence | undefined,
 ): Promise<Pick<BakeReport, "push" | "pluginImages"> & { reference: string }> {
-  const push = await pushBaked(
-    b.client,
-    result,
-    target,
-    { data: sbom, title: `${job.name}.cdx.json` },
-    b.hooks,
-  );
+  const push = await pushBaked(b.client, result, target, {
+    sbom: {
+      data: sbom,
+      title: `${job.name}.cdx.json`,
+      created: result.labels["org.opencontainers.image.created"] as string,
+    },
+    ...(b.hooks.onPush ? { onEvent: b.hooks.onPush } : {}),
+    ...(presence ? { presence } : {}),
+  });
   const pluginImages = b.req.pluginImages
     ? await pushPluginImages(b.client, plugins, b.req.pluginImages, b.store, b.recipe, b.req.platforms)
     : undefined;
@@ -393,25 +413,20 @@ async function writeOutputs(
   return done;
 }
 
-/** push: the image unless its tag already names it, then its SBOM as a referrer. */
+/** push: the image unless its tag already names it, with its SBOM as a referrer. */
 async function pushBaked(
   client: RegistryClient,
   result: BakeResult,
   target: Reference,
-  sbom: { data: Buffer; title: string },
-  hooks: BakeHooks,
+  opts: PublishOptions & { sbom: Sbom },
 ): Promise<BakeReport["push"]> {
-  const pushed = await publish(client, result.artifact, target, hooks.onPush);
+  const pushed = await publish(client, result.artifact, target, opts);
   if (pushed.upToDate)
     return {
       reference: formatReference({ ...target, digest: result.artifact.digest }),
       uploadedBytes: 0,
       upToDate: true,
     };
-  const ref = await attachSbom(client, target, result.artifact, {
-    ...sbom,
-    created: result.labels["org.opencontainers.image.created"] as string,
-  });
   // Layers streamed to the registry while they were made count as uploaded too.
   const eagerBytes = result.plugins
     .filter((p) => p.eagerUploaded)
@@ -420,7 +435,7 @@ async function pushBaked(
     reference: pushed.reference,
     uploadedBytes: pushed.uploadedBytes + eagerBytes,
     blobs: pushed.blobs,
-    sbom: ref,
+    sbom: pushed.sbom,
   };
 }
 

@@ -104,7 +104,7 @@ async function pin(
   await writeLayout(p.layout, artifact, { refName: `${repository}:${tag}` });
   if (!p.push) return { reference: `${repository}@${digest}`, pushed: false };
   const target = parseReference(`${repository}:${tag}`);
-  await publish(p.client, artifact, target, p.onPush);
+  await publish(p.client, artifact, target, p.onPush ? { onEvent: p.onPush } : {});
   return { reference: formatReference({ ...target, tag: undefined, digest }), pushed: true };
 }
 

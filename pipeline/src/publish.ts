@@ -1,35 +1,80 @@
 import {
   type Artifact,
+  BlobPresence,
   descriptorOf,
   MediaType,
   type PushEvent,
   type PushResult,
   planPush,
-  presentBlobs,
   pushArtifact,
   pushReferrer,
   type Reference,
+  type ReferrerDoc,
   type ReferrerResult,
   type RegistryClient,
+  stageReferrer,
 } from "@kiln/builder";
 
-/** A push, or the finding that the target tag already names the artifact. */
-export type Published = { upToDate: true; digest: string } | ({ upToDate: false } & PushResult);
+/** A push (with what came alongside it), or the finding that the target tag already names the artifact. */
+export type Published<Extra = unknown> =
+  | { upToDate: true; digest: string }
+  | ({ upToDate: false } & PushResult & Extra);
 
-/** Pushes an artifact unless the target tag already names it; the plan's checks are not repeated. */
+/** A CycloneDX SBOM to attach to an image. */
+export interface Sbom {
+  data: Buffer;
+  title: string;
+  created?: string;
+}
+
+export interface PublishOptions {
+  onEvent?: (e: PushEvent) => void;
+  /** Answers about the target's blobs from earlier in the run (or checks in flight). */
+  presence?: BlobPresence;
+}
+
+/**
+ * Pushes an artifact unless the target tag already names it; the plan's checks
+ * are not repeated, nor those `presence` already answered. With `sbom`, the
+ * SBOM's blobs go up alongside the image's and its referrer once the image is
+ * in place.
+ */
 export async function publish(
   client: RegistryClient,
   artifact: Artifact,
   target: Reference,
-  onEvent?: (e: PushEvent) => void,
-): Promise<Published> {
-  const plan = await planPush(client, artifact, target);
+  opts: PublishOptions & { sbom: Sbom },
+): Promise<Published<{ sbom: ReferrerResult }>>;
+export async function publish(
+  client: RegistryClient,
+  artifact: Artifact,
+  target: Reference,
+  opts?: PublishOptions,
+): Promise<Published>;
+export async function publish(
+  client: RegistryClient,
+  artifact: Artifact,
+  target: Reference,
+  opts: PublishOptions & { sbom?: Sbom } = {},
+): Promise<Published<{ sbom?: ReferrerResult }>> {
+  // The plan's answers are kept: the push asks about no blob again.
+  const presence = opts.presence ?? new BlobPresence(client, target);
+  const plan = await planPush(client, artifact, target, presence);
   if (plan.upToDate) return { upToDate: true, digest: plan.digest };
-  const pushed = await pushArtifact(client, artifact, target, {
-    ...(onEvent ? { onEvent } : {}),
-    present: presentBlobs(plan),
-  });
-  return { upToDate: false, ...pushed };
+  const [pushed, staged] = await Promise.allSettled([
+    pushArtifact(client, artifact, target, {
+      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+      presence,
+    }),
+    opts.sbom ? stageReferrer(client, target, descriptorOf(artifact), sbomDoc(opts.sbom)) : undefined,
+  ]);
+  if (pushed.status === "rejected") throw pushed.reason;
+  if (staged.status === "rejected") throw staged.reason;
+  return {
+    upToDate: false,
+    ...pushed.value,
+    ...(staged.value ? { sbom: await staged.value.commit() } : {}),
+  };
 }
 
 /** Attaches a CycloneDX SBOM to a pushed artifact as an OCI referrer. */
@@ -37,12 +82,16 @@ export async function attachSbom(
   client: RegistryClient,
   target: Reference,
   artifact: Artifact,
-  sbom: { data: Buffer; title: string; created?: string },
+  sbom: Sbom,
 ): Promise<ReferrerResult> {
-  return pushReferrer(client, target, descriptorOf(artifact), {
+  return pushReferrer(client, target, descriptorOf(artifact), sbomDoc(sbom));
+}
+
+function sbomDoc(sbom: Sbom): ReferrerDoc {
+  return {
     artifactType: MediaType.CYCLONEDX,
     data: sbom.data,
     title: sbom.title,
     ...(sbom.created ? { annotations: { "org.opencontainers.image.created": sbom.created } } : {}),
-  });
+  };
 }

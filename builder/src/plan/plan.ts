@@ -3,7 +3,7 @@ import type { Artifact } from "../model/image.js";
 import type { RegistryClient } from "../remote/client.js";
 import { headManifest } from "../remote/read.js";
 import type { Reference } from "../remote/reference.js";
-import { blobsOf, Writer } from "../remote/write.js";
+import { BlobPresence, blobsOf } from "../remote/write.js";
 
 export interface BlobPlan {
   digest: Digest;
@@ -25,12 +25,14 @@ export interface PushPlan {
 /**
  * Predicts a push: if the target tag already names the digest, nothing is to
  * do; otherwise each blob is checked (HEAD) and classed as present, mountable
- * from another repository of the same registry, or to upload.
+ * from another repository of the same registry, or to upload. `presence`
+ * holds answers (or checks in flight) from earlier in the run.
  */
 export async function planPush(
   client: RegistryClient,
   artifact: Artifact,
   target: Reference,
+  presence: BlobPresence = new BlobPresence(client, target),
 ): Promise<PushPlan> {
   const current = await headManifest(client, target);
   const blobs = blobsOf(artifact);
@@ -42,11 +44,10 @@ export async function planPush(
       blobs: blobs.map((b) => ({ digest: b.descriptor.digest, size: b.descriptor.size, action: "exists" })),
       uploadBytes: 0,
     };
-  const w = new Writer(client, target);
   const planned = await Promise.all(
     blobs.map(async (b): Promise<BlobPlan> => {
       const base = { digest: b.descriptor.digest, size: b.descriptor.size };
-      if (await w.checkExistingBlob(b.descriptor.digest)) return { ...base, action: "exists" };
+      if (await presence.has(b.descriptor.digest)) return { ...base, action: "exists" };
       if (b.origin?.registry === target.registry && b.origin.repository !== target.repository)
         return { ...base, action: "mount" };
       return { ...base, action: "upload" };
@@ -59,9 +60,4 @@ export async function planPush(
     blobs: planned,
     uploadBytes: planned.filter((b) => b.action === "upload").reduce((n, b) => n + b.size, 0),
   };
-}
-
-/** The blobs a plan found in the target repository, for `pushArtifact`'s `present`. */
-export function presentBlobs(plan: PushPlan): Set<string> {
-  return new Set(plan.blobs.filter((b) => b.action === "exists").map((b) => b.digest));
 }

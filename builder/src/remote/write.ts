@@ -196,10 +196,10 @@ export class Writer {
   }
 
   /** Makes one blob present: skip, mount, or upload (the whole upload restarts, reopening the blob, on a transient failure). */
-  async writeBlob(blob: PushBlob, chunkSize: number, knownPresent = false): Promise<void> {
+  async writeBlob(blob: PushBlob, chunkSize: number, presence?: BlobPresence): Promise<void> {
     const digest = blob.descriptor.digest;
     const size = blob.descriptor.size;
-    if (knownPresent || (await this.checkExistingBlob(digest))) {
+    if (await (presence ? presence.has(digest) : this.checkExistingBlob(digest))) {
       this.counts.existing++;
       this.onEvent({ kind: "blob", digest, size, state: "exists" });
       return;
@@ -208,6 +208,7 @@ export class Writer {
     await this.t.withRetry(async () => {
       const init = await this.initiateUpload(digest, from);
       if (init.mounted) {
+        presence?.add(digest);
         this.counts.mounted++;
         this.onEvent({ kind: "blob", digest, size, state: "mounted" });
         return;
@@ -219,6 +220,7 @@ export class Writer {
       } else {
         await this.commitBlob(init.location, blob, () => blob.open());
       }
+      presence?.add(digest);
       this.counts.uploaded++;
       this.uploadedBytes += size;
       this.onEvent({ kind: "blob", digest, size, state: "uploaded", bytes: size });
@@ -278,8 +280,8 @@ export async function pushArtifact(
     onEvent?: (e: PushEvent) => void;
     concurrency?: number;
     chunkSize?: number;
-    /** Blobs a plan just saw in the target repository: not checked again. */
-    present?: ReadonlySet<string>;
+    /** What is known of the target's blobs (a plan's checks, early ones): not asked again. */
+    presence?: BlobPresence;
   } = {},
 ): Promise<PushResult> {
   const w = new Writer(client, target, opts.onEvent);
@@ -287,7 +289,7 @@ export async function pushArtifact(
   // Largest first: the long uploads start early and the pool drains evenly.
   const blobs = blobsOf(artifact).sort((a, b) => b.descriptor.size - a.descriptor.size);
   await mapLimit(blobs, opts.concurrency ?? client.options.concurrency ?? 3, (b) =>
-    w.writeBlob(b, chunkSize, opts.present?.has(b.descriptor.digest) ?? false),
+    w.writeBlob(b, chunkSize, opts.presence),
   );
   // Every blob is confirmed present: now the manifests, children by digest, the tag last.
   if (artifact.kind === "index")
@@ -304,11 +306,49 @@ export async function pushArtifact(
 }
 
 /**
+ * What one repository holds, each blob asked once: checks start as soon as a
+ * digest is known (base layers, cached layers, while other layers are still
+ * being made) and the push reads the answers. A failed check is forgotten, so
+ * the next asker checks again.
+ */
+export class BlobPresence {
+  private readonly answers = new Map<Digest, Promise<boolean>>();
+  private readonly w: Writer;
+
+  constructor(client: RegistryClient, target: Reference) {
+    this.w = new Writer(client, target);
+  }
+
+  has(digest: Digest): Promise<boolean> {
+    let answer = this.answers.get(digest);
+    if (!answer) {
+      answer = this.w.checkExistingBlob(digest);
+      this.answers.set(digest, answer);
+      const asked = answer;
+      asked.catch(() => {
+        if (this.answers.get(digest) === asked) this.answers.delete(digest);
+      });
+    }
+    return answer;
+  }
+
+  /** Starts the checks; their answers (or failures) wait for `has`. */
+  prefetch(digests: Iterable<Digest>): void {
+    for (const d of digests) this.has(d).catch(() => {});
+  }
+
+  /** A blob this run has just committed. */
+  add(digest: Digest): void {
+    this.answers.set(digest, Promise.resolve(true));
+  }
+}
+
+/**
  * An upload session fed while a layer is being made (see `EagerSink`): POST,
  * one streaming PATCH, then PUT `?digest=` once the digest is known. Any
  * failure only drops the eager copy; the push uploads the cached file later.
  */
-export function eagerUpload(client: RegistryClient, target: Reference): EagerSink {
+export function eagerUpload(client: RegistryClient, target: Reference, presence?: BlobPresence): EagerSink {
   const w = new Writer(client, target);
   return {
     async begin() {
@@ -354,6 +394,7 @@ export function eagerUpload(client: RegistryClient, target: Reference): EagerSin
             what: `commit layer ${digest}`,
             retry: false,
           });
+          presence?.add(digest);
         },
         abort() {
           body.destroy();

@@ -28,6 +28,18 @@ function blob(mediaType: string, data: Buffer): Layer {
   };
 }
 
+export interface ReferrerDoc {
+  artifactType: string;
+  data: Buffer;
+  title: string;
+  annotations?: Record<string, string>;
+}
+
+/** A referrer whose blobs are in the registry: `commit` pushes its manifest (and fallback index). */
+export interface StagedReferrer {
+  commit(): Promise<ReferrerResult>;
+}
+
 /**
  * Attaches a document to an image as an OCI 1.1 referrer: an artifact manifest
  * with `subject` (empty config, one layer). Registries without the referrers
@@ -38,13 +50,29 @@ export async function pushReferrer(
   client: RegistryClient,
   target: Reference,
   subject: Descriptor,
-  doc: { artifactType: string; data: Buffer; title: string; annotations?: Record<string, string> },
+  doc: ReferrerDoc,
 ): Promise<ReferrerResult> {
+  return (await stageReferrer(client, target, subject, doc)).commit();
+}
+
+/**
+ * The first half of `pushReferrer`, which may run while the subject is still
+ * being pushed: both blobs are uploaded at once; the manifest waits for
+ * `commit`, so it never names a missing subject.
+ */
+export async function stageReferrer(
+  client: RegistryClient,
+  target: Reference,
+  subject: Descriptor,
+  doc: ReferrerDoc,
+): Promise<StagedReferrer> {
   const w = new Writer(client, target);
   const layer = blob(doc.artifactType, doc.data);
   const config = blob(MediaType.OCI_EMPTY, EMPTY);
-  await w.writeBlob(config, 0);
-  await w.writeBlob(layer, 0);
+  // The fallback index lives under the tag, whatever the target names (a tag or a digest).
+  const { digest: _pinned, ...repo } = target;
+  const tag = `sha256-${digestHex(subject.digest)}`;
+  await Promise.all([w.writeBlob(config, 0), w.writeBlob(layer, 0)]);
   const manifest: Manifest = {
     schemaVersion: 2,
     mediaType: MediaType.OCI_MANIFEST,
@@ -56,30 +84,42 @@ export async function pushReferrer(
   };
   const raw = canonicalJson(manifest);
   const digest = sha256Digest(raw);
-  const headers = await w.commitManifest(raw, MediaType.OCI_MANIFEST, digest, digest);
-  if (headers["oci-subject"]) return { digest, via: "referrers-api" };
+  return {
+    async commit() {
+      // Read alongside the manifest PUT (so what another client added meanwhile is kept), and
+      // needed only if the registry lacks the referrers API: its failure waits for that.
+      const existing = fallbackIndex(client, { ...repo, tag });
+      existing.catch(() => {});
+      const headers = await w.commitManifest(raw, MediaType.OCI_MANIFEST, digest, digest);
+      if (headers["oci-subject"]) return { digest, via: "referrers-api" };
+      const entry: Descriptor = {
+        mediaType: MediaType.OCI_MANIFEST,
+        digest,
+        size: raw.length,
+        artifactType: doc.artifactType,
+        ...(doc.annotations ? { annotations: doc.annotations } : {}),
+      };
+      const fallback = await existing;
+      const index: Index = {
+        ...fallback,
+        manifests: [...fallback.manifests.filter((d) => d.digest !== digest), entry],
+      };
+      const rawIndex = canonicalJson(index);
+      await w.commitManifest(rawIndex, MediaType.OCI_INDEX, sha256Digest(rawIndex), tag);
+      return { digest, via: "tag-schema", tag };
+    },
+  };
+}
 
-  const tag = `sha256-${digestHex(subject.digest)}`;
-  let index: Index = { schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests: [] };
+/** The index under a fallback tag, or an empty one when there is none yet. */
+async function fallbackIndex(client: RegistryClient, ref: Reference): Promise<Index> {
   try {
-    // The fallback index lives under the tag, whatever the target names (a tag or a digest).
-    const { digest: _pinned, ...repo } = target;
-    const existing = await getManifest(client, { ...repo, tag });
-    index = indexOf(existing.raw, `${formatReference({ ...repo, tag })}`);
+    const existing = await getManifest(client, ref);
+    return indexOf(existing.raw, formatReference(ref));
   } catch (err) {
     if (!(err instanceof ImageNotFoundError)) throw err;
+    return { schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests: [] };
   }
-  const entry: Descriptor = {
-    mediaType: MediaType.OCI_MANIFEST,
-    digest,
-    size: raw.length,
-    artifactType: doc.artifactType,
-    ...(doc.annotations ? { annotations: doc.annotations } : {}),
-  };
-  index.manifests = [...index.manifests.filter((d) => d.digest !== digest), entry];
-  const rawIndex = canonicalJson(index);
-  await w.commitManifest(rawIndex, MediaType.OCI_INDEX, sha256Digest(rawIndex), tag);
-  return { digest, via: "tag-schema", tag };
 }
 
 /** Lists an image's referrers: the referrers API when the registry has it, else the fallback tag. */

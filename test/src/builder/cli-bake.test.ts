@@ -2,10 +2,18 @@ import { readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { headManifest, parseReference, RegistryClient, readLayout } from "@kiln/builder";
+import {
+  type Digest,
+  headManifest,
+  listReferrers,
+  parseReference,
+  RegistryClient,
+  readLayout,
+} from "@kiln/builder";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runKiln } from "../harness/cli.js";
 import { required } from "../harness/inject.js";
+import { startFaultProxy } from "./fault-proxy.js";
 import { makePlugin, pushBase, tempDir } from "./fixtures.js";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -88,6 +96,71 @@ describe("kiln bake against the real registry", () => {
     );
     expect(second.code).toBe(0);
     expect(second.out).toContain(`orders-connect: ${r1?.digest} (already pushed: nothing uploaded)`);
+  });
+
+  it("a push asks the registry about each blob once, never about a layer it streamed, and adds the SBOM referrer after the tag", async () => {
+    const proxy = await startFaultProxy(host);
+    try {
+      const target = `${proxy.address}/cli/early:1`;
+      // Plugins of this test alone, so no layer is in the cache yet.
+      const jdbc = await makePlugin("jdbc-sink", "local", { "kafka-connect-jdbc-10.9.0.jar": 120_000 });
+      const s3 = await makePlugin("s3-sink", "local", { "s3-sink-11.0.2.jar": 95_000 });
+      const s3Changed = await makePlugin("s3-sink", "local", { "s3-sink-11.0.3.jar": 97_000 });
+      const run = async (s3Dir: string) => {
+        const from = proxy.requests.length;
+        const res = await kiln(
+          [
+            "bake",
+            "--base",
+            `${proxy.address}/cli/kafka:1`,
+            "--push",
+            target,
+            "--insecure-registry",
+            proxy.address,
+            "--plugin-dir",
+            `jdbc-sink=${jdbc.dir}`,
+            "--plugin-dir",
+            `s3-sink=${s3Dir}`,
+            "--json",
+          ],
+          env,
+          cwd,
+        );
+        expect(res.err).not.toMatch(/kiln:/);
+        expect(res.code).toBe(0);
+        const [report] = JSON.parse(res.out) as Array<{
+          digest: string;
+          plugins: Array<{ name: string; layer: string; cached: boolean }>;
+          push: { sbom: { digest: string } };
+        }>;
+        return { report: report as NonNullable<typeof report>, requests: proxy.requests.slice(from) };
+      };
+      // The first run makes both layers, the second only the changed one: each streams as it is made.
+      const first = await run(s3.dir);
+      const second = await run(s3Changed.dir);
+      expect(first.report.plugins.filter((p) => !p.cached)).toHaveLength(2);
+      // (jdbc-sink's files are too new for their identity to be trusted yet: it may be made again.)
+      expect(second.report.plugins.find((p) => p.name === "s3-sink")?.cached).toBe(false);
+      for (const { report, requests } of [first, second]) {
+        const heads = requests.filter((q) => q.startsWith("HEAD /v2/cli/early/blobs/"));
+        expect(heads.length).toBeGreaterThan(0);
+        expect(new Set(heads).size).toBe(heads.length);
+        for (const p of report.plugins.filter((l) => !l.cached))
+          expect(heads).not.toContain(`HEAD /v2/cli/early/blobs/${p.layer}`);
+        const tag = requests.indexOf("PUT /v2/cli/early/manifests/1");
+        const referrer = requests.indexOf(`PUT /v2/cli/early/manifests/${report.push.sbom.digest}`);
+        expect(tag).toBeGreaterThanOrEqual(0);
+        expect(referrer).toBeGreaterThan(tag);
+        const listed = await listReferrers(
+          client,
+          parseReference(`${host}/cli/early:1`),
+          report.digest as Digest,
+        );
+        expect(listed.map((d) => d.digest)).toStrictEqual([report.push.sbom.digest]);
+      }
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it("writes an OCI layout under out/ when no target is given", async () => {

@@ -1,13 +1,18 @@
 import { join } from "node:path";
 import {
+  BlobPresence,
   BlobStore,
   bake,
+  type Digest,
+  fetchArtifact,
   headManifest,
   type PushEvent,
   parseReference,
   pushArtifact,
   RegistryClient,
   RegistryError,
+  sha256Digest,
+  uniqueLayers,
 } from "@kiln/builder";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runKiln } from "../harness/cli.js";
@@ -48,6 +53,26 @@ describe("faults between kiln and a real registry", () => {
     const pushed = await pushArtifact(client, r.artifact, parseReference(`${proxy.address}/faults/a:1`));
     expect(rule.hits).toBe(1);
     expect((await headManifest(direct, parseReference(`${host}/faults/a:1`)))?.digest).toBe(pushed.digest);
+    await client.close();
+  });
+
+  it("a blob check started early that fails is asked again when the push needs the answer", async () => {
+    const client = new RegistryClient({ insecure: [proxy.address], retry: fast });
+    const base = await fetchArtifact(client, parseReference(`${proxy.address}/faults/kafka:1`));
+    const digest = uniqueLayers(base)[0]?.descriptor.digest as Digest;
+    const head = `HEAD /v2/faults/kafka/blobs/${digest}`;
+    const rule = proxy.add((req) => `${req.method} ${req.url}` === head, { kind: "status", status: 400 });
+    const presence = new BlobPresence(client, parseReference(`${proxy.address}/faults/kafka`));
+    const from = proxy.requests.length;
+    presence.prefetch([digest]);
+    await expect(presence.has(digest)).rejects.toThrow(RegistryError);
+    await expect(presence.has(digest)).resolves.toBe(true);
+    await expect(presence.has(digest)).resolves.toBe(true);
+    // A blob this run committed is known without asking.
+    presence.add(sha256Digest("committed"));
+    await expect(presence.has(sha256Digest("committed"))).resolves.toBe(true);
+    expect(rule.hits).toBe(1);
+    expect(proxy.requests.slice(from).filter((q) => q.startsWith("HEAD "))).toStrictEqual([head, head]);
     await client.close();
   });
 

@@ -14,6 +14,7 @@ import {
   pushReferrer,
   RegistryClient,
   resolveFiles,
+  stageReferrer,
 } from "@kiln/builder";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { required } from "../harness/inject.js";
@@ -138,6 +139,18 @@ describe("planner, plugin images and SBOM referrers on the plain registry", () =
     expect(referrers.map((d) => [d.digest, d.artifactType])).toStrictEqual([
       [ref.digest, MediaType.CYCLONEDX],
     ]);
+    // A second document, staged: its blobs are up, but nothing lists it until its commit, which keeps the first.
+    const staged = await stageReferrer(client, target, descriptorOf(result.artifact), {
+      artifactType: "application/vnd.example.attestation+json",
+      data: Buffer.from('{"verified":true}'),
+      title: "attestation.json",
+    });
+    const listed = async () =>
+      (await listReferrers(client, target, result.artifact.digest)).map((d) => d.digest);
+    expect(await listed()).toStrictEqual([ref.digest]);
+    const second = await staged.commit();
+    expect(second.via).toBe("tag-schema");
+    expect(await listed()).toStrictEqual([ref.digest, second.digest]);
     // The image's tag still names the image.
     expect((await planPush(client, result.artifact, target)).upToDate).toBe(true);
   });
