@@ -42,7 +42,7 @@ const packages = (graph: Set<string>) =>
 
 describe("what a command loads before it runs", () => {
   it("kiln itself (--version, parsing) loads no YAML parser, validators or HTTP client", async () => {
-    const loaded = packages(await staticGraph("cli/src/bin.ts"));
+    const loaded = packages(await staticGraph("cli/src/cli.ts"));
     for (const heavy of ["yaml", "ajv", "js-yaml", "undici", "tar-stream"])
       expect(loaded).not.toContain(heavy);
   });

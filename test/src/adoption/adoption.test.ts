@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -119,6 +119,19 @@ describe.each([
     expect(v).toMatchObject({ code: 0, stderr: "" });
     expect(v.stdout).toBe(
       `kiln ${version}\ntargets Strimzi 1.2.0 (kafka.strimzi.io/v1), Kafka 4.2 and 4.3 (default 4.3.1)\n`,
+    );
+    // Where Node.js can keep compiled code between runs (22.1+), kiln turns that on: in the OS
+    // temp directory, so a second start compiles nothing it compiled before.
+    const tmp = join(prefix, "..", "tmp");
+    await mkdir(tmp);
+    const canCache = await sh("node", ["-p", "typeof require('node:module').enableCompileCache"], {
+      cwd: work,
+      env,
+    });
+    expect((await sh("kiln", ["--version"], { cwd: work, env: { ...env, TMPDIR: tmp } })).code).toBe(0);
+    const cached = await readdir(join(tmp, "node-compile-cache")).catch(() => []);
+    expect(cached.length > 0, `compile cache on Node.js ${node.stdout.trim()}`).toBe(
+      canCache.stdout.trim() === "function",
     );
     // The README's other way in: `npx ./kiln-<version>.tgz …` beside the tarball.
     const npx = await sh("npx", ["--yes", `./${basename(tarball)}`, "--version"], {
