@@ -124,14 +124,16 @@ describe("examples/three-zone on its secured runtime: CDC as the rendered Connec
     return `${registry}/${repository}@${report?.digest}`;
   };
 
-  /** Firing alerts the webhook received, as `receiver alertname`, once each. */
-  const delivered = () => [
+  /** Firing alerts the webhook received (from its `from`th notification on), as `receiver alertname`, once each. */
+  const delivered = (from = 0) => [
     ...new Set(
-      webhook.received.flatMap((n) =>
-        n.body.alerts
-          .filter((a) => a.status === "firing")
-          .map((a) => `${n.body.receiver} ${a.labels.alertname}`),
-      ),
+      webhook.received
+        .slice(from)
+        .flatMap((n) =>
+          n.body.alerts
+            .filter((a) => a.status === "firing")
+            .map((a) => `${n.body.receiver} ${a.labels.alertname}`),
+        ),
     ),
   ];
   const waitForDelivery = (receiver: string, alertname: string) =>
@@ -550,6 +552,10 @@ describe("examples/three-zone on its secured runtime: CDC as the rendered Connec
       await prom.waitForFiring("KafkaNodesDown");
       await prom.waitForFiring("KafkaOfflinePartitions", { strimzi_io_cluster: NAME });
       await waitForDelivery("kafka-pager", "KafkaNodesDown");
+      // From here Alertmanager holds KafkaNodesDown, so a warning it inhibits that still reaches a
+      // receiver was not inhibited. (Earlier ones are not this death's: with `for:` shortened to
+      // seconds, a broker slow to join on a loaded machine fires KafkaFencedBrokers at start.)
+      const sinceNodesDown = webhook.received.length;
       await waitForDelivery("kafka-pager", "KafkaOfflinePartitions");
       await prom.waitForFiring("KafkaUnderReplicatedPartitions", { strimzi_io_cluster: NAME });
       const inhibited = await eventually("the warnings inhibited in Alertmanager", async () => {
@@ -560,7 +566,9 @@ describe("examples/three-zone on its secured runtime: CDC as the rendered Connec
       });
       expect(inhibited.every((a) => a.status.inhibitedBy.length > 0)).toBe(true);
       await sleep(3000);
-      expect(delivered().filter((n) => /UnderReplicated|FencedBrokers/.test(n))).toStrictEqual([]);
+      expect(delivered(sinceNodesDown).filter((n) => /UnderReplicated|FencedBrokers/.test(n))).toStrictEqual(
+        [],
+      );
       expectRoutedAndGrouped(webhook.received);
     });
   });
