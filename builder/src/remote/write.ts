@@ -320,16 +320,14 @@ export class BlobPresence {
   }
 
   has(digest: Digest): Promise<boolean> {
-    let answer = this.answers.get(digest);
-    if (!answer) {
-      answer = this.w.checkExistingBlob(digest);
-      this.answers.set(digest, answer);
-      const asked = answer;
-      asked.catch(() => {
-        if (this.answers.get(digest) === asked) this.answers.delete(digest);
-      });
-    }
-    return answer;
+    const known = this.answers.get(digest);
+    if (known) return known;
+    const asked = this.w.checkExistingBlob(digest);
+    this.answers.set(digest, asked);
+    asked.catch(() => {
+      if (this.answers.get(digest) === asked) this.answers.delete(digest);
+    });
+    return asked;
   }
 
   /** Starts the checks; their answers (or failures) wait for `has`. */
