@@ -26,6 +26,9 @@ test.each([
   [">=4.3.1", "4.3", true],
   ["~4.2.0", "4.3.1", false],
   [">=3.9.0 <5.0.0", "five", false],
+  // Leading zeros (a hostile-input case once ended in semver's TypeError).
+  [">=3.9.0 <5.0.0", "04.03", true],
+  [">=3.9.0 <5.0.0", "00.0", false],
 ])("supportsKafka(%s, %s) = %s", (range, kafka, expected) => {
   expect(supportsKafka(range, kafka)).toBe(expected);
 });

@@ -33,7 +33,8 @@ export function supportsKafka(range: string, kafka: string): boolean {
   if (full) return semver.satisfies(full, range);
   const mm = /^(\d+)\.(\d+)$/.exec(kafka);
   if (!mm) return false;
-  return semver.intersects(range, `~${mm[1]}.${mm[2]}.0`);
+  // As numbers: semver refuses leading zeros (`00.0`), which a flag value may carry.
+  return semver.intersects(range, `~${Number(mm[1])}.${Number(mm[2])}.0`);
 }
 
 // Entries share a handful of Kafka ranges: each is parsed once.
