@@ -300,7 +300,9 @@ describe("every authentication × authorization kiln renders, with real traffic 
         );
       }
     results = await run(probes);
-  });
+    // On a machine with cold caches this hook also downloads and starts Keycloak and OPA while the
+    // suite builds kube-apiserver beside it (over 300 s, seen); warm, it takes under two minutes.
+  }, 900_000);
 
   afterAll(async () => {
     if (state) await kilnDown(dir, state);
