@@ -11,6 +11,7 @@ export {
   resolveFiles,
 } from "./layer/source.js";
 export {
+  checkLevel,
   DEFAULT_RECIPE,
   decompress,
   type EagerSink,

@@ -459,6 +459,9 @@ describe("hostile input: generated cases keep every invariant", () => {
         "=2",
         "9",
         "10",
+        "19",
+        "22",
+        "23",
       ),
     );
     const positive = (min: number, max: number) => (v: string) =>
@@ -506,10 +509,17 @@ describe("hostile input: generated cases keep every invariant", () => {
         args: (v) => ["connectors", "plan", "--timeout", "3s", "--env", v],
         valid: () => false,
       },
+      // gzip (the default) has levels 0-9; zstd 1-22.
       {
         flag: "--level",
         args: (v) => [...BAKE, "--timeout", "3s", "--level", v],
-        valid: (v) => v === "auto" || positive(0, 22)(v),
+        valid: (v) => v === "auto" || positive(0, 9)(v),
+        allowed: ["out"],
+      },
+      {
+        flag: "--level",
+        args: (v) => [...BAKE, "--timeout", "3s", "--compression", "zstd", "--level", v],
+        valid: (v) => v === "auto" || positive(1, 22)(v),
         allowed: ["out"],
       },
       {

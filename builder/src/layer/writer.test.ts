@@ -12,6 +12,7 @@ import {
   effectiveLevel,
   entriesUnder,
   type LayerRecipe,
+  recipeFromEnv,
   writeLayer,
   zstdSupported,
 } from "./writer.js";
@@ -188,5 +189,17 @@ describe("writeLayer", () => {
     await expect(
       resolveFiles({ name: "p", version: "1", dir, files: [{ path: "../etc/passwd" }] }),
     ).rejects.toThrow(/escapes/);
+  });
+});
+
+describe("recipeFromEnv", () => {
+  it("takes each compression's own levels, and refuses the rest before any layer is made", () => {
+    for (const level of [0, 9]) expect(recipeFromEnv({}, { level }).level).toBe(level);
+    for (const level of [1, 22]) expect(recipeFromEnv({}, { compression: "zstd", level }).level).toBe(level);
+    // zlib itself throws a RangeError past 9, which used to surface as an internal error.
+    for (const level of [10, 19, -1, 1.5])
+      expect(() => recipeFromEnv({}, { level })).toThrow(/gzip takes a compression level from 0 to 9/);
+    for (const level of [0, 23])
+      expect(() => recipeFromEnv({}, { compression: "zstd", level })).toThrow(/zstd takes .* from 1 to 22/);
   });
 });

@@ -20,7 +20,7 @@ export interface LayerRecipe {
   /** gzip is readable everywhere; zstd needs Node's zlib zstd (Node 22.15+) and a runtime that reads it. */
   compression: "gzip" | "zstd";
   /**
-   * gzip 0–9 / zstd 1–19, or "auto" (the default): gzip level 0 (stored
+   * gzip 0–9 / zstd 1–22 (see {@link checkLevel}), or "auto" (the default): gzip level 0 (stored
    * deflate blocks) when nine tenths of the bytes are already-compressed
    * archives (jars, zips, tarballs), else level 1. Re-deflating a jar costs
    * over ten times the time of storing it for a few percent of size, and
@@ -34,9 +34,19 @@ export interface LayerRecipe {
 
 export const DEFAULT_RECIPE: LayerRecipe = { compression: "gzip", level: "auto", epoch: 0 };
 
+const LEVELS = { gzip: [0, 9], zstd: [1, 22] } as const;
+
+/** Refuses a level its compression does not have: gzip 0 (stored blocks) to 9, zstd 1 to 22. */
+export function checkLevel(compression: LayerRecipe["compression"], level: number): void {
+  const [min, max] = LEVELS[compression];
+  if (!Number.isInteger(level) || level < min || level > max)
+    throw new KilnError(
+      `${compression} takes a compression level from ${min} to ${max}, or auto; got ${level}`,
+    );
+}
+
 export function recipeFromEnv(env: NodeJS.ProcessEnv, over: Partial<LayerRecipe> = {}): LayerRecipe {
-  if (typeof over.level === "number" && (!Number.isInteger(over.level) || over.level < 0 || over.level > 19))
-    throw new KilnError(`compression level must be a whole number 0–19 or auto, got ${over.level}`);
+  if (typeof over.level === "number") checkLevel(over.compression ?? DEFAULT_RECIPE.compression, over.level);
   const raw = env.SOURCE_DATE_EPOCH;
   let epoch = 0;
   if (raw !== undefined && raw !== "") {
