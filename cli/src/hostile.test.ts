@@ -171,7 +171,9 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     label: `set a value to ${JSON.stringify(v)?.slice(0, 40)}`,
     apply: (doc: Doc) => {
       const all = paths(doc).filter((p) => p.length > 0);
-      setAt(doc, all[i % all.length], v);
+      // A copy: a generated object is shared by every case that draws it, and a later change
+      // inside the document must not reach it (a value set into itself once made it circular).
+      setAt(doc, all[i % all.length], structuredClone(v));
       return false;
     },
   })),
@@ -383,7 +385,7 @@ describe("hostile input: generated cases keep every invariant", () => {
     const lockMutation = fc.oneof(
       fc.tuple(fc.nat(), lockValue).map(([i, v]) => (lock: Doc) => {
         const all = paths(lock).filter((p) => p.length > 0);
-        setAt(lock, all[i % all.length] as Array<string | number>, v);
+        setAt(lock, all[i % all.length] as Array<string | number>, structuredClone(v)); // as above
       }),
       fc.nat().map((i) => (lock: Doc) => {
         const all = paths(lock).filter((p) => p.length > 0);
