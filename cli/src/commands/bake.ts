@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { checkLevel, type Platform, parsePlatform, parseReference } from "@kiln/builder";
+import { checkLevel, DEFAULT_RECIPE, type Platform, parsePlatform, parseReference } from "@kiln/builder";
 import { type BakeOutput, type BakeReport, bakeImages } from "@kiln/pipeline/bake";
 import { KilnError } from "@kiln/schemas/core";
 import { EXIT_OK, UsageError } from "../exit.js";
@@ -87,7 +87,7 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
   if (opts.base) usage("--base", () => parseReference(opts.base as string));
   if (opts.pluginImages) usage("--plugin-images", () => parseReference(`${opts.pluginImages}/x:1`));
   const level = opts.level === undefined || opts.level === "auto" ? undefined : Number(opts.level);
-  if (level !== undefined) usage("--level", () => checkLevel(opts.compression ?? "gzip", level));
+  if (level !== undefined) usage("--level", () => checkLevel(opts.compression ?? DEFAULT_RECIPE.compression, level));
   const { json: _json, pluginDir, output: _output, platform: _platform, level: _level, ...rest } = opts;
   const report = await bakeImages(
     {
