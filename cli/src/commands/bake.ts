@@ -87,7 +87,8 @@ export async function run(io: CommandIO, file: string | undefined, opts: Options
   if (opts.base) usage("--base", () => parseReference(opts.base as string));
   if (opts.pluginImages) usage("--plugin-images", () => parseReference(`${opts.pluginImages}/x:1`));
   const level = opts.level === undefined || opts.level === "auto" ? undefined : Number(opts.level);
-  if (level !== undefined) usage("--level", () => checkLevel(opts.compression ?? DEFAULT_RECIPE.compression, level));
+  if (level !== undefined)
+    usage("--level", () => checkLevel(opts.compression ?? DEFAULT_RECIPE.compression, level));
   const { json: _json, pluginDir, output: _output, platform: _platform, level: _level, ...rest } = opts;
   const report = await bakeImages(
     {
