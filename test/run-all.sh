@@ -31,6 +31,13 @@ sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
   / FAIL / || /^[^ ]+: +× / || /ERROR +run failed|services failed to start|exited \([1-9][0-9]*\)/ ||
   /Errors +[0-9]+ errors?/ {
     if (!seen[$0]++) failures[n++] = $0
+    # A failed hook fails its whole file with no failed test to count: keep the reason beside it.
+    if (/ FAIL /) detail = 4
+    next
+  }
+  detail > 0 && /(Error|Exception)([: ]|$)|Caused by|❯ / {
+    detail--
+    if (!seen[$0]++) failures[n++] = "    " $0
   }
   # Vitest fails a run whose tests all passed on an unhandled error (a crashed worker, a late
   # rejection); name the error and where it came from, not only the exit code.
