@@ -204,6 +204,7 @@ describe("every authentication × authorization kiln renders, with real traffic 
   beforeAll(async () => {
     dir = await mkdtemp(join(required("workDir"), "security-"));
     state = join(dir, "state");
+    const hookStarted = Date.now();
     const [verifier, authorizer] = await Promise.all([
       compileFixture("KilnPlainVerifier"),
       compileFixture("KilnPrefixAuthorizer"),
@@ -215,6 +216,7 @@ describe("every authentication × authorization kiln renders, with real traffic 
       }),
       startSecurityPeers(dir).then((p) => {
         peers = p as SecurityPeers;
+        console.log(`Keycloak ready ${((Date.now() - hookStarted) / 1000).toFixed(1)} s into the setup`);
       }),
     ]);
     const files: string[] = [];
@@ -246,6 +248,10 @@ describe("every authentication × authorization kiln renders, with real traffic 
       `${FIPS}.yaml`,
       "--state",
       state,
+      // Five brokers and a FIPS worker start at once on two cores, beside Keycloak and the suite's
+      // shared Kafka and Connect: more than kiln up's 3-minute default may pass on a loaded machine.
+      "--timeout",
+      "10m",
       "--secrets",
       peers.secretsDir,
       "--classpath",
