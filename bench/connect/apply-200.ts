@@ -9,8 +9,8 @@
 // Each is timed until every create was answered, and until every connector and task RUNS; the
 // workers' request logs then tell when its creates arrived and how often they rebalanced meanwhile
 // (herder-trace.ts). Then unchanged files are re-applied (0 writes expected) by the command — the
-// bundle and the dev build — and by the library, on the settled cluster. Goals (issue 19): 200 creates ≤ 0.8× xargs -P 128
-// curl; the no-op re-apply ≤ 0.5 s as a command.
+// bundle and the dev build — and by the library, on the settled cluster. Goals (issue 19): 200
+// creates ≤ 0.8× xargs -P 128 curl; the no-op re-apply ≤ 0.5 s as a command.
 // The commands run without NODE_EXTRA_CA_CERTS (the workers speak plain http; this sandbox sets it
 // for its registries, and it costs every Node.js process about 0.09 s at start); when it is set,
 // the bundle's no-op is measured with it too, and both are reported.

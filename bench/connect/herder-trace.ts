@@ -2,8 +2,9 @@ import { readFile } from "node:fs/promises";
 
 // What the workers saw of a client's creates, from their own logs: when each create arrived and
 // was answered (Connect's request log prints the answer's time and the request's duration), and how
-// many rebalances the herder ran meanwhile. The leader writes each config alone and rebalances when
-// its queue of requests runs dry, so how a client spreads its first requests shows up here.
+// many rebalances the herder ran meanwhile. Each tick of the leader's herder runs, one at a time,
+// the requests queued before the tick began, then rebalances for the connectors it wrote: how a
+// client spreads its requests decides how many ticks, and so rebalances, its creates take.
 
 export interface HerderTrace {
   /** Client requests that created a connector (answered 201), not a worker's forwarded copy. */
