@@ -205,15 +205,19 @@ const rows = new Map<string, Row[]>();
 const add = (k: string, r: Row) => rows.set(k, [...(rows.get(k) ?? []), r]);
 const noops = new Map<string, number[]>();
 const traces = new Map<string, HerderTrace[]>();
-/** What the workers of `client` saw of its creates, `wave` being how many it sends at once. */
-const trace = async (client: string, ws: ConnectWorker[], wave: number) =>
-  traces.set(client, [
-    ...(traces.get(client) ?? []),
-    await herderTrace(
-      ws.map((w) => w.logFile),
-      wave,
-    ),
-  ]);
+/**
+ * What the workers of `client` saw of its `created` creates, `wave` being how many it sends at
+ * once. A trace that did not find every create read the logs wrong: stop rather than report it.
+ */
+async function trace(client: string, ws: ConnectWorker[], wave: number, created: number) {
+  const t = await herderTrace(
+    ws.map((w) => w.logFile),
+    wave,
+  );
+  if (t.creates !== created)
+    throw new Error(`${client}: the workers' request logs show ${t.creates} creates, not ${created}`);
+  traces.set(client, [...(traces.get(client) ?? []), t]);
+}
 const kilnWave = CONCURRENCY ?? DEFAULT_CONCURRENCY;
 const addNoop = (k: string, ms: number) => noops.set(k, [...(noops.get(k) ?? []), ms]);
 /** CPU time (user + system) of each command's no-op re-apply: on a loaded machine, its own work. */
@@ -259,7 +263,7 @@ try {
           curlFailures += c.failed;
           await allRunning(url, COUNT - c.failed);
           add("xargs -P 128 curl", { created: c.ms, running: performance.now() - t0 });
-          await trace("xargs -P 128 curl", ws, 128);
+          await trace("xargs -P 128 curl", ws, 128, COUNT - c.failed);
           await stopAll(ws);
         },
       ],
@@ -275,7 +279,7 @@ try {
           const created = (await kilnApply(bundleJs, dir)).ms;
           await allRunning(ws[0]?.url as string, COUNT);
           add("kiln connectors apply (bundle)", { created, running: performance.now() - t0 });
-          await trace("kiln connectors apply (bundle)", ws, kilnWave);
+          await trace("kiln connectors apply (bundle)", ws, kilnWave, COUNT);
           // The next CI run meets a settled cluster: re-apply unchanged files, 3 times each.
           for (let k = 0; k < 3; k++) {
             addNoopRun("kiln connectors apply (bundle)", await kilnApply(bundleJs, dir));
@@ -298,7 +302,7 @@ try {
           const first = await libraryApply(dir);
           await allRunning(ws[0]?.url as string, COUNT);
           add("kiln library", { created: first.ms, running: performance.now() - t0 });
-          await trace("kiln library", ws, kilnWave);
+          await trace("kiln library", ws, kilnWave, COUNT);
           for (let k = 0; k < 3; k++) {
             const noop = await libraryApply(dir);
             libWrites = Math.max(libWrites, noop.writes);
