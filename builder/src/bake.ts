@@ -27,6 +27,11 @@ export interface BakeInput {
   labels?: Record<string, string>;
   /** Upload fresh layers to this registry while they are made (one pass); the push then finds them present. */
   eager?: EagerSink;
+  /**
+   * false: a fresh layer the registry took through `eager` is not also written to the layer
+   * cache; it is made again from its files should a later output need its bytes.
+   */
+  keepLocal?: boolean;
   /** Digests of plugin files the lock does not pin, kept by file identity between runs. */
   digests?: FileDigestCache;
   /** Layer digests as soon as each is known (the base's, then each plugin's), so a push can check them early. */
@@ -92,6 +97,7 @@ export async function bake(client: RegistryClient, store: BlobStore, input: Bake
           store,
           recipe: input.recipe,
           ...(input.eager ? { eager: input.eager } : {}),
+          ...(input.keepLocal === false ? { keepLocal: false } : {}),
           ...(input.digests ? { digests: input.digests } : {}),
         });
         input.onLayers?.([built.layer.descriptor.digest]);

@@ -210,10 +210,15 @@ export async function bakeImages(
         ? `${ctx.env.GITHUB_SERVER_URL}/${ctx.env.GITHUB_REPOSITORY}`
         : undefined),
     revision: req.revision ?? ctx.env.GITHUB_SHA,
+    keepLocal: true,
   };
   const reports: BakeReport[] = [];
   try {
-    for (const job of await jobs(req, ctx.cwd)) reports.push(await bakeJob(bakery, job));
+    const all = await jobs(req, ctx.cwd);
+    // One image pushed and nothing written reads no layer's bytes back: a layer the registry
+    // took is then not cached as well (a later run that needs its bytes makes it again).
+    bakery.keepLocal = (req.outputs ?? []).length > 0 || all.length > 1;
+    for (const job of all) reports.push(await bakeJob(bakery, job));
   } finally {
     await client.close();
   }
@@ -233,6 +238,8 @@ interface Bakery {
   /** Provenance labels: the repository and revision the image was baked from. */
   source: string | undefined;
   revision: string | undefined;
+  /** Whether layers streamed to the push target are also written to the layer cache. */
+  keepLocal: boolean;
 }
 
 /** One Connect cluster's image: baked, then only planned, or given its SBOM, pushed and written. */
@@ -298,6 +305,7 @@ async function bakeImage(
   const { req, client, store } = b;
   const result = await bake(client, store, {
     ...(target && !req.plan ? { eager: eagerUpload(client, target.repository, target.presence) } : {}),
+    ...(b.keepLocal ? {} : { keepLocal: false }),
     ...(target ? { onLayers: (digests: Digest[]) => target.presence.prefetch(digests) } : {}),
     base: job.base,
     plugins,

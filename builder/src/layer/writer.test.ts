@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { extract } from "tar-stream";
@@ -9,9 +9,11 @@ import { sha256Digest } from "../model/digest.js";
 import { resolveFiles } from "./source.js";
 import {
   decompress,
+  type EagerSink,
   effectiveLevel,
   entriesUnder,
   type LayerRecipe,
+  madeLayer,
   recipeFromEnv,
   writeLayer,
   zstdSupported,
@@ -178,6 +180,67 @@ describe("writeLayer", () => {
     }
   });
 
+  it("keepLocal false: a layer the registry took is not stored, and is made again, the same bytes, when read", async () => {
+    const dir = await pluginDir(7);
+    const store = new BlobStore(await mkdtemp(join(tmpdir(), "kiln-store-")));
+    const listed = await resolveFiles({ name: "p", version: "1", dir });
+    const unknown = entriesUnder(
+      "p",
+      listed.map(({ sha256: _, ...f }) => f),
+    );
+    const sent = new EagerBytes();
+    const l = await writeLayer(unknown, recipe, store, { eager: sent, keepLocal: false });
+    expect(l).toMatchObject({ cached: false, eagerUploaded: true, remoteOnly: true });
+    expect(sha256Digest(sent.bytes())).toBe(l.digest);
+    expect(await store.has(l.digest)).toBe(false);
+    // The next run knows it without the bytes, still remote only.
+    const keyed = entriesUnder("p", listed);
+    const again = await writeLayer(keyed, recipe, store);
+    expect(again).toMatchObject({ digest: l.digest, diffId: l.diffId, cached: true, remoteOnly: true });
+    // Read back (another registry, a layout): made again from the files, byte for byte.
+    const layer = madeLayer(store, again, keyed, recipe);
+    const chunks: Buffer[] = [];
+    for await (const c of await layer.open()) chunks.push(c as Buffer);
+    expect(sha256Digest(Buffer.concat(chunks))).toBe(l.digest);
+    expect(await store.has(l.digest)).toBe(true);
+    expect((await writeLayer(keyed, recipe, store)).remoteOnly).toBeUndefined();
+    // The memo is a file like any other: one naming no digest is a miss, never a path.
+    const memos = join(store.root, "kiln-layers");
+    for (const memo of await readdir(memos))
+      await writeFile(
+        join(memos, memo),
+        JSON.stringify({ digest: "sha256:../../x", diffId: l.diffId, size: 1, local: false }),
+      );
+    expect(await writeLayer(keyed, recipe, store)).toMatchObject({ digest: l.digest, cached: false });
+  });
+
+  it("keepLocal false: files changed since the push fail the remake instead of giving other bytes", async () => {
+    const dir = await pluginDir(8);
+    const store = new BlobStore(await mkdtemp(join(tmpdir(), "kiln-store-")));
+    const entries = entriesUnder("p", await resolveFiles({ name: "p", version: "1", dir }));
+    const l = await writeLayer(entries, recipe, store, { eager: new EagerBytes(), keepLocal: false });
+    await writeFile(join(dir, "a.jar"), Buffer.alloc(1_000, 9)); // same size, other bytes
+    await expect(madeLayer(store, l, entries, recipe).open()).rejects.toThrow(
+      `the files of layer ${l.digest} have changed since it was pushed`,
+    );
+  });
+
+  it("keepLocal false: a failed upload leaves the layer in the store, as without it", async () => {
+    const dir = await pluginDir(9);
+    const store = new BlobStore(await mkdtemp(join(tmpdir(), "kiln-store-")));
+    const entries = entriesUnder("p", await resolveFiles({ name: "p", version: "1", dir }));
+    for (const failing of [new EagerBytes("write"), new EagerBytes("finish"), new EagerBytes("begin")]) {
+      const l = await writeLayer(entries, { ...recipe, epoch: recipe.epoch + 1 }, store, {
+        eager: failing,
+        keepLocal: false,
+      });
+      expect(l.eagerUploaded).toBeUndefined();
+      expect(l.remoteOnly).toBeUndefined();
+      expect(await store.has(l.digest)).toBe(true);
+      await rm(join(store.root, "kiln-layers"), { recursive: true });
+    }
+  });
+
   it("rejects a lock entry whose file is missing or has another size", async () => {
     const dir = await pluginDir(6);
     await expect(
@@ -191,6 +254,28 @@ describe("writeLayer", () => {
     ).rejects.toThrow(/escapes/);
   });
 });
+
+/** A registry session held in memory, failing at `fails` when given. */
+class EagerBytes implements EagerSink {
+  readonly #chunks: Buffer[] = [];
+  constructor(readonly fails?: "begin" | "write" | "finish") {}
+  bytes(): Buffer {
+    return Buffer.concat(this.#chunks);
+  }
+  async begin() {
+    if (this.fails === "begin") throw new Error("POST refused");
+    return {
+      write: async (chunk: Buffer) => {
+        if (this.fails === "write") throw new Error("connection reset");
+        this.#chunks.push(Buffer.from(chunk));
+      },
+      finish: async () => {
+        if (this.fails === "finish") throw new Error("digest refused");
+      },
+      abort: () => {},
+    };
+  }
+}
 
 describe("recipeFromEnv", () => {
   it("takes each compression's own levels, and refuses the rest before any layer is made", () => {

@@ -6,11 +6,11 @@ import { pipeline } from "node:stream/promises";
 import * as zlib from "node:zlib";
 import { KilnError } from "@kiln/schemas/core";
 import type { BlobStore } from "../layout/blob-store.js";
-import type { Digest } from "../model/digest.js";
+import { type Digest, isDigest } from "../model/digest.js";
 import type { Layer } from "../model/image.js";
 import { MediaType } from "../model/media.js";
 import { StoredGzip } from "./stored-gzip.js";
-import { TAR_CHUNK, tarChunks } from "./tar.js";
+import { LayerSourceError, TAR_CHUNK, tarChunks } from "./tar.js";
 
 /**
  * How a layer is made; part of the reproducible recipe (and of the cache key):
@@ -161,6 +161,11 @@ export interface LayerWriteResult {
   cached: boolean;
   /** True when the bytes also went to a registry while they were made (see `EagerSink`). */
   eagerUploaded?: boolean;
+  /**
+   * True when the bytes went to a registry only, not to the store (`keepLocal: false`), in this
+   * run or the one that made the layer: {@link madeLayer} makes them again if they are read.
+   */
+  remoteOnly?: boolean;
   /** The sha256 of each file entry given without one, by `abs`, hashed as it was packed. */
   learned?: Map<string, string>;
 }
@@ -193,24 +198,43 @@ export function storedLayer(
 /** The layer memo for a key: where a layer made before with the same key is recorded. */
 const memoPath = (store: BlobStore, key: string) => join(store.root, "kiln-layers", `${key}.json`);
 
-/** A layer recorded under `key` whose blob is still in the store; a damaged memo is a miss. */
-async function memoised(
-  store: BlobStore,
-  key: string,
-): Promise<{ digest: Digest; diffId: Digest; size: number } | undefined> {
+interface Memo {
+  digest: Digest;
+  diffId: Digest;
+  size: number;
+  /** false: the layer went to a registry only, and its bytes are not in the store. */
+  local?: false;
+}
+
+/**
+ * A layer recorded under `key` whose blob is still in the store, or that went to a registry
+ * only; a damaged memo is a miss.
+ */
+async function memoised(store: BlobStore, key: string): Promise<Memo | undefined> {
   const hit = await readFile(memoPath(store, key), "utf8").then(
     (t) => {
       try {
-        return JSON.parse(t) as { digest: Digest; diffId: Digest; size: number };
+        return JSON.parse(t) as Memo;
       } catch {
         return undefined;
       }
     },
     () => undefined,
   );
-  return hit && typeof hit.digest === "string" && (await store.has(hit.digest).catch(() => false))
-    ? hit
-    : undefined;
+  const valid =
+    typeof hit?.digest === "string" &&
+    isDigest(hit.digest) &&
+    typeof hit.diffId === "string" &&
+    isDigest(hit.diffId) &&
+    Number.isSafeInteger(hit.size) &&
+    hit.size >= 0;
+  if (!hit || !valid) return undefined;
+  return hit.local === false || (await store.has(hit.digest).catch(() => false)) ? hit : undefined;
+}
+
+async function remember(store: BlobStore, key: string, memo: Memo): Promise<void> {
+  await mkdir(join(store.root, "kiln-layers"), { recursive: true });
+  await writeFile(memoPath(store, key), JSON.stringify(memo));
 }
 
 /**
@@ -219,28 +243,89 @@ async function memoised(
  * size. A layer with the same key built before is reused without reading its files.
  * Files given without a sha256 are hashed as they are packed (`learned`), and the layer is
  * keyed afterwards: a file kiln has not seen is read once, not once to key and once to pack.
+ * With `eager` and `keepLocal: false`, a layer the registry takes is not written to the store
+ * at all (one write of its bytes instead of two): {@link madeLayer} makes it again from its
+ * files should its bytes be read later.
  */
 export async function writeLayer(
   entries: LayerEntry[],
   recipe: LayerRecipe,
   store: BlobStore,
-  opts: { mediaType?: string; eager?: EagerSink } = {},
+  opts: { mediaType?: string; eager?: EagerSink; keepLocal?: boolean } = {},
 ): Promise<LayerWriteResult> {
   const mediaType =
     opts.mediaType ?? (recipe.compression === "zstd" ? MediaType.OCI_LAYER_ZSTD : MediaType.OCI_LAYER_GZIP);
   const keyed = entries.every((e) => e.type === "directory" || e.sha256 !== undefined);
   if (keyed) {
     const hit = await memoised(store, layerKey(entries, recipe));
-    if (hit) return { ...hit, mediaType, cached: true };
+    if (hit)
+      return {
+        digest: hit.digest,
+        diffId: hit.diffId,
+        size: hit.size,
+        mediaType,
+        cached: true,
+        ...(hit.local === false ? { remoteOnly: true } : {}),
+      };
   }
+  const made = await makeLayer(entries, recipe, store, opts.eager, opts.keepLocal ?? true).catch((err) => {
+    // The registry dropped a layer kept nowhere else: make it again, into the store.
+    if (err instanceof EagerLost) return makeLayer(entries, recipe, store, undefined, true);
+    throw err;
+  });
+  const { digest, diffId, size, uploaded, learned, local } = made;
+  await remember(store, keyWith(entries, recipe, learned), {
+    digest,
+    diffId,
+    size,
+    ...(local ? {} : { local: false as const }),
+  });
+  return {
+    digest,
+    diffId,
+    size,
+    mediaType,
+    cached: false,
+    ...(uploaded ? { eagerUploaded: true } : {}),
+    ...(local ? {} : { remoteOnly: true }),
+    ...(learned.size > 0 ? { learned } : {}),
+  };
+}
 
-  const tmp = await store.tempPath();
+/** The key of `entries`, with the digests of files learnt while they were packed. */
+function keyWith(entries: LayerEntry[], recipe: LayerRecipe, learned: Map<string, string>): string {
+  return layerKey(
+    entries.map((e) => (e.type === "file" && !e.sha256 ? { ...e, sha256: learned.get(e.abs) } : e)),
+    recipe,
+  );
+}
+
+/** The eager upload failed for a layer that was going nowhere else. */
+class EagerLost extends Error {}
+
+/** One pass over the entries: the layer's bytes to the store, to `eager`, or to both. */
+async function makeLayer(
+  entries: LayerEntry[],
+  recipe: LayerRecipe,
+  store: BlobStore,
+  eagerSink: EagerSink | undefined,
+  keepLocal: boolean,
+): Promise<{
+  digest: Digest;
+  diffId: Digest;
+  size: number;
+  uploaded: boolean;
+  learned: Map<string, string>;
+  local: boolean;
+}> {
   const diffHash = createHash("sha256");
   const blobHash = createHash("sha256");
   const learned = new Map<string, string>();
   let size = 0;
   // Best effort: a failed eager upload is dropped, and the push uploads the file later.
-  let eager = opts.eager ? await opts.eager.begin().catch(() => undefined) : undefined;
+  let eager = eagerSink ? await eagerSink.begin().catch(() => undefined) : undefined;
+  // No session, no skipping the store: the push needs the bytes from somewhere.
+  const local = keepLocal || !eager;
   const feed = async (chunk: Buffer) => {
     if (!eager) return;
     try {
@@ -248,9 +333,11 @@ export async function writeLayer(
     } catch {
       eager.abort();
       eager = undefined;
+      if (!local) throw new EagerLost();
     }
   };
-  const file = await open(tmp, "w");
+  const tmp = local ? await store.tempPath() : undefined;
+  const file = tmp ? await open(tmp, "w") : undefined;
   try {
     // Three stages, megabyte chunks: the tar (hashed as it is made), the compressor, and one
     // sink that hashes the compressed bytes and sends each chunk to the cache file and the
@@ -276,15 +363,15 @@ export async function writeLayer(
           }
           blobHash.update(chunk);
           size += chunk.length;
-          Promise.all([file.write(chunk), feed(chunk)]).then(() => cb(), cb);
+          Promise.all([file?.write(chunk), feed(chunk)]).then(() => cb(), cb);
         },
       }),
     );
-    await file.close();
+    await file?.close();
   } catch (err) {
     eager?.abort();
-    await file.close().catch(() => {});
-    await rm(tmp, { force: true });
+    await file?.close().catch(() => {});
+    if (tmp) await rm(tmp, { force: true });
     throw err;
   }
   const digest = `sha256:${blobHash.digest("hex")}` as Digest;
@@ -295,23 +382,49 @@ export async function writeLayer(
         () => false,
       )
     : false;
-  await store.commit(tmp, digest);
-  const key = layerKey(
-    keyed
-      ? entries
-      : entries.map((e) => (e.type === "file" && !e.sha256 ? { ...e, sha256: learned.get(e.abs) } : e)),
-    recipe,
-  );
-  await mkdir(join(store.root, "kiln-layers"), { recursive: true });
-  await writeFile(memoPath(store, key), JSON.stringify({ digest, diffId, size }));
+  if (tmp) await store.commit(tmp, digest);
+  else if (!uploaded) throw new EagerLost();
+  return { digest, diffId, size, uploaded, learned, local };
+}
+
+/**
+ * The layer `writeLayer` gave for `entries`, read from the store. A layer that went to a
+ * registry only is made again from its files, into the store, the first time it is read (a
+ * push to another registry, an OCI layout, Docker); files changed since then fail it, rather
+ * than give other bytes under its digest.
+ */
+export function madeLayer(
+  store: BlobStore,
+  r: LayerWriteResult,
+  entries: LayerEntry[],
+  recipe: LayerRecipe,
+): Layer {
+  const layer = storedLayer(store, r);
+  if (!r.remoteOnly) return layer;
+  let remade: Promise<void> | undefined;
+  const remake = async () => {
+    if (await store.has(r.digest)) return;
+    const again = await makeLayer(entries, recipe, store, undefined, true);
+    if (again.digest !== r.digest)
+      throw new LayerSourceError(
+        `the files of layer ${r.digest} have changed since it was pushed (they now make ${again.digest}): bake again`,
+      );
+    await remember(store, keyWith(entries, recipe, again.learned), {
+      digest: r.digest,
+      diffId: r.diffId,
+      size: r.size,
+    });
+  };
   return {
-    digest,
-    diffId,
-    size,
-    mediaType,
-    cached: false,
-    ...(uploaded ? { eagerUploaded: true } : {}),
-    ...(learned.size > 0 ? { learned } : {}),
+    ...layer,
+    open: async () => {
+      remade ??= remake().catch((err) => {
+        remade = undefined;
+        throw err;
+      });
+      await remade;
+      return store.open(r.digest);
+    },
   };
 }
 

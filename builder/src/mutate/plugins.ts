@@ -6,7 +6,7 @@ import {
   type ResolvedFile,
   resolveListing,
 } from "../layer/source.js";
-import { type EagerSink, entriesUnder, type LayerRecipe, storedLayer, writeLayer } from "../layer/writer.js";
+import { type EagerSink, entriesUnder, type LayerRecipe, madeLayer, writeLayer } from "../layer/writer.js";
 import type { BlobStore } from "../layout/blob-store.js";
 import type { Layer } from "../model/image.js";
 
@@ -36,6 +36,8 @@ export async function buildPluginLayer(
     recipe: LayerRecipe;
     root?: string;
     eager?: EagerSink;
+    /** false: a layer the registry took through `eager` is not kept in the store (see `writeLayer`). */
+    keepLocal?: boolean;
     /** Digests of files the lock does not pin, by file identity (see `FileDigestCache`). */
     digests?: FileDigestCache;
   },
@@ -53,12 +55,11 @@ export async function buildPluginLayer(
   // again: those files are read for their digests first.
   const listed = opts.digests ? listing.files : await resolveListing(listing);
   const startedAt = Date.now();
-  const written = await writeLayer(
-    entriesUnder(root, listed),
-    opts.recipe,
-    opts.store,
-    opts.eager ? { eager: opts.eager } : {},
-  );
+  const entries = entriesUnder(root, listed);
+  const written = await writeLayer(entries, opts.recipe, opts.store, {
+    ...(opts.eager ? { eager: opts.eager } : {}),
+    ...(opts.keepLocal === false ? { keepLocal: false } : {}),
+  });
   const files = listed.map((f): ResolvedFile => {
     if (f.sha256) return { ...f, sha256: f.sha256 };
     const sha256 = written.learned?.get(f.abs);
@@ -71,7 +72,7 @@ export async function buildPluginLayer(
   return {
     plugin: p,
     files,
-    layer: storedLayer(opts.store, written),
+    layer: madeLayer(opts.store, written, entries, opts.recipe),
     cached: written.cached,
     eagerUploaded: written.eagerUploaded ?? false,
   };

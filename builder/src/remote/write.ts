@@ -345,27 +345,33 @@ export class BlobPresence {
  * An upload session fed while a layer is being made (see `EagerSink`): POST,
  * one streaming PATCH, then PUT `?digest=` once the digest is known. Any
  * failure only drops the eager copy; the push uploads the cached file later.
+ * The session opens while the layer's first bytes are made (they wait in the
+ * body, a megabyte at most): no round trip stands before a layer's work.
  */
 export function eagerUpload(client: RegistryClient, target: Reference, presence?: BlobPresence): EagerSink {
   const w = new Writer(client, target);
   return {
     async begin() {
-      const init = await w.initiateUpload(sha256Digest(""));
-      if (init.mounted) throw new Error("unexpected mount");
       const body = new PassThrough({ highWaterMark: 1 << 20 });
       let failed: unknown;
       const t = client.transport(target.registry);
-      const patch = t
-        .send({
-          method: "PATCH",
-          url: init.location,
-          headers: { "content-type": "application/octet-stream" },
-          body: async () => body,
-          scopes: [`repository:${target.repository}:pull,push`],
-          expect: [202],
-          what: "stream layer",
-          retry: false,
-        })
+      const session = w.initiateUpload(sha256Digest("")).then((init) => {
+        if (init.mounted) throw new Error("unexpected mount");
+        return init.location;
+      });
+      const patch = session
+        .then((location) =>
+          t.send({
+            method: "PATCH",
+            url: location,
+            headers: { "content-type": "application/octet-stream" },
+            body: async () => body,
+            scopes: [`repository:${target.repository}:pull,push`],
+            expect: [202],
+            what: "stream layer",
+            retry: false,
+          }),
+        )
         .catch((err) => {
           failed = err;
           body.destroy();
@@ -381,7 +387,7 @@ export function eagerUpload(client: RegistryClient, target: Reference, presence?
         async finish(digest: Digest, _size: number) {
           body.end();
           const res = await patch;
-          const loc = new URL(res.headers.location ?? init.location, t.base);
+          const loc = new URL(res.headers.location ?? (await session), t.base);
           loc.searchParams.set("digest", digest);
           await t.send({
             method: "PUT",

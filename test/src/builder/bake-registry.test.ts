@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
   BlobStore,
@@ -178,6 +179,42 @@ describe("bake against the plain registry", () => {
     // The layer was there already; only the config went up, the base was mounted.
     expect(pushed.blobs).toStrictEqual({ uploaded: 1, mounted: 2, existing: 1 });
     expect((await fetchArtifact(client, target)).digest).toBe(r.artifact.digest);
+  });
+
+  it("keepLocal false: a streamed layer is not cached, and a later push elsewhere makes it again from its files", async () => {
+    const fresh = [await makePlugin("pushed-only", "1.0.0", { "pushed-only-1.0.0.jar": 1_500_000 })];
+    const target = parseReference(`${host}/team/pushed-only:1`);
+    const cache = new BlobStore(await tempDir("pushed-only-cache"));
+    const r = await bake(client, cache, {
+      base: `${host}/strimzi/kafka:single`,
+      plugins: fresh,
+      recipe,
+      eager: eagerUpload(client, target),
+      keepLocal: false,
+    });
+    const layer = r.plugins[0]?.layer.descriptor.digest as `sha256:${string}`;
+    expect(r.plugins.map((p) => p.eagerUploaded)).toStrictEqual([true]);
+    expect(await cache.has(layer)).toBe(false);
+    expect((await pushArtifact(client, r.artifact, target)).blobs).toStrictEqual({
+      uploaded: 1,
+      mounted: 2,
+      existing: 1,
+    });
+    // The next bake finds the layer by its files alone; a push to another repository needs its
+    // bytes, which are made again, byte for byte, and pulled back under the same digest.
+    const next = await bake(client, cache, { base: `${host}/strimzi/kafka:single`, plugins: fresh, recipe });
+    expect(next.artifact.digest).toBe(r.artifact.digest);
+    expect(next.plugins.map((p) => p.cached)).toStrictEqual([true]);
+    const elsewhere = parseReference(`${host}/other/pushed-only:1`);
+    expect((await pushArtifact(client, next.artifact, elsewhere)).blobs).toMatchObject({ uploaded: 2 });
+    expect(await cache.has(layer)).toBe(true);
+    const back = await fetchArtifact(client, elsewhere);
+    expect(back.digest).toBe(r.artifact.digest);
+    if (back.kind !== "image") throw new Error("expected an image");
+    const pulled = await back.layers.at(-1)?.open();
+    const chunks: Buffer[] = [];
+    for await (const c of pulled ?? []) chunks.push(c as Buffer);
+    expect(`sha256:${createHash("sha256").update(Buffer.concat(chunks)).digest("hex")}`).toBe(layer);
   });
 
   it("writes an OCI layout that reads back to the same digest", async () => {

@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  BlobStore,
   type Digest,
   headManifest,
   listReferrers,
@@ -29,6 +30,8 @@ describe("kiln bake against the real registry", () => {
   let cwd: string;
   let env: NodeJS.ProcessEnv;
   let pluginArgs: string[];
+  /** The plugin layers the first test pushed. */
+  let pushedLayers: Digest[] = [];
 
   beforeAll(async () => {
     cwd = await tempDir("cli-bake");
@@ -76,9 +79,15 @@ describe("kiln bake against the real registry", () => {
       digest: string;
       push: { uploadedBytes: number };
       sbom: string;
+      plugins: Array<{ layer: Digest }>;
     }>;
     expect((await headManifest(client, parseReference(target)))?.digest).toBe(r1?.digest);
     expect(r1?.push.uploadedBytes).toBeGreaterThan(240_000);
+    // A push alone: the layers streamed to the registry are not written to the cache as well.
+    const cached = new BlobStore(join(env.KILN_CACHE as string, "images"));
+    pushedLayers = r1?.plugins.map((p) => p.layer) ?? [];
+    expect(pushedLayers).toHaveLength(2);
+    for (const layer of pushedLayers) expect(await cached.has(layer)).toBe(false);
     const sbom = JSON.parse(await readFile(r1?.sbom as string, "utf8"));
     expect(sbom.components.map((c: { name: string }) => c.name)).toStrictEqual(["jdbc-sink", "s3-sink"]);
 
@@ -173,6 +182,9 @@ describe("kiln bake against the real registry", () => {
     const [r] = JSON.parse(res.out) as Array<{ digest: string; outputs: string[] }>;
     expect(r?.outputs).toStrictEqual([`oci:${join(cwd, "out", "oci")}`]);
     expect((await readLayout(join(cwd, "out", "oci"))).digest).toBe(r?.digest);
+    // The layers the first test only pushed were made again from their files for the layout.
+    const layout = new BlobStore(join(cwd, "out", "oci"));
+    for (const layer of pushedLayers) expect(await layout.has(layer)).toBe(true);
   });
 
   it("bakes catalog plugins resolved from kiln.lock.json (Maven Central, cached), with the lock's URLs and sha512s in the SBOM", async () => {
