@@ -146,6 +146,8 @@ try {
               plugins: set,
               recipe: { compression: "gzip", level: "auto", epoch: 1_700_000_000 },
               eager: eagerUpload(client, target, presence),
+              // As the command's push-only bake: a layer the registry took is not cached too.
+              keepLocal: false,
               onLayers: (digests) => presence.prefetch(digests),
             });
             const plan = await planPush(client, r.artifact, target, presence);

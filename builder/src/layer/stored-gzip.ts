@@ -1,4 +1,3 @@
-import { Transform, type TransformCallback } from "node:stream";
 import { crc32 } from "node:zlib";
 
 // gzip at level 0 — stored deflate blocks — written here instead of by zlib. zlib's stored
@@ -11,76 +10,74 @@ const MAX_BLOCK = 65_535;
 // Magic, deflate, no flags, mtime 0, XFL 4 (fastest, as zlib marks level 0), OS 255 (unknown).
 const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 0xff]);
 
-/** A Transform from bytes to a gzip member of stored deflate blocks. */
-export class StoredGzip extends Transform {
+/**
+ * Bytes in, a gzip member of stored deflate blocks out. It keeps no reference to its input
+ * (what it holds back is copied), so a caller may read the next bytes into the same buffer.
+ */
+export class StoredGzip {
   #crc = 0;
   #total = 0;
   #started = false;
-  /** Input not yet framed: less than one full block is held back until more arrives or the end. */
-  #held: Buffer[] = [];
+  /** Input not yet framed: at most one block, held back until more arrives or the end. */
+  readonly #held = Buffer.allocUnsafe(MAX_BLOCK);
   #heldLen = 0;
 
-  constructor(highWaterMark = 4 << 20) {
-    super({ writableHighWaterMark: highWaterMark, readableHighWaterMark: highWaterMark });
-  }
-
-  /** Frames held bytes into blocks; all of them when `final`, else only while more than a block remains. */
-  #frame(final: boolean): Buffer | undefined {
-    const keep = final
-      ? 0
-      : this.#heldLen > MAX_BLOCK
-        ? ((this.#heldLen - 1) % MAX_BLOCK) + 1
-        : this.#heldLen;
-    const framedLen = this.#heldLen - keep;
-    const blocks = final ? Math.max(1, Math.ceil(framedLen / MAX_BLOCK)) : framedLen / MAX_BLOCK;
-    if (blocks === 0) return undefined;
-    const out = Buffer.allocUnsafe((this.#started ? 0 : HEADER.length) + blocks * 5 + framedLen);
-    let at = 0;
-    if (!this.#started) {
-      at += HEADER.copy(out, 0);
-      this.#started = true;
+  /** The blocks `chunk` completes (all but the last block's worth of input), or undefined. */
+  push(chunk: Buffer): Buffer | undefined {
+    this.#crc = crc32(chunk, this.#crc);
+    this.#total += chunk.length;
+    const total = this.#heldLen + chunk.length;
+    if (total <= MAX_BLOCK) {
+      chunk.copy(this.#held, this.#heldLen);
+      this.#heldLen = total;
+      return undefined;
     }
-    // Each byte is copied once, from the held pieces straight into its block.
-    let piece = 0;
-    let offset = 0;
+    // Frame whole blocks, keeping 1 to 65,535 bytes back: the last block must be marked final.
+    const keep = ((total - 1) % MAX_BLOCK) + 1;
+    const blocks = (total - keep) / MAX_BLOCK;
+    const out = this.#begin(blocks * (5 + MAX_BLOCK));
+    let at = out.length - blocks * (5 + MAX_BLOCK);
+    // Each byte is copied once, from the held bytes or the chunk straight into its block.
+    let from = 0;
     for (let b = 0; b < blocks; b++) {
-      const len = Math.min(MAX_BLOCK, framedLen - b * MAX_BLOCK);
-      out[at] = final && b === blocks - 1 ? 1 : 0; // BFINAL, BTYPE 00 (stored)
-      out.writeUInt16LE(len, at + 1);
-      out.writeUInt16LE(~len & 0xffff, at + 3);
-      at += 5;
-      for (let left = len; left > 0; ) {
-        const src = this.#held[piece] as Buffer;
-        const n = src.copy(out, at, offset, offset + Math.min(left, src.length - offset));
-        at += n;
-        left -= n;
-        offset += n;
-        if (offset === src.length) {
-          piece++;
-          offset = 0;
-        }
+      at = blockHeader(out, at, MAX_BLOCK, false);
+      let left = MAX_BLOCK;
+      if (b === 0 && this.#heldLen > 0) {
+        at += this.#held.copy(out, at, 0, this.#heldLen);
+        left -= this.#heldLen;
       }
+      at += chunk.copy(out, at, from, from + left);
+      from += left;
     }
-    const rest = this.#held.slice(piece);
-    if (rest.length > 0 && offset > 0) rest[0] = (rest[0] as Buffer).subarray(offset);
-    this.#held = rest;
-    this.#heldLen = keep;
+    this.#heldLen = chunk.copy(this.#held, 0, from);
     return out;
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.#crc = crc32(chunk, this.#crc);
-    this.#total += chunk.length;
-    this.#held.push(chunk);
-    this.#heldLen += chunk.length;
-    cb(null, this.#frame(false));
+  /** The last block, marked final, and the trailer (CRC-32, length). */
+  end(): Buffer {
+    const out = this.#begin(5 + this.#heldLen + 8);
+    let at = blockHeader(out, out.length - (5 + this.#heldLen + 8), this.#heldLen, true);
+    at += this.#held.copy(out, at, 0, this.#heldLen);
+    out.writeUInt32LE(this.#crc >>> 0, at);
+    out.writeUInt32LE(this.#total % 2 ** 32, at + 4);
+    this.#heldLen = 0;
+    return out;
   }
 
-  override _flush(cb: TransformCallback): void {
-    const last = this.#frame(true) as Buffer;
-    const trailer = Buffer.allocUnsafe(8);
-    trailer.writeUInt32LE(this.#crc >>> 0, 0);
-    trailer.writeUInt32LE(this.#total % 2 ** 32, 4);
-    cb(null, Buffer.concat([last, trailer]));
+  /** A buffer for `bytes` of output, after the gzip header if it has not been written yet. */
+  #begin(bytes: number): Buffer {
+    const header = this.#started ? 0 : HEADER.length;
+    const out = Buffer.allocUnsafe(header + bytes);
+    if (header > 0) HEADER.copy(out, 0);
+    this.#started = true;
+    return out;
   }
+}
+
+/** A stored block's header at `at`: BFINAL, BTYPE 00, LEN, NLEN. Returns where its data starts. */
+function blockHeader(out: Buffer, at: number, len: number, final: boolean): number {
+  out[at] = final ? 1 : 0;
+  out.writeUInt16LE(len, at + 1);
+  out.writeUInt16LE(~len & 0xffff, at + 3);
+  return at + 5;
 }

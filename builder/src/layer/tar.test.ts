@@ -6,7 +6,7 @@ import { pack } from "tar-stream";
 import { describe, expect, it } from "vitest";
 
 import { sha256Digest } from "../model/digest.js";
-import { LayerSourceError, tarChunks } from "./tar.js";
+import { LayerSourceError, TAR_CHUNK, tarChunks } from "./tar.js";
 import type { LayerEntry } from "./writer.js";
 
 /** The tar tar-stream's pack writes for the same entries: what kiln's layers were made with. */
@@ -37,9 +37,10 @@ async function tarStreamBytes(entries: LayerEntry[], epoch: number): Promise<Buf
   return done;
 }
 
-async function collect(entries: LayerEntry[], epoch: number): Promise<Buffer> {
+/** The whole tar; with `readBuffer`, each chunk copied as it comes, as its consumer must. */
+async function collect(entries: LayerEntry[], epoch: number, readBuffer?: Buffer): Promise<Buffer> {
   const out: Buffer[] = [];
-  for await (const c of tarChunks(entries, epoch)) out.push(c);
+  for await (const c of tarChunks(entries, epoch, undefined, readBuffer)) out.push(Buffer.from(c));
   return Buffer.concat(out);
 }
 
@@ -93,10 +94,11 @@ describe("tarChunks", () => {
         sha256: "",
       },
     ];
-    for (const epoch of [0, 1_700_000_000])
-      expect(sha256Digest(await collect(entries, epoch))).toBe(
-        sha256Digest(await tarStreamBytes(entries, epoch)),
-      );
+    for (const epoch of [0, 1_700_000_000]) {
+      const expected = sha256Digest(await tarStreamBytes(entries, epoch));
+      expect(sha256Digest(await collect(entries, epoch))).toBe(expected);
+      expect(sha256Digest(await collect(entries, epoch, Buffer.alloc(TAR_CHUNK)))).toBe(expected);
+    }
   });
 
   it.each([

@@ -148,8 +148,7 @@ function compressor(recipe: LayerRecipe, level: number): Transform {
       },
     });
   }
-  // Stored blocks are framed by kiln itself (the same bytes for any chunking); zlib deflates.
-  return level === 0 ? new StoredGzip() : zlib.createGzip({ level, chunkSize: TAR_CHUNK });
+  return zlib.createGzip({ level, chunkSize: TAR_CHUNK });
 }
 
 export interface LayerWriteResult {
@@ -339,34 +338,41 @@ async function makeLayer(
   const tmp = local ? await store.tempPath() : undefined;
   const file = tmp ? await open(tmp, "w") : undefined;
   try {
-    // Three stages, megabyte chunks: the tar (hashed as it is made), the compressor, and one
-    // sink that hashes the compressed bytes and sends each chunk to the cache file and the
-    // registry at once.
-    const gzip = recipe.compression === "gzip";
-    await pipeline(
-      Readable.from(
-        (async function* () {
-          for await (const chunk of tarChunks(entries, recipe.epoch, learned)) {
-            diffHash.update(chunk);
-            yield chunk;
+    // Megabyte chunks: the tar (hashed as it is made), the compressor, and one sink that hashes
+    // the compressed bytes and sends each chunk to the cache file and the registry at once.
+    // Stored blocks (level 0) are framed by kiln itself as the tar is made (the same bytes for
+    // any chunking), from one read buffer: a stage less, and a fresh buffer per megabyte less.
+    const level = effectiveLevel(entries, recipe);
+    const stored = recipe.compression === "gzip" && level === 0 ? new StoredGzip() : undefined;
+    const zlibGzip = recipe.compression === "gzip" && !stored;
+    const tar = Readable.from(
+      (async function* () {
+        const readBuffer = stored ? Buffer.allocUnsafe(TAR_CHUNK) : undefined;
+        for await (const chunk of tarChunks(entries, recipe.epoch, learned, readBuffer)) {
+          diffHash.update(chunk);
+          if (!stored) yield chunk;
+          else {
+            const framed = stored.push(chunk);
+            if (framed) yield framed;
           }
-        })(),
-        { objectMode: false, highWaterMark: 4 * TAR_CHUNK },
-      ),
-      compressor(recipe, effectiveLevel(entries, recipe)),
-      new Writable({
-        highWaterMark: 4 * TAR_CHUNK,
-        write(chunk: Buffer, _enc, cb) {
-          if (gzip && size <= 9 && size + chunk.length > 9) {
-            chunk = Buffer.from(chunk);
-            chunk[9 - size] = 0xff; // zlib writes its build's OS byte: "unknown", as reproducible-builds tools write
-          }
-          blobHash.update(chunk);
-          size += chunk.length;
-          Promise.all([file?.write(chunk), feed(chunk)]).then(() => cb(), cb);
-        },
-      }),
+        }
+        if (stored) yield stored.end();
+      })(),
+      { objectMode: false, highWaterMark: 4 * TAR_CHUNK },
     );
+    const sink = new Writable({
+      highWaterMark: 4 * TAR_CHUNK,
+      write(chunk: Buffer, _enc, cb) {
+        if (zlibGzip && size <= 9 && size + chunk.length > 9) {
+          chunk = Buffer.from(chunk);
+          chunk[9 - size] = 0xff; // zlib writes its build's OS byte: "unknown", as reproducible-builds tools write
+        }
+        blobHash.update(chunk);
+        size += chunk.length;
+        Promise.all([file?.write(chunk), feed(chunk)]).then(() => cb(), cb);
+      },
+    });
+    await (stored ? pipeline(tar, sink) : pipeline(tar, compressor(recipe, level), sink));
     await file?.close();
   } catch (err) {
     eager?.abort();
