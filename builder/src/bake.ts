@@ -88,14 +88,16 @@ export async function bake(client: RegistryClient, store: BlobStore, input: Bake
       input.onLayers?.(uniqueLayers(base).map((l) => l.descriptor.digest));
       return base;
     }),
-    // Plugins in name order (the layer order is part of the digest), built two at a time.
+    // Plugins in name order (the layer order is part of the digest), made two at a time: a
+    // layer whose bytes are made gives its turn to the next while the registry takes them in.
     mapLimit(
       [...input.plugins].sort((a, b) => (a.name < b.name ? -1 : 1)),
       2,
-      async (p): Promise<PluginLayer> => {
+      async (p, _i, release): Promise<PluginLayer> => {
         const built = await buildPluginLayer(p, {
           store,
           recipe: input.recipe,
+          onMade: release,
           ...(input.eager ? { eager: input.eager } : {}),
           ...(input.keepLocal === false ? { keepLocal: false } : {}),
           ...(input.digests ? { digests: input.digests } : {}),

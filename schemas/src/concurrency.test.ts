@@ -33,6 +33,21 @@ describe("mapLimit", () => {
     expect(settled).toBe(2);
   });
 
+  it("starts the next item when a call gives its slot back, before that call ends", async () => {
+    const events: string[] = [];
+    const out = await mapLimit([1, 2, 3], 1, async (n, _i, release) => {
+      events.push(`start ${n}`);
+      await tick();
+      release();
+      release(); // twice is once
+      await tick();
+      events.push(`end ${n}`);
+      return n;
+    });
+    expect(out).toStrictEqual([1, 2, 3]);
+    expect(events).toStrictEqual(["start 1", "start 2", "end 1", "start 3", "end 2", "end 3"]);
+  });
+
   it("maps an empty list to an empty list", async () => {
     expect(await mapLimit([], 4, async () => 1)).toStrictEqual([]);
   });

@@ -1,27 +1,40 @@
 /**
- * Maps `items` through `fn` with at most `limit` calls in flight; results keep the input order.
- * After the first failure no further item starts; it rejects with that failure once every call
- * already started has settled, so no work outlives the caller.
+ * Maps `items` through `fn` with at most `limit` calls holding a slot at once; results keep the
+ * input order, and items start in order. A call may give its slot back before it ends
+ * (`release`), when what is left of it only waits (on a registry's answer, say), so the next item
+ * starts meanwhile. After the first failure no further item starts; it rejects with that failure
+ * once every call already started has settled, so no work outlives the caller.
  */
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
-  fn: (item: T, index: number) => Promise<R>,
+  fn: (item: T, index: number, release: () => void) => Promise<R>,
 ): Promise<R[]> {
   const out = new Array<R>(items.length);
-  let next = 0;
   let failed: { error: unknown } | undefined;
-  const worker = async () => {
-    while (next < items.length && !failed) {
-      const i = next++;
+  let free = Math.max(1, limit);
+  const waiting: Array<() => void> = [];
+  await Promise.all(
+    items.map(async (item, i) => {
+      if (free > 0) free--;
+      else await new Promise<void>((r) => waiting.push(r));
+      let held = true;
+      const release = () => {
+        if (!held) return;
+        held = false;
+        const next = waiting.shift();
+        if (next) next();
+        else free++;
+      };
       try {
-        out[i] = await fn(items[i] as T, i);
+        if (!failed) out[i] = await fn(item, i, release);
       } catch (error) {
         failed ??= { error };
+      } finally {
+        release();
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+    }),
+  );
   if (failed) throw failed.error;
   return out;
 }

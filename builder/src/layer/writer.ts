@@ -250,7 +250,13 @@ export async function writeLayer(
   entries: LayerEntry[],
   recipe: LayerRecipe,
   store: BlobStore,
-  opts: { mediaType?: string; eager?: EagerSink; keepLocal?: boolean } = {},
+  opts: {
+    mediaType?: string;
+    eager?: EagerSink;
+    keepLocal?: boolean;
+    /** Called once the layer's bytes are made, before the registry has taken them. */
+    onMade?: () => void;
+  } = {},
 ): Promise<LayerWriteResult> {
   const mediaType =
     opts.mediaType ?? (recipe.compression === "zstd" ? MediaType.OCI_LAYER_ZSTD : MediaType.OCI_LAYER_GZIP);
@@ -267,11 +273,13 @@ export async function writeLayer(
         ...(hit.local === false ? { remoteOnly: true } : {}),
       };
   }
-  const made = await makeLayer(entries, recipe, store, opts.eager, opts.keepLocal ?? true).catch((err) => {
-    // The registry dropped a layer kept nowhere else: make it again, into the store.
-    if (err instanceof EagerLost) return makeLayer(entries, recipe, store, undefined, true);
-    throw err;
-  });
+  const made = await makeLayer(entries, recipe, store, opts.eager, opts.keepLocal ?? true, opts.onMade).catch(
+    (err) => {
+      // The registry dropped a layer kept nowhere else: make it again, into the store.
+      if (err instanceof EagerLost) return makeLayer(entries, recipe, store, undefined, true);
+      throw err;
+    },
+  );
   const { digest, diffId, size, uploaded, learned, local } = made;
   await remember(store, keyWith(entries, recipe, learned), {
     digest,
@@ -309,6 +317,7 @@ async function makeLayer(
   store: BlobStore,
   eagerSink: EagerSink | undefined,
   keepLocal: boolean,
+  onMade?: () => void,
 ): Promise<{
   digest: Digest;
   diffId: Digest;
@@ -321,7 +330,8 @@ async function makeLayer(
   const blobHash = createHash("sha256");
   const learned = new Map<string, string>();
   let size = 0;
-  // Best effort: a failed eager upload is dropped, and the push uploads the file later.
+  // Best effort: a failed eager upload is dropped, and the push uploads the stored file later
+  // (a layer going nowhere else is made again, into the store: see `writeLayer`).
   let eager = eagerSink ? await eagerSink.begin().catch(() => undefined) : undefined;
   // No session, no skipping the store: the push needs the bytes from somewhere.
   const local = keepLocal || !eager;
@@ -374,6 +384,7 @@ async function makeLayer(
     });
     await (stored ? pipeline(tar, sink) : pipeline(tar, compressor(recipe, level), sink));
     await file?.close();
+    onMade?.();
   } catch (err) {
     eager?.abort();
     await file?.close().catch(() => {});

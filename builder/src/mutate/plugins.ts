@@ -38,6 +38,8 @@ export async function buildPluginLayer(
     eager?: EagerSink;
     /** false: a layer the registry took through `eager` is not kept in the store (see `writeLayer`). */
     keepLocal?: boolean;
+    /** Called once the layer's bytes are made (see `writeLayer`). */
+    onMade?: () => void;
     /** Digests of files the lock does not pin, by file identity (see `FileDigestCache`). */
     digests?: FileDigestCache;
   },
@@ -59,6 +61,7 @@ export async function buildPluginLayer(
   const written = await writeLayer(entries, opts.recipe, opts.store, {
     ...(opts.eager ? { eager: opts.eager } : {}),
     ...(opts.keepLocal === false ? { keepLocal: false } : {}),
+    ...(opts.onMade ? { onMade: opts.onMade } : {}),
   });
   const files = listed.map((f): ResolvedFile => {
     if (f.sha256) return { ...f, sha256: f.sha256 };
