@@ -117,6 +117,16 @@ describe("kiln catalog", () => {
     expect((await runCli(["catalog", "list", "--type", "bogus"], { cwd })).code).toBe(EXIT_USAGE);
   });
 
+  test("add --kafka that is no semver range is a usage error naming the flag, before any download", async () => {
+    const res = await runCli(["catalog", "add", "io.example:pg:2.0.1", "--kafka", ">=4.2 <<4.4"], { cwd });
+    expect(res).toEqual({
+      code: EXIT_USAGE,
+      stdout: "",
+      stderr:
+        'kiln: --kafka >=4.2 <<4.4: must be a semver range of Kafka versions such as ">=4.2.0 <4.4.0"\n',
+    });
+  });
+
   test("show: details, and a clear error for an unknown name", async () => {
     const res = await runCli(["catalog", "show", "pg"], { cwd });
     expect(res.code).toBe(0);

@@ -1,7 +1,6 @@
 // Parsers for flag values: every value is checked when the command line is read, so a typo is
 // a usage error naming the flag (exit 2), never a NaN that quietly does nothing.
 import { InvalidArgumentError } from "commander";
-import semver from "semver";
 
 /** A whole number in [min, max]. */
 export function wholeNumber(min: number, max: number): (value: string) => number {
@@ -110,13 +109,6 @@ export function bootstrapServers(value: string): string {
       "must be host:port[,host:port…] (an IPv6 address in brackets: [fd00::1]:9094)",
     );
   return list.join(",");
-}
-
-/** A semver range of Kafka versions, as catalog entries claim them: `>=4.2.0 <4.4.0`. */
-export function kafkaRange(value: string): string {
-  if (semver.validRange(value.trim()) === null)
-    throw new InvalidArgumentError('must be a semver range of Kafka versions such as ">=4.2.0 <4.4.0"');
-  return value.trim();
 }
 
 /** A comma-separated list of names (owners, teams): none empty. */

@@ -46,9 +46,12 @@ async function followProgress(
 
 /** `docker load` of the daemonless image: the engine gets exactly the bytes the registry would. */
 export async function loadIntoEngine(docker: Docker, img: Image, tag: string): Promise<void> {
-  const stream = await docker.loadImage(dockerArchiveStream(img, [tag]) as unknown as NodeJS.ReadableStream, {
-    quiet: true,
-  });
+  const stream = await docker.loadImage(
+    (await dockerArchiveStream(img, [tag])) as unknown as NodeJS.ReadableStream,
+    {
+      quiet: true,
+    },
+  );
   await followProgress(docker, stream, `loading ${tag}`);
 }
 

@@ -5,7 +5,6 @@ import { type Readable, Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import { KilnError } from "@kiln/schemas/core";
-import { extract as tarExtract } from "tar-stream";
 import { UnsupportedCompressionError } from "../layer/writer.js";
 import type { Digest } from "../model/digest.js";
 import type { Image } from "../model/image.js";
@@ -71,6 +70,8 @@ export async function pullPlugins(
       `pull plugins from ${formatReference(ref)}: give the image by digest (…@sha256:…), not by tag`,
     );
   const root = (opts.root ?? PLUGINS_ROOT).replace(/^\/+|\/+$/g, "");
+  // Loaded here, not with the module: every bake links this module and most never pull.
+  const { extract: tarExtract } = await import("tar-stream");
   const art = await fetchArtifact(client, ref, opts.platform ? { platforms: [opts.platform] } : {});
   const image: Image | undefined =
     art.kind === "image"

@@ -1,7 +1,8 @@
 import { type AddProposal, CLASS_TYPES } from "@kiln/catalog";
 import { type AddRequest, addEntry } from "@kiln/pipeline/catalog-add";
 import { formatDiagnostic } from "@kiln/schemas";
-import { EXIT_FAILURE, EXIT_OK } from "../exit.js";
+import semver from "semver";
+import { EXIT_FAILURE, EXIT_OK, UsageError } from "../exit.js";
 import { type CommandIO, writeLine } from "../io.js";
 import { progressReporter } from "../progress.js";
 import { ask, canPrompt } from "../prompt.js";
@@ -36,11 +37,24 @@ function summary(
 }
 
 /**
+ * `--kafka`: a semver range of Kafka versions, as entries claim them. Checked here rather than by
+ * the flag's parser, which every command loads: semver would cost each command's start 6 ms.
+ */
+function kafkaRange(value: string): string {
+  if (semver.validRange(value.trim()) === null)
+    throw new UsageError(
+      `--kafka ${value}: must be a semver range of Kafka versions such as ">=4.2.0 <4.4.0"`,
+    );
+  return value.trim();
+}
+
+/**
  * `kiln catalog add <source>`: Maven coordinates, an https URL or a GitHub release asset
  * become a checked, locked catalog entry in one step. Asks only on a terminal.
  */
 export async function run(io: CommandIO, sourceText: string, opts: Options): Promise<number> {
   const { json, ...req } = opts;
+  if (req.kafka !== undefined) req.kafka = kafkaRange(req.kafka);
   const outcome = await addEntry(
     { ...req, source: sourceText },
     { cwd: io.cwd ?? process.cwd(), env: io.env, ...(io.signal ? { signal: io.signal } : {}) },
