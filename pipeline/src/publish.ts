@@ -2,10 +2,10 @@ import {
   type Artifact,
   BlobPresence,
   descriptorOf,
+  headManifest,
   MediaType,
   type PushEvent,
   type PushResult,
-  planPush,
   pushArtifact,
   pushReferrer,
   type Reference,
@@ -34,10 +34,10 @@ export interface PublishOptions {
 }
 
 /**
- * Pushes an artifact unless the target tag already names it; the plan's checks
- * are not repeated, nor those `presence` already answered. With `sbom`, the
- * SBOM's blobs go up alongside the image's and its referrer once the image is
- * in place.
+ * Pushes an artifact unless the target tag already names it; checks `presence` already answered
+ * are not repeated. With `sbom`, the SBOM's blobs go up alongside the image's and its referrer
+ * once the image is in place. No plan of every blob first: a layer still being committed would
+ * hold back the config and SBOM uploads that can go up meanwhile.
  */
 export async function publish(
   client: RegistryClient,
@@ -57,10 +57,9 @@ export async function publish(
   target: Reference,
   opts: PublishOptions & { sbom?: Sbom } = {},
 ): Promise<Published<{ sbom?: ReferrerResult }>> {
-  // The plan's answers are kept: the push asks about no blob again.
   const presence = opts.presence ?? new BlobPresence(client, target);
-  const plan = await planPush(client, artifact, target, presence);
-  if (plan.upToDate) return { upToDate: true, digest: plan.digest };
+  if ((await headManifest(client, target))?.digest === artifact.digest)
+    return { upToDate: true, digest: artifact.digest };
   const [pushed, staged] = await Promise.allSettled([
     pushArtifact(client, artifact, target, {
       ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),

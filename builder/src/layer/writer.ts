@@ -177,6 +177,11 @@ export interface LayerWriteResult {
 export interface EagerSink {
   begin(): Promise<{
     write(chunk: Buffer): Promise<void>;
+    /**
+     * The digest, once the last bytes are written; rejects when the registry has not taken
+     * them. A sink may return before the registry has committed the blob if it tells whoever
+     * asks later (eagerUpload's `presence`).
+     */
     finish(digest: Digest, size: number): Promise<void>;
     abort(): void;
   }>;

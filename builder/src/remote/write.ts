@@ -339,6 +339,21 @@ export class BlobPresence {
   add(digest: Digest): void {
     this.answers.set(digest, Promise.resolve(true));
   }
+
+  /**
+   * A blob this run is committing: answers wait for the commit, and ask the registry when it
+   * failed (the push then uploads the blob itself).
+   */
+  committing(digest: Digest, commit: Promise<unknown>): void {
+    const answer = commit.then(
+      () => true,
+      () => this.w.checkExistingBlob(digest),
+    );
+    this.answers.set(digest, answer);
+    answer.catch(() => {
+      if (this.answers.get(digest) === answer) this.answers.delete(digest);
+    });
+  }
 }
 
 /**
@@ -346,7 +361,11 @@ export class BlobPresence {
  * one streaming PATCH, then PUT `?digest=` once the digest is known. Any
  * failure only drops the eager copy; the push uploads the cached file later.
  * The session opens while the layer's first bytes are made (they wait in the
- * body, a megabyte at most): no round trip stands before a layer's work.
+ * body, a megabyte at most): no round trip stands before a layer's work. With
+ * `presence`, `finish` returns once the last bytes are handed over and the
+ * commit goes on alone (the registry still drains megabytes from the socket):
+ * the push's config, SBOM and checks overlap it, and `presence` answers for the
+ * layer wait for it.
  */
 export function eagerUpload(client: RegistryClient, target: Reference, presence?: BlobPresence): EagerSink {
   const w = new Writer(client, target);
@@ -385,20 +404,24 @@ export function eagerUpload(client: RegistryClient, target: Reference, presence?
           if (failed) throw failed;
         },
         async finish(digest: Digest, _size: number) {
+          if (failed) throw failed;
           body.end();
-          const res = await patch;
-          const loc = new URL(res.headers.location ?? (await session), t.base);
-          loc.searchParams.set("digest", digest);
-          await t.send({
-            method: "PUT",
-            url: loc.toString(),
-            headers: { "content-length": "0" },
-            scopes: [`repository:${target.repository}:pull,push`],
-            expect: [201],
-            what: `commit layer ${digest}`,
-            retry: false,
-          });
-          presence?.add(digest);
+          const commit = (async () => {
+            const res = await patch;
+            const loc = new URL(res.headers.location ?? (await session), t.base);
+            loc.searchParams.set("digest", digest);
+            await t.send({
+              method: "PUT",
+              url: loc.toString(),
+              headers: { "content-length": "0" },
+              scopes: [`repository:${target.repository}:pull,push`],
+              expect: [201],
+              what: `commit layer ${digest}`,
+              retry: false,
+            });
+          })();
+          if (!presence) return commit;
+          presence.committing(digest, commit);
         },
         abort() {
           body.destroy();

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
+  BlobPresence,
   BlobStore,
   bake,
   eagerUpload,
@@ -177,6 +178,27 @@ describe("bake against the plain registry", () => {
     expect(r.plugins.map((p) => p.eagerUploaded)).toStrictEqual([true]);
     const pushed = await pushArtifact(client, r.artifact, target);
     // The layer was there already; only the config went up, the base was mounted.
+    expect(pushed.blobs).toStrictEqual({ uploaded: 1, mounted: 2, existing: 1 });
+    expect((await fetchArtifact(client, target)).digest).toBe(r.artifact.digest);
+  });
+
+  it("with a presence, bake returns while the registry still commits a streamed layer; answers for it wait for the commit", async () => {
+    const fresh = [await makePlugin("overlapped", "1.0.0", { "overlapped-1.0.0.jar": 3_000_000 })];
+    const target = parseReference(`${host}/team/overlapped:1`);
+    const presence = new BlobPresence(client, target);
+    const r = await bake(client, new BlobStore(await tempDir("overlapped-cache")), {
+      base: `${host}/strimzi/kafka:single`,
+      plugins: fresh,
+      recipe: { ...recipe, level: 0 },
+      eager: eagerUpload(client, target, presence),
+      keepLocal: false,
+    });
+    const layer = r.plugins[0]?.layer.descriptor.digest as `sha256:${string}`;
+    await expect(presence.has(layer)).resolves.toBe(true);
+    // A presence of its own asks the registry itself: the commit is done.
+    expect(await new BlobPresence(client, target).has(layer)).toBe(true);
+    // Only the config goes up: the layer is known present without a check of its own.
+    const pushed = await pushArtifact(client, r.artifact, target, { presence });
     expect(pushed.blobs).toStrictEqual({ uploaded: 1, mounted: 2, existing: 1 });
     expect((await fetchArtifact(client, target)).digest).toBe(r.artifact.digest);
   });

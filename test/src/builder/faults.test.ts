@@ -4,6 +4,7 @@ import {
   BlobStore,
   bake,
   type Digest,
+  eagerUpload,
   fetchArtifact,
   headManifest,
   type PushEvent,
@@ -85,6 +86,35 @@ describe("faults between kiln and a real registry", () => {
     });
     expect(rule.hits).toBe(1);
     expect((await headManifest(direct, parseReference(`${host}/faults/b:1`)))?.digest).toBe(pushed.digest);
+    await client.close();
+  });
+
+  it("a streamed layer whose commit the registry refuses is uploaded by the push, made again from its files", async () => {
+    const client = new RegistryClient({ insecure: [proxy.address], retry: fast });
+    const target = parseReference(`${proxy.address}/faults/streamed:1`);
+    const presence = new BlobPresence(client, target);
+    const plugins = [await makePlugin("streamed", "1.0.0", { "streamed.jar": 600_000 })];
+    // The first blob PUT is the streamed layer's commit: it fails after the bake has returned.
+    const rule = proxy.add(isBlobPut, { kind: "status", status: 500 });
+    const cache = new BlobStore(await tempDir("streamed-cache"));
+    const r = await bake(client, cache, {
+      base: `${proxy.address}/faults/kafka:1`,
+      plugins,
+      recipe: { ...recipe, level: 0 },
+      eager: eagerUpload(client, target, presence),
+      keepLocal: false,
+    });
+    const layer = r.plugins[0]?.layer.descriptor.digest as Digest;
+    expect(await cache.has(layer)).toBe(false);
+    // The answer waited for the failed commit, then asked the registry, which lacks the layer.
+    await expect(presence.has(layer)).resolves.toBe(false);
+    expect(rule.hits).toBe(1);
+    const pushed = await pushArtifact(client, r.artifact, target, { presence });
+    expect(pushed.blobs).toMatchObject({ uploaded: 2 });
+    const back = await fetchArtifact(direct, parseReference(`${host}/faults/streamed:1`));
+    expect(back.digest).toBe(r.artifact.digest);
+    if (back.kind !== "image") throw new Error("expected an image");
+    expect(back.layers.at(-1)?.descriptor.digest).toBe(layer);
     await client.close();
   });
 
