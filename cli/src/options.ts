@@ -1,5 +1,5 @@
 // Parsers for flag values: every value is checked when the command line is read, so a typo is
-// a usage error naming the flag (exit 2), never a NaN that quietly does nothing.
+// a usage error naming the flag (exit 64), never a NaN that quietly does nothing.
 import { InvalidArgumentError } from "commander";
 
 /** A whole number in [min, max]. */
