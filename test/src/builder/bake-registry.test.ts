@@ -182,7 +182,7 @@ describe("bake against the plain registry", () => {
     expect((await fetchArtifact(client, target)).digest).toBe(r.artifact.digest);
   });
 
-  it("with a presence, bake returns while the registry still commits a streamed layer; answers for it wait for the commit", async () => {
+  it("with a presence, answers for a streamed layer come from its commit; the push then uploads only the config", async () => {
     const fresh = [await makePlugin("overlapped", "1.0.0", { "overlapped-1.0.0.jar": 3_000_000 })];
     const target = parseReference(`${host}/team/overlapped:1`);
     const presence = new BlobPresence(client, target);
